@@ -1,0 +1,169 @@
+"""Sign-in, token refresh and turning a presented credential into a Principal."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinscribe.accounts.schemas import TokenPair
+from clinscribe.audit import service as audit
+from clinscribe.config import Settings
+from clinscribe.db.base import utcnow
+from clinscribe.db.models import ApiKey, RefreshToken, Tenant, User
+from clinscribe.errors import Unauthorized
+from clinscribe.security import api_keys, oidc, tokens
+from clinscribe.security.passwords import dummy_hash, verify_password
+from clinscribe.security.principal import Principal
+
+
+def _issue_pair(session: Session, settings: Settings, user: User) -> TokenPair:
+    access, _ = tokens.issue(
+        settings, subject=user.id, tenant_id=user.tenant_id, role=user.role, token_type="access"
+    )
+    refresh, claims = tokens.issue(
+        settings, subject=user.id, tenant_id=user.tenant_id, role=user.role, token_type="refresh"
+    )
+    session.add(RefreshToken(id=claims.jti, user_id=user.id, expires_at=claims.expires_at))
+    session.flush()
+    return TokenPair(
+        access_token=access, refresh_token=refresh, expires_in=settings.access_token_minutes * 60
+    )
+
+
+def login(*, session: Session, settings: Settings, email: str, password: str) -> TokenPair:
+    """Check a password (argon2) and issue an access + refresh token pair."""
+    user = session.execute(select(User).where(User.email == email.lower())).scalar_one_or_none()
+    if user is None or user.password_hash is None or not user.is_active:
+        verify_password(dummy_hash(), password)  # same work either way: no user enumeration
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password)
+    if not ok or user is None:
+        raise Unauthorized("invalid email or password")
+    audit.record(
+        session,
+        action="auth.login",
+        tenant_id=user.tenant_id,
+        actor_type="user",
+        actor_id=user.id,
+        object_type="user",
+        object_id=user.id,
+    )
+    return _issue_pair(session, settings, user)
+
+
+def refresh(*, session: Session, settings: Settings, refresh_token: str) -> TokenPair:
+    """Rotate a refresh token: the presented one is revoked, a new pair issued."""
+    claims = tokens.decode(settings, refresh_token, "refresh")
+    row = session.get(RefreshToken, claims.jti)
+    user = session.get(User, claims.subject)
+    if row is None or row.revoked_at is not None or user is None or not user.is_active:
+        raise Unauthorized("refresh token revoked or unknown")
+    row.revoked_at = utcnow()
+    audit.record(
+        session,
+        action="auth.refresh",
+        tenant_id=user.tenant_id,
+        actor_type="user",
+        actor_id=user.id,
+    )
+    return _issue_pair(session, settings, user)
+
+
+def logout(*, session: Session, settings: Settings, refresh_token: str) -> None:
+    claims = tokens.decode(settings, refresh_token, "refresh")
+    row = session.get(RefreshToken, claims.jti)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+    audit.record(
+        session,
+        action="auth.logout",
+        tenant_id=claims.tenant_id,
+        actor_type="user",
+        actor_id=claims.subject,
+    )
+
+
+def issue_access_token(*, settings: Settings, user: User) -> str:
+    token, _ = tokens.issue(
+        settings, subject=user.id, tenant_id=user.tenant_id, role=user.role, token_type="access"
+    )
+    return token
+
+
+def _from_api_key(session: Session, settings: Settings, key: str) -> Principal:
+    digest = api_keys.hash_key(settings.api_key_hmac_key(), key)
+    row = session.execute(select(ApiKey).where(ApiKey.key_hash == digest)).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("invalid API key")
+    return Principal(
+        kind="api_key",
+        tenant_id=row.tenant_id,
+        actor_id=row.id,
+        scopes=frozenset(s for s in row.scopes.split(",") if s),
+    )
+
+
+def _from_local_token(session: Session, settings: Settings, token: str) -> Principal:
+    claims = tokens.decode(settings, token, "access")
+    user = session.get(User, claims.subject)
+    # The database, not the token, is the authority on role and tenant: demotions apply at once.
+    if user is None or not user.is_active or user.tenant_id != claims.tenant_id:
+        raise Unauthorized("user unknown or disabled")
+    return Principal(
+        kind="user",
+        tenant_id=user.tenant_id,
+        actor_id=user.id,
+        user_id=user.id,
+        role=user.role,
+        can_view_all_encounters=user.can_view_all_encounters,
+    )
+
+
+def _from_oidc(session: Session, settings: Settings, token: str) -> Principal:
+    identity = oidc.validate(settings, token)
+    if session.get(Tenant, identity.tenant_id) is None:
+        raise Unauthorized("token names an unknown tenant")
+    user = session.execute(
+        select(User).where(User.oidc_subject == identity.subject)
+    ).scalar_one_or_none()
+    if user is None:
+        # First sign-in through the provider: provision a local user so ownership works.
+        user = User(
+            tenant_id=identity.tenant_id,
+            email=(identity.email or identity.subject).lower(),
+            role=identity.role,
+            oidc_subject=identity.subject,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            action="user.provision",
+            tenant_id=user.tenant_id,
+            actor_type="oidc",
+            actor_id=user.id,
+            object_type="user",
+            object_id=user.id,
+        )
+    elif user.tenant_id != identity.tenant_id or not user.is_active:
+        raise Unauthorized("user unknown or disabled")
+    else:
+        user.role = identity.role  # the provider owns role assignment
+    return Principal(
+        kind="oidc",
+        tenant_id=user.tenant_id,
+        actor_id=user.id,
+        user_id=user.id,
+        role=identity.role,
+        can_view_all_encounters=user.can_view_all_encounters,
+    )
+
+
+def authenticate(*, session: Session, settings: Settings, credential: str) -> Principal:
+    """An API key, a local access token, or an OIDC access token → Principal."""
+    if api_keys.looks_like_key(credential):
+        return _from_api_key(session, settings, credential)
+    if oidc.enabled(settings) and tokens.unverified_issuer(credential) == settings.oidc_issuer:
+        return _from_oidc(session, settings, credential)
+    return _from_local_token(session, settings, credential)

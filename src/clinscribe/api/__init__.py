@@ -1,0 +1,1 @@
+"""HTTP and WebSocket layer: thin routers over the services."""

@@ -1,0 +1,98 @@
+"""Dependency aliases shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from clinscribe.accounts import auth
+from clinscribe.audit import service as audit
+from clinscribe.config import Settings
+from clinscribe.errors import ClinscribeError, Unauthorized
+from clinscribe.pagination import MAX_LIMIT
+from clinscribe.security.principal import Principal
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _route_template(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path", request.url.path)
+
+
+def _session(request: Request) -> Iterator[Session]:
+    """One session per request, committed before the response is sent; denials are audited."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except ClinscribeError as exc:
+        session.rollback()
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is not None and exc.status_code in (403, 404, 409):
+            object_id = next(iter(request.path_params.values()), None)
+            audit.record(
+                session,
+                action=f"{request.method} {_route_template(request)}",
+                outcome={403: "denied", 404: "not_found", 409: "conflict"}[exc.status_code],
+                principal=principal,
+                object_id=str(object_id) if object_id else None,
+            )
+            session.commit()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
+
+
+def credential_from(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthorized("Authorization header must be 'Bearer <token>'")
+        return value.strip()
+    key = request.headers.get("x-api-key")
+    return key.strip() if key else None
+
+
+def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    credential = credential_from(request)
+    if credential is None:
+        raise Unauthorized("authentication required")
+    try:
+        principal = auth.authenticate(session=session, settings=settings, credential=credential)
+    except Unauthorized as exc:
+        # Rejected credentials are audited in their own committed transaction.
+        session.rollback()
+        audit.record(
+            session,
+            action="auth.rejected",
+            outcome="denied",
+            actor_type="anonymous",
+            object_type=_route_template(request),
+        )
+        session.commit()
+        raise exc
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(_principal)]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]

@@ -1,0 +1,138 @@
+"""ASGI middleware: request ids, body-size limits, metrics and access logs."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+import structlog
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from clinscribe.observability.context import request_id_var
+from clinscribe.observability.logging import get_logger
+from clinscribe.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+log = get_logger("clinscribe.http")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from `receive`; FastAPI re-raises HTTPExceptions from body parsing untouched."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=f"request body exceeds {limit} bytes")
+
+
+async def _send_error(send: Send, status: int, code: str, detail: str, request_id: str) -> None:
+    body = json.dumps({"error": code, "detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    """Assigns the request id, enforces the body limit, and records metrics per route template."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, body_limits: dict[str, int] | None = None
+    ):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        # Route prefixes (e.g. uploads) that accept more than the default.
+        self.body_limits = body_limits or {}
+
+    def _limit_for(self, path: str) -> int:
+        for prefix, limit in self.body_limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        start = time.perf_counter()
+        status_holder = {"status": 500}
+        limit = self._limit_for(scope["path"])
+
+        declared = dict(scope["headers"]).get(b"content-length")
+        try:
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                status_holder["status"] = 413
+                await _send_error(
+                    send,
+                    413,
+                    "payload_too_large",
+                    f"request body exceeds {limit} bytes",
+                    request_id,
+                )
+                return
+
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        raise _BodyTooLarge(limit)
+                return message
+
+            started = False
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                    status_holder["status"] = message["status"]
+                    headers = [
+                        h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"
+                    ]
+                    headers.append((b"x-request-id", request_id.encode()))
+                    message["headers"] = headers
+                await send(message)
+
+            try:
+                await self.app(scope, limited_receive, send_with_id)
+            except _BodyTooLarge:
+                status_holder["status"] = 413
+                if not started:
+                    await _send_error(
+                        send,
+                        413,
+                        "payload_too_large",
+                        f"request body exceeds {limit} bytes",
+                        request_id,
+                    )
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            elapsed = time.perf_counter() - start
+            HTTP_REQUESTS.labels(scope["method"], template, str(status_holder["status"])).inc()
+            HTTP_LATENCY.labels(scope["method"], template).observe(elapsed)
+            log.info(
+                "request",
+                method=scope["method"],
+                route=template,
+                status=status_holder["status"],
+                duration_ms=round(elapsed * 1000, 2),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+            request_id_var.reset(token)

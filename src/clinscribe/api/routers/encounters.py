@@ -1,0 +1,78 @@
+"""Encounters visible to the caller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
+from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.encounters import service
+from clinscribe.encounters.schemas import (
+    EncounterCreate,
+    EncounterRead,
+    EncounterStatus,
+    EncounterType,
+    EncounterUpdate,
+)
+from clinscribe.pagination import Page, page_of
+
+router = APIRouter(prefix="/encounters", tags=["encounters"], responses=ERROR_RESPONSES)
+
+
+@router.get("", response_model=Page[EncounterRead])
+def list_encounters(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    patient_id: Annotated[str | None, Query(max_length=36)] = None,
+    clinician_id: Annotated[str | None, Query(max_length=36)] = None,
+    status: Annotated[EncounterStatus | None, Query()] = None,
+    type: Annotated[EncounterType | None, Query()] = None,
+    started_after: Annotated[datetime | None, Query()] = None,
+    started_before: Annotated[datetime | None, Query()] = None,
+) -> dict[str, Any]:
+    rows, total = service.list(
+        session=session,
+        principal=principal,
+        patient_id=patient_id,
+        clinician_id=clinician_id,
+        status=status,
+        type=type,
+        started_after=started_after,
+        started_before=started_before,
+        limit=limit,
+        offset=offset,
+    )
+    return page_of(rows, total, limit, offset)
+
+
+@router.post("", response_model=EncounterRead, status_code=status.HTTP_201_CREATED)
+def create_encounter(
+    body: EncounterCreate, principal: CurrentPrincipal, session: SessionDep, response: Response
+) -> object:
+    encounter = service.create(session=session, principal=principal, data=body)
+    response.headers["Location"] = f"/api/v1/encounters/{encounter.id}"
+    return encounter
+
+
+@router.get("/{encounter_id}", response_model=EncounterRead)
+def get_encounter(encounter_id: str, principal: CurrentPrincipal, session: SessionDep) -> object:
+    return service.get(session=session, principal=principal, encounter_id=encounter_id)
+
+
+@router.patch("/{encounter_id}", response_model=EncounterRead)
+def update_encounter(
+    encounter_id: str, body: EncounterUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> object:
+    return service.update(
+        session=session, principal=principal, encounter_id=encounter_id, data=body
+    )
+
+
+@router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_encounter(encounter_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+    service.delete(session=session, principal=principal, encounter_id=encounter_id)

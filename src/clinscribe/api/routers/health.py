@@ -1,0 +1,55 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from clinscribe import __version__
+from clinscribe.api.deps import SettingsDep
+from clinscribe.jobs.broker import check_broker
+from clinscribe.observability.metrics import REGISTRY
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness")
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+def _check_database(request: Request) -> None:
+    with request.app.state.sessionmaker() as session:
+        session.execute(text("SELECT 1"))
+
+
+@router.get("/readyz", summary="Readiness of every component the profile needs")
+def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
+    checks: dict[str, Any] = {}
+    failing: list[str] = []
+    components: dict[str, Callable[[], None]] = {
+        "database": lambda: _check_database(request),
+        "broker": lambda: check_broker(settings),
+    }
+    components.update(request.app.state.model_checks)
+    for name, check in components.items():
+        try:
+            check()
+            checks[name] = "ok"
+        except Exception as exc:  # readiness reports every failure, whatever it is
+            checks[name] = f"failed: {type(exc).__name__}"
+            failing.append(name)
+    if request.app.state.draining:
+        failing.append("draining")
+    body = {"status": "ready" if not failing else "not_ready", "checks": checks, "failing": failing}
+    return JSONResponse(body, status_code=200 if not failing else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

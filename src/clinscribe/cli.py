@@ -1,0 +1,269 @@
+"""The `clinscribe` command line: --help everywhere; bad input exits non-zero with one line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from clinscribe import __version__
+from clinscribe.config import Settings, get_settings
+from clinscribe.errors import ClinscribeError, ConfigError
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
+
+
+class CliError(click.ClickException):
+    """A one-line error for the user; exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"clinscribe: error: {self.format_message()}", err=True)
+
+
+def _emit(value: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(value, default=str) if as_json else text)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+@click.group(help="Clinscribe: speech to reviewed, coded clinical notes.")
+@click.version_option(__version__, prog_name="clinscribe")
+def cli() -> None:
+    pass
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, type=click.IntRange(1, 65535), show_default=True)
+@click.option(
+    "--migrate/--no-migrate",
+    default=True,
+    help="Apply migrations first when on the embedded SQLite database.",
+)
+def serve(host: str, port: int, migrate: bool) -> None:
+    """Run the API and web UI."""
+    import uvicorn
+
+    from clinscribe.api.app import create_app
+    from clinscribe.db import migrate as migrations
+
+    settings = _settings()
+    if migrate and settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        migrations.upgrade(settings.resolved_database_url)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+@cli.command()
+@click.option("--threads", default=2, type=click.IntRange(1, 64), show_default=True)
+def worker(threads: int) -> None:
+    """Run job workers against the configured broker until SIGTERM/SIGINT."""
+    from clinscribe.jobs.broker import InProcessWorker, check_broker, get_broker
+
+    settings = _settings()
+    if settings.broker == "inprocess":
+        raise CliError("no external broker configured (set CLINSCRIBE_BROKER=rabbitmq or redis)")
+    check_broker(settings)
+    runner = InProcessWorker(get_broker(settings), threads=threads)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runner.start()
+    click.echo(f"worker running on {settings.broker} with {threads} threads", err=True)
+    stop.wait()
+    runner.stop()
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from clinscribe.db import migrate
+
+    settings = _settings()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.resolved_database_url, revision)
+    click.echo(f"database at {revision}", err=True)
+
+
+@cli.group()
+def admin() -> None:
+    """Tenants, users, API keys, tokens and the audit chain."""
+
+
+@admin.command("create-tenant")
+@click.argument("name")
+@json_option
+def create_tenant(name: str, as_json: bool) -> None:
+    """Create a tenant named NAME; prints its id."""
+    from clinscribe.accounts import service
+    from clinscribe.db.session import session_scope
+
+    with session_scope(_settings().resolved_database_url) as session:
+        tenant = service.create_tenant(session=session, name=name)
+        result = {"id": tenant.id, "name": tenant.name}
+    _emit(result, as_json, result["id"])
+
+
+@admin.command("create-user")
+@click.option("--tenant", required=True, help="Tenant id.")
+@click.option("--email", required=True, help="Sign-in email.")
+@click.option("--role", required=True, type=click.Choice(["clinician", "reviewer", "admin"]))
+@click.option("--password", default=None, help="Password (12+ characters).")
+@click.option("--full-name", default=None, help="Display name.")
+@json_option
+def create_user(
+    tenant: str, email: str, role: str, password: str | None, full_name: str | None, as_json: bool
+) -> None:
+    """Create a user; prints the user id."""
+    from clinscribe.accounts import service
+    from clinscribe.accounts.schemas import UserCreate
+    from clinscribe.db.session import session_scope
+
+    try:
+        data = UserCreate.model_validate(
+            {"email": email, "role": role, "password": password, "full_name": full_name}
+        )
+    except ValidationError as exc:
+        raise CliError(_first_error(exc)) from None
+    with session_scope(_settings().resolved_database_url) as session:
+        user = service.create_user(session=session, tenant_id=tenant, data=data)
+        result = {"id": user.id, "email": user.email, "role": user.role, "tenant_id": tenant}
+    _emit(result, as_json, result["id"])
+
+
+@admin.command("create-api-key")
+@click.option("--tenant", required=True, help="Tenant id.")
+@click.option("--name", required=True, help="A label for the key.")
+@click.option(
+    "--scopes", default="read", show_default=True, help="Comma-separated: read,write,admin"
+)
+@json_option
+def create_api_key(tenant: str, name: str, scopes: str, as_json: bool) -> None:
+    """Create an API key; prints the key once (only its HMAC is stored)."""
+    from clinscribe.accounts import service
+    from clinscribe.accounts.schemas import ApiKeyCreate
+    from clinscribe.db.session import session_scope
+
+    try:
+        data = ApiKeyCreate.model_validate(
+            {"name": name, "scopes": [s.strip() for s in scopes.split(",") if s.strip()]}
+        )
+    except ValidationError as exc:
+        raise CliError(_first_error(exc) + " (scopes are read, write, admin)") from None
+    settings = _settings()
+    with session_scope(settings.resolved_database_url) as session:
+        row, key = service.create_api_key(
+            session=session, settings=settings, tenant_id=tenant, data=data
+        )
+        result = {"id": row.id, "key": key, "scopes": row.scopes.split(","), "tenant_id": tenant}
+    _emit(result, as_json, key)
+
+
+@admin.command("token")
+@click.option("--email", required=True, help="The user's email.")
+@json_option
+def token(email: str, as_json: bool) -> None:
+    """Print a bearer access token for a user."""
+    from clinscribe.accounts import auth, service
+    from clinscribe.audit import service as audit
+    from clinscribe.db.session import session_scope
+
+    settings = _settings()
+    with session_scope(settings.resolved_database_url) as session:
+        user = service.find_user_by_email(session=session, email=email)
+        if user is None or not user.is_active:
+            raise CliError("no active user with that email")
+        access = auth.issue_access_token(settings=settings, user=user)
+        audit.record(
+            session,
+            action="auth.token_issued",
+            actor_type="operator",
+            tenant_id=user.tenant_id,
+            object_type="user",
+            object_id=user.id,
+        )
+    result = {
+        "access_token": access,
+        "token_type": "bearer",
+        "expires_in": settings.access_token_minutes * 60,
+    }
+    _emit(result, as_json, access)
+
+
+@admin.command("verify-audit")
+@json_option
+def verify_audit(as_json: bool) -> None:
+    """Exit 0 when the audit chain is intact; else exit 1 naming the first bad row."""
+    from clinscribe.audit import service as audit
+    from clinscribe.db.session import session_scope
+
+    with session_scope(_settings().resolved_database_url) as session:
+        result = audit.verify(session)
+    payload = {
+        "ok": result.ok,
+        "checked": result.checked,
+        "first_bad_row": result.first_bad_id,
+        "problem": result.problem,
+    }
+    if as_json:
+        click.echo(json.dumps(payload))
+    elif result.ok:
+        click.echo(f"audit chain intact ({result.checked} rows)")
+    if not result.ok:
+        raise CliError(result.problem or "audit chain broken")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every usage, configuration or domain error becomes one line on stderr."""
+
+    def fail(message: str, code: int) -> int:
+        click.echo(f"clinscribe: error: {_one_line(message)}", err=True)
+        return code
+
+    try:
+        cli.main(args=argv, prog_name="clinscribe", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "")
+        return 0
+    except click.UsageError as exc:
+        return fail(exc.format_message(), 2)
+    except click.ClickException as exc:
+        return fail(exc.format_message(), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        return fail("aborted", 130)
+    except ConfigError as exc:
+        return fail(exc.message, 2)
+    except ClinscribeError as exc:
+        return fail(exc.message, 1)
+    except OSError as exc:
+        return fail(str(exc.strerror or exc), 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""One settings object for the whole service, read once per process."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from clinscribe.errors import ConfigError
+
+MIN_SECRET_BYTES = 32
+
+Profile = Literal["dev", "prod"]
+Role = Literal["clinician", "reviewer", "admin"]
+
+
+class Settings(BaseSettings):
+    """Configuration from `CLINSCRIBE_*` environment variables and an optional `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLINSCRIBE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    profile: Profile = "dev"
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    database_echo: bool = False
+
+    # Jobs: "inprocess" runs Dramatiq actors inside the API process (embedded default).
+    broker: Literal["inprocess", "rabbitmq", "redis"] = "inprocess"
+    broker_url: str | None = None
+
+    # Local JWTs. HS* algorithms use `jwt_secret`; RS*/ES* use the PEM key pair.
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "RS384", "ES256", "ES384"] = "HS256"
+    jwt_secret: SecretStr | None = None
+    jwt_private_key_path: Path | None = None
+    jwt_public_key_path: Path | None = None
+    jwt_issuer: str = "clinscribe"
+    jwt_audience: str = "clinscribe-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=7, ge=1, le=90)
+
+    # API keys are stored as HMAC-SHA256(pepper, key); the pepper never enters the database.
+    api_key_pepper: SecretStr | None = None
+
+    # Field encryption keys: "kid:base64key" entries, the first one encrypts.
+    encryption_keys: list[SecretStr] = Field(default_factory=list)
+
+    # External OIDC provider (e.g. Keycloak). Enabled when issuer and JWKS URL are set.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    oidc_role_claim: str = "realm_access.roles"
+    oidc_tenant_claim: str = "tenant"
+    oidc_default_tenant_id: str | None = None
+    oidc_email_claim: str = "email"
+
+    # Anonymous access is for local demos only; never allowed in prod.
+    allow_guest: bool = False
+
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _check_algorithm_material(self) -> Settings:
+        if self.jwt_algorithm.startswith(("RS", "ES")) and self.jwt_private_key_path is None:
+            if self.profile == "prod":
+                return self  # reported together with every other problem by `validate_for_prod`
+            raise ConfigError(
+                f"CLINSCRIBE_JWT_PRIVATE_KEY_PATH is required for {self.jwt_algorithm} tokens"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'clinscribe.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def prod_problems(self) -> list[str]:
+        """Every reason this configuration is unsafe to run in production."""
+        problems: list[str] = []
+        if self.jwt_algorithm.startswith("HS"):
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if len(secret.encode()) < MIN_SECRET_BYTES:
+                problems.append(
+                    f"CLINSCRIBE_JWT_SECRET is missing or shorter than {MIN_SECRET_BYTES} bytes"
+                )
+        else:
+            for name, path in (
+                ("CLINSCRIBE_JWT_PRIVATE_KEY_PATH", self.jwt_private_key_path),
+                ("CLINSCRIBE_JWT_PUBLIC_KEY_PATH", self.jwt_public_key_path),
+            ):
+                if path is None or not path.is_file():
+                    problems.append(f"{name} is missing or not a readable file (signing keys)")
+        pepper = self.api_key_pepper.get_secret_value() if self.api_key_pepper else ""
+        if len(pepper.encode()) < MIN_SECRET_BYTES:
+            problems.append(
+                f"CLINSCRIBE_API_KEY_PEPPER is missing or shorter than {MIN_SECRET_BYTES} bytes"
+            )
+        if self.is_sqlite:
+            problems.append("SQLite is the embedded profile's database; set a PostgreSQL URL")
+        if not self.encryption_keys:
+            problems.append("CLINSCRIBE_ENCRYPTION_KEYS is missing (field encryption keys)")
+        if self.allow_guest:
+            problems.append("CLINSCRIBE_ALLOW_GUEST must be false in prod")
+        return problems
+
+    def validate_for_prod(self) -> None:
+        """Fail fast, naming every problem at once, when prod would start unsafely."""
+        if self.profile != "prod":
+            return
+        problems = self.prod_problems()
+        if problems:
+            raise ConfigError("unsafe prod configuration: " + "; ".join(problems))
+
+    def dev_secret(self, name: str) -> str:
+        """A random secret kept under the data dir so CLI and server agree in dev."""
+        path = self.data_dir / "secrets" / name
+        if path.is_file():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+    def jwt_signing_secret(self) -> str:
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return self.dev_secret("jwt-secret")
+
+    def api_key_hmac_key(self) -> bytes:
+        if self.api_key_pepper is not None:
+            return self.api_key_pepper.get_secret_value().encode()
+        return self.dev_secret("api-key-pepper").encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated for the chosen profile."""
+    settings = Settings()
+    settings.validate_for_prod()
+    return settings

@@ -1,0 +1,1 @@
+"""Encounters: a patient seen by a clinician."""

@@ -1,0 +1,61 @@
+"""Encounter request and response shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+EncounterStatus = Literal["planned", "in-progress", "finished", "cancelled"]
+EncounterType = Literal["ambulatory", "emergency", "inpatient", "telehealth", "home"]
+
+
+class _Period(BaseModel):
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Period:
+        if self.started_at and self.ended_at and self.ended_at < self.started_at:
+            raise ValueError("ended_at must not be before started_at")
+        for value in (self.started_at, self.ended_at):
+            if value is not None and value.tzinfo is None:
+                raise ValueError("timestamps need a timezone offset (e.g. 2026-01-02T09:30:00Z)")
+        return self
+
+
+class EncounterCreate(_Period):
+    model_config = ConfigDict(extra="forbid")
+
+    patient_id: str = Field(min_length=1, max_length=36)
+    clinician_id: str | None = Field(
+        default=None, max_length=36, description="Defaults to the calling clinician."
+    )
+    type: EncounterType = "ambulatory"
+    status: EncounterStatus = "planned"
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class EncounterUpdate(_Period):
+    model_config = ConfigDict(extra="forbid")
+
+    type: EncounterType | None = None
+    status: EncounterStatus | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class EncounterRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    tenant_id: str
+    patient_id: str
+    clinician_id: str
+    type: EncounterType
+    status: EncounterStatus
+    reason: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

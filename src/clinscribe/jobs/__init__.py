@@ -1,0 +1,1 @@
+"""Durable background jobs on Dramatiq: in-process when embedded, RabbitMQ/Redis when scaled."""

@@ -1,0 +1,82 @@
+"""Broker selection by configuration, the in-process worker, and the broker readiness check."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+
+from clinscribe.config import Settings
+from clinscribe.errors import ServiceUnavailable
+
+DEFAULT_URLS = {
+    "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/",
+    "redis": "redis://127.0.0.1:6379/0",
+}
+
+
+@lru_cache(maxsize=4)
+def _make_broker(kind: str, url: str | None) -> dramatiq.Broker:
+    broker: dramatiq.Broker
+    if kind == "rabbitmq":
+        broker = RabbitmqBroker(url=url or DEFAULT_URLS["rabbitmq"], confirm_delivery=True)
+    elif kind == "redis":
+        broker = RedisBroker(url=url or DEFAULT_URLS["redis"])  # type: ignore[no-untyped-call]
+    else:
+        broker = StubBroker()
+        broker.emit_after("process_boot")
+    return broker
+
+
+def get_broker(settings: Settings) -> dramatiq.Broker:
+    """The process-wide broker for the configured profile, set as Dramatiq's global broker."""
+    broker = _make_broker(settings.broker, settings.broker_url)
+    dramatiq.set_broker(broker)
+    return broker
+
+
+class InProcessWorker:
+    """Runs actors on threads inside the API process (embedded profile: no separate worker)."""
+
+    def __init__(self, broker: dramatiq.Broker, threads: int = 2) -> None:
+        self._worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=200)
+        self._lock = threading.Lock()
+        self.running = False
+
+    def start(self) -> None:
+        with self._lock:
+            if not self.running:
+                self._worker.start()
+                self.running = True
+
+    def stop(self) -> None:
+        with self._lock:
+            if self.running:
+                self._worker.stop()
+                self.running = False
+
+
+def check_broker(settings: Settings) -> None:
+    """Raise ServiceUnavailable when the configured broker cannot be reached."""
+    if settings.broker == "inprocess":
+        return
+    url = settings.broker_url or DEFAULT_URLS[settings.broker]
+    try:
+        if settings.broker == "rabbitmq":
+            import pika
+
+            params = pika.URLParameters(url)
+            params.socket_timeout = 2
+            params.blocked_connection_timeout = 2
+            params.connection_attempts = 1
+            pika.BlockingConnection(params).close()
+        else:
+            import redis
+
+            redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        raise ServiceUnavailable(f"broker unreachable ({type(exc).__name__})") from exc

@@ -1,0 +1,1 @@
+"""Structured logs with correlation ids, Prometheus metrics, health checks."""

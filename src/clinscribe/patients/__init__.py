@@ -1,0 +1,1 @@
+"""Patients: demographics and the MRN unique per tenant."""

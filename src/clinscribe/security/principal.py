@@ -1,0 +1,85 @@
+"""Who is calling, and what they may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from clinscribe.errors import Forbidden
+
+PrincipalKind = Literal["user", "api_key", "oidc"]
+
+# Permissions are "<object>:<verb>". Roles and API-key scopes both map onto them.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "clinician": frozenset(
+        {"tenant:read", "patients:read", "patients:write", "encounters:read", "encounters:write"}
+    ),
+    "reviewer": frozenset({"tenant:read", "patients:read", "encounters:read", "users:read"}),
+    "admin": frozenset(
+        {
+            "tenant:read",
+            "patients:read",
+            "patients:write",
+            "patients:delete",
+            "encounters:read",
+            "encounters:write",
+            "encounters:delete",
+            "users:read",
+            "users:write",
+            "api_keys:manage",
+            "audit:read",
+        }
+    ),
+}
+
+SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "read": frozenset({"tenant:read", "patients:read", "encounters:read"}),
+    "write": frozenset({"patients:write", "encounters:write"}),
+    "admin": frozenset(
+        {
+            "patients:delete",
+            "encounters:delete",
+            "users:read",
+            "users:write",
+            "api_keys:manage",
+            "audit:read",
+        }
+    ),
+}
+SCOPES = tuple(SCOPE_PERMISSIONS)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller, always bound to exactly one tenant."""
+
+    kind: PrincipalKind
+    tenant_id: str
+    actor_id: str
+    role: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    user_id: str | None = None
+    can_view_all_encounters: bool = False
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        if self.kind == "api_key":
+            perms: set[str] = set()
+            for scope in self.scopes:
+                perms |= SCOPE_PERMISSIONS.get(scope, frozenset())
+            return frozenset(perms)
+        return ROLE_PERMISSIONS.get(self.role or "", frozenset())
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise Forbidden(f"missing permission {permission}")
+
+    @property
+    def sees_all_encounters(self) -> bool:
+        """Clinicians see their own encounters unless granted more; everyone else the tenant's."""
+        if self.kind == "api_key" or self.role in ("reviewer", "admin"):
+            return True
+        return self.can_view_all_encounters
