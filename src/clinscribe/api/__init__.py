@@ -1,1 +1,3 @@
 """HTTP and WebSocket layer: thin routers over the services."""
+
+API_PREFIX = "/api/v1"

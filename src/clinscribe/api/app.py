@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import Depends, FastAPI
 
 from clinscribe import __version__
 from clinscribe.api import errors
+from clinscribe.api.deps import track_route
 from clinscribe.api.middleware import RequestContextMiddleware
 from clinscribe.api.routers import audit, auth, encounters, health, patients, users
 from clinscribe.config import Settings, get_settings
 from clinscribe.db.session import get_sessionmaker
 from clinscribe.jobs.broker import InProcessWorker, get_broker
 from clinscribe.observability.logging import configure_logging
-
-API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
@@ -44,6 +43,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         summary="Speech to reviewed, coded clinical notes, delivered as FHIR R4.",
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        dependencies=[Depends(track_route)],
     )
     app.state.settings = settings
     app.state.sessionmaker = get_sessionmaker(
@@ -56,13 +56,14 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
     errors.install(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
 
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(auth.router)
-    api.include_router(auth.me_router)
-    api.include_router(users.router)
-    api.include_router(patients.router)
-    api.include_router(encounters.router)
-    api.include_router(audit.router)
-    app.include_router(api)
-    app.include_router(health.router)
+    for router in (
+        auth.router,
+        auth.me_router,
+        users.router,
+        patients.router,
+        encounters.router,
+        audit.router,
+        health.router,
+    ):
+        app.include_router(router)
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from clinscribe.accounts import auth
+from clinscribe.api.middleware import note_route, route_template
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.errors import ClinscribeError, Unauthorized
@@ -21,12 +22,12 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def track_route(request: Request) -> None:
+    """App-wide dependency: lets the middleware label metrics and logs by route template."""
+    note_route(request.scope)
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
-
-
-def _route_template(request: Request) -> str:
-    route = request.scope.get("route")
-    return getattr(route, "path", request.url.path)
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -42,7 +43,7 @@ def _session(request: Request) -> Iterator[Session]:
             object_id = next(iter(request.path_params.values()), None)
             audit.record(
                 session,
-                action=f"{request.method} {_route_template(request)}",
+                action=f"{request.method} {route_template(request.scope)}",
                 outcome={403: "denied", 404: "not_found", 409: "conflict"}[exc.status_code],
                 principal=principal,
                 object_id=str(object_id) if object_id else None,
@@ -84,7 +85,7 @@ def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> 
             action="auth.rejected",
             outcome="denied",
             actor_type="anonymous",
-            object_type=_route_template(request),
+            object_type=route_template(request.scope),
         )
         session.commit()
         raise exc

@@ -19,6 +19,26 @@ log = get_logger("clinscribe.http")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
 
+ROUTE_KEY = "clinscribe.route"
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's full path template (never the raw path: ids would explode labels)."""
+    template = getattr(scope.get("route"), "path", None)
+    if isinstance(template, str):
+        return template
+    noted = scope.get(ROUTE_KEY, {}).get("template")
+    return noted if isinstance(noted, str) else "unmatched"
+
+
+def note_route(scope: Scope) -> None:
+    """Called inside routing, where the template is known; routing may copy the scope, but
+    the holder dict is shared, so the middleware sees the value afterwards."""
+    holder = scope.get(ROUTE_KEY)
+    if holder is not None:
+        holder["template"] = route_template(scope)
+
+
 class _BodyTooLarge(HTTPException):
     """Raised from `receive`; FastAPI re-raises HTTPExceptions from body parsing untouched."""
 
@@ -65,6 +85,7 @@ class RequestContextMiddleware:
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope[ROUTE_KEY] = {}
         token = request_id_var.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         start = time.perf_counter()
@@ -122,8 +143,7 @@ class RequestContextMiddleware:
                         request_id,
                     )
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = route_template(scope)
             elapsed = time.perf_counter() - start
             HTTP_REQUESTS.labels(scope["method"], template, str(status_holder["status"])).inc()
             HTTP_LATENCY.labels(scope["method"], template).observe(elapsed)

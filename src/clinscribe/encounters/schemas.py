@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,9 +19,14 @@ class _Period(BaseModel):
     def _ordered(self) -> _Period:
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
             raise ValueError("ended_at must not be before started_at")
-        for value in (self.started_at, self.ended_at):
-            if value is not None and value.tzinfo is None:
+        for name in ("started_at", "ended_at"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value.tzinfo is None:
                 raise ValueError("timestamps need a timezone offset (e.g. 2026-01-02T09:30:00Z)")
+            # Stored and returned in UTC whatever offset the client used.
+            object.__setattr__(self, name, value.astimezone(UTC))
         return self
 
 

@@ -32,19 +32,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
 }
 
+_READ_SCOPE = frozenset({"tenant:read", "patients:read", "encounters:read"})
+_WRITE_SCOPE = _READ_SCOPE | {"patients:write", "encounters:write"}
+# Scopes are cumulative: write includes read, admin includes write.
 SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "read": frozenset({"tenant:read", "patients:read", "encounters:read"}),
-    "write": frozenset({"patients:write", "encounters:write"}),
-    "admin": frozenset(
-        {
-            "patients:delete",
-            "encounters:delete",
-            "users:read",
-            "users:write",
-            "api_keys:manage",
-            "audit:read",
-        }
-    ),
+    "read": _READ_SCOPE,
+    "write": _WRITE_SCOPE,
+    "admin": _WRITE_SCOPE
+    | {
+        "patients:delete",
+        "encounters:delete",
+        "users:read",
+        "users:write",
+        "api_keys:manage",
+        "audit:read",
+    },
 }
 SCOPES = tuple(SCOPE_PERMISSIONS)
 

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.audit import service
 from clinscribe.audit.schemas import AuditEventRead
 from clinscribe.pagination import Page, page_of
 
-router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix=f"{API_PREFIX}/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
 
 @router.get("", response_model=Page[AuditEventRead])

@@ -12,11 +12,12 @@ from clinscribe.accounts.schemas import (
     TokenPair,
     UserRead,
 )
+from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.errors import NotFound
+from clinscribe.errors import Forbidden
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
 @router.post("/login", response_model=TokenPair)
@@ -34,13 +35,13 @@ def logout(body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> 
     auth.logout(session=session, settings=settings, refresh_token=body.refresh_token)
 
 
-me_router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
+me_router = APIRouter(prefix=API_PREFIX, tags=["auth"], responses=ERROR_RESPONSES)
 
 
 @me_router.get("/me", response_model=UserRead)
 def me(principal: CurrentPrincipal, session: SessionDep) -> object:
     if principal.user_id is None:
-        raise NotFound("API keys have no user")
+        raise Forbidden("API keys have no user; use /tenant")
     return service.get_user(session=session, principal=principal, user_id=principal.user_id)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.encounters import service
@@ -19,7 +20,9 @@ from clinscribe.encounters.schemas import (
 )
 from clinscribe.pagination import Page, page_of
 
-router = APIRouter(prefix="/encounters", tags=["encounters"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix=f"{API_PREFIX}/encounters", tags=["encounters"], responses=ERROR_RESPONSES
+)
 
 
 @router.get("", response_model=Page[EncounterRead])

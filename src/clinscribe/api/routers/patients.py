@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.pagination import Page, page_of
 from clinscribe.patients import service
 from clinscribe.patients.schemas import PatientCreate, PatientRead, PatientUpdate
 
-router = APIRouter(prefix="/patients", tags=["patients"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix=f"{API_PREFIX}/patients", tags=["patients"], responses=ERROR_RESPONSES)
 
 
 @router.get("", response_model=Page[PatientRead])

@@ -16,12 +16,13 @@ from clinscribe.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
+from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.models import ApiKey
 from clinscribe.pagination import Page, page_of
 
-router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix=API_PREFIX, tags=["users"], responses=ERROR_RESPONSES)
 
 
 @router.get("/users", response_model=Page[UserRead])

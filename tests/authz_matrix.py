@@ -1,0 +1,151 @@
+"""The authorization matrix, walked over every route of the OpenAPI schema.
+
+A route added later fails `test_every_route_is_classified` until it is given a policy here,
+and the anonymous and cross-tenant checks then cover it with no further work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from clinscribe.config import Settings
+from tests.support import TenantWorld, add_patient_and_encounter, unique
+
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"),
+}
+
+USERS = ("clinician", "reviewer", "admin")
+KEYS = ("key_read", "key_write", "key_admin")
+EVERYONE = frozenset(USERS + KEYS)
+READERS = frozenset({"clinician", "reviewer", "admin", *KEYS})
+WRITERS = frozenset({"clinician", "admin", "key_write", "key_admin"})
+ADMINS = frozenset({"admin", "key_admin"})
+
+POLICY: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/api/v1/me"): frozenset(USERS),
+    ("GET", "/api/v1/tenant"): READERS,
+    ("GET", "/api/v1/users"): ADMINS | {"reviewer"},
+    ("POST", "/api/v1/users"): ADMINS,
+    ("GET", "/api/v1/users/{user_id}"): ADMINS | {"reviewer"},
+    ("PATCH", "/api/v1/users/{user_id}"): ADMINS,
+    ("GET", "/api/v1/api-keys"): ADMINS,
+    ("POST", "/api/v1/api-keys"): ADMINS,
+    ("DELETE", "/api/v1/api-keys/{key_id}"): ADMINS,
+    ("GET", "/api/v1/patients"): READERS,
+    ("POST", "/api/v1/patients"): WRITERS,
+    ("GET", "/api/v1/patients/{patient_id}"): READERS,
+    ("PATCH", "/api/v1/patients/{patient_id}"): WRITERS,
+    ("DELETE", "/api/v1/patients/{patient_id}"): ADMINS,
+    ("GET", "/api/v1/encounters"): READERS,
+    ("POST", "/api/v1/encounters"): WRITERS,
+    ("GET", "/api/v1/encounters/{encounter_id}"): READERS,
+    ("PATCH", "/api/v1/encounters/{encounter_id}"): WRITERS,
+    ("DELETE", "/api/v1/encounters/{encounter_id}"): ADMINS,
+    ("GET", "/api/v1/audit"): ADMINS,
+}
+
+
+def operations(client: TestClient) -> list[tuple[str, str]]:
+    schema = client.get("/openapi.json").json()
+    return sorted(
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+
+
+def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
+    bodies: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
+        ("POST", "/api/v1/users"): lambda: {"email": f"{unique()}@example.org", "role": "reviewer"},
+        ("PATCH", "/api/v1/users/{user_id}"): lambda: {"full_name": "Renamed"},
+        ("POST", "/api/v1/api-keys"): lambda: {"name": unique("k"), "scopes": ["read"]},
+        ("POST", "/api/v1/patients"): lambda: {
+            "mrn": unique("M"),
+            "given_name": "Bo",
+            "family_name": "Matrix",
+        },
+        ("PATCH", "/api/v1/patients/{patient_id}"): lambda: {"given_name": "Bea"},
+        ("POST", "/api/v1/encounters"): lambda: {
+            "patient_id": world.patient_id,
+            "clinician_id": world.users["clinician"],
+        },
+        ("PATCH", "/api/v1/encounters/{encounter_id}"): lambda: {"status": "in-progress"},
+    }
+    make = bodies.get((method, path))
+    return make() if make else None
+
+
+def _fill(settings: Settings, path: str, owner: TenantWorld) -> str:
+    """Path parameters name fresh objects of `owner`, so deletes never starve later calls."""
+    patient_id, encounter_id = add_patient_and_encounter(settings, owner)
+    values = {
+        "patient_id": patient_id,
+        "encounter_id": encounter_id,
+        "user_id": owner.users["reviewer"],
+        "key_id": _a_key_id(settings, owner),
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+
+
+def _a_key_id(settings: Settings, owner: TenantWorld) -> str:
+    from clinscribe.accounts import service
+    from clinscribe.accounts.schemas import ApiKeyCreate
+    from clinscribe.db.session import session_scope
+
+    with session_scope(settings.resolved_database_url) as session:
+        row, _ = service.create_api_key(
+            session=session,
+            settings=settings,
+            tenant_id=owner.id,
+            data=ApiKeyCreate(name=unique("k"), scopes=["read"]),  # type: ignore[list-item]
+        )
+        return row.id
+
+
+def call(client: TestClient, method: str, url: str, headers: dict[str, str], body: Any) -> Any:
+    return client.request(method, url, headers=headers, json=body)
+
+
+def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: TenantWorld) -> int:
+    """Walk every operation for anonymous, each role, each key scope and the other tenant."""
+    checked = 0
+    for method, path in operations(client):
+        if (method, path) in PUBLIC:
+            continue
+        allowed = POLICY[(method, path)]
+        url = _fill(settings, path, a)
+        anonymous = call(client, method, url, {}, _body(method, path, a))
+        assert anonymous.status_code == 401, (method, path, anonymous.status_code)
+        assert anonymous.json()["error"] == "unauthorized"
+        for who in sorted(EVERYONE):
+            url = _fill(settings, path, a)
+            response = call(client, method, url, a.auth(who), _body(method, path, a))
+            if who in allowed:
+                assert response.status_code < 400, (method, path, who, response.text)
+            else:
+                assert response.status_code == 403, (method, path, who, response.status_code)
+                assert response.json()["error"] == "forbidden"
+            checked += 1
+        # The other tenant's admin holds every permission, so only tenancy can stop it.
+        url = _fill(settings, path, a)
+        response = call(client, method, url, b.auth("admin"), _body(method, path, a))
+        if "{" in path:
+            assert response.status_code == 404, (method, path, response.status_code)
+            assert response.json() == {"error": "not_found", "detail": response.json()["detail"]}
+        else:
+            assert a.id not in response.text, (method, path)
+            for marker in (a.patient_id, a.encounter_id, *a.users.values()):
+                assert marker not in response.text, (method, path)
+        checked += 1
+    return checked

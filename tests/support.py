@@ -1,0 +1,90 @@
+"""Test helpers: a two-tenant world built through the real services."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from clinscribe.accounts import auth, service
+from clinscribe.accounts.schemas import ApiKeyCreate, UserCreate
+from clinscribe.config import Settings
+from clinscribe.db.session import session_scope
+from clinscribe.encounters import service as encounters
+from clinscribe.encounters.schemas import EncounterCreate
+from clinscribe.patients import service as patients
+from clinscribe.patients.schemas import PatientCreate
+from clinscribe.security.principal import Principal
+
+PASSWORD = "correct-horse-battery"
+ROLES = ("clinician", "reviewer", "admin")
+SCOPES = ("read", "write", "admin")
+
+
+def unique(prefix: str = "x") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class TenantWorld:
+    id: str
+    users: dict[str, str] = field(default_factory=dict)  # role -> user id
+    emails: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)  # role or key_<scope> -> credential
+    patient_id: str = ""
+    encounter_id: str = ""
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def principal(self, role: str) -> Principal:
+        return Principal(
+            kind="user",
+            tenant_id=self.id,
+            actor_id=self.users[role],
+            user_id=self.users[role],
+            role=role,
+        )
+
+
+def build_tenant(settings: Settings, name: str | None = None) -> TenantWorld:
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        tenant = service.create_tenant(session=session, name=name or unique("tenant-"))
+        world = TenantWorld(id=tenant.id)
+        for role in ROLES:
+            email = f"{unique(role)}@example.org"
+            user = service.create_user(
+                session=session,
+                tenant_id=tenant.id,
+                data=UserCreate(email=email, role=role, password=PASSWORD),  # type: ignore[arg-type]
+            )
+            world.users[role] = user.id
+            world.emails[role] = email
+            world.tokens[role] = auth.issue_access_token(settings=settings, user=user)
+        for scope in SCOPES:
+            _, key = service.create_api_key(
+                session=session,
+                settings=settings,
+                tenant_id=tenant.id,
+                data=ApiKeyCreate(name=f"key-{scope}", scopes=[scope]),  # type: ignore[list-item]
+            )
+            world.tokens[f"key_{scope}"] = key
+    world.patient_id, world.encounter_id = add_patient_and_encounter(settings, world)
+    return world
+
+
+def add_patient_and_encounter(settings: Settings, world: TenantWorld) -> tuple[str, str]:
+    """A fresh patient with an encounter owned by the world's clinician."""
+    with session_scope(settings.resolved_database_url) as session:
+        clinician = world.principal("clinician")
+        patient = patients.create(
+            session=session,
+            principal=clinician,
+            data=PatientCreate(mrn=unique("MRN"), given_name="Ada", family_name="Testpatient"),
+        )
+        encounter = encounters.create(
+            session=session,
+            principal=clinician,
+            data=EncounterCreate(patient_id=patient.id),
+        )
+        return patient.id, encounter.id
