@@ -1,0 +1,30 @@
+"""Readiness against the real RabbitMQ and Redis brokers."""
+
+from fastapi.testclient import TestClient
+
+from clinscribe.api.app import create_app
+from clinscribe.config import Settings
+from tests.integration.conftest import RABBIT_URL, REDIS_URL
+
+
+def test_readyz_is_ready_with_postgres_and_rabbitmq(pg_settings: Settings) -> None:
+    settings = pg_settings.model_copy(update={"broker": "rabbitmq", "broker_url": RABBIT_URL})
+    with TestClient(create_app(settings, start_worker=False)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_readyz_is_ready_with_redis_as_the_broker(pg_settings: Settings) -> None:
+    settings = pg_settings.model_copy(update={"broker": "redis", "broker_url": REDIS_URL})
+    with TestClient(create_app(settings, start_worker=False)) as client:
+        assert client.get("/readyz").status_code == 200
+
+
+def test_readyz_names_a_wrong_rabbitmq_password(pg_settings: Settings) -> None:
+    settings = pg_settings.model_copy(
+        update={"broker": "rabbitmq", "broker_url": "amqp://guest:wrong@127.0.0.1:5672/"}
+    )
+    with TestClient(create_app(settings, start_worker=False)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["failing"] == ["broker"]
