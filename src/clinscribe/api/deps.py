@@ -17,12 +17,12 @@ from clinscribe.pagination import MAX_LIMIT
 from clinscribe.security.principal import Principal
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def track_route(request: Request) -> None:
+async def track_route(request: Request) -> None:
     """App-wide dependency: lets the middleware label metrics and logs by route template."""
     note_route(request.scope)
 

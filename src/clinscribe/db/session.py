@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -24,9 +25,22 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # SQLite admits one writer at a time and its busy handler polls with growing sleeps, which
+    # turns contention into long tail latency. Queue writers on a lock in-process instead; the
+    # busy timeout still covers other processes (CLI commands) touching the same file.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        conn.info["holds_writer"] = writer.acquire(timeout=30)
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _release(conn: Any) -> None:
+        if conn.info.pop("holds_writer", False):
+            writer.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
 
 @lru_cache(maxsize=8)
