@@ -60,8 +60,9 @@ class Settings(BaseSettings):
     oidc_default_tenant_id: str | None = None
     oidc_email_claim: str = "email"
 
-    # Anonymous access is for local demos only; never allowed in prod.
+    # Anonymous read-only access to one tenant, for local demos only; never allowed in prod.
     allow_guest: bool = False
+    guest_tenant_id: str | None = None
 
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"

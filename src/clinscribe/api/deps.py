@@ -74,6 +74,12 @@ def credential_from(request: Request) -> str | None:
 def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
     credential = credential_from(request)
     if credential is None:
+        if settings.allow_guest and settings.guest_tenant_id and settings.profile == "dev":
+            principal = Principal(
+                kind="guest", tenant_id=settings.guest_tenant_id, actor_id="guest"
+            )
+            request.state.principal = principal
+            return principal
         raise Unauthorized("authentication required")
     try:
         principal = auth.authenticate(session=session, settings=settings, credential=credential)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from clinscribe.errors import Forbidden
 
-PrincipalKind = Literal["user", "api_key", "oidc"]
+PrincipalKind = Literal["user", "api_key", "oidc", "guest"]
 
 # Permissions are "<object>:<verb>". Roles and API-key scopes both map onto them.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -65,6 +65,8 @@ class Principal:
 
     @property
     def permissions(self) -> frozenset[str]:
+        if self.kind == "guest":
+            return SCOPE_PERMISSIONS["read"]
         if self.kind == "api_key":
             perms: set[str] = set()
             for scope in self.scopes:
@@ -82,6 +84,6 @@ class Principal:
     @property
     def sees_all_encounters(self) -> bool:
         """Clinicians see their own encounters unless granted more; everyone else the tenant's."""
-        if self.kind == "api_key" or self.role in ("reviewer", "admin"):
+        if self.kind in ("api_key", "guest") or self.role in ("reviewer", "admin"):
             return True
         return self.can_view_all_encounters

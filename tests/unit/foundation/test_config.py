@@ -57,3 +57,22 @@ def test_dev_secrets_persist_under_the_data_dir_so_cli_and_server_agree(tmp_path
     first = Settings(data_dir=tmp_path).jwt_signing_secret()
     assert Settings(data_dir=tmp_path).jwt_signing_secret() == first
     assert len(first) >= 32
+
+
+def test_guest_access_is_read_only_and_limited_to_one_tenant_in_dev(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from clinscribe.api.app import create_app
+    from tests.support import build_tenant
+
+    world = build_tenant(settings)
+    other = build_tenant(settings)
+    guest = settings.model_copy(update={"allow_guest": True, "guest_tenant_id": world.id})
+    with TestClient(create_app(guest, start_worker=False)) as client:
+        assert client.get(f"/api/v1/patients/{world.patient_id}").status_code == 200
+        assert client.get(f"/api/v1/patients/{other.patient_id}").status_code == 404
+        created = client.post(
+            "/api/v1/patients", json={"mrn": "G1", "given_name": "G", "family_name": "H"}
+        )
+        assert created.status_code == 403
+        assert client.get("/api/v1/audit").status_code == 403
