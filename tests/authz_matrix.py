@@ -6,6 +6,7 @@ and the anonymous and cross-tenant checks then cover it with no further work.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +14,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from clinscribe.config import Settings
-from tests.support import TenantWorld, add_patient_and_encounter, unique
+from tests.support import (
+    TenantWorld,
+    add_patient_and_encounter,
+    add_recording,
+    add_text_transcript,
+    unique,
+    wav_bytes,
+)
 
 PUBLIC = {
     ("GET", "/healthz"),
@@ -52,7 +60,25 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/v1/encounters/{encounter_id}"): WRITERS,
     ("DELETE", "/api/v1/encounters/{encounter_id}"): ADMINS,
     ("GET", "/api/v1/audit"): ADMINS,
+    ("POST", "/api/v1/encounters/{encounter_id}/recordings"): WRITERS,
+    ("POST", "/api/v1/encounters/{encounter_id}/text"): WRITERS,
+    ("GET", "/api/v1/encounters/{encounter_id}/recordings"): READERS,
+    ("GET", "/api/v1/encounters/{encounter_id}/transcripts"): READERS,
+    ("GET", "/api/v1/recordings/{recording_id}"): READERS,
+    ("GET", "/api/v1/transcripts/{transcript_id}"): READERS,
+    ("GET", "/api/v1/jobs/{job_id}"): READERS,
+    ("POST", "/api/v1/uploads"): WRITERS,
+    ("POST", "/api/v1/uploads/"): WRITERS,
+    ("OPTIONS", "/api/v1/uploads/"): WRITERS,
+    ("HEAD", "/api/v1/uploads/{uuid}"): WRITERS,
+    ("PATCH", "/api/v1/uploads/{uuid}"): WRITERS,
+    ("DELETE", "/api/v1/uploads/{uuid}"): WRITERS,
+    ("POST", "/api/v1/nlp/extract"): READERS,
+    ("POST", "/api/v1/nlp/deid"): READERS,
+    ("GET", "/api/v1/transcripts/{transcript_id}/extraction"): READERS,
 }
+
+TUS = {"Tus-Resumable": "1.0.0"}
 
 
 def operations(client: TestClient) -> list[tuple[str, str]]:
@@ -61,7 +87,7 @@ def operations(client: TestClient) -> list[tuple[str, str]]:
         (method.upper(), path)
         for path, item in schema["paths"].items()
         for method in item
-        if method in {"get", "post", "put", "patch", "delete"}
+        if method in {"get", "post", "put", "patch", "delete", "head", "options"}
     )
 
 
@@ -81,21 +107,52 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
             "clinician_id": world.users["clinician"],
         },
         ("PATCH", "/api/v1/encounters/{encounter_id}"): lambda: {"status": "in-progress"},
+        ("POST", "/api/v1/nlp/extract"): lambda: {"text": "Denies chest pain."},
+        ("POST", "/api/v1/nlp/deid"): lambda: {"text": "Seen by Dr. Ann Lee.", "mode": "mask"},
+        ("POST", "/api/v1/encounters/{encounter_id}/text"): lambda: {
+            "text": "Doctor: Any fever?\nPatient: No fever."
+        },
     }
     make = bodies.get((method, path))
     return make() if make else None
 
 
-def _fill(settings: Settings, path: str, owner: TenantWorld) -> str:
+def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient) -> str:
     """Path parameters name fresh objects of `owner`, so deletes never starve later calls."""
     patient_id, encounter_id = add_patient_and_encounter(settings, owner)
-    values = {
-        "patient_id": patient_id,
-        "encounter_id": encounter_id,
-        "user_id": owner.users["reviewer"],
-        "key_id": _a_key_id(settings, owner),
+    makers: dict[str, Callable[[], str]] = {
+        "patient_id": lambda: patient_id,
+        "encounter_id": lambda: encounter_id,
+        "user_id": lambda: owner.users["reviewer"],
+        "key_id": lambda: _a_key_id(settings, owner),
+        "recording_id": lambda: add_recording(settings, owner, encounter_id)[0],
+        "job_id": lambda: add_recording(settings, owner, encounter_id)[1],
+        "transcript_id": lambda: add_text_transcript(settings, owner, encounter_id),
+        "uuid": lambda: _an_upload(client, owner, encounter_id),
     }
-    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+    owner.last_encounter_id = encounter_id
+    return re.sub(r"\{(\w+)\}", lambda m: makers[m.group(1)](), path)
+
+
+def _tus_metadata(encounter_id: str) -> str:
+    def b64(value: str) -> str:
+        return base64.b64encode(value.encode()).decode()
+
+    return f"encounter_id {b64(encounter_id)},filename {b64('a.wav')},filetype {b64('audio/wav')}"
+
+
+def _an_upload(client: TestClient, owner: TenantWorld, encounter_id: str) -> str:
+    response = client.post(
+        "/api/v1/uploads",
+        headers={
+            **owner.auth("clinician"),
+            **TUS,
+            "Upload-Length": "100",
+            "Upload-Metadata": _tus_metadata(encounter_id),
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.headers["location"]).rstrip("/").rsplit("/", 1)[-1]
 
 
 def _a_key_id(settings: Settings, owner: TenantWorld) -> str:
@@ -113,7 +170,29 @@ def _a_key_id(settings: Settings, owner: TenantWorld) -> str:
         return row.id
 
 
-def call(client: TestClient, method: str, url: str, headers: dict[str, str], body: Any) -> Any:
+def call(
+    client: TestClient,
+    method: str,
+    path: str,
+    url: str,
+    headers: dict[str, str],
+    body: Any,
+    owner: TenantWorld,
+) -> Any:
+    if path.endswith("/recordings") and method == "POST":
+        files = {"file": ("tone.wav", wav_bytes(0.3), "audio/wav")}
+        return client.post(url, headers=headers, files=files)
+    if path.startswith("/api/v1/uploads"):
+        tus = {**headers, **TUS}
+        if method == "POST":
+            tus |= {
+                "Upload-Length": "10",
+                "Upload-Metadata": _tus_metadata(owner.last_encounter_id),
+            }
+        if method == "PATCH":
+            tus |= {"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+            return client.patch(url, headers=tus, content=b"0123")
+        return client.request(method, url, headers=tus)
     return client.request(method, url, headers=headers, json=body)
 
 
@@ -124,25 +203,34 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         if (method, path) in PUBLIC:
             continue
         allowed = POLICY[(method, path)]
-        url = _fill(settings, path, a)
-        anonymous = call(client, method, url, {}, _body(method, path, a))
+        url = _fill(settings, path, a, client)
+        anonymous = call(client, method, path, url, {}, _body(method, path, a), a)
         assert anonymous.status_code == 401, (method, path, anonymous.status_code)
-        assert anonymous.json()["error"] == "unauthorized"
+        if method != "HEAD":
+            assert anonymous.json()["error"] == "unauthorized"
         for who in sorted(EVERYONE):
-            url = _fill(settings, path, a)
-            response = call(client, method, url, a.auth(who), _body(method, path, a))
+            url = _fill(settings, path, a, client)
+            response = call(client, method, path, url, a.auth(who), _body(method, path, a), a)
             if who in allowed:
-                assert response.status_code < 400, (method, path, who, response.text)
+                assert response.status_code < 400, (
+                    method,
+                    path,
+                    who,
+                    response.status_code,
+                    response.text,
+                )
             else:
                 assert response.status_code == 403, (method, path, who, response.status_code)
-                assert response.json()["error"] == "forbidden"
+                if method != "HEAD":
+                    assert response.json()["error"] == "forbidden"
             checked += 1
         # The other tenant's admin holds every permission, so only tenancy can stop it.
-        url = _fill(settings, path, a)
-        response = call(client, method, url, b.auth("admin"), _body(method, path, a))
-        if "{" in path:
+        url = _fill(settings, path, a, client)
+        response = call(client, method, path, url, b.auth("admin"), _body(method, path, a), a)
+        if "{" in path or (path.startswith("/api/v1/uploads") and method == "POST"):
             assert response.status_code == 404, (method, path, response.status_code)
-            assert response.json() == {"error": "not_found", "detail": response.json()["detail"]}
+            if method != "HEAD":
+                assert set(response.json()) == {"error", "detail"}
         else:
             assert a.id not in response.text, (method, path)
             for marker in (a.patient_id, a.encounter_id, *a.users.values()):

@@ -32,6 +32,7 @@ class TenantWorld:
     tokens: dict[str, str] = field(default_factory=dict)  # role or key_<scope> -> credential
     patient_id: str = ""
     encounter_id: str = ""
+    last_encounter_id: str = ""
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -88,3 +89,71 @@ def add_patient_and_encounter(settings: Settings, world: TenantWorld) -> tuple[s
             data=EncounterCreate(patient_id=patient.id),
         )
         return patient.id, encounter.id
+
+
+def wav_bytes(seconds: float = 1.0, rate: int = 16_000, channels: int = 1) -> bytes:
+    """A short tone as 16-bit PCM WAV, for intake paths that need real audio."""
+    import io
+    import math
+    import struct
+    import wave
+
+    frames = int(seconds * rate)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        sample = [int(8000 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(frames)]
+        out.writeframes(
+            b"".join(struct.pack("<" + "h" * channels, *([s] * channels)) for s in sample)
+        )
+    return buffer.getvalue()
+
+
+def add_recording(settings: Settings, world: TenantWorld, encounter_id: str) -> tuple[str, str]:
+    """An uploaded recording with its queued transcription job."""
+    import io
+
+    from clinscribe.recordings import service as recordings
+    from clinscribe.recordings.blobs import LocalBlobStore
+
+    with session_scope(settings.resolved_database_url) as session:
+        recording, job = recordings.upload(
+            session=session,
+            settings=settings,
+            blobs=LocalBlobStore(settings.blob_dir),
+            principal=world.principal("clinician"),
+            encounter_id=encounter_id,
+            data=io.BytesIO(wav_bytes(0.5)),
+            filename="tone.wav",
+            content_type="audio/wav",
+            mode="dictation",
+        )
+        return recording.id, job.id
+
+
+def add_text_transcript(settings: Settings, world: TenantWorld, encounter_id: str) -> str:
+    """A typed dialogue's transcript, with its extraction already stored."""
+    from clinscribe import nlp
+    from clinscribe.db.models import Transcript
+    from clinscribe.extractions import service as extractions
+    from clinscribe.recordings import service as recordings
+
+    with session_scope(settings.resolved_database_url) as session:
+        _, transcript_id = recordings.from_text(
+            session=session,
+            settings=settings,
+            principal=world.principal("clinician"),
+            encounter_id=encounter_id,
+            text="[doctor] Any chest pain?\n[patient] No.",
+            mode=None,
+        )
+        transcript = session.get(Transcript, transcript_id)
+        assert transcript is not None
+        extractions.store(
+            session=session,
+            transcript=transcript,
+            extraction=nlp.extract(extractions.transcript_text(transcript)),
+        )
+        return transcript_id

@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -84,6 +85,116 @@ def worker(threads: int) -> None:
     click.echo(f"worker running on {settings.broker} with {threads} threads", err=True)
     stop.wait()
     runner.stop()
+
+
+def _read_text(source: str) -> str:
+    """FILE or '-' (stdin), as UTF-8."""
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"no such file: {source}") from None
+    except IsADirectoryError:
+        raise CliError(f"{source} is a directory") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CliError(f"{source} is not UTF-8 text") from None
+    if not text.strip():
+        raise CliError(f"{source} is empty")
+    return text
+
+
+@cli.command()
+@click.argument("source", default="-", metavar="[FILE|-]")
+@json_option
+def extract(source: str, as_json: bool) -> None:
+    """Clinical entities, traits, medication attributes, codes and vitals in a text."""
+    from clinscribe import nlp
+
+    try:
+        result = nlp.extract(_read_text(source))
+    except nlp.NlpInputError as exc:
+        raise CliError(str(exc)) from None
+    if as_json:
+        click.echo(result.model_dump_json())
+        return
+    for entity in result.entities:
+        traits = ",".join(entity.traits)
+        codes = " ".join(c.code for c in entity.codes[:1])
+        click.echo(f"{entity.category:<25} {entity.text:<30} {traits:<24} {codes}")
+    for vital in result.vitals:
+        click.echo(f"{'VITAL':<25} {vital.model_dump_json(exclude_none=True)}")
+
+
+@cli.command()
+@click.argument("source", default="-", metavar="[FILE|-]")
+@click.option(
+    "--mode",
+    type=click.Choice(["redact", "mask", "surrogate"]),
+    default="redact",
+    show_default=True,
+)
+@json_option
+def deid(source: str, mode: str, as_json: bool) -> None:
+    """De-identify text (HIPAA Safe Harbor identifiers); prints the redacted text."""
+    from clinscribe import nlp
+
+    try:
+        result = nlp.deidentify(_read_text(source), mode)  # type: ignore[arg-type]
+    except nlp.NlpInputError as exc:
+        raise CliError(str(exc)) from None
+    if as_json:
+        click.echo(result.model_dump_json())
+    else:
+        click.echo(result.text)
+
+
+@cli.command()
+@click.argument("audio_files", nargs=-1, required=True, metavar="AUDIO...")
+@click.option(
+    "--mode",
+    type=click.Choice(["dictation", "conversation"]),
+    default="dictation",
+    show_default=True,
+)
+@json_option
+def transcribe(audio_files: tuple[str, ...], mode: str, as_json: bool) -> None:
+    """Transcribe audio files offline (wav, mp3, m4a/aac, ogg/opus, webm, flac)."""
+    from clinscribe.asr.schemas import TranscribeOptions
+    from clinscribe.jobs.engines import asr_engine
+    from clinscribe.recordings import audio
+
+    settings = _settings()
+    for name in audio_files:
+        if not Path(name).is_file():
+            raise CliError(f"no such file: {name}")
+    decoded = []
+    for name in audio_files:
+        try:
+            decoded.append(
+                audio.decode_audio(
+                    name,
+                    max_seconds=settings.max_audio_seconds,
+                    max_bytes=settings.max_upload_bytes,
+                )
+            )
+        except audio.AudioError as exc:
+            raise CliError(f"{name}: {exc.message}") from None
+    engine = asr_engine(settings)
+    options = TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size)
+    if sys.stderr.isatty() and not as_json:
+        with click.progressbar(decoded, label="transcribing", file=sys.stderr) as bar:
+            results = [engine.transcribe(item, options=options) for item in bar]
+    else:
+        results = [engine.transcribe(item, options=options) for item in decoded]
+    if as_json:
+        dumped = [r.model_dump(mode="json") for r in results]
+        click.echo(json.dumps(dumped[0] if len(dumped) == 1 else dumped))
+        return
+    for name, result in zip(audio_files, results, strict=True):
+        if len(results) > 1:
+            click.echo(f"== {name}")
+        click.echo(result.text)
 
 
 @cli.group()

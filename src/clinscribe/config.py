@@ -65,6 +65,23 @@ class Settings(BaseSettings):
     guest_tenant_id: str | None = None
 
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # Recordings and jobs.
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    max_audio_seconds: float = Field(default=4 * 3600.0, gt=0)
+    max_text_chars: int = Field(default=500_000, ge=100)
+    max_queue_depth: int = Field(default=1000, ge=1)
+    job_max_attempts: int = Field(default=5, ge=1, le=50)
+    job_stale_seconds: float = Field(default=120.0, gt=0)
+    job_resend_seconds: float = Field(default=300.0, gt=0)
+    tus_expiry_days: int = Field(default=2, ge=1)
+
+    # Speech recognition. "bundled" is the offline Whisper tiny.en shipped as a package.
+    asr_model: str = "bundled"
+    asr_device: str = "cpu"
+    asr_compute_type: str = "int8"
+    asr_beam_size: int = Field(default=5, ge=1, le=10)
+    asr_cpu_threads: int = Field(default=0, ge=0, le=64)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -11,11 +11,25 @@ from clinscribe import __version__
 from clinscribe.api import errors
 from clinscribe.api.deps import track_route
 from clinscribe.api.middleware import RequestContextMiddleware
-from clinscribe.api.routers import audit, auth, encounters, health, patients, users
+from clinscribe.api.routers import (
+    audit,
+    auth,
+    encounters,
+    health,
+    nlp,
+    patients,
+    recordings,
+    uploads,
+    users,
+)
+from clinscribe.asr.engine import BUNDLED_MODEL, resolve_model_path
 from clinscribe.config import Settings, get_settings
 from clinscribe.db.session import get_sessionmaker
-from clinscribe.jobs.broker import InProcessWorker, get_broker
+from clinscribe.jobs.broker import InProcessWorker
+from clinscribe.jobs.runtime import Sweeper
+from clinscribe.jobs.runtime import setup as setup_jobs
 from clinscribe.observability.logging import configure_logging
+from clinscribe.recordings.blobs import LocalBlobStore
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
@@ -27,13 +41,21 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = setup_jobs(settings)
         worker: InProcessWorker | None = None
+        sweeper: Sweeper | None = None
         if settings.broker == "inprocess" and start_worker:
-            worker = InProcessWorker(get_broker(settings))
+            # Embedded profile: this process is also the worker, and re-sends pending jobs
+            # left by a previous run (the first sweep happens at once).
+            worker = InProcessWorker(runtime.broker)
             worker.start()
+            sweeper = Sweeper(runtime, interval=max(1.0, settings.job_stale_seconds / 2))
+            sweeper.start()
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.stop()
             if worker is not None:
                 worker.stop()
 
@@ -50,11 +72,26 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         settings.resolved_database_url, settings.database_echo
     )
     app.state.draining = False
-    # Later capabilities register readiness checks for the models their profile needs.
-    app.state.model_checks = dict[str, Callable[[], None]]()
+    app.state.blobs = LocalBlobStore(settings.blob_dir)
+    model = BUNDLED_MODEL if settings.asr_model == "bundled" else settings.asr_model
+
+    # Readiness checks for the models this profile needs (present on disk; loaded lazily).
+    def speech_model() -> None:
+        resolve_model_path(model)
+
+    app.state.model_checks = {"speech_model": speech_model}
 
     errors.install(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
+    upload_limit = settings.max_upload_bytes + 1024 * 1024  # multipart framing on top
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        body_limits={
+            r"^/api/v1/encounters/[^/]+/recordings$": upload_limit,
+            r"^/api/v1/uploads(/|$)": upload_limit,
+            r"^/api/v1/encounters/[^/]+/text$": settings.max_text_chars * 4 + 4096,
+        },
+    )
 
     for router in (
         auth.router,
@@ -62,8 +99,11 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         users.router,
         patients.router,
         encounters.router,
+        recordings.router,
+        nlp.router,
         audit.router,
         health.router,
     ):
         app.include_router(router)
+    uploads.install(app, settings)
     return app

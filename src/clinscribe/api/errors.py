@@ -70,7 +70,10 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ClinscribeError)
     async def _clinscribe(_: Request, exc: ClinscribeError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.message)
+        response = error_response(exc.status_code, exc.code, exc.message)
+        if exc.status_code == 503:
+            response.headers["Retry-After"] = str(getattr(exc, "retry_after", 30))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

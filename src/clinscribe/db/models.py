@@ -139,3 +139,90 @@ class AuditHead(Base):
     last_event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(64))
     event_count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "dead")
+
+
+class Recording(IdMixin, TimestampMixin, Base):
+    """Audio (or text) accepted for an encounter; the blob is stored before any job runs."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (Index("ix_recordings_tenant_encounter", "tenant_id", "encounter_id"),)
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    encounter_id: Mapped[str] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # upload | tus | text | stream
+    mode: Mapped[str] = mapped_column(String(16), default="dictation")  # or conversation
+    status: Mapped[str] = mapped_column(String(16), default="stored")
+    blob_key: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    container: Mapped[str | None] = mapped_column(String(40))
+    codec: Mapped[str | None] = mapped_column(String(40))
+    duration_s: Mapped[float | None] = mapped_column()
+    channels: Mapped[int | None] = mapped_column(Integer)
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+
+
+class Transcript(IdMixin, TimestampMixin, Base):
+    """One transcript per recording (the unique key makes redelivered jobs idempotent)."""
+
+    __tablename__ = "transcripts"
+    __table_args__ = (Index("ix_transcripts_tenant_encounter", "tenant_id", "encounter_id"),)
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    encounter_id: Mapped[str] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"))
+    recording_id: Mapped[str] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), unique=True
+    )
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    duration_s: Mapped[float] = mapped_column(default=0.0)
+    engine: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str | None] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    segments_json: Mapped[str] = mapped_column(Text)
+
+
+class Job(IdMixin, TimestampMixin, Base):
+    """Durable job state: written before its message is sent, so nothing accepted is lost."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'dead')", name="status"
+        ),
+        Index("ix_jobs_status_updated", "status", "updated_at"),
+        Index("ix_jobs_tenant_subject", "tenant_id", "subject_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    progress: Mapped[float] = mapped_column(default=0.0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result_type: Mapped[str | None] = mapped_column(String(40))
+    result_id: Mapped[str | None] = mapped_column(String(36))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ExtractionRecord(IdMixin, TimestampMixin, Base):
+    """Clinical facts extracted from one transcript (the Extraction JSON of the contract)."""
+
+    __tablename__ = "extractions"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    transcript_id: Mapped[str] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), unique=True
+    )
+    engine_version: Mapped[str] = mapped_column(String(40))
+    extraction_json: Mapped[str] = mapped_column(Text)

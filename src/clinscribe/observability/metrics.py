@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -23,5 +23,36 @@ AUDIT_EVENTS = Counter(
     "clinscribe_audit_events_total",
     "Audit events written, by outcome.",
     ["outcome"],
+    registry=REGISTRY,
+)
+
+JOB_OUTCOMES = Counter(
+    "clinscribe_jobs_total",
+    "Finished job attempts by kind and outcome (succeeded, retried, dead, skipped).",
+    ["kind", "outcome"],
+    registry=REGISTRY,
+)
+JOB_DURATION = Histogram(
+    "clinscribe_job_duration_seconds",
+    "Job attempt duration by kind.",
+    ["kind"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
+    registry=REGISTRY,
+)
+AUDIO_SECONDS = Counter(
+    "clinscribe_audio_seconds_total",
+    "Seconds of audio transcribed.",
+    registry=REGISTRY,
+)
+REAL_TIME_FACTOR = Histogram(
+    "clinscribe_asr_real_time_factor",
+    "Audio seconds per second of transcription (higher is faster).",
+    buckets=(1, 2, 5, 10, 15, 20, 30, 50, 100),
+    registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge(
+    "clinscribe_job_queue_depth",
+    "Jobs waiting or running, by status (sampled by the re-send sweep).",
+    ["status"],
     registry=REGISTRY,
 )

@@ -1,0 +1,111 @@
+"""Resumable uploads (tus 1.0: core, creation, termination) via tuspyserver.
+
+Each tenant's partial uploads live in their own folder, so another tenant's upload id is
+simply not found. Metadata must name the encounter (`encounter_id`), `filename` and `filetype`, and
+may give `mode`. When the last byte lands the file becomes a recording and its transcription is
+queued, exactly like a one-shot upload; the client finds it under the encounter's recordings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from tuspyserver import create_tus_router
+
+from clinscribe.api import API_PREFIX
+from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.config import Settings
+from clinscribe.encounters import service as encounters
+from clinscribe.errors import Unprocessable
+from clinscribe.recordings import service as recordings
+
+UPLOADS_PREFIX = f"{API_PREFIX}/uploads"
+
+
+def _tenant_dir(settings: Settings, tenant_id: str) -> str:
+    path = settings.data_dir / "uploads" / tenant_id
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+def _mode(metadata: dict[str, Any]) -> str:
+    mode = metadata.get("mode") or "dictation"
+    if mode not in ("dictation", "conversation"):
+        raise Unprocessable("metadata mode must be dictation or conversation")
+    return str(mode)
+
+
+async def _auth(principal: CurrentPrincipal) -> None:
+    principal.require("encounters:write")
+
+
+def _files(
+    principal: CurrentPrincipal, settings: SettingsDep
+) -> Callable[[dict[str, Any]], dict[str, str]]:
+    folder = _tenant_dir(settings, principal.tenant_id)
+    return lambda _metadata: {"files_dir": folder}
+
+
+def _pre_create(
+    principal: CurrentPrincipal, session: SessionDep
+) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def check(metadata: dict[str, Any], _info: dict[str, Any]) -> None:
+        encounter_id = metadata.get("encounter_id")
+        missing = [k for k in ("encounter_id", "filename", "filetype") if not metadata.get(k)]
+        if missing:
+            raise Unprocessable(f"upload metadata must include {', '.join(missing)}")
+        _mode(metadata)
+        encounters.get(
+            session=session, principal=principal, encounter_id=str(encounter_id), audit_read=False
+        )
+
+    return check
+
+
+def _on_complete(
+    request: Request, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    async def complete(path: str, metadata: dict[str, Any]) -> None:
+        def adopt() -> None:
+            recordings.adopt_upload(
+                session=session,
+                settings=settings,
+                blobs=request.app.state.blobs,
+                principal=principal,
+                encounter_id=str(metadata.get("encounter_id", "")),
+                path=Path(path),
+                filename=metadata.get("filename"),
+                content_type=metadata.get("filetype"),
+                mode=_mode(metadata),
+            )
+            Path(f"{path}.info").unlink(missing_ok=True)
+
+        await run_in_threadpool(adopt)
+
+    return complete
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    # The library logs upload metadata (file names can name patients): keep it quiet.
+    logging.getLogger("tuspyserver").setLevel(logging.CRITICAL)
+    # The library types its hooks loosely (sync, no dependencies); FastAPI resolves ours.
+    hooks: dict[str, Any] = {
+        "auth": _auth,
+        "upload_complete_dep": _on_complete,
+        "pre_create_dep": _pre_create,
+        "file_dep": _files,
+    }
+    router: APIRouter = create_tus_router(
+        prefix=UPLOADS_PREFIX,
+        files_dir=str(settings.data_dir / "uploads"),
+        max_size=settings.max_upload_bytes,
+        days_to_keep=settings.tus_expiry_days,
+        tags=["uploads"],
+        **hooks,
+    )
+    app.include_router(router)

@@ -1,0 +1,82 @@
+"""Transcript, Segment and Word: the public Transcript JSON shape (see contracts.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Speaker = Literal["clinician", "patient"]
+
+
+class Correction(BaseModel):
+    """One post-ASR vocabulary correction, kept so a reviewer can see what was changed."""
+
+    original: str
+    replacement: str
+    start: float
+    end: float
+    score: float = Field(ge=0.0, le=1.0)
+    source: str = "drug_lexicon"
+
+
+class Word(BaseModel):
+    """A timed word; ``original_text`` is set when a correction replaced what was heard."""
+
+    start: float
+    end: float
+    word: str
+    probability: float = Field(ge=0.0, le=1.0)
+    original_text: str | None = None
+
+
+class Segment(BaseModel):
+    """A timed stretch of text; ``speaker`` stays null unless we are reasonably sure."""
+
+    id: int
+    start: float
+    end: float
+    text: str
+    speaker: Speaker | None = None
+    words: list[Word] = Field(default_factory=list)
+    speaker_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    channel: int | None = None
+    original_text: str | None = None
+    corrections: list[Correction] = Field(default_factory=list)
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+    compression_ratio: float | None = None
+    flags: list[str] = Field(default_factory=list)
+
+
+class Transcript(BaseModel):
+    """A whole recording's transcript as engines return it and the API stores it."""
+
+    text: str
+    language: str = "en"
+    duration: float
+    engine: str
+    model: str
+    segments: list[Segment] = Field(default_factory=list)
+    mode: Literal["dictation", "conversation"] = "dictation"
+    warnings: list[str] = Field(default_factory=list)
+
+
+class TranscribeOptions(BaseModel):
+    """Per-call decoding options; engine-wide ones (model, device, threads) live on the engine."""
+
+    language: str = "en"
+    beam_size: int = Field(default=5, ge=1, le=10)
+    mode: Literal["dictation", "conversation"] = "dictation"
+    initial_prompt: str | None = None
+    hotwords: list[str] = Field(default_factory=list)
+    medical_prompt: bool = True
+    correct_vocabulary: bool = True
+    targeted_biasing: bool = True
+    vad: bool = True
+    coverage_check: bool = True
+    # Cross-attention word alignment costs more than half the CPU throughput of tiny.en.
+    word_timestamps: bool = False
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4

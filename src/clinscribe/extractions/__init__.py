@@ -1,0 +1,1 @@
+"""Clinical facts extracted from transcripts, stored per transcript."""

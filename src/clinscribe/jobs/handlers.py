@@ -1,0 +1,116 @@
+"""What each job kind does. Handlers take a job id, open their own sessions, call services."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy.orm import Session
+
+from clinscribe import nlp
+from clinscribe.asr.schemas import TranscribeOptions
+from clinscribe.config import Settings
+from clinscribe.db.models import Job, Recording, Transcript
+from clinscribe.db.session import session_scope
+from clinscribe.errors import NotFound
+from clinscribe.extractions import service as extractions
+from clinscribe.jobs.engines import asr_engine
+from clinscribe.observability.metrics import AUDIO_SECONDS, REAL_TIME_FACTOR
+from clinscribe.recordings import audio
+from clinscribe.recordings.blobs import BlobStore
+from clinscribe.transcripts import service as transcripts
+from clinscribe.workqueue import service as workqueue
+
+
+class PermanentJobError(Exception):
+    """Retrying cannot help (the input itself is bad): the job goes straight to dead."""
+
+
+def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
+    """Decode the stored recording, run ASR, store the transcript (once)."""
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        recording = session.get(Recording, job.subject_id)
+        if recording is None or recording.blob_key is None:
+            raise PermanentJobError("recording no longer exists")
+        done = transcripts.for_recording(session=session, recording_id=recording.id)
+        if done is not None:
+            return "transcript", done.id
+        blob_key, mode = recording.blob_key, recording.mode
+        tenant_id, encounter_id, recording_id = (
+            recording.tenant_id,
+            recording.encounter_id,
+            recording.id,
+        )
+    try:
+        decoded = audio.decode_audio(
+            blobs.path(blob_key),
+            max_seconds=settings.max_audio_seconds,
+            max_bytes=settings.max_upload_bytes,
+        )
+    except audio.AudioError as exc:
+        raise PermanentJobError(f"{exc.code}: {exc.message}") from exc
+    except FileNotFoundError as exc:
+        raise PermanentJobError("the recording's blob is missing") from exc
+    started = time.perf_counter()
+    result = asr_engine(settings).transcribe(
+        decoded,
+        options=TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size),
+    )
+    elapsed = time.perf_counter() - started
+    AUDIO_SECONDS.inc(decoded.duration)
+    if elapsed > 0:
+        REAL_TIME_FACTOR.observe(decoded.duration / elapsed)
+    with session_scope(url) as session:
+        recording_row = session.get(Recording, recording_id)
+        if recording_row is None:
+            raise PermanentJobError("recording was deleted during transcription")
+        row = transcripts.store(
+            session=session,
+            tenant_id=tenant_id,
+            encounter_id=encounter_id,
+            recording_id=recording_id,
+            transcript=result,
+        )
+        recording_row.status = "transcribed"
+        queue_extraction(session, settings, row.tenant_id, row.id)
+        return "transcript", row.id
+
+
+def queue_extraction(
+    session: Session, settings: Settings, tenant_id: str, transcript_id: str
+) -> None:
+    """A finished transcript moves on to clinical NLP."""
+    workqueue.create(
+        session=session,
+        tenant_id=tenant_id,
+        kind="extract",
+        subject_type="transcript",
+        subject_id=transcript_id,
+        max_attempts=settings.job_max_attempts,
+    )
+
+
+def extract(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
+    """Clinical NLP over a stored transcript; the Extraction is kept per transcript."""
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        transcript = session.get(Transcript, job.subject_id)
+        if transcript is None:
+            raise PermanentJobError("transcript no longer exists")
+        done = extractions.for_transcript(session=session, transcript_id=transcript.id)
+        if done is not None:
+            return "extraction", done.id
+        text = extractions.transcript_text(transcript)
+    try:
+        result = nlp.extract(text)
+    except nlp.NlpInputError as exc:
+        raise PermanentJobError(str(exc)) from exc
+    with session_scope(url) as session:
+        transcript = session.get(Transcript, job.subject_id)
+        if transcript is None:
+            raise PermanentJobError("transcript was deleted during extraction")
+        record = extractions.store(session=session, transcript=transcript, extraction=result)
+        return "extraction", record.id
+
+
+PERMANENT = (PermanentJobError, NotFound)

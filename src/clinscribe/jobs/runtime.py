@@ -1,0 +1,223 @@
+"""Actors, sending after commit, the job runner (claim, heartbeat, retry, dead-letter) and the
+re-send sweep that recovers lost messages and jobs whose worker died."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import dramatiq
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from clinscribe.config import Settings
+from clinscribe.db.base import utcnow
+from clinscribe.db.models import Job
+from clinscribe.db.session import session_scope
+from clinscribe.jobs import handlers
+from clinscribe.jobs.broker import get_broker
+from clinscribe.observability.logging import get_logger
+from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, QUEUE_DEPTH
+from clinscribe.recordings.blobs import BlobStore, LocalBlobStore
+from clinscribe.workqueue import service as workqueue
+
+log = get_logger("clinscribe.jobs")
+
+Handler = Callable[[Settings, BlobStore, Job], tuple[str, str]]
+HANDLERS: dict[str, Handler] = {"transcribe": handlers.transcribe, "extract": handlers.extract}
+
+
+class JobBusy(Exception):
+    """Another live worker holds this job; Dramatiq retries the message after a backoff."""
+
+
+class RetryJob(Exception):
+    """The attempt failed and attempts remain; Dramatiq retries with exponential backoff."""
+
+
+@dataclass
+class Runtime:
+    """Everything a process needs to send and run jobs."""
+
+    settings: Settings
+    broker: dramatiq.Broker
+    blobs: BlobStore
+    actors: dict[str, dramatiq.Actor[Any, Any]] = field(default_factory=dict)
+
+    def send(self, kind: str, job_id: str) -> None:
+        self.actors[kind].send(job_id)
+
+    def run(self, kind: str, job_id: str) -> None:
+        """One delivery of a job message."""
+        url = self.settings.resolved_database_url
+        stale = timedelta(seconds=self.settings.job_stale_seconds)
+        with session_scope(url) as session:
+            job = workqueue.claim(session=session, job_id=job_id, stale_after=stale)
+            if job is None:
+                current = session.get(Job, job_id)
+                busy = current is not None and current.status == "running"
+            else:
+                session.expunge(job)
+        if job is None:
+            JOB_OUTCOMES.labels(kind, "skipped").inc()
+            if busy:
+                raise JobBusy(job_id)
+            return
+        log.info("job_started", job_id=job_id, kind=kind, attempt=job.attempts)
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(job_id, stop), daemon=True)
+        beat.start()
+        started = time.perf_counter()
+        try:
+            result_type, result_id = HANDLERS[kind](self.settings, self.blobs, job)
+        except Exception as exc:
+            self._failed(kind, job_id, exc)
+        else:
+            with session_scope(url) as session:
+                row = session.get(Job, job_id)
+                if row is not None:
+                    workqueue.succeed(
+                        session=session, job=row, result_type=result_type, result_id=result_id
+                    )
+            JOB_OUTCOMES.labels(kind, "succeeded").inc()
+            log.info("job_succeeded", job_id=job_id, kind=kind)
+        finally:
+            stop.set()
+            JOB_DURATION.labels(kind).observe(time.perf_counter() - started)
+
+    def _failed(self, kind: str, job_id: str, exc: Exception) -> None:
+        permanent = isinstance(exc, handlers.PERMANENT)
+        # The error text goes to the job row, which only the tenant can read; logs get the type.
+        message = f"{type(exc).__name__}: {exc}"
+        with session_scope(self.settings.resolved_database_url) as session:
+            row = session.get(Job, job_id)
+            retry = row is not None and workqueue.fail(
+                session=session, job=row, error=message, permanent=permanent
+            )
+        outcome = "retried" if retry else "dead"
+        JOB_OUTCOMES.labels(kind, outcome).inc()
+        log.warning(
+            "job_failed", job_id=job_id, kind=kind, error_type=type(exc).__name__, outcome=outcome
+        )
+        if retry:
+            raise RetryJob(job_id) from exc
+
+    def _heartbeat(self, job_id: str, stop: threading.Event) -> None:
+        interval = max(0.2, self.settings.job_stale_seconds / 4)
+        while not stop.wait(interval):
+            try:
+                with session_scope(self.settings.resolved_database_url) as session:
+                    workqueue.heartbeat(session=session, job_id=job_id)
+            except Exception as exc:  # a missed beat is not fatal; the next one may land
+                log.warning("heartbeat_failed", job_id=job_id, error_type=type(exc).__name__)
+
+    def sweep(self) -> int:
+        """Re-send queued jobs that sat too long and running jobs whose worker went silent."""
+        now = utcnow()
+        with session_scope(self.settings.resolved_database_url) as session:
+            due = workqueue.due_for_resend(
+                session=session,
+                now=now,
+                unsent_after=timedelta(seconds=self.settings.job_resend_seconds),
+                stale_after=timedelta(seconds=self.settings.job_stale_seconds),
+            )
+            pending = [(job.kind, job.id) for job in due]
+            workqueue.touch(session=session, job_ids=[job_id for _, job_id in pending])
+            for status, count in workqueue.depth(session=session).items():
+                QUEUE_DEPTH.labels(status).set(count)
+        sent = 0
+        for kind, job_id in pending:
+            try:
+                self.send(kind, job_id)
+                sent += 1
+            except Exception as exc:  # broker down: the next sweep tries again
+                log.warning("resend_failed", job_id=job_id, error_type=type(exc).__name__)
+        if sent:
+            log.info("jobs_resent", count=sent)
+        return sent
+
+
+_runtime: Runtime | None = None
+_lock = threading.Lock()
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(workqueue.PENDING_KEY, None)
+    if not pending or _runtime is None:
+        return
+    for kind, job_id in pending:
+        try:
+            _runtime.send(kind, job_id)
+        except Exception as exc:  # the row is committed; the sweep re-sends it
+            log.warning("send_failed", job_id=job_id, error_type=type(exc).__name__)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(workqueue.PENDING_KEY, None)
+
+
+def _perform(kind: str, job_id: str) -> None:
+    """The actor body: runs on whichever runtime this process set up last."""
+    if _runtime is None:
+        raise RuntimeError("job runtime is not set up in this process")
+    _runtime.run(kind, job_id)
+
+
+def setup(settings: Settings) -> Runtime:
+    """Build the process runtime once: broker, actors, and the send-after-commit hook."""
+    global _runtime
+    with _lock:
+        if _runtime is not None and _runtime.settings is settings:
+            return _runtime
+        broker = get_broker(settings)
+        runtime = Runtime(settings=settings, broker=broker, blobs=LocalBlobStore(settings.blob_dir))
+        declared = broker.get_declared_actors()
+        for kind in HANDLERS:
+            name = f"clinscribe.{kind}"
+            if name in declared:  # a broker outlives app instances (tests, reloads)
+                runtime.actors[kind] = broker.get_actor(name)
+                continue
+            runtime.actors[kind] = dramatiq.actor(
+                actor_name=name,
+                queue_name=name,
+                broker=broker,
+                max_retries=max(20, settings.job_max_attempts * 4),
+                min_backoff=1_000,
+                max_backoff=60_000,
+                time_limit=6 * 3600 * 1000,
+            )(partial(_perform, kind))
+        if not event.contains(Session, "after_commit", _after_commit):
+            event.listen(Session, "after_commit", _after_commit)
+            event.listen(Session, "after_rollback", _after_rollback)
+        _runtime = runtime
+        return runtime
+
+
+class Sweeper:
+    """Runs `Runtime.sweep` at start-up and then periodically on a daemon thread."""
+
+    def __init__(self, runtime: Runtime, interval: float) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="job-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self.runtime.sweep()
+            except Exception as exc:  # database briefly unavailable: keep sweeping
+                log.warning("sweep_failed", error_type=type(exc).__name__)
+            if self._stop.wait(self.interval):
+                return

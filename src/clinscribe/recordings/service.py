@@ -1,0 +1,297 @@
+"""Intake: store the bytes, validate them, then queue transcription — in that order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinscribe.audit import service as audit
+from clinscribe.config import Settings
+from clinscribe.db.base import new_id
+from clinscribe.db.models import Job, Recording
+from clinscribe.encounters import service as encounters
+from clinscribe.errors import ClinscribeError, NotFound, Unprocessable
+from clinscribe.recordings import audio
+from clinscribe.recordings.blobs import BlobStore
+from clinscribe.security.principal import Principal
+from clinscribe.transcripts import service as transcripts
+from clinscribe.transcripts.text import transcript_from_text
+from clinscribe.workqueue import service as workqueue
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-]+")
+
+
+class AudioRejected(ClinscribeError):
+    """The upload is not audio we can transcribe (empty, corrupt, unsupported, too long...)."""
+
+    status_code = 422
+    code = "audio_invalid"
+
+
+def _blob_key(tenant_id: str, encounter_id: str, recording_id: str) -> str:
+    return f"{tenant_id}/{encounter_id}/{recording_id}"
+
+
+def _clean_filename(name: str | None) -> str | None:
+    if not name:
+        return None
+    return _SAFE_NAME.sub("_", Path(name).name)[:200] or None
+
+
+def _probe(settings: Settings, path: Path) -> audio.AudioInfo:
+    try:
+        info = audio.probe_audio(path, max_bytes=settings.max_upload_bytes)
+    except audio.AudioError as exc:
+        raise AudioRejected(exc.message, status_code=exc.status_code, code=exc.code) from exc
+    if info.duration is not None and info.duration > settings.max_audio_seconds:
+        raise AudioRejected(
+            f"audio lasts {info.duration:.0f} s; the limit is {settings.max_audio_seconds:.0f} s",
+            status_code=413,
+            code="audio_too_long",
+        )
+    if info.duration is not None and info.duration <= 0:
+        raise AudioRejected("the recording contains no audio", status_code=400, code="audio_empty")
+    return info
+
+
+def _accept(
+    *,
+    session: Session,
+    settings: Settings,
+    blobs: BlobStore,
+    principal: Principal,
+    encounter_id: str,
+    recording_id: str,
+    source: str,
+    mode: str,
+    filename: str | None,
+    content_type: str | None,
+    sha256: str,
+    size: int,
+) -> tuple[Recording, Job]:
+    key = _blob_key(principal.tenant_id, encounter_id, recording_id)
+    try:
+        info = _probe(settings, blobs.path(key))
+    except ClinscribeError:
+        blobs.delete(key)
+        raise
+    recording = Recording(
+        id=recording_id,
+        tenant_id=principal.tenant_id,
+        encounter_id=encounter_id,
+        created_by=principal.actor_id,
+        source=source,
+        mode=mode,
+        status="stored",
+        blob_key=key,
+        sha256=sha256,
+        size_bytes=size,
+        filename=_clean_filename(filename),
+        content_type=(content_type or "")[:100] or None,
+        container=info.format[:40],
+        codec=info.codec[:40],
+        duration_s=info.duration,
+        channels=info.channels,
+        sample_rate=info.sample_rate,
+    )
+    session.add(recording)
+    session.flush()
+    job = workqueue.create(
+        session=session,
+        tenant_id=principal.tenant_id,
+        kind="transcribe",
+        subject_type="recording",
+        subject_id=recording.id,
+        max_attempts=settings.job_max_attempts,
+    )
+    audit.record(
+        session,
+        action="recording.create",
+        principal=principal,
+        object_type="recording",
+        object_id=recording.id,
+    )
+    return recording, job
+
+
+def _writable_encounter(session: Session, principal: Principal, encounter_id: str) -> None:
+    principal.require("encounters:write")
+    encounters.get(
+        session=session, principal=principal, encounter_id=encounter_id, audit_read=False
+    )
+
+
+def upload(
+    *,
+    session: Session,
+    settings: Settings,
+    blobs: BlobStore,
+    principal: Principal,
+    encounter_id: str,
+    data: BinaryIO,
+    filename: str | None,
+    content_type: str | None,
+    mode: str,
+) -> tuple[Recording, Job]:
+    """Accept a whole file: stored and hashed, probed, then a transcription job queued."""
+    _writable_encounter(session, principal, encounter_id)
+    workqueue.check_capacity(session=session, max_depth=settings.max_queue_depth)
+    recording_id = new_id()
+    key = _blob_key(principal.tenant_id, encounter_id, recording_id)
+    sha256, size = blobs.put(key, data, max_bytes=settings.max_upload_bytes)
+    if size == 0:
+        blobs.delete(key)
+        raise AudioRejected("the upload is empty (0 bytes)", status_code=400, code="audio_empty")
+    return _accept(
+        session=session,
+        settings=settings,
+        blobs=blobs,
+        principal=principal,
+        encounter_id=encounter_id,
+        recording_id=recording_id,
+        source="upload",
+        mode=mode,
+        filename=filename,
+        content_type=content_type,
+        sha256=sha256,
+        size=size,
+    )
+
+
+def adopt_upload(
+    *,
+    session: Session,
+    settings: Settings,
+    blobs: BlobStore,
+    principal: Principal,
+    encounter_id: str,
+    path: Path,
+    filename: str | None,
+    content_type: str | None,
+    mode: str,
+) -> tuple[Recording, Job]:
+    """Accept a completed resumable upload already on local disk."""
+    _writable_encounter(session, principal, encounter_id)
+    recording_id = new_id()
+    key = _blob_key(principal.tenant_id, encounter_id, recording_id)
+    sha256, size = blobs.adopt(key, path)
+    if size == 0:
+        blobs.delete(key)
+        raise AudioRejected("the upload is empty (0 bytes)", status_code=400, code="audio_empty")
+    return _accept(
+        session=session,
+        settings=settings,
+        blobs=blobs,
+        principal=principal,
+        encounter_id=encounter_id,
+        recording_id=recording_id,
+        source="tus",
+        mode=mode,
+        filename=filename,
+        content_type=content_type,
+        sha256=sha256,
+        size=size,
+    )
+
+
+def from_text(
+    *,
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    encounter_id: str,
+    text: str,
+    mode: str | None,
+) -> tuple[Recording, str]:
+    """Ambient/typed text: a recording without audio and its transcript, in one transaction."""
+    _writable_encounter(session, principal, encounter_id)
+    if len(text) > settings.max_text_chars:
+        raise ClinscribeError(
+            f"text exceeds {settings.max_text_chars} characters",
+            status_code=413,
+            code="text_too_large",
+        )
+    if not text.strip():
+        raise Unprocessable("text is empty")
+    transcript = transcript_from_text(text)
+    recording = Recording(
+        tenant_id=principal.tenant_id,
+        encounter_id=encounter_id,
+        created_by=principal.actor_id,
+        source="text",
+        mode=mode or transcript.mode,
+        status="transcribed",
+        size_bytes=len(text.encode()),
+    )
+    session.add(recording)
+    session.flush()
+    row = transcripts.store(
+        session=session,
+        tenant_id=principal.tenant_id,
+        encounter_id=encounter_id,
+        recording_id=recording.id,
+        transcript=transcript,
+    )
+    audit.record(
+        session,
+        action="recording.create",
+        principal=principal,
+        object_type="recording",
+        object_id=recording.id,
+    )
+    workqueue.create(
+        session=session,
+        tenant_id=principal.tenant_id,
+        kind="extract",
+        subject_type="transcript",
+        subject_id=row.id,
+        max_attempts=settings.job_max_attempts,
+    )
+    return recording, row.id
+
+
+def get(*, session: Session, principal: Principal, recording_id: str) -> Recording:
+    principal.require("encounters:read")
+    recording = session.get(Recording, recording_id)
+    if recording is None or recording.tenant_id != principal.tenant_id:
+        raise NotFound("recording not found")
+    try:
+        encounters.get(
+            session=session,
+            principal=principal,
+            encounter_id=recording.encounter_id,
+            audit_read=False,
+        )
+    except NotFound:
+        raise NotFound("recording not found") from None
+    return recording
+
+
+def job_for(*, session: Session, recording_id: str) -> Job | None:
+    return session.execute(
+        select(Job)
+        .where(Job.subject_type == "recording", Job.subject_id == recording_id)
+        .order_by(Job.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def list_for_encounter(
+    *, session: Session, principal: Principal, encounter_id: str
+) -> list[Recording]:
+    encounters.get(
+        session=session, principal=principal, encounter_id=encounter_id, audit_read=False
+    )
+    return list(
+        session.execute(
+            select(Recording)
+            .where(
+                Recording.tenant_id == principal.tenant_id, Recording.encounter_id == encounter_id
+            )
+            .order_by(Recording.created_at)
+        ).scalars()
+    )

@@ -1,0 +1,1 @@
+"""Transcripts: stored per recording, in the public Transcript shape."""

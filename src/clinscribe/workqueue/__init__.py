@@ -1,0 +1,1 @@
+"""Durable job rows. Services create jobs here; the `jobs` package sends them after commit."""
