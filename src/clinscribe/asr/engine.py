@@ -20,6 +20,7 @@ from clinscribe.asr.speakers import channel_roles, label_from_text
 from clinscribe.recordings.audio import SAMPLE_RATE, DecodedAudio, FloatArray
 
 BUNDLED_MODEL = "tiny.en"
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 @runtime_checkable
@@ -188,7 +189,8 @@ class FasterWhisperEngine:
 
                 def biased(clip: FloatArray, hotwords: list[str]) -> list[Segment]:
                     hot = opts.model_copy(update={"hotwords": [*hotwords, *opts.hotwords]})
-                    return self._decode(clip, [(0.0, _seconds(clip))], hot, prompt=None)
+                    whole = [(0.0, _seconds(clip))]
+                    return self._decode(clip, whole, hot, prompt=None, fallback=False)
 
                 segments = rebias(samples, segments, self._corrector, biased, prior)
         return segments
@@ -210,6 +212,7 @@ class FasterWhisperEngine:
         opts: TranscribeOptions,
         *,
         prompt: str | None,
+        fallback: bool = True,
     ) -> list[Segment]:
         from faster_whisper.transcribe import (  # type: ignore[import-untyped]
             restore_speech_timestamps,
@@ -231,6 +234,9 @@ class FasterWhisperEngine:
             no_speech_threshold=opts.no_speech_threshold,
             log_prob_threshold=opts.log_prob_threshold,
             compression_ratio_threshold=opts.compression_ratio_threshold,
+            # Without fallback a failing decode is answered once at temperature 0 instead of
+            # up to six times; used where the result only confirms candidates.
+            temperature=FALLBACK_TEMPERATURES if fallback else 0.0,
         )
         restored: Iterable[Any] = restore_speech_timestamps(raw, chunks, SAMPLE_RATE)
         return [_segment(s, _clamp_end(s.end, speech)) for s in restored if s.text.strip()]
