@@ -71,19 +71,27 @@ def serve(host: str, port: int, migrate: bool) -> None:
 @click.option("--threads", default=2, type=click.IntRange(1, 64), show_default=True)
 def worker(threads: int) -> None:
     """Run job workers against the configured broker until SIGTERM/SIGINT."""
-    from clinscribe.jobs.broker import InProcessWorker, check_broker, get_broker
+    from clinscribe.jobs.broker import InProcessWorker, check_broker
+    from clinscribe.jobs.runtime import Sweeper, setup
+    from clinscribe.observability.logging import configure_logging
 
     settings = _settings()
     if settings.broker == "inprocess":
         raise CliError("no external broker configured (set CLINSCRIBE_BROKER=rabbitmq or redis)")
+    configure_logging(settings.log_level, settings.log_json)
     check_broker(settings)
-    runner = InProcessWorker(get_broker(settings), threads=threads)
+    runtime = setup(settings)
+    runner = InProcessWorker(runtime.broker, threads=threads)
+    # Every worker also sweeps: pending jobs are re-sent at start-up and stuck ones re-queued.
+    sweeper = Sweeper(runtime, interval=max(1.0, settings.job_stale_seconds / 2))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     runner.start()
+    sweeper.start()
     click.echo(f"worker running on {settings.broker} with {threads} threads", err=True)
     stop.wait()
+    sweeper.stop()
     runner.stop()
 
 

@@ -70,12 +70,12 @@ class RequestContextMiddleware:
     ):
         self.app = app
         self.max_body_bytes = max_body_bytes
-        # Route prefixes (e.g. uploads) that accept more than the default.
-        self.body_limits = body_limits or {}
+        # Path patterns (uploads, text intake) that accept more than the JSON default.
+        self.body_limits = [(re.compile(p), limit) for p, limit in (body_limits or {}).items()]
 
     def _limit_for(self, path: str) -> int:
-        for prefix, limit in self.body_limits.items():
-            if path.startswith(prefix):
+        for pattern, limit in self.body_limits:
+            if pattern.match(path):
                 return limit
         return self.max_body_bytes
 

@@ -136,6 +136,8 @@ class DrugCorrector:
         self.lexicon = lexicon
         self.common_words = common_words
         self.config = config or CorrectionConfig()
+        # The same heard strings are ranked by several passes; remember the answers.
+        self._cache: dict[tuple[str, int, frozenset[str]], list[tuple[str, float]]] = {}
 
     def rank(
         self, heard: str, limit: int = 3, prior: frozenset[str] = frozenset()
@@ -145,11 +147,20 @@ class DrugCorrector:
         Names in ``prior`` (drugs already named clearly in the same recording) get a small
         bonus: a dictation that says "sumatriptan" once likely says it again.
         """
-        key, sound = letters(heard), phonetic(heard)
+        key = letters(heard)
         if len(key) < self.config.min_chars:
             return []
         if key in self.lexicon.by_key:
             return [(self.lexicon.by_key[key].name, 1.0)]
+        cached = self._cache.get((key, limit, prior))
+        if cached is None:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            cached = self._cache[(key, limit, prior)] = self._rank(key, limit, prior)
+        return cached
+
+    def _rank(self, key: str, limit: int, prior: frozenset[str]) -> list[tuple[str, float]]:
+        sound = phonetic(key)
         pool: set[int] = set()
         for query, choices in ((key, self.lexicon.keys), (sound, self.lexicon.sounds)):
             hits = process.extract(

@@ -237,6 +237,8 @@ class FasterWhisperEngine:
             # Without fallback a failing decode is answered once at temperature 0 instead of
             # up to six times; used where the result only confirms candidates.
             temperature=FALLBACK_TEMPERATURES if fallback else 0.0,
+            # A confirming decode needs few tokens; a looping one is cut short.
+            max_new_tokens=None if fallback else int(6 * _seconds(joined)) + 16,
         )
         restored: Iterable[Any] = restore_speech_timestamps(raw, chunks, SAMPLE_RATE)
         return [_segment(s, _clamp_end(s.end, speech)) for s in restored if s.text.strip()]

@@ -198,3 +198,15 @@ def test_recordings_of_another_tenant_are_not_found(
         files={"file": ("a.wav", wav_bytes(0.5), "audio/wav")},
     )
     assert forbidden.status_code == 404
+
+
+def test_uploads_may_exceed_the_json_body_limit(client: TestClient, tenant_a: TenantWorld) -> None:
+    data = wav_bytes(60.0)  # ~1.9 MB, above the 1 MiB JSON limit
+    assert len(data) > 1_048_576
+    assert upload(client, tenant_a, data).status_code == 202
+    too_big_json = client.post(
+        "/api/v1/patients",
+        content=b"{" + b" " * 1_100_000 + b"}",
+        headers={**tenant_a.auth("clinician"), "Content-Type": "application/json"},
+    )
+    assert too_big_json.status_code == 413
