@@ -78,3 +78,42 @@ def test_an_uploaded_dictation_is_transcribed_and_its_facts_extracted(
     assert ("metformin", "MEDICATION") in entities
     pain = next(e for e in extraction.json()["entities"] if e["text"].lower() == "chest pain")
     assert "NEGATION" in pain["traits"]
+
+
+def test_the_transcribe_command_writes_one_transcript_per_file(
+    dictation: Path, tmp_path: Path
+) -> None:
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    second = tmp_path / "again.wav"
+    shutil.copy(dictation, second)
+    one = subprocess.run(
+        [sys.executable, "-m", "clinscribe.cli", "transcribe", str(dictation), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert one.returncode == 0, one.stderr
+    transcript = json.loads(one.stdout)
+    assert "metformin" in transcript["text"].lower()
+    assert {"text", "language", "duration", "engine", "model", "segments"} <= set(transcript)
+    both = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clinscribe.cli",
+            "transcribe",
+            str(dictation),
+            str(second),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert both.returncode == 0 and len(json.loads(both.stdout)) == 2
