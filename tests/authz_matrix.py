@@ -42,6 +42,7 @@ ADMINS = frozenset({"admin", "key_admin"})
 POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/me"): frozenset(USERS),
     ("GET", "/api/v1/tenant"): READERS,
+    ("PATCH", "/api/v1/tenant"): ADMINS,
     ("GET", "/api/v1/users"): ADMINS | {"reviewer"},
     ("POST", "/api/v1/users"): ADMINS,
     ("GET", "/api/v1/users/{user_id}"): ADMINS | {"reviewer"},
@@ -95,6 +96,7 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
     bodies: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
         ("POST", "/api/v1/users"): lambda: {"email": f"{unique()}@example.org", "role": "reviewer"},
         ("PATCH", "/api/v1/users/{user_id}"): lambda: {"full_name": "Renamed"},
+        ("PATCH", "/api/v1/tenant"): lambda: {"phi_egress_policy": "deny"},
         ("POST", "/api/v1/api-keys"): lambda: {"name": unique("k"), "scopes": ["read"]},
         ("POST", "/api/v1/patients"): lambda: {
             "mrn": unique("M"),

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     asr_compute_type: str = "int8"
     asr_beam_size: int = Field(default=5, ge=1, le=10)
     asr_cpu_threads: int = Field(default=0, ge=0, le=64)
+    # A remote OpenAI-compatible transcription endpoint, for tenants whose egress policy allows.
+    asr_remote_base_url: str | None = None
+    asr_remote_model: str = "whisper-1"
+    asr_remote_api_key: SecretStr | None = None
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -13,12 +13,29 @@ RoleName = Literal["clinician", "reviewer", "admin"]
 ScopeName = Literal["read", "write", "admin"]
 
 
+EgressPolicy = Literal["deny", "deidentify", "allow"]
+
+
 class TenantRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     name: str
+    phi_egress_policy: EgressPolicy
+    asr_engine: Literal["offline", "remote"]
     created_at: datetime
+
+
+class TenantUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phi_egress_policy: EgressPolicy | None = Field(
+        default=None,
+        description="What may leave this installation: nothing, de-identified text, or anything.",
+    )
+    asr_engine: Literal["offline", "remote"] | None = Field(
+        default=None, description="remote is used only when the egress policy is allow."
+    )
 
 
 class UserCreate(BaseModel):

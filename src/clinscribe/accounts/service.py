@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clinscribe.accounts.schemas import ApiKeyCreate, UserCreate, UserUpdate
+from clinscribe.accounts.schemas import ApiKeyCreate, TenantUpdate, UserCreate, UserUpdate
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
@@ -45,6 +45,23 @@ def get_tenant(*, session: Session, tenant_id: str) -> Tenant:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound("tenant not found")
+    return tenant
+
+
+def update_tenant(*, session: Session, principal: Principal, data: TenantUpdate) -> Tenant:
+    """Change the tenant's policies (admins); every change is audited."""
+    principal.require("tenant:write")
+    tenant = get_tenant(session=session, tenant_id=principal.tenant_id)
+    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(tenant, field, value)
+    session.flush()
+    audit.record(
+        session,
+        action="tenant.update",
+        principal=principal,
+        object_type="tenant",
+        object_id=tenant.id,
+    )
     return tenant
 
 

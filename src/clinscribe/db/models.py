@@ -30,6 +30,12 @@ class Tenant(IdMixin, TimestampMixin, Base):
     __tablename__ = "tenants"
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # What may leave the machine: deny | deidentify (text only, after de-identification) | allow.
+    phi_egress_policy: Mapped[str] = mapped_column(
+        String(16), default="deny", server_default="deny"
+    )
+    # "remote" asks for the configured OpenAI-compatible ASR; honoured only when egress allows.
+    asr_engine: Mapped[str] = mapped_column(String(16), default="offline", server_default="offline")
 
 
 class User(IdMixin, TimestampMixin, Base):

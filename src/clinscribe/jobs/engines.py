@@ -27,3 +27,18 @@ def asr_engine(settings: Settings) -> AsrEngine:
     """
     model = BUNDLED_MODEL if settings.asr_model == "bundled" else settings.asr_model
     return _whisper(model, settings.asr_device, settings.asr_compute_type, settings.asr_cpu_threads)
+
+
+def remote_asr_engine(settings: Settings) -> AsrEngine | None:
+    """The configured OpenAI-compatible transcription endpoint, if there is one."""
+    if not settings.asr_remote_base_url:
+        return None
+    from clinscribe.asr import OpenAICompatibleConfig, OpenAICompatibleEngine
+
+    return OpenAICompatibleEngine(
+        OpenAICompatibleConfig(
+            base_url=settings.asr_remote_base_url,
+            model=settings.asr_remote_model,
+            api_key=settings.asr_remote_api_key,
+        )
+    )

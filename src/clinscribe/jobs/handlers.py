@@ -7,13 +7,15 @@ import time
 from sqlalchemy.orm import Session
 
 from clinscribe import nlp
+from clinscribe.asr.engine import AsrEngine
 from clinscribe.asr.schemas import TranscribeOptions
+from clinscribe.audit import service as audit
 from clinscribe.config import Settings
-from clinscribe.db.models import Job, Recording, Transcript
+from clinscribe.db.models import Job, Recording, Tenant, Transcript
 from clinscribe.db.session import session_scope
 from clinscribe.errors import NotFound
 from clinscribe.extractions import service as extractions
-from clinscribe.jobs.engines import asr_engine
+from clinscribe.jobs.engines import asr_engine, remote_asr_engine
 from clinscribe.observability.metrics import AUDIO_SECONDS, REAL_TIME_FACTOR
 from clinscribe.recordings import audio
 from clinscribe.recordings.blobs import BlobStore
@@ -41,6 +43,7 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
             recording.encounter_id,
             recording.id,
         )
+        engine = _choose_engine(session, settings, tenant_id, recording_id)
     try:
         decoded = audio.decode_audio(
             blobs.path(blob_key),
@@ -52,7 +55,7 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
     except FileNotFoundError as exc:
         raise PermanentJobError("the recording's blob is missing") from exc
     started = time.perf_counter()
-    result = asr_engine(settings).transcribe(
+    result = engine.transcribe(
         decoded,
         options=TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size),
     )
@@ -74,6 +77,32 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
         recording_row.status = "transcribed"
         queue_extraction(session, settings, row.tenant_id, row.id)
         return "transcript", row.id
+
+
+def _choose_engine(
+    session: Session, settings: Settings, tenant_id: str, recording_id: str
+) -> AsrEngine:
+    """Offline unless the tenant asks for the remote engine and its policy lets audio leave.
+
+    Audio cannot be de-identified, so only `allow` sends it; every decision is audited.
+    """
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None or tenant.asr_engine != "remote":
+        return asr_engine(settings)
+    remote = remote_asr_engine(settings)
+    allowed = tenant.phi_egress_policy == "allow" and remote is not None
+    audit.record(
+        session,
+        action="asr.egress",
+        tenant_id=tenant_id,
+        actor_type="system",
+        object_type="recording",
+        object_id=recording_id,
+        outcome="allowed" if allowed else "denied",
+    )
+    if allowed and remote is not None:
+        return remote
+    return asr_engine(settings)
 
 
 def queue_extraction(

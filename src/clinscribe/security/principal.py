@@ -28,6 +28,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "users:write",
             "api_keys:manage",
             "audit:read",
+            "tenant:write",
         }
     ),
 }
@@ -46,6 +47,7 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
         "users:write",
         "api_keys:manage",
         "audit:read",
+        "tenant:write",
     },
 }
 SCOPES = tuple(SCOPE_PERMISSIONS)

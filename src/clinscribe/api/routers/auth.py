@@ -9,6 +9,7 @@ from clinscribe.accounts.schemas import (
     LoginRequest,
     RefreshRequest,
     TenantRead,
+    TenantUpdate,
     TokenPair,
     UserRead,
 )
@@ -43,6 +44,11 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> object:
     if principal.user_id is None:
         raise Forbidden("API keys have no user; use /tenant")
     return service.get_user(session=session, principal=principal, user_id=principal.user_id)
+
+
+@me_router.patch("/tenant", response_model=TenantRead)
+def update_tenant(body: TenantUpdate, principal: CurrentPrincipal, session: SessionDep) -> object:
+    return service.update_tenant(session=session, principal=principal, data=body)
 
 
 @me_router.get("/tenant", response_model=TenantRead)
