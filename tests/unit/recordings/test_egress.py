@@ -24,7 +24,7 @@ from tests.support import TenantWorld, wav_bytes
 class _Transcriptions(BaseHTTPRequestHandler):
     received: ClassVar[list[str]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append(self.path)
         body = json.dumps(
@@ -66,7 +66,7 @@ def transcribe_with(settings: Settings, world: TenantWorld, policy: str) -> Tran
             .where(Tenant.id == world.id)
             .values(asr_engine="remote", phi_egress_policy=policy)
         )
-        recording, job = recordings.upload(
+        _, job = recordings.upload(
             session=session,
             settings=settings,
             blobs=LocalBlobStore(settings.blob_dir),
