@@ -17,13 +17,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jiwer
 
 from clinscribe.asr.engine import FasterWhisperEngine
 from clinscribe.asr.lexicon import MEDICAL_PROMPT, load_drug_lexicon
-from clinscribe.asr.schemas import TranscribeOptions
+from clinscribe.asr.schemas import TranscribeOptions, Transcript
 from clinscribe.recordings.audio import decode_audio
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,6 +148,37 @@ class Score:
         )
 
 
+@dataclass
+class RoleScore:
+    """Turn-level speaker labels against the script's Doctor:/Patient: lines."""
+
+    segments: int = 0
+    labelled: int = 0
+    right: int = 0
+
+    def add(self, script: str, transcript: Transcript) -> None:
+        turns = []
+        for line in script.splitlines():
+            who, _, said = line.partition(":")
+            role = {"doctor": "clinician", "patient": "patient"}.get(who.strip().lower())
+            if role:
+                turns.append((role, set(normalize(said).split())))
+        for segment in transcript.segments:
+            self.segments += 1
+            if segment.speaker is None:
+                continue
+            words = set(normalize(segment.text).split()) or {""}
+            role, overlap = max(((r, len(words & w)) for r, w in turns), key=lambda t: t[1])
+            self.labelled += 1
+            self.right += role == segment.speaker and overlap >= len(words) / 2
+
+    def summary(self) -> str:
+        return (
+            f"{self.labelled}/{self.segments} turns labelled, "
+            f"{self.right}/{max(self.labelled, 1)} of those right, rest left null"
+        )
+
+
 def _mentions(text: str, names: list[str]) -> Counter[str]:
     """Drug mentions, longest names first so "insulin glargine" is not also "insulin"."""
     found: Counter[str] = Counter()
@@ -174,6 +206,10 @@ def main() -> None:
     args = parser.parse_args()
 
     audio_dir = args.data / "audio"
+    scripts = {
+        row["id"]: row["text"]
+        for row in map(json.loads, (args.data / "dictations_dev.jsonl").read_text().splitlines())
+    }
     manifest = [
         json.loads(line) for line in (audio_dir / "manifest.jsonl").read_text().splitlines()
     ]
@@ -203,10 +239,13 @@ def main() -> None:
         )
         return " ".join(s.text.strip() for s in segments)
 
+    last: list[Transcript] = []
+
     def ours(path: Path, style: str) -> str:
         mode = "conversation" if style == "dialogue" else "dictation"
         options = TranscribeOptions(beam_size=args.beam_size, mode=mode)
-        return engine.transcribe(decode_audio(path), options=options).text
+        last[:] = [engine.transcribe(decode_audio(path), options=options)]
+        return last[0].text
 
     def ours_uncorrected(path: Path, style: str) -> str:
         options = TranscribeOptions(beam_size=args.beam_size, correct_vocabulary=False)
@@ -224,6 +263,7 @@ def main() -> None:
         if not items:
             print(f"\n[{voice}] no audio")
             continue
+        roles = RoleScore()
         systems: dict[str, Score] = {
             "baseline (plain fw, beam 5)": Score(),
             "fw direct, our settings": Score(),
@@ -233,18 +273,22 @@ def main() -> None:
         }
         for item in items:
             path, ref, secs = audio_dir / item["audio"], item["reference"], item["seconds"]
+            style = item["style"]
             runs: dict[str, Callable[[], str]] = {
-                "baseline (plain fw, beam 5)": lambda p=path: plain(p),
-                "fw direct, our settings": lambda p=path: direct_same_settings(p),
-                "ours, no correction": lambda p=path, s=item["style"]: ours_uncorrected(p, s),
-                "ours, lexicon pass only": lambda p=path, s=item["style"]: ours_lexicon_only(p, s),
-                "ours (biased + corrected)": lambda p=path, s=item["style"]: ours(p, s),
+                "baseline (plain fw, beam 5)": partial(plain, path),
+                "fw direct, our settings": partial(direct_same_settings, path),
+                "ours, no correction": partial(ours_uncorrected, path, style),
+                "ours, lexicon pass only": partial(ours_lexicon_only, path, style),
+                "ours (biased + corrected)": partial(ours, path, style),
             }
             for name, run in runs.items():
                 text, wall = _timed(run)
                 systems[name].add(ref, text, secs, wall, lexicon)
+            if item["style"] == "dialogue":
+                roles.add(scripts[item["id"]], last[0])
         best = systems["ours (biased + corrected)"]
         print(f"\n[{voice}] {len(items)} files, {best.audio_seconds:.0f}s of audio")
+        print(f"  speaker roles on mono dialogues (text-based guess): {roles.summary()}")
         for name, score in systems.items():
             print("  " + score.row(name))
         direct = systems["fw direct, our settings"].wall_seconds

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from clinscribe.config import Settings
 from tests.support import (
     TenantWorld,
+    add_note,
     add_patient_and_encounter,
     add_recording,
     add_text_transcript,
@@ -38,6 +39,8 @@ EVERYONE = frozenset(USERS + KEYS)
 READERS = frozenset({"clinician", "reviewer", "admin", *KEYS})
 WRITERS = frozenset({"clinician", "admin", "key_write", "key_admin"})
 ADMINS = frozenset({"admin", "key_admin"})
+CLINICIAN = frozenset({"clinician"})
+REVIEWER = frozenset({"reviewer"})
 
 POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/me"): frozenset(USERS),
@@ -77,6 +80,30 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/nlp/extract"): READERS,
     ("POST", "/api/v1/nlp/deid"): READERS,
     ("GET", "/api/v1/transcripts/{transcript_id}/extraction"): READERS,
+    ("GET", "/api/v1/templates"): READERS,
+    ("GET", "/api/v1/templates/{key}"): READERS,
+    ("POST", "/api/v1/templates"): ADMINS,
+    ("POST", "/api/v1/encounters/{encounter_id}/notes"): CLINICIAN,
+    ("GET", "/api/v1/encounters/{encounter_id}/notes"): READERS,
+    ("GET", "/api/v1/notes/{note_id}"): READERS,
+    ("GET", "/api/v1/notes/{note_id}/versions"): READERS,
+    ("PATCH", "/api/v1/notes/{note_id}"): CLINICIAN,
+    ("POST", "/api/v1/notes/{note_id}/submit"): CLINICIAN,
+    ("POST", "/api/v1/notes/{note_id}/approve"): REVIEWER,
+    ("POST", "/api/v1/notes/{note_id}/reject"): REVIEWER,
+    ("POST", "/api/v1/notes/{note_id}/sign"): CLINICIAN,
+    ("POST", "/api/v1/notes/{note_id}/amend"): CLINICIAN,
+    ("POST", "/api/v1/transcriptions/{transcription_id}/approve"): REVIEWER,
+    ("POST", "/api/v1/transcriptions/{transcription_id}/reject"): REVIEWER,
+}
+
+# The state a note must be in for each route to be a legal step.
+NOTE_STATE = {
+    "submit": "draft",
+    "approve": "in_review",
+    "reject": "in_review",
+    "sign": "approved",
+    "amend": "signed",
 }
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -110,6 +137,23 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
         },
         ("PATCH", "/api/v1/encounters/{encounter_id}"): lambda: {"status": "in-progress"},
         ("POST", "/api/v1/nlp/extract"): lambda: {"text": "Denies chest pain."},
+        ("POST", "/api/v1/templates"): lambda: {
+            "key": unique("t").lower(),
+            "title": "Brief",
+            "sections": [
+                {"key": "summary", "title": "Summary", "fact_kinds": ["assessment", "plan"]}
+            ],
+        },
+        ("POST", "/api/v1/encounters/{encounter_id}/notes"): lambda: {"template": "soap"},
+        ("PATCH", "/api/v1/notes/{note_id}"): lambda: {"sections": {"plan": "Rest and fluids."}},
+        ("POST", "/api/v1/notes/{note_id}/reject"): lambda: {"reason": "Plan is missing."},
+        ("POST", "/api/v1/notes/{note_id}/amend"): lambda: {
+            "sections": {"plan": "Rest, fluids, return if worse."},
+            "reason": "Plan clarified.",
+        },
+        ("POST", "/api/v1/transcriptions/{transcription_id}/reject"): lambda: {
+            "reason": "Wrong patient."
+        },
         ("POST", "/api/v1/nlp/deid"): lambda: {"text": "Seen by Dr. Ann Lee.", "mode": "mask"},
         ("POST", "/api/v1/encounters/{encounter_id}/text"): lambda: {
             "text": "Doctor: Any fever?\nPatient: No fever."
@@ -124,16 +168,48 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
     patient_id, encounter_id = add_patient_and_encounter(settings, owner)
     makers: dict[str, Callable[[], str]] = {
         "patient_id": lambda: patient_id,
-        "encounter_id": lambda: encounter_id,
+        "encounter_id": lambda: _encounter(settings, owner, encounter_id, path),
         "user_id": lambda: owner.users["reviewer"],
         "key_id": lambda: _a_key_id(settings, owner),
         "recording_id": lambda: add_recording(settings, owner, encounter_id)[0],
         "job_id": lambda: add_recording(settings, owner, encounter_id)[1],
         "transcript_id": lambda: add_text_transcript(settings, owner, encounter_id),
         "uuid": lambda: _an_upload(client, owner, encounter_id),
+        "key": lambda: _a_template(settings, owner),
+        "note_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[0],
+        "transcription_id": lambda: add_note(settings, owner, encounter_id)[1],
     }
     owner.last_encounter_id = encounter_id
     return re.sub(r"\{(\w+)\}", lambda m: makers[m.group(1)](), path)
+
+
+def _encounter(settings: Settings, owner: TenantWorld, encounter_id: str, path: str) -> str:
+    if path.endswith("/notes"):  # drafting needs something to draft from
+        add_text_transcript(settings, owner, encounter_id)
+    return encounter_id
+
+
+def _a_template(settings: Settings, owner: TenantWorld) -> str:
+    """A tenant-defined template, so another tenant asking for it must get 404."""
+    from clinscribe.db.session import session_scope
+    from clinscribe.drafting import templates
+
+    key = unique("t").lower()
+    with session_scope(settings.resolved_database_url) as session:
+        templates.create_template(
+            session=session,
+            principal=owner.principal("admin"),
+            data={
+                "key": key,
+                "title": "Custom",
+                "sections": [{"key": "summary", "title": "Summary", "fact_kinds": ["plan"]}],
+            },
+        )
+    return key
+
+
+def _note_state(path: str) -> str:
+    return NOTE_STATE.get(path.rsplit("/", 1)[-1], "draft")
 
 
 def _tus_metadata(encounter_id: str) -> str:
@@ -226,9 +302,10 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
                 if method != "HEAD":
                     assert response.json()["error"] == "forbidden"
             checked += 1
-        # The other tenant's admin holds every permission, so only tenancy can stop it.
+        # Someone of the other tenant who may do this in their own tenant: only tenancy stops them.
+        outsider = "admin" if "admin" in allowed else sorted(allowed)[0]
         url = _fill(settings, path, a, client)
-        response = call(client, method, path, url, b.auth("admin"), _body(method, path, a), a)
+        response = call(client, method, path, url, b.auth(outsider), _body(method, path, a), a)
         if "{" in path or (path.startswith("/api/v1/uploads") and method == "POST"):
             assert response.status_code == 404, (method, path, response.status_code)
             if method != "HEAD":

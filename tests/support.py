@@ -157,3 +157,31 @@ def add_text_transcript(settings: Settings, world: TenantWorld, encounter_id: st
             extraction=nlp.extract(extractions.transcript_text(transcript)),
         )
         return transcript_id
+
+
+def add_note(
+    settings: Settings, world: TenantWorld, encounter_id: str, state: str = "draft"
+) -> tuple[str, str]:
+    """A note drafted from a typed dialogue and moved to `state`; returns (note id, transcript id)."""
+    from clinscribe.drafting import service as drafting
+    from clinscribe.review import service as review
+
+    transcript_id = add_text_transcript(settings, world, encounter_id)
+    clinician, reviewer = world.principal("clinician"), world.principal("reviewer")
+    with session_scope(settings.resolved_database_url) as session:
+        note = drafting.draft_for_encounter(
+            session=session,
+            principal=clinician,
+            encounter_id=encounter_id,
+            template_key="soap",
+            transcript_id=transcript_id,
+        )
+        steps = ["draft", "in_review", "approved", "signed"]
+        for step in steps[1 : steps.index(state) + 1]:
+            if step == "in_review":
+                review.submit(session=session, principal=clinician, note_id=note.id)
+            elif step == "approved":
+                review.approve(session=session, principal=reviewer, note_id=note.id)
+            else:
+                review.sign(session=session, principal=clinician, note_id=note.id)
+        return note.id, transcript_id

@@ -17,6 +17,7 @@ from clinscribe.api.routers import (
     encounters,
     health,
     nlp,
+    notes,
     patients,
     recordings,
     uploads,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         encounters.router,
         recordings.router,
         nlp.router,
+        notes.router,
         audit.router,
         health.router,
     ):

@@ -44,9 +44,11 @@ class FasterWhisperConfig(BaseModel):
     model: str = BUNDLED_MODEL
     device: str = "cpu"
     compute_type: str = "int8"
-    # Measured on the 12 Piper dev dictations (4.6 min), 2-core VM, beam 5, int8:
-    # cpu_threads=1 → 11.7x real time, cpu_threads=2 → 15.2x. Two threads it is.
-    cpu_threads: int = 2
+    # Measured (bench/asr.py engine, 12 Piper dev files = 287 s, beam 5, int8) on this 2-core VM,
+    # six alternating runs while other jobs shared it (load 2.5-5): cpu_threads=1 15.9-17.1x
+    # real time, cpu_threads=2 12.8-16.4x. One thread was never slower, and it leaves the other
+    # core to VAD, the API and the database in the embedded profile.
+    cpu_threads: int = 1
     num_workers: int = 1
 
 

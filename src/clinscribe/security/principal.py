@@ -12,9 +12,27 @@ PrincipalKind = Literal["user", "api_key", "oidc", "guest"]
 # Permissions are "<object>:<verb>". Roles and API-key scopes both map onto them.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "clinician": frozenset(
-        {"tenant:read", "patients:read", "patients:write", "encounters:read", "encounters:write"}
+        {
+            "tenant:read",
+            "patients:read",
+            "patients:write",
+            "encounters:read",
+            "encounters:write",
+            "notes:read",
+            "notes:write",
+            "notes:review",
+        }
     ),
-    "reviewer": frozenset({"tenant:read", "patients:read", "encounters:read", "users:read"}),
+    "reviewer": frozenset(
+        {
+            "tenant:read",
+            "patients:read",
+            "encounters:read",
+            "users:read",
+            "notes:read",
+            "notes:review",
+        }
+    ),
     "admin": frozenset(
         {
             "tenant:read",
@@ -24,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "encounters:read",
             "encounters:write",
             "encounters:delete",
+            "notes:read",
             "users:read",
             "users:write",
             "api_keys:manage",
@@ -33,7 +52,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
 }
 
-_READ_SCOPE = frozenset({"tenant:read", "patients:read", "encounters:read"})
+_READ_SCOPE = frozenset({"tenant:read", "patients:read", "encounters:read", "notes:read"})
 _WRITE_SCOPE = _READ_SCOPE | {"patients:write", "encounters:write"}
 # Scopes are cumulative: write includes read, admin includes write.
 SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -1,0 +1,191 @@
+"""Templates, note drafting and the review workflow."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+from sqlalchemy.orm import Session
+
+from clinscribe import notes
+from clinscribe.api import API_PREFIX
+from clinscribe.api.deps import CurrentPrincipal, SessionDep
+from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.db.models import Note
+from clinscribe.drafting import service as drafting
+from clinscribe.drafting import templates
+from clinscribe.errors import NotFound
+from clinscribe.review import service as review
+from clinscribe.review.schemas import (
+    NoteAmend,
+    NoteDraftRequest,
+    NoteEdit,
+    NoteRead,
+    NoteReject,
+    NoteVersionRead,
+)
+from clinscribe.security.principal import Principal
+
+router = APIRouter(prefix=API_PREFIX, tags=["notes"], responses=ERROR_RESPONSES)
+
+
+def note_out(session: Session, note: Note) -> dict[str, Any]:
+    version = review.current_version(session=session, note=note)
+    return {
+        "id": note.id,
+        "encounter_id": note.encounter_id,
+        "transcript_id": note.transcript_id,
+        "template": note.template_key,
+        "status": note.status,
+        "version": version.version,
+        "rejected_reason": note.rejected_reason,
+        "signed_by": note.signed_by,
+        "signed_at": note.signed_at,
+        "signed_sha256": note.signed_sha256,
+        "replaces_version": note.replaces_version,
+        "content": {**json.loads(version.content_json), "status": note.status},
+    }
+
+
+@router.get("/templates", response_model=list[notes.Template])
+def list_templates(principal: CurrentPrincipal, session: SessionDep) -> object:
+    return templates.list_templates(session=session, principal=principal)
+
+
+@router.get("/templates/{key}", response_model=notes.Template)
+def get_template(key: str, principal: CurrentPrincipal, session: SessionDep) -> object:
+    """One template, with the capture prompt a UI can show while dictating."""
+    return templates.get_template(session=session, principal=principal, key=key)
+
+
+@router.post("/templates", response_model=notes.Template, status_code=status.HTTP_201_CREATED)
+def create_template(
+    body: dict[str, Any], principal: CurrentPrincipal, session: SessionDep
+) -> object:
+    """A tenant template: key, title, sections (key, title, instruction, fact_kinds)."""
+    return templates.create_template(session=session, principal=principal, data=body)
+
+
+@router.post(
+    "/encounters/{encounter_id}/notes", response_model=NoteRead, status_code=status.HTTP_201_CREATED
+)
+def draft_note(
+    encounter_id: str,
+    body: NoteDraftRequest,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+) -> dict[str, Any]:
+    """Draft (or re-draft) the encounter's note from its latest (or the given) transcript."""
+    note = drafting.draft_for_encounter(
+        session=session,
+        principal=principal,
+        encounter_id=encounter_id,
+        template_key=body.template,
+        transcript_id=body.transcript_id,
+    )
+    response.headers["Location"] = f"{API_PREFIX}/notes/{note.id}"
+    return note_out(session, note)
+
+
+@router.get("/encounters/{encounter_id}/notes", response_model=list[NoteRead])
+def list_notes(
+    encounter_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> list[dict[str, Any]]:
+    rows = review.list_for_encounter(
+        session=session, principal=principal, encounter_id=encounter_id
+    )
+    return [note_out(session, n) for n in rows]
+
+
+@router.get("/notes/{note_id}", response_model=NoteRead)
+def get_note(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    return note_out(session, review.get(session=session, principal=principal, note_id=note_id))
+
+
+@router.get("/notes/{note_id}/versions", response_model=list[NoteVersionRead])
+def note_versions(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> object:
+    return review.versions(session=session, principal=principal, note_id=note_id)
+
+
+@router.patch("/notes/{note_id}", response_model=NoteRead)
+def edit_note(
+    note_id: str, body: NoteEdit, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    note = review.edit(
+        session=session,
+        principal=principal,
+        note_id=note_id,
+        sections=body.sections,
+        reason=body.reason,
+    )
+    return note_out(session, note)
+
+
+@router.post("/notes/{note_id}/submit", response_model=NoteRead)
+def submit_note(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    return note_out(session, review.submit(session=session, principal=principal, note_id=note_id))
+
+
+@router.post("/notes/{note_id}/approve", response_model=NoteRead)
+def approve_note(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    return note_out(session, review.approve(session=session, principal=principal, note_id=note_id))
+
+
+@router.post("/notes/{note_id}/reject", response_model=NoteRead)
+def reject_note(
+    note_id: str, body: NoteReject, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    note = review.reject(session=session, principal=principal, note_id=note_id, reason=body.reason)
+    return note_out(session, note)
+
+
+@router.post("/notes/{note_id}/sign", response_model=NoteRead)
+def sign_note(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    return note_out(session, review.sign(session=session, principal=principal, note_id=note_id))
+
+
+@router.post("/notes/{note_id}/amend", response_model=NoteRead)
+def amend_note(
+    note_id: str, body: NoteAmend, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    note = review.amend(
+        session=session,
+        principal=principal,
+        note_id=note_id,
+        sections=body.sections,
+        reason=body.reason,
+    )
+    return note_out(session, note)
+
+
+def _note_for_transcription(session: Session, principal: Principal, transcription_id: str) -> Note:
+    note = review.latest_for_transcript(
+        session=session, principal=principal, transcript_id=transcription_id
+    )
+    if note is None:
+        raise NotFound("no note drafted from this transcription")
+    return note
+
+
+@router.post("/transcriptions/{transcription_id}/approve", response_model=NoteRead)
+def approve_transcription(
+    transcription_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    """Shortcut: approve the note drafted from this transcription (submitting it if needed)."""
+    note = _note_for_transcription(session, principal, transcription_id)
+    return note_out(
+        session, review.approve_shortcut(session=session, principal=principal, note=note)
+    )
+
+
+@router.post("/transcriptions/{transcription_id}/reject", response_model=NoteRead)
+def reject_transcription(
+    transcription_id: str, body: NoteReject, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    note = _note_for_transcription(session, principal, transcription_id)
+    rejected = review.reject_shortcut(
+        session=session, principal=principal, note=note, reason=body.reason
+    )
+    return note_out(session, rejected)

@@ -1,0 +1,1 @@
+"""Note drafting for encounters: templates (built-in and tenant-defined) and drafts."""

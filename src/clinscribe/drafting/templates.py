@@ -1,0 +1,92 @@
+"""Templates: the built-in ones from `notes`, plus tenant-defined ones stored per tenant."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinscribe import notes
+from clinscribe.audit import service as audit
+from clinscribe.db.models import NoteTemplate
+from clinscribe.errors import Conflict, NotFound, Unprocessable
+from clinscribe.security.principal import Principal
+
+
+def _tenant_rows(session: Session, tenant_id: str) -> list[NoteTemplate]:
+    return list(
+        session.execute(
+            select(NoteTemplate)
+            .where(NoteTemplate.tenant_id == tenant_id)
+            .order_by(NoteTemplate.key)
+        ).scalars()
+    )
+
+
+def _from_row(row: NoteTemplate) -> notes.Template:
+    return notes.validate_template(json.loads(row.definition_json))
+
+
+def list_templates(*, session: Session, principal: Principal) -> list[notes.Template]:
+    """Built-in templates, then the tenant's own (a tenant key may not shadow a built-in)."""
+    principal.require("encounters:read")
+    return notes.builtin_templates() + [
+        _from_row(r) for r in _tenant_rows(session, principal.tenant_id)
+    ]
+
+
+def get_template(*, session: Session, principal: Principal, key: str) -> notes.Template:
+    principal.require("encounters:read")
+    return resolve(session=session, tenant_id=principal.tenant_id, key=key)
+
+
+def resolve(*, session: Session, tenant_id: str, key: str) -> notes.Template:
+    try:
+        return notes.get_template(key)
+    except notes.UnknownTemplateError:
+        pass
+    row = session.execute(
+        select(NoteTemplate).where(NoteTemplate.tenant_id == tenant_id, NoteTemplate.key == key)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no template {key!r}")
+    return _from_row(row)
+
+
+def create_template(
+    *, session: Session, principal: Principal, data: dict[str, Any]
+) -> notes.Template:
+    """Validate and store a tenant template (admins)."""
+    principal.require("tenant:write")
+    try:
+        template = notes.validate_template({**data, "builtin": False})
+    except notes.TemplateValidationError as exc:
+        raise Unprocessable(str(exc)) from exc
+    if any(t.key == template.key for t in notes.builtin_templates()):
+        raise Conflict(f"{template.key!r} is a built-in template")
+    exists = session.execute(
+        select(NoteTemplate.id).where(
+            NoteTemplate.tenant_id == principal.tenant_id, NoteTemplate.key == template.key
+        )
+    ).first()
+    if exists:
+        raise Conflict(f"template {template.key!r} already exists")
+    row = NoteTemplate(
+        tenant_id=principal.tenant_id,
+        key=template.key,
+        title=template.title,
+        definition_json=template.model_dump_json(),
+        created_by=principal.actor_id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        action="template.create",
+        principal=principal,
+        object_type="template",
+        object_id=row.id,
+    )
+    return template

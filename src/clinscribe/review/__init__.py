@@ -1,0 +1,1 @@
+"""Clinician review: immutable note versions and the draft → signed state machine."""
