@@ -162,7 +162,7 @@ def add_text_transcript(settings: Settings, world: TenantWorld, encounter_id: st
 def add_note(
     settings: Settings, world: TenantWorld, encounter_id: str, state: str = "draft"
 ) -> tuple[str, str]:
-    """A note drafted from a typed dialogue and moved to `state`; returns (note id, transcript id)."""
+    """A note drafted from a typed dialogue and moved to `state`: (note id, transcript id)."""
     from clinscribe.drafting import service as drafting
     from clinscribe.review import service as review
 
