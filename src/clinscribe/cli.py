@@ -205,6 +205,59 @@ def transcribe(audio_files: tuple[str, ...], mode: str, as_json: bool) -> None:
         click.echo(result.text)
 
 
+AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".flac", ".mp4"}
+
+
+@cli.command()
+@click.argument("source", metavar="INPUT")
+@click.option("--template", default="soap", show_default=True, help="Template key.")
+@click.option(
+    "--mode",
+    type=click.Choice(["dictation", "conversation"]),
+    default=None,
+    help="For audio: how to transcribe (text is detected from its turns).",
+)
+@json_option
+def note(source: str, template: str, mode: str | None, as_json: bool) -> None:
+    """Draft a note from an audio file or a text file (dictation or dialogue)."""
+    from clinscribe import notes
+    from clinscribe.transcripts.text import transcript_from_text
+
+    try:
+        chosen = notes.get_template(template)
+    except notes.UnknownTemplateError:
+        known = ", ".join(t.key for t in notes.builtin_templates())
+        raise CliError(f"unknown template {template!r} (built-in: {known})") from None
+    path = Path(source)
+    if source != "-" and path.suffix.lower() in AUDIO_SUFFIXES:
+        transcript = _transcribe_one(path, mode or "dictation")
+    else:
+        transcript = transcript_from_text(_read_text(source))
+    try:
+        drafted = notes.draft_note(transcript, chosen)
+    except notes.NotesError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(drafted.model_dump_json() if as_json else drafted.text)
+
+
+def _transcribe_one(path: Path, mode: str) -> Any:
+    from clinscribe.asr.schemas import TranscribeOptions
+    from clinscribe.jobs.engines import asr_engine
+    from clinscribe.recordings import audio
+
+    settings = _settings()
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    try:
+        decoded = audio.decode_audio(
+            path, max_seconds=settings.max_audio_seconds, max_bytes=settings.max_upload_bytes
+        )
+    except audio.AudioError as exc:
+        raise CliError(f"{path}: {exc.message}") from None
+    options = TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size)
+    return asr_engine(settings).transcribe(decoded, options=options)
+
+
 @cli.group()
 def db() -> None:
     """Database migrations."""

@@ -108,3 +108,25 @@ def test_the_transcribe_command_rejects_non_audio_in_one_line(tmp_path: Path) ->
     assert "fake.wav" in result.stderr
     missing = run(["transcribe", str(tmp_path / "nope.wav")])
     assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_the_note_command_drafts_from_text_and_rejects_bad_input(tmp_path: Path) -> None:
+    dialogue = tmp_path / "visit.txt"
+    dialogue.write_text(
+        "Doctor: What brings you in?\nPatient: I have had a cough for three days.\n"
+        "Doctor: Your lungs are clear.\n"
+    )
+    drafted = run(["note", str(dialogue), "--json"])
+    assert drafted.returncode == 0, drafted.stderr
+    note = json.loads(drafted.stdout)
+    assert note["template"] == "soap" and note["text"].startswith("SUBJECTIVE")
+    assert all({"key", "title", "text", "evidence"} <= set(s) for s in note["sections"])
+    plain = run(["note", str(dialogue), "--template", "history_and_physical"])
+    assert plain.returncode == 0 and plain.stdout.isupper() is False
+    for args in (
+        ["note", str(dialogue), "--template", "nope"],
+        ["note", str(tmp_path / "none.txt")],
+        ["note", str(tmp_path / "missing.wav")],
+    ):
+        bad = run(args)
+        assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1, args
