@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clinscribe.errors import ClinscribeError
@@ -87,6 +88,19 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A dependency being down is not a client mistake and not a bug: 503, retry later.
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            log.warning("database_unavailable", error_type=type(exc.orig).__name__)
+            response = error_response(
+                503, "database_unavailable", "the database is unavailable; retry shortly"
+            )
+            response.headers["Retry-After"] = "5"
+            return response
+        log.error("database_error", error_type=type(exc.orig).__name__, path=request.url.path)
+        return error_response(500, "internal_error", "internal server error")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

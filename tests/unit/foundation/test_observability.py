@@ -72,3 +72,11 @@ def test_logs_never_contain_patient_identity(
     assert '"route": "/api/v1/patients"' in logs
     for marker in ("LOGCANARY77", "Wilhelminaqz", "Canarylog"):
         assert marker not in logs
+
+
+def test_a_database_outage_is_503_with_retry_after_not_500(settings: Settings) -> None:
+    down = settings.model_copy(update={"database_url": "postgresql://nobody@127.0.0.1:1/none"})
+    with TestClient(create_app(down, start_worker=False), raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/patients", headers={"Authorization": "Bearer x.y.z"})
+    assert response.status_code == 503
+    assert response.json()["error"] == "database_unavailable" and response.headers["retry-after"]
