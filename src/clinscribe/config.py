@@ -66,6 +66,17 @@ class Settings(BaseSettings):
 
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
 
+    # HTTP hardening.
+    cors_origins: list[str] = Field(default_factory=list)
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Proxy addresses whose X-Forwarded-For is believed."
+    )
+    # Requests per minute, per credential (API key or user) and per client IP; 0 disables.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    rate_limit_ip_per_minute: int = Field(default=1200, ge=0)
+    rate_limit_backend: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
     # Recordings and jobs.
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     max_audio_seconds: float = Field(default=4 * 3600.0, gt=0)

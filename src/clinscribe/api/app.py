@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from clinscribe import __version__
 from clinscribe.api import errors
 from clinscribe.api.deps import track_route
+from clinscribe.api.hardening import HardeningMiddleware
 from clinscribe.api.middleware import RequestContextMiddleware
 from clinscribe.api.routers import (
     audit,
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
     app.state.model_checks = {"speech_model": speech_model}
 
     errors.install(app)
+    # Outermost first: CORS answers preflights, hardening limits and decorates every response.
     upload_limit = settings.max_upload_bytes + 1024 * 1024  # multipart framing on top
     app.add_middleware(
         RequestContextMiddleware,
@@ -93,6 +96,35 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
             r"^/api/v1/encounters/[^/]+/text$": settings.max_text_chars * 4 + 4096,
         },
     )
+
+    app.add_middleware(HardeningMiddleware, settings=settings)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-API-Key",
+                "X-Request-ID",
+                "Tus-Resumable",
+                "Upload-Length",
+                "Upload-Offset",
+                "Upload-Metadata",
+            ],
+            expose_headers=[
+                "Location",
+                "X-Request-ID",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+                "Retry-After",
+                "Upload-Offset",
+                "Tus-Resumable",
+            ],
+            max_age=600,
+        )
 
     for router in (
         auth.router,

@@ -16,7 +16,7 @@ from clinscribe.asr.errors import ModelUnavailableError, TranscriptionError
 from clinscribe.asr.guards import Interval, fill_coverage_gaps, remove_hallucinations
 from clinscribe.asr.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
 from clinscribe.asr.schemas import Segment, TranscribeOptions, Transcript, Word
-from clinscribe.asr.speakers import channel_roles, label_from_text
+from clinscribe.asr.speakers import channel_roles, label_from_text, split_turns
 from clinscribe.recordings.audio import SAMPLE_RATE, DecodedAudio, FloatArray
 
 BUNDLED_MODEL = "tiny.en"
@@ -44,10 +44,11 @@ class FasterWhisperConfig(BaseModel):
     model: str = BUNDLED_MODEL
     device: str = "cpu"
     compute_type: str = "int8"
-    # Measured (bench/asr.py engine, 12 Piper dev files = 287 s, beam 5, int8) on this 2-core VM,
-    # six alternating runs while other jobs shared it (load 2.5-5): cpu_threads=1 15.9-17.1x
-    # real time, cpu_threads=2 12.8-16.4x. One thread was never slower, and it leaves the other
-    # core to VAD, the API and the database in the embedded profile.
+    # Measured with the full engine on the 12 Piper dev files (287 s, beam 5, int8) on this
+    # 2-core VM, alternating runs while other jobs shared it: at load 2.5-5, cpu_threads=1
+    # 15.9-17.1x real time vs cpu_threads=2 12.8-16.4x; at load 3-4, 8.7-11.4x vs 7.3-11.6x.
+    # One thread was faster in 8 of 9 pairs (and tied the ninth) and leaves a core to VAD,
+    # the API and the database in the embedded profile. Raise it on an otherwise idle box.
     cpu_threads: int = 1
     num_workers: int = 1
 
@@ -123,8 +124,10 @@ class FasterWhisperEngine:
                 segments = self._per_channel(channels, opts, warnings)
             else:
                 segments = self._mono(samples, opts, warnings)
-                if opts.mode == "conversation":
-                    segments = label_from_text(segments)
+            # Sentence-sized segments: turns for role guesses, finer evidence links for notes.
+            segments = [turn for s in segments for turn in split_turns(s)]
+            if opts.mode == "conversation" and len(channels) != 2:
+                segments = label_from_text(segments)
         except (RuntimeError, ValueError) as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
         segments = [s.model_copy(update={"id": i}) for i, s in enumerate(segments)]

@@ -71,11 +71,18 @@ def split_turns(segment: Segment) -> list[Segment]:
                 "corrections": [
                     c for c in segment.corrections if p[0].start <= c.start <= p[-1].end
                 ],
-                "original_text": None,
+                "original_text": _heard(p),
             }
         )
         for p in pieces
     ]
+
+
+def _heard(words: list[Word]) -> str | None:
+    """What was heard before corrections, when any word of this piece was corrected."""
+    if all(w.original_text is None for w in words):
+        return None
+    return "".join(f" {w.original_text}" if w.original_text else w.word for w in words).strip()
 
 
 def label_from_text(segments: Sequence[Segment]) -> list[Segment]:

@@ -21,7 +21,7 @@ _JOIN = [
 ]
 _FILLER = re.compile(
     r"\b(?:um+|uh+|hmm+|mm-?hmm|uh-?huh|you know|i mean|kind of|sort of|basically|"
-    r"like i said|just)\b,?\s*",
+    r"like i said|just|actually|really|definitely|go ahead and|okay|alright)\b,?\s*",
     re.IGNORECASE,
 )
 _LEAD = re.compile(
@@ -61,10 +61,14 @@ def normalize_speech(text: str) -> str:
     out = _REPEAT.sub(r"\1", out)
     out = _LEAD.sub("", out)
     out = _NUMBER_UNIT.sub(_digits, out)
+    out = re.sub(r"\btype (one|two|1|2)\b", lambda m: "type " + _TYPE[m.group(1)], out, flags=re.I)
     for pattern, repl in _UNITS:
         out = pattern.sub(repl, out)
     out = re.sub(r"\s{2,}", " ", out).strip(" ,;-")
     return out
+
+
+_TYPE = {"one": "1", "two": "2", "1": "1", "2": "2"}
 
 
 def _digits(match: re.Match[str]) -> str:

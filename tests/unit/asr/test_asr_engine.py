@@ -37,6 +37,8 @@ def test_a_piper_dictation_is_transcribed_with_the_drug_and_numbers(
     assert {"500", "milligrams", "twice", "daily", "blood", "pressure"} <= heard
     assert transcript.engine == "faster-whisper"
     assert transcript.model == "tiny.en"
+    assert len(transcript.segments) == 2  # one segment per sentence
+    assert transcript.segments[1].text.startswith("Blood")
     assert transcript.duration == pytest.approx(
         decode_audio(clips.piper_dictation).duration, abs=0.01
     )
@@ -79,8 +81,16 @@ class SkippingEngine(FasterWhisperEngine):
 
     calls = 0
 
-    def _decode(self, samples: Any, speech: Any, opts: Any, *, prompt: str | None) -> list[Segment]:
-        found = super()._decode(samples, speech, opts, prompt=prompt)
+    def _decode(
+        self,
+        samples: Any,
+        speech: Any,
+        opts: Any,
+        *,
+        prompt: str | None,
+        fallback: bool = True,
+    ) -> list[Segment]:
+        found = super()._decode(samples, speech, opts, prompt=prompt, fallback=fallback)
         self.calls += 1
         if self.calls > 1:  # re-decoding a hole: behave
             return found

@@ -13,7 +13,7 @@ from clinscribe.asr.schemas import Segment
 
 
 def seg(i: int, start: float, end: float, text: str, **extra: object) -> Segment:
-    return Segment(id=i, start=start, end=end, text=text, **extra)  # type: ignore[arg-type]
+    return Segment.model_validate({"id": i, "start": start, "end": end, "text": text, **extra})
 
 
 def test_a_looped_phrase_is_found_with_its_length_and_count() -> None:

@@ -57,3 +57,25 @@ def test_equal_energy_on_both_channels_leaves_the_speaker_unknown() -> None:
     same = np.full(16_000, 0.2, dtype=np.float32)
     labelled = label_from_channels([same, same], [Segment(id=0, start=0, end=1, text="Hm.")])
     assert labelled[0].speaker is None
+
+
+def test_splitting_a_corrected_segment_keeps_what_was_heard_per_sentence() -> None:
+    from clinscribe.asr.speakers import split_turns
+
+    words = [
+        Word(start=0.0, end=0.4, word=" Stop", probability=0.9),
+        Word(start=0.4, end=1.0, word=" zolpidem.", probability=0.7, original_text="zalpide."),
+        Word(start=1.1, end=1.5, word=" Walk", probability=0.9),
+        Word(start=1.5, end=1.9, word=" daily.", probability=0.9),
+    ]
+    segment = Segment(
+        id=0,
+        start=0.0,
+        end=1.9,
+        text="Stop zolpidem. Walk daily.",
+        words=words,
+        original_text="Stop zalpide. Walk daily.",
+    )
+    first, second = split_turns(segment)
+    assert (first.text, first.original_text) == ("Stop zolpidem.", "Stop zalpide.")
+    assert (second.text, second.original_text) == ("Walk daily.", None)

@@ -59,9 +59,13 @@ VISIT = """
 [doctor] i'll prescribe benzonatate 100 milligrams three times a day as needed for cough.
 """
 
-DICTATION = """
-Chief complaint: follow-up of type 2 diabetes.
-History of present illness: 58-year-old male with type 2 diabetes, reports good adherence to metformin 1000 mg twice daily.
-Physical exam: lungs clear, no edema.
-Assessment and plan: type 2 diabetes, well controlled. Continue metformin 1000 mg twice daily. Order hemoglobin A1c.
-"""
+DICTATION = "\n".join(
+    [
+        "Chief complaint: follow-up of type 2 diabetes.",
+        "History of present illness: 58-year-old male with type 2 diabetes, reports good "
+        "adherence to metformin 1000 mg twice daily.",
+        "Physical exam: lungs clear, no edema.",
+        "Assessment and plan: type 2 diabetes, well controlled. Continue metformin 1000 mg "
+        "twice daily. Order hemoglobin A1c.",
+    ]
+)

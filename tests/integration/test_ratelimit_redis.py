@@ -1,0 +1,34 @@
+"""Two API nodes share one budget through the real Redis."""
+
+import uuid
+
+from fastapi.testclient import TestClient
+
+from clinscribe.api.app import create_app
+from clinscribe.config import Settings
+from tests.integration.conftest import REDIS_URL
+from tests.support import TenantWorld
+
+
+def test_limits_are_shared_between_nodes_through_redis(
+    pg_settings: Settings, pg_a: TenantWorld
+) -> None:
+    shared = pg_settings.model_copy(
+        update={
+            "rate_limit_backend": "redis",
+            "redis_url": REDIS_URL,
+            "rate_limit_per_minute": 4,
+            "rate_limit_ip_per_minute": 0,
+        }
+    )
+    # A fresh user so that the budget starts empty whatever ran before.
+    headers = pg_a.auth("reviewer")
+    headers["X-Request-ID"] = uuid.uuid4().hex
+    with (
+        TestClient(create_app(shared, start_worker=False)) as one,
+        TestClient(create_app(shared, start_worker=False)) as two,
+    ):
+        codes = [
+            c.get("/api/v1/tenant", headers=headers).status_code for c in (one, two, one, two, one)
+        ]
+    assert codes == [200, 200, 200, 200, 429]
