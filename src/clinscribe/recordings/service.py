@@ -9,6 +9,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinscribe.asr.schemas import Transcript as TranscriptModel
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import new_id
@@ -295,3 +296,69 @@ def list_for_encounter(
             .order_by(Recording.created_at)
         ).scalars()
     )
+
+
+def from_stream(
+    *,
+    session: Session,
+    settings: Settings,
+    blobs: BlobStore,
+    principal: Principal,
+    encounter_id: str,
+    wav: BinaryIO,
+    transcript: TranscriptModel,
+    mode: str,
+) -> tuple[Recording, str]:
+    """A finished live session: its whole audio (16 kHz WAV) and the transcript it produced.
+
+    Stored like an upload, but the transcript is already there, so the pipeline continues
+    at clinical NLP.
+    """
+    _writable_encounter(session, principal, encounter_id)
+    recording_id = new_id()
+    key = _blob_key(principal.tenant_id, encounter_id, recording_id)
+    sha256, size = blobs.put(key, wav, max_bytes=settings.max_upload_bytes)
+    recording = Recording(
+        id=recording_id,
+        tenant_id=principal.tenant_id,
+        encounter_id=encounter_id,
+        created_by=principal.actor_id,
+        source="stream",
+        mode=mode,
+        status="transcribed",
+        blob_key=key,
+        sha256=sha256,
+        size_bytes=size,
+        filename="live.wav",
+        content_type="audio/wav",
+        container="wav",
+        codec="pcm_s16le",
+        duration_s=transcript.duration,
+        channels=1,
+        sample_rate=audio.SAMPLE_RATE,
+    )
+    session.add(recording)
+    session.flush()
+    row = transcripts.store(
+        session=session,
+        tenant_id=principal.tenant_id,
+        encounter_id=encounter_id,
+        recording_id=recording.id,
+        transcript=transcript,
+    )
+    audit.record(
+        session,
+        action="recording.create",
+        principal=principal,
+        object_type="recording",
+        object_id=recording.id,
+    )
+    workqueue.create(
+        session=session,
+        tenant_id=principal.tenant_id,
+        kind="extract",
+        subject_type="transcript",
+        subject_id=row.id,
+        max_attempts=settings.job_max_attempts,
+    )
+    return recording, row.id
