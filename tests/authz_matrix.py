@@ -41,6 +41,7 @@ WRITERS = frozenset({"clinician", "admin", "key_write", "key_admin"})
 ADMINS = frozenset({"admin", "key_admin"})
 CLINICIAN = frozenset({"clinician"})
 REVIEWER = frozenset({"reviewer"})
+DELIVERERS = frozenset({"clinician", "reviewer", "admin", "key_write", "key_admin"})
 
 POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/me"): frozenset(USERS),
@@ -95,6 +96,14 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/notes/{note_id}/amend"): CLINICIAN,
     ("POST", "/api/v1/transcriptions/{transcription_id}/approve"): REVIEWER,
     ("POST", "/api/v1/transcriptions/{transcription_id}/reject"): REVIEWER,
+    ("GET", "/api/v1/notes/{note_id}/fhir"): READERS,
+    ("GET", "/api/v1/notes/{note_id}/deliveries"): READERS,
+    ("POST", "/api/v1/notes/{note_id}/deliver"): DELIVERERS,
+    ("POST", "/api/v1/transcriptions/{transcription_id}/deliver"): DELIVERERS,
+    ("PUT", "/api/v1/tenant/ehr"): ADMINS,
+    ("GET", "/api/v1/tenant/ehr"): ADMINS,
+    ("GET", "/api/v1/admin/dead-letters"): ADMINS,
+    ("POST", "/api/v1/admin/dead-letters/{job_id}/replay"): ADMINS,
 }
 
 # The state a note must be in for each route to be a legal step.
@@ -104,6 +113,9 @@ NOTE_STATE = {
     "reject": "in_review",
     "sign": "approved",
     "amend": "signed",
+    "fhir": "signed",
+    "deliveries": "signed",
+    "deliver": "signed",
 }
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -154,6 +166,11 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
         ("POST", "/api/v1/transcriptions/{transcription_id}/reject"): lambda: {
             "reason": "Wrong patient."
         },
+        ("PUT", "/api/v1/tenant/ehr"): lambda: {
+            "base_url": "http://127.0.0.1:9/fhir",
+            "patient_system": "urn:oid:1.2.3",
+            "allow_loopback": True,
+        },
         ("POST", "/api/v1/nlp/deid"): lambda: {"text": "Seen by Dr. Ann Lee.", "mode": "mask"},
         ("POST", "/api/v1/encounters/{encounter_id}/text"): lambda: {
             "text": "Doctor: Any fever?\nPatient: No fever."
@@ -172,12 +189,12 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
         "user_id": lambda: owner.users["reviewer"],
         "key_id": lambda: _a_key_id(settings, owner),
         "recording_id": lambda: add_recording(settings, owner, encounter_id)[0],
-        "job_id": lambda: add_recording(settings, owner, encounter_id)[1],
+        "job_id": lambda: _a_job(settings, owner, encounter_id, dead=path.endswith("/replay")),
         "transcript_id": lambda: add_text_transcript(settings, owner, encounter_id),
         "uuid": lambda: _an_upload(client, owner, encounter_id),
         "key": lambda: _a_template(settings, owner),
         "note_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[0],
-        "transcription_id": lambda: add_note(settings, owner, encounter_id)[1],
+        "transcription_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[1],
     }
     owner.last_encounter_id = encounter_id
     return re.sub(r"\{(\w+)\}", lambda m: makers[m.group(1)](), path)
@@ -187,6 +204,19 @@ def _encounter(settings: Settings, owner: TenantWorld, encounter_id: str, path: 
     if path.endswith("/notes"):  # drafting needs something to draft from
         add_text_transcript(settings, owner, encounter_id)
     return encounter_id
+
+
+def _a_job(settings: Settings, owner: TenantWorld, encounter_id: str, dead: bool) -> str:
+    from sqlalchemy import update
+
+    from clinscribe.db.models import Job
+    from clinscribe.db.session import session_scope
+
+    job_id = add_recording(settings, owner, encounter_id)[1]
+    if dead:
+        with session_scope(settings.resolved_database_url) as session:
+            session.execute(update(Job).where(Job.id == job_id).values(status="dead"))
+    return job_id
 
 
 def _a_template(settings: Settings, owner: TenantWorld) -> str:

@@ -71,7 +71,28 @@ def build_tenant(settings: Settings, name: str | None = None) -> TenantWorld:
             )
             world.tokens[f"key_{scope}"] = key
     world.patient_id, world.encounter_id = add_patient_and_encounter(settings, world)
+    configure_ehr(settings, world, "http://127.0.0.1:9/fhir")
     return world
+
+
+def configure_ehr(settings: Settings, world: TenantWorld, base_url: str) -> None:
+    """Point the tenant at an EHR (a loopback test server; nothing listens on port 9)."""
+    from clinscribe.delivery import service as delivery
+    from clinscribe.delivery.schemas import EndpointIn
+
+    with session_scope(settings.resolved_database_url) as session:
+        delivery.configure_endpoint(
+            session=session,
+            settings=settings,
+            principal=world.principal("admin"),
+            data=EndpointIn.model_validate(
+                {
+                    "base_url": base_url,
+                    "patient_system": "urn:oid:2.16.840.1.113883.3.1",
+                    "allow_loopback": True,
+                }
+            ),
+        )
 
 
 def add_patient_and_encounter(settings: Settings, world: TenantWorld) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from clinscribe import __version__
 from clinscribe.config import Settings, get_settings
@@ -217,8 +218,18 @@ AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".fl
     default=None,
     help="For audio: how to transcribe (text is detected from its turns).",
 )
+@click.option(
+    "--fhir",
+    "fhir_out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Also write the FHIR R4 transaction Bundle (a preliminary document) to this file.",
+)
+@click.option("--mrn", default="UNKNOWN", show_default=True, help="Patient MRN for --fhir.")
 @json_option
-def note(source: str, template: str, mode: str | None, as_json: bool) -> None:
+def note(
+    source: str, template: str, mode: str | None, fhir_out: str | None, mrn: str, as_json: bool
+) -> None:
     """Draft a note from an audio file or a text file (dictation or dialogue)."""
     from clinscribe import notes
     from clinscribe.transcripts.text import transcript_from_text
@@ -237,7 +248,43 @@ def note(source: str, template: str, mode: str | None, as_json: bool) -> None:
         drafted = notes.draft_note(transcript, chosen)
     except notes.NotesError as exc:
         raise CliError(str(exc)) from None
+    if fhir_out:
+        _write_bundle(drafted, fhir_out, mrn)
     click.echo(drafted.model_dump_json() if as_json else drafted.text)
+
+
+def _write_bundle(drafted: Any, out: str, mrn: str) -> None:
+    import hashlib
+    import uuid
+    from datetime import UTC, datetime
+
+    from clinscribe import fhir
+
+    note_id = str(uuid.uuid4())
+    signed = fhir.SignedNote(
+        note_id=note_id,
+        version=1,
+        template=drafted.template,
+        status="preliminary",
+        sections=[fhir.Section(key=s.key, title=s.title, text=s.text) for s in drafted.sections],
+        text=drafted.text,
+        entities=[e.model_dump() for e in drafted.entities],
+        vitals=[v.model_dump() for v in drafted.vitals],
+        patient=fhir.Identifier(system="urn:clinscribe:mrn", value=mrn),
+        encounter=fhir.Identifier(system="urn:clinscribe:encounter", value=note_id),
+        author=fhir.Clinician(id="cli", name="Clinscribe command line"),
+        signed_at=datetime.now(UTC),
+        content_sha256=hashlib.sha256(drafted.text.encode()).hexdigest(),
+    )
+    try:
+        bundle = fhir.build_bundle(signed)
+        fhir.validate_bundle(bundle)
+    except fhir.FhirError as exc:
+        raise CliError(f"cannot build the FHIR Bundle: {exc}") from None
+    try:
+        Path(out).write_text(json.dumps(bundle, indent=2))
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror}") from None
 
 
 def _transcribe_one(path: Path, mode: str) -> Any:
@@ -381,6 +428,35 @@ def token(email: str, as_json: bool) -> None:
     _emit(result, as_json, access)
 
 
+@admin.command("dlq")
+@click.option("--replay", "replay_id", default=None, help="Job id of a dead letter to send again.")
+@json_option
+def dlq(replay_id: str | None, as_json: bool) -> None:
+    """List dead-lettered jobs (all tenants), or replay one."""
+    from clinscribe.db.session import session_scope
+    from clinscribe.delivery import service as delivery
+    from clinscribe.jobs.runtime import setup
+
+    settings = _settings()
+    setup(settings)  # so a replayed job is sent once the transaction commits
+    with session_scope(settings.resolved_database_url) as session:
+        if replay_id:
+            job = delivery.replay(session=session, principal=None, job_id=replay_id)
+            result: Any = {"job_id": job.id, "status": job.status}
+        else:
+            result = delivery.dead_letters(session=session, principal=None)
+    if as_json:
+        click.echo(json.dumps(result, default=str))
+    elif replay_id:
+        click.echo(f"{replay_id} queued again")
+    else:
+        for letter in result:
+            click.echo(
+                f"{letter['job_id']}  {letter['kind']:<10} {letter['attempts']:>2} attempts  "
+                f"{(letter['last_error'] or '')[:80]}"
+            )
+
+
 @admin.command("verify-audit")
 @json_option
 def verify_audit(as_json: bool) -> None:
@@ -434,6 +510,11 @@ def main(argv: list[str] | None = None) -> int:
         return fail(exc.message, 1)
     except OSError as exc:
         return fail(str(exc.strerror or exc), 1)
+    except DBAPIError as exc:
+        text = str(exc.orig)
+        if "no such table" in text or ("does not exist" in text and "relation" in text):
+            return fail("the database is not migrated; run `clinscribe db upgrade`", 1)
+        return fail(f"database unavailable ({type(exc.orig).__name__})", 1)
     return 0
 
 

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     job_stale_seconds: float = Field(default=120.0, gt=0)
     job_resend_seconds: float = Field(default=300.0, gt=0)
     tus_expiry_days: int = Field(default=2, ge=1)
+    # EHR delivery retries: exponential backoff with jitter from this base, honouring Retry-After.
+    delivery_max_attempts: int = Field(default=8, ge=1, le=50)
+    delivery_base_delay: float = Field(default=2.0, gt=0)
+    delivery_max_delay: float = Field(default=300.0, gt=0)
+    delivery_timeout: float = Field(default=30.0, gt=0)
 
     # Speech recognition. "bundled" is the offline Whisper tiny.en shipped as a package.
     asr_model: str = "bundled"

@@ -14,6 +14,7 @@ from clinscribe.api.deps import track_route
 from clinscribe.api.hardening import HardeningMiddleware
 from clinscribe.api.middleware import RequestContextMiddleware
 from clinscribe.api.routers import (
+    admin,
     audit,
     auth,
     encounters,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         nlp.router,
         notes.router,
         audit.router,
+        admin.router,
         health.router,
     ):
         app.include_router(router)

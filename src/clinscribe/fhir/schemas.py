@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-NoteStatus = Literal["final", "amended"]
+NoteStatus = Literal["preliminary", "final", "amended"]
 
 
 class _Model(BaseModel):

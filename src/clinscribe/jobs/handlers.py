@@ -143,3 +143,61 @@ def extract(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
 
 
 PERMANENT = (PermanentJobError, NotFound)
+
+
+class RetryLater(Exception):
+    """A retryable failure with a chosen delay (e.g. the server's Retry-After)."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+def deliver(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
+    """Map the signed version to a Bundle and POST it; classify the answer."""
+    from clinscribe import fhir
+    from clinscribe.db.models import Delivery, Note
+    from clinscribe.delivery import service as delivery_service
+
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        delivery = session.get(Delivery, job.subject_id)
+        note = session.get(Note, delivery.note_id) if delivery else None
+        if delivery is None or note is None:
+            raise PermanentJobError("delivery or note no longer exists")
+        if delivery.status == "delivered":
+            return "delivery", delivery.id
+        endpoint = delivery_service.get_endpoint(session=session, tenant_id=delivery.tenant_id)
+        if endpoint is None:
+            raise PermanentJobError("the tenant's EHR endpoint was removed")
+        try:
+            bundle = fhir.build_bundle(
+                delivery_service.signed_note(session, note, endpoint, delivery.version)
+            )
+            fhir.validate_bundle(bundle)
+        except fhir.FhirError as exc:
+            raise PermanentJobError(f"bundle: {exc}") from exc
+        config = delivery_service.client_config(settings=settings, endpoint=endpoint)
+    try:
+        with fhir.FhirClient(config) as client:
+            result = client.post_bundle(bundle)
+    except fhir.FhirError as exc:  # unsafe URL, token refused: retrying will not help
+        result = fhir.DeliveryResult(outcome="permanent", reason=str(exc)[:500])
+    with session_scope(url) as session:
+        row = session.get(Delivery, job.subject_id)
+        if row is None:
+            raise PermanentJobError("delivery disappeared")
+        delivery_service.record_attempt(session=session, delivery=row, result=result)
+        if result.delivered:
+            return "delivery", row.id
+        if result.outcome == "permanent":
+            row.status = "dead"
+    if result.outcome == "permanent":
+        raise PermanentJobError(f"EHR refused the bundle: {result.status_code} {result.reason}")
+    policy = fhir.RetryPolicy(
+        max_attempts=settings.delivery_max_attempts,
+        base_delay=settings.delivery_base_delay,
+        max_delay=settings.delivery_max_delay,
+    )
+    delay = fhir.backoff_delay(job.attempts, policy, retry_after=result.retry_after)
+    raise RetryLater(f"EHR answered {result.status_code or result.reason}", delay)

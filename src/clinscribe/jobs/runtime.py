@@ -29,7 +29,11 @@ from clinscribe.workqueue import service as workqueue
 log = get_logger("clinscribe.jobs")
 
 Handler = Callable[[Settings, BlobStore, Job], tuple[str, str]]
-HANDLERS: dict[str, Handler] = {"transcribe": handlers.transcribe, "extract": handlers.extract}
+HANDLERS: dict[str, Handler] = {
+    "transcribe": handlers.transcribe,
+    "extract": handlers.extract,
+    "deliver": handlers.deliver,
+}
 
 
 class JobBusy(Exception):
@@ -101,11 +105,27 @@ class Runtime:
             )
         outcome = "retried" if retry else "dead"
         JOB_OUTCOMES.labels(kind, outcome).inc()
+        if retry and isinstance(exc, handlers.RetryLater):
+            # The handler chose the delay (e.g. Retry-After): re-send ourselves and ack this one.
+            self.actors[kind].send_with_options(args=(job_id,), delay=int(exc.delay * 1000))
+            log.info("job_retry_scheduled", job_id=job_id, kind=kind, delay_s=round(exc.delay, 2))
+            return
         log.warning(
             "job_failed", job_id=job_id, kind=kind, error_type=type(exc).__name__, outcome=outcome
         )
         if retry:
             raise RetryJob(job_id) from exc
+        if kind == "deliver":
+            self._mark_delivery_dead(job_id)
+
+    def _mark_delivery_dead(self, job_id: str) -> None:
+        from clinscribe.db.models import Delivery
+
+        with session_scope(self.settings.resolved_database_url) as session:
+            job = session.get(Job, job_id)
+            delivery = session.get(Delivery, job.subject_id) if job else None
+            if delivery is not None and delivery.status != "delivered":
+                delivery.status = "dead"
 
     def _heartbeat(self, job_id: str, stop: threading.Event) -> None:
         interval = max(0.2, self.settings.job_stale_seconds / 4)

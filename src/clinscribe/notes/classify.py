@@ -47,7 +47,8 @@ _EXAM = re.compile(
     re.IGNORECASE,
 )
 _RESULTS = re.compile(
-    r"\b(?:results?|came back|showed|shows|revealed|reveals|demonstrated?|x-?ray|mri|ct scan|"
+    r"\b(?:results?|came back|showed|shows|revealed|reveals|demonstrated?|x-?rays?|mri|ct scan|"
+    r"(?:rapid|covid|strep|flu|urine|blood|pregnancy|stress) tests?|urinalysis|creatinine|"
     r"ultrasound|echo(?:cardiogram)?|ekg|ecg|labs?|blood work|hemoglobin|a1c|cholesterol|"
     r"biopsy|culture|test (?:was|is|came)|levels?)\b",
     re.IGNORECASE,
@@ -55,7 +56,7 @@ _RESULTS = re.compile(
 _RESULTS_VERB = re.compile(
     r"\b(?:came back|showed|shows|show|revealed|reveals|demonstrated?|was|were|is|are|looked|looks|"
     r"normal|elevated|negative|positive|high|low|appears?|reviewed|looking at|fractures?|"
-    r"there's|there is|see)\b",
+    r"there's|there is|see|looks like|up|down|stable|unremarkable)\b",
     re.IGNORECASE,
 )
 _PLAN = re.compile(
@@ -78,8 +79,10 @@ _ASSESS = re.compile(
 )
 _SOCIAL = re.compile(
     r"\b(?:smok|cigarette|tobacco|vap|alcohol|drink (?:alcohol|beer|wine)|beers?|wine|"
-    r"drugs|marijuana|work (?:as|at|for)|i work|my job|retired|married|live (?:with|alone)|"
-    r"exercise|hiking|walking|running|gym|diet)\w*",
+    r"drugs|marijuana|work (?:as|at|for|from)|i work|my job|retired|married|live (?:with|alone)|"
+    r"exercise|hik|walking|running|runner|gym|diet|soccer|basketball|baseball|football|golf|"
+    r"tennis|swim|bik|bicycl|garden|yoga|weights|dance|danc|ski|student|farmer|teacher|"
+    r"volleyball|hockey|softball|pickleball|fishing|hunting|travel)\w*",
     re.IGNORECASE,
 )
 _ALLERGY = re.compile(r"\ballerg", re.IGNORECASE)
@@ -123,7 +126,7 @@ def unit_kind(unit: Unit) -> FactKind | None:
             return None
         if any("FAMILY_HISTORY" in e.traits for e in unit.entities) or re.search(
             r"\b(?:my|her|his) (?:mom|mother|dad|father|brother|sister|grandmother|grandfather|"
-            r"aunt|uncle|parents?)\b.{0,60}\b(?:had|has|died)",
+            r"aunt|uncle|parents?)\b.{0,60}\b(?:had|has|died|diagnosed|passed)",
             text,
             re.IGNORECASE,
         ):
@@ -154,6 +157,10 @@ def _clinician_kind(unit: Unit, has_clinical: bool) -> FactKind | None:
     text = unit.text
     if unit.vitals:
         return "vitals"
+    if re.search(r"\bfamily history\b", text, re.I) and has_clinical:
+        return "family_history"
+    if re.search(r"\ballergic to\b|\ballergies (?:to|include)\b", text, re.I):
+        return "allergies"
     strong_exam = re.search(r"\b(?:on|physical|my) exam|examin", text, re.I)
     reported = re.search(r"\b(?:showed|revealed|came back)\b", text, re.I)
     if (
@@ -176,3 +183,33 @@ def _clinician_kind(unit: Unit, has_clinical: bool) -> FactKind | None:
     if _CHIT_CHAT.search(text):
         return None
     return None
+
+
+# Only a clinician says these; a "patient" turn that does was mislabelled (ASR diarisation).
+_CLINICIAN_ONLY = re.compile(
+    r"\b(?:your (?:exam|x-?rays?|results?|labs?|vitals|blood work)|on (?:physical )?exam(?:ination)?|"
+    r"physical exam|(?:my|the) assessment|assessment and plan|i (?:did )?review(?:ed)? (?:the|your)|"
+    r"i(?:'m| am| 'm) (?:going to|gon na|gonna) (?:order|prescribe|refer)|prescribe you|"
+    r"i will (?:order|prescribe|refer)|i want you to|for your (?:first|second|third|next) problem)\b",
+    re.IGNORECASE,
+)
+_LOOK_AT_RESULTS = re.compile(
+    r"\b(?:look(?:ing)? at|show me|review(?:ed|ing)?|pull up|go over) (?:\w+ ){0,4}?"
+    r"(?:x-?rays?|results?|labs?|mri|ct|scans?|echo\w*|tests?|ultrasound|blood work|ekg|images?)\b",
+    re.IGNORECASE,
+)
+
+
+def fix_speakers(units: list[Unit]) -> None:
+    """Relabel as clinician every sentence of a "patient" segment that only a clinician would say."""
+    swapped = {
+        u.segment for u in units if u.speaker == "patient" and _CLINICIAN_ONLY.search(u.text)
+    }
+    for unit in units:
+        if unit.segment in swapped:
+            unit.speaker = "clinician"
+
+
+def opens_results(unit: Unit) -> bool:
+    """The clinician turns to results ("let's look at your x-ray"): what follows is results talk."""
+    return unit.speaker != "patient" and bool(_LOOK_AT_RESULTS.search(unit.text))

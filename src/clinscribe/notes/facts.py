@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from clinscribe.notes.classify import heading_kinds, unit_kind
+from clinscribe.notes.classify import fix_speakers, heading_kinds, opens_results, unit_kind
 from clinscribe.notes.rewrite import (
     Gender,
     clinician_to_clinical,
@@ -33,7 +33,7 @@ _NO = re.compile(r"^\s*(?:no+|nope|nah|not really|never|none|nothing|i do n't|i 
 _YES = re.compile(
     r"^\s*(?:yes|yeah|yep|yup|uh-?huh|mm-?hmm|i do|i have|a little|sometimes|some)\b", re.I
 )
-_COMMAND = re.compile(r"^\W*(?:hey )?dragon\b|^\W*(?:show me|pull up|open)\b", re.I)
+_COMMAND = re.compile(r"^\W*(?:hey\W*)?dragon\b|^\W*(?:show me|pull up|open)\b", re.I)
 _CURRENT_MED = re.compile(
     r"\b(?:continue|taking|been on|you're on|you are on|currently on|still on|have taken|"
     r"i take|you take)\b",
@@ -78,6 +78,7 @@ _SOCIAL_TOPIC = re.compile(
 _FAMILY_Q = re.compile(
     r"\bfamily (?:history|member)|\bin (?:your|the) family\b|\brelatives?\b", re.I
 )
+_MEDS_Q = re.compile(r"\b(?:taking|take|on) any (?:medications?|meds)\b", re.I)
 _ALLERGY_Q = re.compile(r"\ballerg", re.I)
 
 
@@ -88,6 +89,10 @@ def _context_facts(q: Unit, answer: Unit) -> NoteSentence | None:
     evidence = [ev(q), ev(answer)]
     if _ALLERGY_Q.search(q.text):
         return NoteSentence(text="No known drug allergies.", kind="allergies", evidence=evidence)
+    if _MEDS_Q.search(q.text) and not q.entities:
+        return NoteSentence(
+            text="Denies taking any medications.", kind="medications", evidence=evidence
+        )
     for pattern, label in _SOCIAL_Q:
         if pattern.search(q.text):
             return NoteSentence(text=label, kind="social_history", evidence=evidence)
@@ -179,12 +184,14 @@ def _clinical(unit: Unit) -> bool:
 def draft_facts(prepared: Prepared) -> Drafted:
     """Draft every fact the transcript supports, in transcript order within each kind."""
     units = prepared.units
+    fix_speakers(units)
     gender = detect_gender([u.text for u in units if u.speaker != "patient"])
     sentences: list[NoteSentence] = []
     seen_meds: set[str] = set()
     heading: list[FactKind] | None = None
     consumed: set[int] = set()
     ros: list[RosFact] = []
+    results_window = 0
     spoken_cc = any(
         (found := heading_kinds(u.text)) and found[0] == ["chief_complaint"] for u in units
     )
@@ -201,11 +208,17 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 continue
         elif unit.speaker == "patient" and prepared.dialogue:
             heading = None
+        if opens_results(unit):
+            results_window = 2
+            if _COMMAND.match(text) or unit_kind(unit) in ("plan", None):
+                continue
+        elif results_window and unit.speaker != "patient":
+            results_window -= 1
         if _COMMAND.match(text):
             continue
         if i in consumed:
             continue
-        if unit.is_question and unit.speaker == "clinician":
+        if unit.is_question and (unit.speaker == "clinician" or prepared.dialogue):
             answer = _answer(units, i)
             facts = _question_facts(unit, answer, gender) if answer else []
             if isinstance(facts, NoteSentence) and answer is not None:
@@ -221,6 +234,8 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 kind = heading[1]
         else:
             kind = unit_kind(unit)
+            if results_window and unit.speaker != "patient" and kind != "plan":
+                kind = "results"
         if kind is None:
             continue
         meds = [e for e in unit.entities if e.category == "MEDICATION"]

@@ -6,11 +6,11 @@ import re
 from collections.abc import Sequence
 
 from clinscribe.nlp import Entity, extract, parse_number
-from clinscribe.nlp.numbers import NUMBER_PATTERN
+from clinscribe.nlp.numbers import NUMBER_PATTERN, TEENS, TENS, UNITS
 from clinscribe.notes.schemas import Evidence, Faithfulness, NoteSentence
 from clinscribe.notes.units import Prepared
 
-_ICD = re.compile(r"\(?\b[A-TV-Z]\d{2}(?:\.[0-9A-Z]{1,4})?\b\)?")
+_ICD = re.compile(r"\(?\b[A-Z]\d{2}(?:\.[0-9A-Z]{1,4})?\b\)?")
 _ENUM = re.compile(r"^\s*\d{1,2}[.)]\s")
 _SPOKEN = re.compile(rf"(?<![A-Za-z]){NUMBER_PATTERN}", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
@@ -20,12 +20,24 @@ _NEGATION_CUE = re.compile(
 )
 
 
+_SUFFIX = re.compile(r"(?:ies|ic|es|s|ed|ing|y)\b")
+# A structural label ("Respiratory: ", "Blood pressure: ") states no fact of its own.
+_LABEL = re.compile(r"^[A-Z][A-Za-z ,/&]{1,40}:\s+(?=\S)")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return re.sub(r"[^a-z0-9]", "", _SUFFIX.sub("", text.lower()))
+
+
+_WORD_VALUES = {**UNITS, **TEENS, **TENS}
+_WORDS = re.compile(r"\b(?:" + "|".join(_WORD_VALUES) + r")\b", re.IGNORECASE)
+# Plain-language synonyms a clinical rewrite may use for what the speaker said.
+_SYNONYMS = re.compile(r"\b(?:hurts?|hurting|aches?|aching|sore(?:ness)?|painful)\b", re.I)
 
 
 def _numbers(text: str) -> set[float]:
     found = {float(m.group()) for m in _DIGITS.finditer(text)}
+    found.update(float(_WORD_VALUES[m.group().lower()]) for m in _WORDS.finditer(text))
     for match in _SPOKEN.finditer(text):
         value = parse_number(match.group())
         if value is not None:
@@ -61,7 +73,7 @@ def _same(a: Entity, b: Entity) -> bool:
     codes_a = {c.code for c in a.codes}
     if codes_a & {c.code for c in b.codes}:
         return True
-    return _norm(a.text).rstrip("s") == _norm(b.text).rstrip("s")
+    return _norm(a.text) == _norm(b.text)
 
 
 def sentence_flags(sentence: NoteSentence, entities: list[Entity], prepared: Prepared) -> list[str]:
@@ -74,12 +86,12 @@ def sentence_flags(sentence: NoteSentence, entities: list[Entity], prepared: Pre
     flags: list[str] = []
     missing = _sentence_numbers(sentence.text) - _numbers(source)
     flags.extend(f"number:{n:g}" for n in sorted(missing))
-    source_norm = _norm(source)
+    source_norm = _norm(source + " " + _SYNONYMS.sub("pain", source))
     found = _evidence_entities(sentence.evidence, prepared)
     for ent in entities:
         match = next((e for e in found if _same(ent, e)), None)
         if match is None:
-            if _norm(ent.text).rstrip("s") not in source_norm:
+            if _norm(ent.text) not in source_norm:
                 flags.append(f"entity:{ent.text}")
                 continue
             if "NEGATION" in ent.traits and not _NEGATION_CUE.search(source):
@@ -108,7 +120,7 @@ def check_sentences(sentences: list[NoteSentence], prepared: Prepared) -> Faithf
     for sentence in sentences:
         # One sentence at a time: negation scopes must not leak from a neighbour.
         if sentence.text not in cache:
-            cache[sentence.text] = extract(sentence.text).entities
+            cache[sentence.text] = extract(_LABEL.sub("", sentence.text)).entities
         sentence.flags = sentence_flags(sentence, cache[sentence.text], prepared)
         supported += not sentence.flags
     return Faithfulness(

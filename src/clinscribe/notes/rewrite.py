@@ -46,7 +46,8 @@ _UNITS = [
     (re.compile(r"\bx-rays?\b", re.I), "X-ray"),
     (re.compile(r"\bmri\b", re.I), "MRI"),
     (re.compile(r"\bct\b", re.I), "CT"),
-    (re.compile(r"\bekg\b|\becg\b", re.I), "EKG"),
+    (re.compile(r"\bekg\b", re.I), "EKG"),
+    (re.compile(r"\becg\b", re.I), "ECG"),
     (re.compile(r"\ba1c\b", re.I), "A1c"),
     (re.compile(r"\bcovid\b", re.I), "COVID"),
 ]

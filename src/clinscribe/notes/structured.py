@@ -120,6 +120,50 @@ _HISTORY_CUE = re.compile(
 )
 
 
+# ICD-10-CM prefixes of chronic conditions that belong in the past medical history.
+_CHRONIC = (
+    "E10",
+    "E11",
+    "E13",
+    "I10",
+    "I11",
+    "I12",
+    "I13",
+    "E78",
+    "J44",
+    "J45",
+    "E03",
+    "E05",
+    "F32",
+    "F33",
+    "F41",
+    "I25",
+    "I48",
+    "I50",
+    "N18",
+    "K21",
+    "M17",
+    "M16",
+    "G40",
+    "B20",
+    "E66",
+    "E28.2",
+    "G62",
+    "G47",
+    "M06",
+    "L40",
+    "K50",
+    "K51",
+    "C",
+    "D50",
+    "I63",
+    "G35",
+    "G20",
+    "E55",
+    "L70",
+)
+
+
 def history(prepared: Prepared) -> list[NoteSentence]:
     """Past medical history: prior diagnoses and procedures, one sentence per source sentence."""
     out: list[NoteSentence] = []
@@ -135,7 +179,8 @@ def history(prepared: Prepared) -> list[NoteSentence]:
             historical = "HISTORICAL" in ent.traits
             dx = ent.category == "MEDICAL_CONDITION" and "DIAGNOSIS" in ent.traits
             surgery = ent.category == "TEST_TREATMENT_PROCEDURE" and historical and cue
-            if (dx and (historical or cue)) or surgery:
+            chronic = any(c.code.startswith(_CHRONIC) for c in ent.codes)
+            if (dx and (historical or cue or chronic)) or surgery:
                 name = normalize_speech(ent.text)
                 if name.lower() not in seen:
                     seen.add(name.lower())
@@ -166,7 +211,17 @@ def ros_positives(prepared: Prepared) -> list[RosFact]:
     return out
 
 
+_HURTS = re.compile(
+    r"\bmy (?P<part>(?:(?:left|right|lower|upper) )?(?:knee|back|shoulder|hip|ankle|wrist|elbow|"
+    r"neck|foot|hand|arm|leg|head|chest|stomach|belly|throat|ear|eye|tooth|jaw|finger|toe)s?) "
+    r"(?:(?:really|still|has been|have been|is|are|started|kind of|just) )*(?:hurt|hurts|hurting|"
+    r"aches|aching|sore|killing me|pain)\b",
+    re.I,
+)
+
+
 def chief_complaint(prepared: Prepared) -> NoteSentence | None:
+    """The reason for the visit as stated by the clinician, else the patient's first complaint."""
     for unit in prepared.units[:40]:
         if unit.speaker == "patient" or unit.is_question:
             continue
@@ -187,4 +242,12 @@ def chief_complaint(prepared: Prepared) -> NoteSentence | None:
                 return NoteSentence(
                     text=text[0].upper() + text[1:] + ".", kind="chief_complaint", evidence=[ev]
                 )
+        hurt = _HURTS.search(unit.text)
+        if hurt:
+            part = normalize_speech(hurt.group("part"))
+            begin, end = unit.begin + hurt.start(), unit.begin + hurt.end()
+            span = Evidence(segment=unit.segment, begin=begin, end=end)
+            return NoteSentence(
+                text=f"{part[0].upper()}{part[1:]} pain.", kind="chief_complaint", evidence=[span]
+            )
     return None

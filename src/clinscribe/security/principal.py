@@ -19,6 +19,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "encounters:read",
             "encounters:write",
             "notes:read",
+            "notes:deliver",
             "notes:write",
             "notes:review",
         }
@@ -31,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "users:read",
             "notes:read",
             "notes:review",
+            "notes:deliver",
         }
     ),
     "admin": frozenset(
@@ -43,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "encounters:write",
             "encounters:delete",
             "notes:read",
+            "notes:deliver",
             "users:read",
             "users:write",
             "api_keys:manage",
@@ -53,7 +56,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 _READ_SCOPE = frozenset({"tenant:read", "patients:read", "encounters:read", "notes:read"})
-_WRITE_SCOPE = _READ_SCOPE | {"patients:write", "encounters:write"}
+_WRITE_SCOPE = _READ_SCOPE | {"patients:write", "encounters:write", "notes:deliver"}
 # Scopes are cumulative: write includes read, admin includes write.
 SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
     "read": _READ_SCOPE,

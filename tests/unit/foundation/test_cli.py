@@ -20,6 +20,11 @@ COMMANDS = [
     ["admin", "create-api-key"],
     ["admin", "token"],
     ["admin", "verify-audit"],
+    ["admin", "dlq"],
+    ["extract"],
+    ["deid"],
+    ["transcribe"],
+    ["note"],
 ]
 
 
@@ -155,3 +160,38 @@ def test_prod_profile_refuses_to_start_unsafely(data_dir: Path) -> None:
 def test_worker_needs_an_external_broker(data_dir: Path) -> None:
     result = run(["worker"], data_dir)
     assert result.returncode == 1 and "no external broker" in result.stderr
+
+
+def test_commands_on_an_unmigrated_or_unreachable_database_fail_in_one_line(tmp_path: Path) -> None:
+    fresh = run(["admin", "dlq"], tmp_path / "never-migrated")
+    assert fresh.returncode == 1 and "clinscribe db upgrade" in fresh.stderr
+    assert len(fresh.stderr.strip().splitlines()) == 1
+    down = run(
+        ["admin", "verify-audit"], tmp_path, CLINSCRIBE_DATABASE_URL="postgresql://x@127.0.0.1:1/x"
+    )
+    assert down.returncode == 1 and "database unavailable" in down.stderr
+
+
+def test_the_dead_letter_command_lists_and_refuses_unknown_ids(data_dir: Path) -> None:
+    listed = run(["admin", "dlq", "--json"], data_dir)
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+    unknown = run(["admin", "dlq", "--replay", "no-such-job"], data_dir)
+    assert unknown.returncode == 1 and "dead letter not found" in unknown.stderr
+
+
+def test_the_note_command_writes_a_valid_fhir_bundle(tmp_path: Path, data_dir: Path) -> None:
+    text = tmp_path / "dictation.txt"
+    text.write_text("Assessment: hypertension. Plan: continue lisinopril 10 mg daily.")
+    out = tmp_path / "bundle.json"
+    result = run(["note", str(text), "--fhir", str(out), "--mrn", "000123"], data_dir)
+    assert result.returncode == 0, result.stderr
+    bundle = json.loads(out.read_text())
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert (
+        bundle["type"] == "transaction" and "DocumentReference" in kinds and "Composition" in kinds
+    )
+    assert all("ifNoneExist" in e["request"] for e in bundle["entry"])
+    unwritable = run(
+        ["note", str(text), "--fhir", str(tmp_path / "no" / "dir" / "b.json")], data_dir
+    )
+    assert unwritable.returncode != 0 and len(unwritable.stderr.strip().splitlines()) == 1

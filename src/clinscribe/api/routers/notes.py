@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from clinscribe import notes
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep
+from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.models import Note
+from clinscribe.delivery import service as delivery
+from clinscribe.delivery.schemas import DeliveryRead
 from clinscribe.drafting import service as drafting
 from clinscribe.drafting import templates
 from clinscribe.errors import NotFound
@@ -142,8 +144,38 @@ def reject_note(
 
 
 @router.post("/notes/{note_id}/sign", response_model=NoteRead)
-def sign_note(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    return note_out(session, review.sign(session=session, principal=principal, note_id=note_id))
+def sign_note(
+    note_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Sign the approved version; the EHR delivery is queued in the same transaction."""
+    note = delivery.sign_and_queue(
+        session=session, settings=settings, principal=principal, note_id=note_id
+    )
+    return note_out(session, note)
+
+
+@router.get("/notes/{note_id}/fhir")
+def note_bundle(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+    """The FHIR R4 transaction Bundle of the signed version."""
+    return delivery.bundle_for_note(session=session, principal=principal, note_id=note_id)
+
+
+@router.get("/notes/{note_id}/deliveries", response_model=list[DeliveryRead])
+def note_deliveries(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> object:
+    return delivery.deliveries_for(session=session, principal=principal, note_id=note_id)
+
+
+@router.post(
+    "/notes/{note_id}/deliver", response_model=DeliveryRead, status_code=status.HTTP_202_ACCEPTED
+)
+def deliver_note(
+    note_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> object:
+    """(Re)send the signed version to the tenant's EHR."""
+    principal.require("notes:deliver")
+    return delivery.deliver_now(
+        session=session, settings=settings, principal=principal, note_id=note_id
+    )
 
 
 @router.post("/notes/{note_id}/amend", response_model=NoteRead)
@@ -177,6 +209,22 @@ def approve_transcription(
     note = _note_for_transcription(session, principal, transcription_id)
     return note_out(
         session, review.approve_shortcut(session=session, principal=principal, note=note)
+    )
+
+
+@router.post(
+    "/transcriptions/{transcription_id}/deliver",
+    response_model=DeliveryRead,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def deliver_transcription(
+    transcription_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> object:
+    """Shortcut: send the signed note drafted from this transcription to the EHR."""
+    principal.require("notes:deliver")
+    note = _note_for_transcription(session, principal, transcription_id)
+    return delivery.deliver_now(
+        session=session, settings=settings, principal=principal, note_id=note.id
     )
 
 

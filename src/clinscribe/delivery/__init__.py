@@ -1,0 +1,1 @@
+"""EHR delivery: endpoint settings, the outbox written with the signature, dead letters."""
