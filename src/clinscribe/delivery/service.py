@@ -302,3 +302,13 @@ def record_attempt(*, session: Session, delivery: Delivery, result: fhir.Deliver
         delivery.status = "delivered"
         delivery.delivered_at = utcnow()
         delivery.locations_json = json.dumps(list(result.locations))
+
+
+def latest_status(*, session: Session, note: Note) -> str | None:
+    """Delivery state of the newest delivered-or-queued version, for display on the note."""
+    return session.execute(
+        select(Delivery.status)
+        .where(Delivery.note_id == note.id)
+        .order_by(Delivery.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -47,6 +47,9 @@ class NoteRead(BaseModel):
     signed_sha256: str | None
     replaces_version: int | None
     content: dict[str, Any] = Field(description="The Note JSON of the public contract.")
+    delivery_status: str | None = Field(
+        default=None, description="pending | delivered | dead for the latest signed version."
+    )
 
 
 class NoteVersionRead(BaseModel):

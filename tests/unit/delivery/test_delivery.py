@@ -92,6 +92,8 @@ def test_a_signed_note_is_delivered_and_its_bundle_downloadable(
             f"/api/v1/notes/{note_id}/deliveries", headers=tenant_a.auth("reviewer")
         ).json()
         assert deliveries[0]["status"] == "delivered" and deliveries[0]["attempts"] >= 1
+        note = worker.get(f"/api/v1/notes/{note_id}", headers=tenant_a.auth("reviewer")).json()
+        assert note["delivery_status"] == "delivered"
         bundle = worker.get(
             f"/api/v1/notes/{note_id}/fhir", headers=tenant_a.auth("reviewer")
         ).json()

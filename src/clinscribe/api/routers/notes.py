@@ -47,6 +47,7 @@ def note_out(session: Session, note: Note) -> dict[str, Any]:
         "signed_sha256": note.signed_sha256,
         "replaces_version": note.replaces_version,
         "content": {**json.loads(version.content_json), "status": note.status},
+        "delivery_status": delivery.latest_status(session=session, note=note),
     }
 
 

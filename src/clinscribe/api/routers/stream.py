@@ -1,0 +1,330 @@
+"""Live transcription: the `/api/v1/stream` WebSocket and its one-time browser tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, status
+from pydantic import BaseModel
+from starlette.websockets import WebSocketState
+
+from clinscribe.api import API_PREFIX
+from clinscribe.api.deps import CurrentPrincipal
+from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.asr.engine import FasterWhisperEngine
+from clinscribe.config import Settings
+from clinscribe.errors import Forbidden, NotFound, Unauthorized
+from clinscribe.jobs.engines import asr_engine
+from clinscribe.security.principal import Principal
+from clinscribe.streaming import service
+from clinscribe.streaming.decoder import StreamDecoder
+from clinscribe.streaming.limits import StreamLimits, TokenBucket
+from clinscribe.streaming.metrics import DROPPED, REJECTED
+from clinscribe.streaming.protocol import (
+    Chunk,
+    StreamConfig,
+    StreamError,
+    bad_message,
+    parse_config,
+    parse_message,
+)
+from clinscribe.streaming.sessions import CLOSE, LiveSession, StreamRegistry
+
+log = structlog.get_logger(__name__)
+router = APIRouter(prefix=f"{API_PREFIX}/stream", tags=["stream"], responses=ERROR_RESPONSES)
+
+
+class StreamTokenRead(BaseModel):
+    """A single-use credential for `?token=` on the WebSocket URL (browsers cannot set headers)."""
+
+    token: str
+    expires_in: int
+
+
+def registry_of(app: Any) -> StreamRegistry:
+    """The node's live sessions, created on first use; tests may preset `stream_limits`."""
+    registry: StreamRegistry | None = getattr(app.state, "streams", None)
+    if registry is None:
+        limits = getattr(app.state, "stream_limits", None) or StreamLimits.from_settings(
+            app.state.settings
+        )
+        registry = app.state.streams = StreamRegistry(limits)
+    return registry
+
+
+@router.post("/tokens", response_model=StreamTokenRead, status_code=status.HTTP_201_CREATED)
+def mint_token(request: Request, principal: CurrentPrincipal) -> StreamTokenRead:
+    """Mint a short-lived, single-use token for opening the live stream from a browser."""
+    registry = registry_of(request.app)
+    token = registry.mint(principal)
+    return StreamTokenRead(token=token, expires_in=int(registry.limits.token_seconds))
+
+
+@router.websocket("")
+async def stream(websocket: WebSocket) -> None:
+    """Live dictation; the message protocol is in contracts.md (Live streaming)."""
+    app = websocket.app
+    registry = registry_of(app)
+    await websocket.accept()
+    live: LiveSession | None = None
+    try:
+        principal = await _authenticate(websocket, app.state.settings, registry)
+        config = parse_config(await _first_text(websocket, registry.limits))
+        await _check_encounter(app, principal, config.encounter_id)
+        resume = websocket.query_params.get("session_id") or config.resume
+        live = (
+            registry.resume(resume, principal, config)
+            if resume
+            else registry.open(principal, config, _decoder_factory(app.state.settings, config))
+        )
+        await websocket.send_json(
+            {
+                "type": "session",
+                "session_id": live.id,
+                "resumed": bool(resume),
+                "received_seconds": round(live.seconds, 3),
+            }
+        )
+        await _serve(websocket, registry, live)
+    except StreamError as exc:
+        REJECTED.labels(exc.code).inc()
+        if live is not None and exc.close_code == 4500:
+            await _discard(registry, live)
+        elif live is not None:
+            _detach(registry, live, app)
+        await _close(websocket, exc)
+    except WebSocketDisconnect:
+        if live is not None:
+            _detach(registry, live, app)
+    except Exception:
+        log.exception("stream.failed")
+        if live is not None:
+            _detach(registry, live, app)
+        await _close(websocket, StreamError(4500, "internal_error", "internal error"))
+
+
+async def _authenticate(
+    websocket: WebSocket, settings: Settings, registry: StreamRegistry
+) -> Principal:
+    header = websocket.headers.get("authorization")
+    credential = websocket.headers.get("x-api-key")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise StreamError(4401, "unauthorized", "Authorization header must be 'Bearer <token>'")
+        credential = value.strip()
+    if credential:
+        try:
+            return await asyncio.to_thread(
+                service.authenticate, websocket.app.state.sessionmaker, settings, credential
+            )
+        except Unauthorized as exc:
+            raise StreamError(4401, "unauthorized", exc.message) from exc
+    token = websocket.query_params.get("token")
+    if not token:
+        raise StreamError(4401, "unauthorized", "authentication required")
+    # Query tokens are for browsers, which always send Origin; a page on another site must
+    # not be able to use a token it has stolen or replayed.
+    if not _origin_allowed(websocket, settings):
+        raise StreamError(4403, "origin_not_allowed", "this Origin may not open live streams")
+    principal = registry.redeem(token)
+    if principal is None:
+        raise StreamError(4401, "unauthorized", "the stream token is invalid, used or expired")
+    return principal
+
+
+def _origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return False
+    if origin in settings.cors_origins:
+        return True
+    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
+
+
+async def _first_text(websocket: WebSocket, limits: StreamLimits) -> str:
+    message = await _receive(websocket, limits)
+    text = message.get("text")
+    if text is None:
+        raise bad_message("send a config message before any audio")
+    return str(text)
+
+
+async def _receive(websocket: WebSocket, limits: StreamLimits) -> dict[str, Any]:
+    try:
+        message = dict(await asyncio.wait_for(websocket.receive(), timeout=limits.idle_seconds))
+    except TimeoutError as exc:
+        raise StreamError(4408, "idle_timeout", "no message within the idle timeout") from exc
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    return message
+
+
+async def _check_encounter(app: Any, principal: Principal, encounter_id: str) -> None:
+    try:
+        await asyncio.to_thread(
+            service.check_encounter, app.state.sessionmaker, principal, encounter_id
+        )
+    except Forbidden as exc:
+        raise StreamError(4403, "forbidden", exc.message) from exc
+    except NotFound as exc:
+        raise StreamError(4404, "not_found", "encounter not found") from exc
+
+
+def _decoder_factory(settings: Settings, config: StreamConfig) -> Any:
+    engine = asr_engine(settings)
+    if not isinstance(engine, FasterWhisperEngine):
+        raise StreamError(4500, "engine_unavailable", "live streaming needs the local engine")
+    beam = int(getattr(settings, "asr_beam_size", 5))
+
+    def make(deliver: Any) -> StreamDecoder:
+        return StreamDecoder(engine, mode=config.mode, beam_size=beam, on_event=deliver)
+
+    return make
+
+
+async def _serve(websocket: WebSocket, registry: StreamRegistry, live: LiveSession) -> None:
+    """Receive audio while a sender task forwards results; `stop` finishes the session."""
+    sender = asyncio.create_task(_send_events(websocket, live))
+    try:
+        stopped = await _receive_audio(websocket, registry.limits, live, sender)
+    except BaseException:
+        # The outbox outlives the connection: unsent results go to the resumed one.
+        sender.cancel()
+        raise
+    live.outbox.put(CLOSE)
+    if not stopped:  # the session reached its length limit: store it, then say why
+        await _finish(websocket, registry, live, sender)
+        raise StreamError(4413, "session_too_long", "the session reached its maximum length")
+    await _finish(websocket, registry, live, sender)
+    await websocket.close(1000)
+
+
+async def _receive_audio(
+    websocket: WebSocket, limits: StreamLimits, live: LiveSession, sender: asyncio.Task[None]
+) -> bool:
+    """True when the client stopped, False when the session hit its maximum length."""
+    bucket = TokenBucket(limits.max_bytes_per_second, limits.max_bytes_per_second * 5)
+    while True:
+        # Backpressure: a decoder that falls behind stops us reading, so the client's sends
+        # block in TCP instead of audio piling up in memory.
+        while live.decoder.backlog_seconds() > limits.max_backlog_seconds:
+            _raise_if_failed(live, sender)
+            await asyncio.sleep(0.05)
+        _raise_if_failed(live, sender)
+        message = await _receive(websocket, limits)
+        if message.get("bytes") is not None:
+            item: Any = Chunk(message["bytes"])
+        else:
+            text = str(message.get("text", ""))
+            if len(text) > limits.max_frame_bytes * 4 // 3 + 1024:
+                raise StreamError(4413, "frame_too_large", "message exceeds the frame limit")
+            item = parse_message(text)
+        if not isinstance(item, Chunk):
+            return True
+        if len(item.data) > limits.max_frame_bytes:
+            raise StreamError(4413, "frame_too_large", "audio frame exceeds the frame limit")
+        if not bucket.take(len(item.data)):
+            raise StreamError(4413, "rate_exceeded", "audio arrives faster than allowed")
+        assert live.input is not None
+        live.input.feed(item.data)
+        if live.seconds > limits.max_seconds:
+            return False
+        if item.final:
+            return True
+
+
+def _raise_if_failed(live: LiveSession, sender: asyncio.Task[None]) -> None:
+    if live.input_error:
+        raise StreamError(4400, "bad_audio", live.input_error)
+    if live.decoder.failed:
+        raise StreamError(4500, "internal_error", "live decoding failed")
+    if sender.done() and sender.exception() is not None:
+        raise WebSocketDisconnect(1006)
+
+
+async def _send_events(websocket: WebSocket, live: LiveSession) -> None:
+    while True:
+        event = await live.outbox.peek()
+        if event is CLOSE:
+            live.outbox.pop()
+            return
+        if event["type"] != "failed":
+            await websocket.send_json(event)
+        live.outbox.pop()  # popped only once sent: a resume re-sends what was not
+
+
+async def _finish(
+    websocket: WebSocket, registry: StreamRegistry, live: LiveSession, sender: asyncio.Task[None]
+) -> None:
+    """Flush the decoder, deliver its last results, store everything, and reply `done`."""
+    live.finishing = True
+    await sender  # everything queued so far is on the wire
+    transcript_id = await _store(websocket.app, registry, live, websocket)
+    await websocket.send_json({"type": "done", "transcript_id": transcript_id})
+
+
+async def _store(
+    app: Any, registry: StreamRegistry, live: LiveSession, websocket: WebSocket | None
+) -> str:
+    try:
+        await asyncio.to_thread(live.close_input)
+        await asyncio.to_thread(live.decoder.finish)
+        if websocket is not None:
+            live.outbox.put(CLOSE)
+            await _send_events(websocket, live)
+        return await asyncio.to_thread(
+            service.store,
+            app.state.sessionmaker,
+            settings=app.state.settings,
+            blobs=app.state.blobs,
+            principal=live.principal,
+            encounter_id=live.encounter_id,
+            wav=live.spool.finish(),
+            transcript=live.decoder.transcript(),
+            mode=live.config.mode,
+        )
+    finally:
+        live.spool.discard()
+        registry.remove(live)
+
+
+def _detach(registry: StreamRegistry, live: LiveSession, app: Any) -> None:
+    """Keep a dropped session for its resume window; past it, store what it has."""
+    if live.finishing or live.id not in registry.sessions:
+        return
+    live.connected = False
+    live.close_input()
+    DROPPED.labels("resumable").inc()
+
+    async def expire() -> None:
+        await asyncio.sleep(registry.limits.resume_seconds)
+        if live.connected or live.finishing:
+            return
+        DROPPED.labels("expired").inc()
+        live.finishing = True
+        # Audio already received is clinical data: keep it on the encounter, not in limbo.
+        with contextlib.suppress(Exception):
+            await _store(app, registry, live, None)
+
+    live.expiry = asyncio.get_running_loop().create_task(expire())
+
+
+async def _discard(registry: StreamRegistry, live: LiveSession) -> None:
+    live.finishing = True
+    live.decoder.abandon()
+    await asyncio.to_thread(live.close_input)
+    live.spool.discard()
+    registry.remove(live)
+
+
+async def _close(websocket: WebSocket, exc: StreamError) -> None:
+    if websocket.client_state != WebSocketState.CONNECTED:
+        return
+    with contextlib.suppress(Exception):
+        await websocket.send_json(exc.payload())
+        await websocket.close(exc.close_code, exc.message[:120])
