@@ -70,6 +70,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/encounters/{encounter_id}/recordings"): READERS,
     ("GET", "/api/v1/encounters/{encounter_id}/transcripts"): READERS,
     ("GET", "/api/v1/recordings/{recording_id}"): READERS,
+    ("GET", "/api/v1/recordings/{recording_id}/audio"): READERS,
     ("GET", "/api/v1/transcripts/{transcript_id}"): READERS,
     ("GET", "/api/v1/jobs/{job_id}"): READERS,
     ("POST", "/api/v1/uploads"): WRITERS,

@@ -362,3 +362,25 @@ def from_stream(
         max_attempts=settings.job_max_attempts,
     )
     return recording, row.id
+
+
+def audio_file(
+    *, session: Session, principal: Principal, blobs: BlobStore, recording_id: str
+) -> tuple[Path, str, str]:
+    """Where a recording's audio is, for playback (a PHI read: audited)."""
+    recording = get(session=session, principal=principal, recording_id=recording_id)
+    if recording.blob_key is None or not blobs.exists(recording.blob_key):
+        raise NotFound("this recording has no audio")
+    audit.record(
+        session,
+        action="recording.audio",
+        principal=principal,
+        object_type="recording",
+        object_id=recording.id,
+    )
+    media = recording.content_type if (recording.content_type or "").startswith("audio/") else None
+    return (
+        blobs.path(recording.blob_key),
+        media or "application/octet-stream",
+        recording.filename or "audio",
+    )

@@ -210,3 +210,15 @@ def test_uploads_may_exceed_the_json_body_limit(client: TestClient, tenant_a: Te
         headers={**tenant_a.auth("clinician"), "Content-Type": "application/json"},
     )
     assert too_big_json.status_code == 413
+
+
+def test_recorded_audio_plays_back_with_byte_ranges(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    data = wav_bytes(1.0)
+    recording = upload(client, tenant_a, data, "visit.wav").json()["recording"]
+    url = f"/api/v1/recordings/{recording['id']}/audio"
+    whole = client.get(url, headers=tenant_a.auth("reviewer"))
+    assert whole.status_code == 200 and whole.content == data
+    part = client.get(url, headers={**tenant_a.auth("reviewer"), "Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.content == data[:100]

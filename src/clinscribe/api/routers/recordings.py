@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
@@ -109,6 +110,21 @@ def get_recording(
         "job": service.job_for(session=session, recording_id=recording.id),
         "transcript_id": transcript.id if transcript else None,
     }
+
+
+@router.get(
+    "/recordings/{recording_id}/audio",
+    response_class=FileResponse,
+    responses={200: {"content": {"audio/*": {}}}},
+)
+def recording_audio(
+    recording_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> FileResponse:
+    """The stored audio (byte ranges supported, so players can seek)."""
+    path, media_type, filename = service.audio_file(
+        session=session, principal=principal, blobs=blobs_of(request), recording_id=recording_id
+    )
+    return FileResponse(path, media_type=media_type, filename=filename)
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
