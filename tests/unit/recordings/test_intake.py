@@ -222,3 +222,43 @@ def test_recorded_audio_plays_back_with_byte_ranges(
     assert whole.status_code == 200 and whole.content == data
     part = client.get(url, headers={**tenant_a.auth("reviewer"), "Range": "bytes=0-99"})
     assert part.status_code == 206 and part.content == data[:100]
+
+
+def test_deleting_a_patient_removes_recordings_transcripts_and_audio_files(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    recording = upload(client, tenant_a, wav_bytes(0.5)).json()["recording"]
+    text = client.post(
+        f"/api/v1/encounters/{tenant_a.encounter_id}/text",
+        json={"text": "Doctor: Any pain?\nPatient: No."},
+        headers=tenant_a.auth("clinician"),
+    )
+    blob = settings.blob_dir / tenant_a.id / tenant_a.encounter_id / recording["id"]
+    assert blob.is_file()
+    deleted = client.delete(
+        f"/api/v1/patients/{tenant_a.patient_id}", headers=tenant_a.auth("admin")
+    )
+    assert deleted.status_code == 204
+    assert not blob.exists()
+    admin = tenant_a.auth("admin")
+    assert client.get(f"/api/v1/recordings/{recording['id']}", headers=admin).status_code == 404
+    assert client.get(text.headers["location"], headers=admin).status_code == 404
+    assert count(settings, Recording) == 0 and count(settings, Job) == 0
+
+
+def test_a_refused_delete_keeps_the_audio(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    recording = upload(client, tenant_a, wav_bytes(0.5)).json()["recording"]
+    blob = settings.blob_dir / tenant_a.id / tenant_a.encounter_id / recording["id"]
+    refused = client.delete(
+        f"/api/v1/encounters/{tenant_a.encounter_id}", headers=tenant_a.auth("clinician")
+    )
+    assert refused.status_code == 403 and blob.is_file()
+    assert (
+        client.delete(
+            f"/api/v1/encounters/{tenant_a.encounter_id}", headers=tenant_a.auth("admin")
+        ).status_code
+        == 204
+    )
+    assert not blob.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
@@ -19,6 +19,7 @@ from clinscribe.encounters.schemas import (
     EncounterUpdate,
 )
 from clinscribe.pagination import Page, page_of
+from clinscribe.recordings import service as recordings
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/encounters", tags=["encounters"], responses=ERROR_RESPONSES
@@ -77,5 +78,13 @@ def update_encounter(
 
 
 @router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_encounter(encounter_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
-    service.delete(session=session, principal=principal, encounter_id=encounter_id)
+def delete_encounter(
+    encounter_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> None:
+    """Delete the encounter and everything captured in it, audio files included."""
+    recordings.delete_encounter(
+        session=session,
+        principal=principal,
+        blobs=request.app.state.blobs,
+        encounter_id=encounter_id,
+    )

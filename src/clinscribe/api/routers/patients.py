@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
@@ -12,6 +12,7 @@ from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.pagination import Page, page_of
 from clinscribe.patients import service
 from clinscribe.patients.schemas import PatientCreate, PatientRead, PatientUpdate
+from clinscribe.recordings import service as recordings
 
 router = APIRouter(prefix=f"{API_PREFIX}/patients", tags=["patients"], responses=ERROR_RESPONSES)
 
@@ -58,5 +59,10 @@ def update_patient(
 
 
 @router.delete("/{patient_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_patient(patient_id: str, principal: CurrentPrincipal, session: SessionDep) -> None:
-    service.delete(session=session, principal=principal, patient_id=patient_id)
+def delete_patient(
+    patient_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> None:
+    """Delete the patient and everything recorded for them, audio files included."""
+    recordings.delete_patient(
+        session=session, principal=principal, blobs=request.app.state.blobs, patient_id=patient_id
+    )
