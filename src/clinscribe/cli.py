@@ -457,6 +457,37 @@ def dlq(replay_id: str | None, as_json: bool) -> None:
             )
 
 
+@admin.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False))
+@json_option
+def backup(out: str, as_json: bool) -> None:
+    """Back up the embedded profile (database snapshot and blobs) to OUT (.tar.gz)."""
+    from clinscribe.backup import service
+
+    manifest = service.create(_settings(), Path(out))
+    summary = {"file": out, "counts": manifest["counts"], "files": len(manifest["files"])}
+    _emit(summary, as_json, f"backed up {summary['files']} files to {out}")
+
+
+@admin.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@json_option
+def restore(archive: str, as_json: bool) -> None:
+    """Restore a backup into the (empty) data dir, then verify files and the audit chain."""
+    from clinscribe.audit import service as audit
+    from clinscribe.backup import service
+    from clinscribe.db.session import session_scope
+
+    settings = _settings()
+    manifest = service.restore(Path(archive), settings.data_dir)
+    with session_scope(settings.resolved_database_url) as session:
+        chain = audit.verify(session)
+    if not chain.ok:
+        raise CliError(f"restored, but the audit chain is broken: {chain.problem}")
+    summary = {"counts": manifest["counts"], "audit_rows_verified": chain.checked}
+    _emit(summary, as_json, f"restored {len(manifest['files'])} files; audit chain intact")
+
+
 @admin.command("verify-audit")
 @json_option
 def verify_audit(as_json: bool) -> None:

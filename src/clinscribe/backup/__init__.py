@@ -1,0 +1,1 @@
+"""Consistent backups of the embedded profile (database and blobs) and restore drills."""
