@@ -457,6 +457,21 @@ def dlq(replay_id: str | None, as_json: bool) -> None:
             )
 
 
+@admin.command("drain")
+@click.option("--off", is_flag=True, help="Take new work again.")
+def drain(off: bool) -> None:
+    """Stop taking new work on this node (readiness fails, intake answers 503); running work
+    finishes. Use before a deploy; `--off` undoes it."""
+    settings = _settings()
+    if off:
+        settings.drain_file.unlink(missing_ok=True)
+        click.echo("taking new work", err=True)
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.drain_file.write_text("draining\n")
+        click.echo("draining: new work is refused with 503", err=True)
+
+
 @admin.command("backup")
 @click.argument("out", type=click.Path(dir_okay=False))
 @json_option

@@ -122,6 +122,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'clinscribe.db').resolve()}"
 
     @property
+    def drain_file(self) -> Path:
+        """While this file exists the node takes no new work (`clinscribe admin drain`)."""
+        return self.data_dir / "DRAINING"
+
+    @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
 

@@ -262,3 +262,21 @@ def test_a_refused_delete_keeps_the_audio(
         == 204
     )
     assert not blob.exists()
+
+
+def test_the_drain_file_turns_new_work_away_and_readiness_off(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    settings.drain_file.write_text("draining\n")
+    refused = upload(client, tenant_a, wav_bytes(0.5))
+    assert refused.status_code == 503 and "retry-after" in refused.headers
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "draining" in ready.json()["failing"]
+    assert (
+        client.get(
+            f"/api/v1/patients/{tenant_a.patient_id}", headers=tenant_a.auth("admin")
+        ).status_code
+        == 200
+    )
+    settings.drain_file.unlink()
+    assert upload(client, tenant_a, wav_bytes(0.5)).status_code == 202

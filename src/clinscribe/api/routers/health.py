@@ -44,7 +44,7 @@ def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
         except Exception as exc:  # readiness reports every failure, whatever it is
             checks[name] = f"failed: {type(exc).__name__}"
             failing.append(name)
-    if request.app.state.draining:
+    if request.app.state.draining or settings.drain_file.exists():
         failing.append("draining")
     body = {"status": "ready" if not failing else "not_ready", "checks": checks, "failing": failing}
     return JSONResponse(body, status_code=200 if not failing else 503)

@@ -26,8 +26,14 @@ def blobs_of(request: Request) -> BlobStore:
     return store
 
 
+def is_draining(request: Request) -> bool:
+    """Set in-process (tests, signals) or by the operator's drain file, checked per request."""
+    settings = request.app.state.settings
+    return bool(request.app.state.draining) or settings.drain_file.exists()
+
+
 def refuse_when_draining(request: Request) -> None:
-    if request.app.state.draining:
+    if is_draining(request):
         raise ServiceUnavailable("the service is draining for a restart; retry shortly")
 
 

@@ -19,6 +19,7 @@ from tuspyserver import create_tus_router
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.routers.recordings import refuse_when_draining
 from clinscribe.config import Settings
 from clinscribe.encounters import service as encounters
 from clinscribe.errors import Unprocessable
@@ -52,8 +53,9 @@ def _files(
 
 
 def _pre_create(
-    principal: CurrentPrincipal, session: SessionDep
+    request: Request, principal: CurrentPrincipal, session: SessionDep
 ) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    refuse_when_draining(request)
     def check(metadata: dict[str, Any], _info: dict[str, Any]) -> None:
         encounter_id = metadata.get("encounter_id")
         missing = [k for k in ("encounter_id", "filename", "filetype") if not metadata.get(k)]
