@@ -27,6 +27,7 @@ lint:
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r src -ll
 
 unit:
 	$(BIN)/pytest tests/unit

@@ -96,7 +96,7 @@ def load_drug_lexicon() -> DrugLexicon:
     path = files("drug_named_entity_recognition").joinpath("drug_ner_dictionary.pkl.bz2")
     with bz2.open(str(path), "rb") as fh:
         # The pickle ships inside a pinned, installed package: trusted local data.
-        data = pickle.load(fh)  # noqa: S301
+        data = pickle.load(fh)  # noqa: S301  # nosec B301
     canonical: dict[str, dict[str, object]] = data["drug_canonical_to_data"]
     variants: dict[str, dict[str, object]] = data["drug_variant_to_variant_data"]
     names = {

@@ -238,7 +238,7 @@ def _data_path() -> Path:
 def load_drug_lexicon() -> DrugLexicon:
     """Load and filter the packaged drug dictionary (cached, about half a second)."""
     raw = _data_path().read_bytes()
-    data: dict[str, dict[str, Any]] = pickle.loads(bz2.decompress(raw))  # noqa: S301 - packaged data
+    data: dict[str, dict[str, Any]] = pickle.loads(bz2.decompress(raw))  # noqa: S301  # nosec B301
     to_canonical: dict[str, list[str]] = data["drug_variant_to_canonical"]
     canonical_data: dict[str, dict[str, Any]] = data["drug_canonical_to_data"]
     variant_data: dict[str, dict[str, Any]] = data["drug_variant_to_variant_data"]
