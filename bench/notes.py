@@ -135,11 +135,13 @@ def learn_template(train: list[dict[str, str]]) -> Template:
 
 
 def transcript(dialogue: str) -> Transcript:
+    """One segment per speaker turn; ASR variants put several tagged turns on one line."""
     segments = []
-    for line in dialogue.splitlines():
-        m = re.match(r"^\s*\[(\w+)\]\s*(.*)$", line)
-        tag, text = (m.group(1), m.group(2)) if m else ("", line)
-        if not text.strip():
+    for part in re.split(r"(?=\[(?:doctor|patient|patient_guest)\])", dialogue):
+        m = re.match(r"^\s*\[(\w+)\]\s*(.*)$", part, re.DOTALL)
+        tag, text = (m.group(1), m.group(2)) if m else ("", part)
+        text = " ".join(text.split())
+        if not text:
             continue
         speaker: Any = {"doctor": "clinician", "patient": "patient"}.get(tag)
         n = len(segments)
@@ -165,15 +167,18 @@ def rouge(refs: list[str], preds: list[str]) -> tuple[float, float, float]:
     )
 
 
-def coverage(reference: str, note: Note) -> float | None:
+def coverage(reference: str, note: Note, missed: Counter[str]) -> float | None:
     wanted = {HEADING_GROUP[h] for h in headings(reference)}
     if not wanted:
         return None
     have = {s.key for s in note.sections if s.text.strip()}
+    missed.update(wanted - have)
     return len(wanted & have) / len(wanted)
 
 
-def evaluate(name: str, rows: list[dict[str, str]], template: Template, show: int) -> None:
+def evaluate(
+    name: str, rows: list[dict[str, str]], template: Template, show: int, verbose: bool = False
+) -> None:
     notes: list[Note] = []
     times: list[float] = []
     for row in rows:
@@ -182,7 +187,10 @@ def evaluate(name: str, rows: list[dict[str, str]], template: Template, show: in
         times.append(time.perf_counter() - t0)
     refs = [r["note"] for r in rows]
     r1, r2, rl = rouge(refs, [n.text for n in notes])
-    covs = [c for r, n in zip(refs, notes, strict=True) if (c := coverage(r, n)) is not None]
+    missed: Counter[str] = Counter()
+    covs = [
+        c for r, n in zip(refs, notes, strict=True) if (c := coverage(r, n, missed)) is not None
+    ]
     total = sum(n.faithfulness.sentences for n in notes)
     ok = sum(n.faithfulness.supported for n in notes)
     times.sort()
@@ -191,6 +199,8 @@ def evaluate(name: str, rows: list[dict[str, str]], template: Template, show: in
         f"coverage {statistics.mean(covs):.3f}  faithful {ok / max(total, 1):.4f} ({ok}/{total})  "
         f"latency mean {statistics.mean(times):.3f}s p95 {times[int(0.95 * (len(times) - 1))]:.3f}s"
     )
+    if verbose:
+        print("    sections missed:", ", ".join(f"{g} {k}" for g, k in missed.most_common()))
     for note in notes[:show]:
         print(note.text, "\n" + "-" * 60)
 
@@ -213,7 +223,7 @@ def main() -> None:
     draft_note(transcript("[doctor] any chest pain?\n[patient] no."), template)  # warm up
     splits = [s for s in args.splits.split(",") if s]
     for split in splits:
-        evaluate(split, read_csv(data / SPLITS[split]), template, args.show)
+        evaluate(split, read_csv(data / SPLITS[split]), template, args.show, verbose=True)
     if not args.no_asr:
         exp = args.aci / "src_experiment_data"
         for split in splits:

@@ -23,6 +23,9 @@ class TenantRead(BaseModel):
     name: str
     phi_egress_policy: EgressPolicy
     asr_engine: Literal["offline", "remote"]
+    allow_self_approval: bool
+    llm_base_url: str | None
+    llm_model: str | None
     created_at: datetime
 
 
@@ -35,6 +38,14 @@ class TenantUpdate(BaseModel):
     )
     asr_engine: Literal["offline", "remote"] | None = Field(
         default=None, description="remote is used only when the egress policy is allow."
+    )
+    allow_self_approval: bool | None = None
+    llm_base_url: str | None = Field(
+        default=None, max_length=500, description="OpenAI-compatible base URL, e.g. .../v1"
+    )
+    llm_model: str | None = Field(default=None, max_length=200)
+    llm_api_key: str | None = Field(
+        default=None, max_length=1000, description="Write-only; stored encrypted."
     )
 
 

@@ -16,6 +16,7 @@ from clinscribe.db.models import ApiKey, Tenant, User
 from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.pagination import fetch_page
 from clinscribe.security import api_keys
+from clinscribe.security.crypto import key_ring
 from clinscribe.security.passwords import hash_password
 from clinscribe.security.principal import Principal
 
@@ -48,11 +49,21 @@ def get_tenant(*, session: Session, tenant_id: str) -> Tenant:
     return tenant
 
 
-def update_tenant(*, session: Session, principal: Principal, data: TenantUpdate) -> Tenant:
+def llm_key_aad(tenant_id: str) -> str:
+    return f"tenants:{tenant_id}:llm_key"
+
+
+def update_tenant(
+    *, session: Session, settings: Settings, principal: Principal, data: TenantUpdate
+) -> Tenant:
     """Change the tenant's policies (admins); every change is audited."""
     principal.require("tenant:write")
     tenant = get_tenant(session=session, tenant_id=principal.tenant_id)
-    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    key = changes.pop("llm_api_key", None)
+    if key is not None:
+        tenant.llm_key_encrypted = key_ring(settings).encrypt(key.encode(), llm_key_aad(tenant.id))
+    for field, value in changes.items():
         setattr(tenant, field, value)
     session.flush()
     audit.record(

@@ -36,6 +36,10 @@ class Tenant(IdMixin, TimestampMixin, Base):
     )
     # "remote" asks for the configured OpenAI-compatible ASR; honoured only when egress allows.
     asr_engine: Mapped[str] = mapped_column(String(16), default="offline", server_default="offline")
+    # Optional LLM refinement of drafts through an OpenAI-compatible chat endpoint.
+    llm_base_url: Mapped[str | None] = mapped_column(String(500))
+    llm_model: Mapped[str | None] = mapped_column(String(200))
+    llm_key_encrypted: Mapped[str | None] = mapped_column(Text)
     # Whether a clinician may approve a note they wrote themselves.
     allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 

@@ -7,14 +7,18 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinscribe import notes
+from clinscribe import fhir, notes
+from clinscribe.accounts.service import llm_key_aad
 from clinscribe.asr.schemas import Segment
 from clinscribe.asr.schemas import Transcript as TranscriptModel
-from clinscribe.db.models import Note, Transcript
+from clinscribe.audit import service as audit
+from clinscribe.config import Settings
+from clinscribe.db.models import Note, Tenant, Transcript
 from clinscribe.drafting import templates
 from clinscribe.encounters import service as encounters
-from clinscribe.errors import NotFound, Unprocessable
+from clinscribe.errors import ClinscribeError, Forbidden, NotFound, Unprocessable
 from clinscribe.review import service as review
+from clinscribe.security.crypto import key_ring
 from clinscribe.security.principal import Principal
 
 
@@ -41,6 +45,61 @@ def _latest_transcript(session: Session, tenant_id: str, encounter_id: str) -> T
     return row
 
 
+def _refine(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    drafted: notes.Note,
+    transcript: TranscriptModel,
+    template: notes.Template,
+    transcript_id: str,
+) -> notes.Note:
+    """LLM refinement under the tenant's PHI egress policy; every decision is audited."""
+    tenant = session.get(Tenant, principal.tenant_id)
+    if tenant is None or not (tenant.llm_base_url and tenant.llm_model):
+        raise Unprocessable("the tenant has no LLM endpoint configured")
+    policy = tenant.phi_egress_policy
+    if policy not in ("deidentify", "allow"):
+        # The refusal is audited with the request's other denials (outcome "denied").
+        raise Forbidden("the tenant's PHI egress policy denies sending data to an LLM")
+    try:
+        fhir.validate_outbound_url(
+            tenant.llm_base_url,
+            fhir.UrlPolicy(
+                require_https=settings.profile == "prod", allow_loopback=settings.profile != "prod"
+            ),
+        )
+    except fhir.FhirError as exc:
+        raise Unprocessable(f"LLM URL refused: {exc}") from exc
+    key = (
+        key_ring(settings).decrypt(tenant.llm_key_encrypted, llm_key_aad(tenant.id)).decode()
+        if tenant.llm_key_encrypted
+        else None
+    )
+    client = notes.OpenAIChatClient(
+        base_url=tenant.llm_base_url, model=tenant.llm_model, api_key=key
+    )
+    # Audited before the call: what matters is that data left, whatever comes back.
+    audit.record(
+        session,
+        action="llm.egress",
+        principal=principal,
+        outcome=f"sent:{policy}",
+        object_type="transcript",
+        object_id=transcript_id,
+    )
+    try:
+        return notes.refine_with_llm(
+            drafted,
+            transcript,
+            client,
+            "allow" if policy == "allow" else "deidentify",
+            template=template,
+        )
+    except notes.LlmRefinementError as exc:
+        raise ClinscribeError(str(exc), status_code=502, code="llm_failed") from exc
+
+
 def draft_for_encounter(
     *,
     session: Session,
@@ -48,6 +107,8 @@ def draft_for_encounter(
     encounter_id: str,
     template_key: str,
     transcript_id: str | None = None,
+    refine: bool = False,
+    settings: Settings | None = None,
 ) -> Note:
     """Draft with `template_key`. An open draft of the same template gets a new version."""
     principal.require("notes:write")
@@ -61,10 +122,15 @@ def draft_for_encounter(
             raise NotFound("transcript not found for this encounter")
     else:
         transcript = _latest_transcript(session, principal.tenant_id, encounter_id)
+    model = transcript_model(transcript)
     try:
-        drafted = notes.draft_note(transcript_model(transcript), template)
+        drafted = notes.draft_note(model, template)
     except notes.EmptyTranscriptError as exc:
         raise Unprocessable(str(exc)) from exc
+    if refine:
+        if settings is None:
+            raise Unprocessable("refinement needs the service settings")
+        drafted = _refine(session, settings, principal, drafted, model, template, transcript.id)
     return review.store_draft(
         session=session,
         principal=principal,

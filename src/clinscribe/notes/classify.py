@@ -180,6 +180,12 @@ def _clinician_kind(unit: Unit, has_clinical: bool) -> FactKind | None:
         r"\b(?:presents?|here (?:today )?(?:for|with)|year[- ]old|history of)\b", text, re.I
     ):
         return "hpi"
+    if (
+        not has_clinical
+        and _SOCIAL.search(text)
+        and re.search(r"\byou(?:'re| are|r)?\b", text, re.I)
+    ):
+        return "social_history"
     if _CHIT_CHAT.search(text):
         return None
     return None
@@ -187,10 +193,11 @@ def _clinician_kind(unit: Unit, has_clinical: bool) -> FactKind | None:
 
 # Only a clinician says these; a "patient" turn that does was mislabelled (ASR diarisation).
 _CLINICIAN_ONLY = re.compile(
-    r"\b(?:your (?:exam|x-?rays?|results?|labs?|vitals|blood work)|on (?:physical )?exam(?:ination)?|"
-    r"physical exam|(?:my|the) assessment|assessment and plan|i (?:did )?review(?:ed)? (?:the|your)|"
-    r"i(?:'m| am| 'm) (?:going to|gon na|gonna) (?:order|prescribe|refer)|prescribe you|"
-    r"i will (?:order|prescribe|refer)|i want you to|for your (?:first|second|third|next) problem)\b",
+    r"\b(?:your (?:exam|x-?rays?|results?|labs?|vitals|blood work)|"
+    r"on (?:physical )?exam(?:ination)?|physical exam|(?:my|the) assessment|assessment and plan|"
+    r"i (?:did )?review(?:ed)? (?:the|your)|prescribe you|i want you to|"
+    r"i(?:'m| am| 'm) (?:going to|gon na|gonna) (?:order|prescribe|refer)|"
+    r"i will (?:order|prescribe|refer)|for your (?:first|second|third|next) problem)\b",
     re.IGNORECASE,
 )
 _LOOK_AT_RESULTS = re.compile(
@@ -201,7 +208,7 @@ _LOOK_AT_RESULTS = re.compile(
 
 
 def fix_speakers(units: list[Unit]) -> None:
-    """Relabel as clinician every sentence of a "patient" segment that only a clinician would say."""
+    """Relabel as clinician each "patient" segment that says what only a clinician would."""
     swapped = {
         u.segment for u in units if u.speaker == "patient" and _CLINICIAN_ONLY.search(u.text)
     }

@@ -12,7 +12,6 @@ from clinscribe.notes.faithfulness import check_sentences
 from clinscribe.notes.schemas import (
     Evidence,
     FactKind,
-    Faithfulness,
     Note,
     NoteSection,
     NoteSentence,
@@ -25,9 +24,7 @@ from clinscribe.notes.units import prepare
 _LIST_KINDS: frozenset[FactKind] = frozenset({"vitals", "medications", "assessment", "ros"})
 
 
-def assemble(
-    template: Template, sentences: list[NoteSentence], faithfulness: Faithfulness
-) -> tuple[list[NoteSection], str]:
+def assemble(template: Template, sentences: list[NoteSentence]) -> tuple[list[NoteSection], str]:
     """Place sentences into the template's sections and render the note text."""
     home: dict[FactKind, int] = {}
     for idx, section in enumerate(template.sections):
@@ -84,7 +81,7 @@ def draft_from_segments(
     drafted = draft_facts(prepared)
     sentences = _dedupe(drafted.sentences)
     faithfulness = check_sentences(sentences, prepared)
-    sections, text = assemble(resolved, sentences, faithfulness)
+    sections, text = assemble(resolved, sentences)
     return Note(
         template=resolved.key,
         sections=sections,

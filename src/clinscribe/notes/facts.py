@@ -177,6 +177,9 @@ _NUMBER_WORD = re.compile(
 )
 
 
+_NOT_RESULTS: frozenset[FactKind | None] = frozenset({"plan", "exam", "vitals"})
+
+
 def _clinical(unit: Unit) -> bool:
     return bool(unit.entities or unit.vitals or _NUMBER_WORD.search(unit.text))
 
@@ -234,7 +237,7 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 kind = heading[1]
         else:
             kind = unit_kind(unit)
-            if results_window and unit.speaker != "patient" and kind != "plan":
+            if results_window and unit.speaker != "patient" and kind not in _NOT_RESULTS:
                 kind = "results"
         if kind is None:
             continue

@@ -168,7 +168,8 @@ def refine_with_llm(
     """Refine a draft with an LLM; its sentences must cite segments and pass the faithfulness check.
 
     ``policy`` is the caller's egress decision: "deny" raises, "deidentify" redacts PHI from
-    everything sent, "allow" sends the text as it is.
+    everything sent, "allow" sends the text as it is. ``faithfulness`` on the result counts
+    every sentence the model wrote, including any that ``on_unsupported="drop"`` removed.
     """
     resolved = resolve_template(template) if template else get_template(note.template)
     messages = build_messages(note, transcript, resolved, policy)
@@ -194,7 +195,7 @@ def refine_with_llm(
     faithfulness = check_sentences(sentences, prepared)
     if on_unsupported == "drop":
         sentences = [s for s in sentences if not s.flags]
-    built, text = assemble(resolved, sentences, faithfulness)
+    built, text = assemble(resolved, sentences)
     return note.model_copy(
         update={
             "sections": built,

@@ -25,8 +25,9 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 _LEAD = re.compile(
-    r"^(?:(?:and|so|okay|ok|alright|all right|well|yeah|yes|yep|now|but|oh|right|"
-    r"great|good|sure|perfect|then|also|and then|let's see|i see|got it|hey dragon)\b[,.]?\s*)+",
+    r"^(?:(?:(?:and|so|okay|ok|alright|all right|well|yeah|yes|yep|now|but|oh|"
+    r"great|good|sure|perfect|then|also|and then|let's see|i see|got it|hey dragon)\b"
+    r"|right(?=[,.]))[,.]?\s*)+",
     re.IGNORECASE,
 )
 _REPEAT = re.compile(r"\b(\w+)(?:[\s,]+\1\b)+", re.IGNORECASE)
@@ -55,7 +56,8 @@ _UNITS = [
 
 def normalize_speech(text: str) -> str:
     """Join tokenised contractions and punctuation, drop fillers and repeats."""
-    out = text.strip()
+    # Fixed-size sentence windows can cut "gon na" in two.
+    out = re.sub(r"\bgon$", "going to", re.sub(r"^na\b", "", text.strip()))
     for pattern, repl in _JOIN:
         out = pattern.sub(repl, out)
     out = _FILLER.sub("", out)
@@ -103,7 +105,8 @@ _PATIENT_START = [
     (r"^i(?:'ve| have) (?:not|never) (?:had|noticed|experienced) (?:any )?", "Denies "),
     (r"^(?:no|nope),? (?:i )?(?:haven't|have not|don't|didn't)\b.*", ""),
     (r"^my ", "{Poss} "),
-    (r"^it(?:'s| is| has been| was) ", "It is "),
+    (r"^it(?:'s| has) been ", "It has been "),
+    (r"^it(?:'s| is) ", "It is "),
 ]
 _SWAPS_PATIENT = [
     (r"\bi(?:'m| am)\b", "{subj} is"),
@@ -223,6 +226,8 @@ def clinician_to_clinical(text: str, gender: Gender, *, exam: bool = False) -> s
     out = normalize_speech(text)
     if exam:
         out = _EXAM_DROP.sub("", out)
+        out = re.sub(r"\b(?:and )?does (?:that|this|it) hurt(?: at all)?\b", "", out, flags=re.I)
+        out = re.sub(r"\byou (?:do )?(?:have|had)\s+", "", out, flags=re.IGNORECASE)
         out = re.sub(r"\b(?:your|you)\b\s*", "", out, flags=re.IGNORECASE)
     out = _apply(out, _SWAPS_CLINICIAN, words)
     out = _agree(out)

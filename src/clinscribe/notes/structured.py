@@ -82,7 +82,20 @@ def vital_line(vital: Vital) -> str:
     return f"{name}: {shown} {unit}."
 
 
-_VAGUE = frozenset({"mass", "tumor", "lesion", "infection", "disease", "condition", "problem"})
+_VAGUE = frozenset(
+    {
+        "mass",
+        "tumor",
+        "lesion",
+        "infection",
+        "disease",
+        "condition",
+        "problem",
+        "injury",
+        "strain",
+        "sprain",
+    }
+)
 MAX_PROBLEMS = 6
 
 
@@ -182,8 +195,9 @@ def history(prepared: Prepared) -> list[NoteSentence]:
             chronic = any(c.code.startswith(_CHRONIC) for c in ent.codes)
             if (dx and (historical or cue or chronic)) or surgery:
                 name = normalize_speech(ent.text)
-                if name.lower() not in seen:
-                    seen.add(name.lower())
+                keys = {name.lower()} | {c.code for c in ent.codes}
+                if not keys & seen:
+                    seen.update(keys)
                     names.append(name)
         if names:
             text = f"History of {join_list(names, 'and')}."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -10,6 +11,11 @@ from clinscribe.asr.schemas import Segment
 from clinscribe.nlp import Entity, Extraction, Vital, extract, split_sentences
 from clinscribe.nlp.segmentation import Speaker
 
+_WH_QUESTION = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|um|uh)\W+)*(?:when|what|why|how|where|who|which|should i|"
+    r"can i|is it|is that|is there)\b",
+    re.IGNORECASE,
+)
 _TAGS = {"clinician": "[doctor] ", "patient": "[patient] "}
 
 
@@ -91,7 +97,7 @@ def prepare(segments: Sequence[Segment], extraction: Extraction | None = None) -
                 end=sent.end - base,
                 text=sent.text,
                 speaker=sent.speaker,
-                is_question=sent.is_question,
+                is_question=sent.is_question or bool(_WH_QUESTION.match(sent.text)),
             )
         )
     by_segment: dict[int, list[Unit]] = {}

@@ -13,6 +13,10 @@ class NoteDraftRequest(BaseModel):
 
     template: str = Field(default="soap", min_length=1, max_length=64)
     transcript_id: str | None = Field(default=None, max_length=36)
+    refine: bool = Field(
+        default=False,
+        description="Refine with the tenant's LLM, if its PHI egress policy allows (audited).",
+    )
 
 
 class NoteEdit(BaseModel):

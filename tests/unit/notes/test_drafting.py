@@ -182,3 +182,53 @@ def test_small_talk_does_not_reach_the_note() -> None:
         )
     )
     assert "lake" not in note.text and "Reports headache for 2 weeks." in note.text
+
+
+KNEE = """
+[doctor] hi jane, how are you doing?
+[patient] my right knee hurts since i fell playing soccer four days ago.
+[doctor] do you have any numbness or tingling?
+[patient] no.
+[doctor] hey dragon, show me the knee x-ray.
+[doctor] so looking at your x-ray, there's no fracture.
+[patient] on exam you have tenderness over the medial knee and a small effusion.
+[doctor] i'm going to order physical therapy and i want you to wear a knee brace for two weeks.
+"""
+
+
+@pytest.fixture(scope="module")
+def knee() -> Note:
+    return draft_note(make_transcript(KNEE), "history_and_physical")
+
+
+def test_a_spoken_complaint_without_a_coded_entity_still_gives_the_chief_complaint(
+    knee: Note,
+) -> None:
+    assert section(knee, "chief_complaint") == "Right knee pain."
+
+
+def test_talk_after_turning_to_an_image_goes_to_results_and_voice_commands_are_dropped(
+    knee: Note,
+) -> None:
+    assert section(knee, "results") == "Looking at the patient's X-ray, there's no fracture."
+    assert "dragon" not in knee.text.lower()
+
+
+def test_exam_narration_under_a_mislabelled_patient_tag_still_goes_to_the_exam(
+    knee: Note,
+) -> None:
+    assert section(knee, "physical_examination") == (
+        "Tenderness over the medial knee and a small effusion."
+    )
+
+
+def test_review_of_systems_groups_findings_under_their_organ_system(knee: Note) -> None:
+    assert section(knee, "review_of_systems") == "Neurological: Denies numbness or tingling."
+
+
+def test_a_clinician_plan_keeps_the_first_person_and_puts_the_patient_in_third(
+    knee: Note,
+) -> None:
+    assert section(knee, "plan") == (
+        "I will order physical therapy and I want the patient to wear a knee brace for 2 weeks."
+    )

@@ -63,7 +63,7 @@ def test_a_flagged_sentence_is_marked_in_the_note_and_counted(prepared: Prepared
     bad = NoteSentence(text="Reports cough for 9 days.", kind="hpi", evidence=whole(prepared, 1))
     faithfulness = check_sentences([good, bad], prepared)
     assert (faithfulness.sentences, faithfulness.supported, faithfulness.share) == (2, 1, 0.5)
-    sections, text = assemble(get_template("soap"), [good, bad], faithfulness)
+    sections, text = assemble(get_template("soap"), [good, bad])
     subjective = sections[0]
     assert subjective.unsupported == 1
     assert "Reports cough for 9 days. [unsupported]" in text

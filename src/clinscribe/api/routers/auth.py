@@ -47,8 +47,10 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> object:
 
 
 @me_router.patch("/tenant", response_model=TenantRead)
-def update_tenant(body: TenantUpdate, principal: CurrentPrincipal, session: SessionDep) -> object:
-    return service.update_tenant(session=session, principal=principal, data=body)
+def update_tenant(
+    body: TenantUpdate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> object:
+    return service.update_tenant(session=session, settings=settings, principal=principal, data=body)
 
 
 @me_router.get("/tenant", response_model=TenantRead)

@@ -78,6 +78,7 @@ def draft_note(
     body: NoteDraftRequest,
     principal: CurrentPrincipal,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
 ) -> dict[str, Any]:
     """Draft (or re-draft) the encounter's note from its latest (or the given) transcript."""
@@ -87,6 +88,8 @@ def draft_note(
         encounter_id=encounter_id,
         template_key=body.template,
         transcript_id=body.transcript_id,
+        refine=body.refine,
+        settings=settings,
     )
     response.headers["Location"] = f"{API_PREFIX}/notes/{note.id}"
     return note_out(session, note)

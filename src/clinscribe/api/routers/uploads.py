@@ -56,6 +56,7 @@ def _pre_create(
     request: Request, principal: CurrentPrincipal, session: SessionDep
 ) -> Callable[[dict[str, Any], dict[str, Any]], None]:
     refuse_when_draining(request)
+
     def check(metadata: dict[str, Any], _info: dict[str, Any]) -> None:
         encounter_id = metadata.get("encounter_id")
         missing = [k for k in ("encounter_id", "filename", "filetype") if not metadata.get(k)]
