@@ -85,6 +85,8 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/templates"): READERS,
     ("GET", "/api/v1/templates/{key}"): READERS,
     ("POST", "/api/v1/templates"): ADMINS,
+    ("PUT", "/api/v1/templates/{key}"): ADMINS,
+    ("DELETE", "/api/v1/templates/{key}"): ADMINS,
     ("POST", "/api/v1/encounters/{encounter_id}/notes"): CLINICIAN,
     ("GET", "/api/v1/encounters/{encounter_id}/notes"): READERS,
     ("GET", "/api/v1/notes/{note_id}"): READERS,
@@ -158,6 +160,10 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
             ],
         },
         ("POST", "/api/v1/encounters/{encounter_id}/notes"): lambda: {"template": "soap"},
+        ("PUT", "/api/v1/templates/{key}"): lambda: {
+            "title": "Custom v2",
+            "sections": [{"key": "summary", "title": "Summary", "fact_kinds": ["plan"]}],
+        },
         ("PATCH", "/api/v1/notes/{note_id}"): lambda: {"sections": {"plan": "Rest and fluids."}},
         ("POST", "/api/v1/notes/{note_id}/reject"): lambda: {"reason": "Plan is missing."},
         ("POST", "/api/v1/notes/{note_id}/amend"): lambda: {

@@ -90,3 +90,51 @@ def create_template(
         object_id=row.id,
     )
     return template
+
+
+def _own_row(session: Session, principal: Principal, key: str) -> NoteTemplate:
+    row = session.execute(
+        select(NoteTemplate).where(
+            NoteTemplate.tenant_id == principal.tenant_id, NoteTemplate.key == key
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        if any(t.key == key for t in notes.builtin_templates()):
+            raise Conflict(f"{key!r} is a built-in template and cannot be changed")
+        raise NotFound(f"no template {key!r}")
+    return row
+
+
+def update_template(
+    *, session: Session, principal: Principal, key: str, data: dict[str, Any]
+) -> notes.Template:
+    """Replace a tenant template's definition (its key stays)."""
+    principal.require("tenant:write")
+    row = _own_row(session, principal, key)
+    try:
+        template = notes.validate_template({**data, "key": key, "builtin": False})
+    except notes.TemplateValidationError as exc:
+        raise Unprocessable(str(exc)) from exc
+    row.title = template.title
+    row.definition_json = template.model_dump_json()
+    audit.record(
+        session,
+        action="template.update",
+        principal=principal,
+        object_type="template",
+        object_id=row.id,
+    )
+    return template
+
+
+def delete_template(*, session: Session, principal: Principal, key: str) -> None:
+    principal.require("tenant:write")
+    row = _own_row(session, principal, key)
+    session.delete(row)
+    audit.record(
+        session,
+        action="template.delete",
+        principal=principal,
+        object_type="template",
+        object_id=row.id,
+    )

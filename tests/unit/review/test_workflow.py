@@ -209,3 +209,25 @@ def test_templates_list_get_and_tenant_defined(
         client.get("/api/v1/templates/sports", headers=tenant_a.auth("reviewer")).status_code == 200
     )
     assert client.get("/api/v1/templates/sports", headers=tenant_b.auth("admin")).status_code == 404
+
+
+def test_admins_edit_and_delete_tenant_templates_but_not_built_ins(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    admin = tenant_a.auth("admin")
+    body = {
+        "key": "brief",
+        "title": "Brief",
+        "sections": [{"key": "summary", "title": "Summary", "fact_kinds": ["assessment"]}],
+    }
+    assert client.post("/api/v1/templates", json=body, headers=admin).status_code == 201
+    changed = client.put(
+        "/api/v1/templates/brief", headers=admin, json={**body, "title": "Brief v2"}
+    )
+    assert changed.status_code == 200 and changed.json()["title"] == "Brief v2"
+    assert client.put("/api/v1/templates/soap", json=body, headers=admin).status_code == 409
+    bad = client.put("/api/v1/templates/brief", headers=admin, json={"title": "x", "sections": []})
+    assert bad.status_code == 422
+    assert client.delete("/api/v1/templates/brief", headers=admin).status_code == 204
+    assert client.get("/api/v1/templates/brief", headers=admin).status_code == 404
+    assert client.delete("/api/v1/templates/brief", headers=admin).status_code == 404

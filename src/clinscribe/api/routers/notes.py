@@ -70,6 +70,19 @@ def create_template(
     return templates.create_template(session=session, principal=principal, data=body)
 
 
+@router.put("/templates/{key}", response_model=notes.Template)
+def update_template(
+    key: str, body: dict[str, Any], principal: CurrentPrincipal, session: SessionDep
+) -> object:
+    """Replace a tenant template (built-in templates cannot be changed)."""
+    return templates.update_template(session=session, principal=principal, key=key, data=body)
+
+
+@router.delete("/templates/{key}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_template(key: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+    templates.delete_template(session=session, principal=principal, key=key)
+
+
 @router.post(
     "/encounters/{encounter_id}/notes", response_model=NoteRead, status_code=status.HTTP_201_CREATED
 )
