@@ -2,7 +2,7 @@
 # System packages the test suite needs (speech synthesis for ASR tests). Installs only what is
 # missing, and only when it can (root with apt-get); otherwise it names what to install.
 set -euo pipefail
-packages=(espeak-ng)
+packages=(espeak-ng chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -34,6 +34,7 @@ from clinscribe.jobs.runtime import Sweeper
 from clinscribe.jobs.runtime import setup as setup_jobs
 from clinscribe.observability.logging import configure_logging
 from clinscribe.recordings.blobs import LocalBlobStore
+from clinscribe.web.routes import router as web_router
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
@@ -142,4 +143,5 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
     ):
         app.include_router(router)
     uploads.install(app, settings)
+    app.include_router(web_router)  # the clinician UI: GET / and /static/*
     return app

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from clinscribe.accounts import auth
 from clinscribe.api.middleware import note_route, route_template
@@ -22,7 +23,7 @@ async def _settings(request: Request) -> Settings:
     return settings
 
 
-async def track_route(request: Request) -> None:
+async def track_route(request: HTTPConnection) -> None:
     """App-wide dependency: lets the middleware label metrics and logs by route template."""
     note_route(request.scope)
 

@@ -1,0 +1,141 @@
+// The REST client: bearer tokens kept in sessionStorage (gone with the tab), refreshed
+// before they expire; a failed refresh ends the session.
+
+const KEY = "clinscribe.session";
+const listeners = new Set();
+
+export class ApiError extends Error {
+  constructor(status, code, detail) {
+    super(detail || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function session() {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEY) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function store(pair) {
+  if (!pair) {
+    sessionStorage.removeItem(KEY);
+  } else {
+    const expiresAt = Date.now() + (pair.expires_in || 900) * 1000;
+    sessionStorage.setItem(
+      KEY,
+      JSON.stringify({ access: pair.access_token, refresh: pair.refresh_token, expiresAt }),
+    );
+  }
+  for (const fn of listeners) fn(session());
+}
+
+export function onSessionChange(fn) {
+  listeners.add(fn);
+}
+
+export function adoptToken(accessToken, expiresIn) {
+  // An access token obtained elsewhere (OIDC); it cannot be refreshed here.
+  store({ access_token: accessToken, refresh_token: null, expires_in: expiresIn || 300 });
+}
+
+export async function login(email, password) {
+  const pair = await request("/auth/login", { method: "POST", json: { email, password }, auth: false });
+  store(pair);
+}
+
+export async function logout() {
+  const current = session();
+  store(null);
+  if (current && current.refresh) {
+    try {
+      await request("/auth/logout", { method: "POST", json: { refresh_token: current.refresh }, auth: false });
+    } catch {
+      // The local session is gone either way.
+    }
+  }
+}
+
+let refreshing = null;
+
+async function refresh() {
+  const current = session();
+  if (!current || !current.refresh) throw new ApiError(401, "session_expired", "Your session has expired; please sign in again.");
+  refreshing ||= request("/auth/refresh", {
+    method: "POST",
+    json: { refresh_token: current.refresh },
+    auth: false,
+  })
+    .then((pair) => store(pair))
+    .catch((error) => {
+      store(null);
+      throw new ApiError(401, "session_expired", "Your session has expired; please sign in again.");
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+export async function accessToken() {
+  const current = session();
+  if (!current) throw new ApiError(401, "signed_out", "Please sign in.");
+  if (current.expiresAt - Date.now() < 60_000 && current.refresh) await refresh();
+  return session().access;
+}
+
+async function parse(response) {
+  if (response.status === 204) return null;
+  const type = response.headers.get("content-type") || "";
+  const body = type.includes("json") ? await response.json() : await response.text();
+  if (!response.ok) {
+    let detail = body && body.detail;
+    if (Array.isArray(detail)) detail = detail.map((d) => d.msg || JSON.stringify(d)).join("; ");
+    throw new ApiError(response.status, body && body.error, detail || response.statusText);
+  }
+  return body;
+}
+
+// request("/patients", {query, json, body, method, headers, auth}) → parsed body.
+export async function request(path, options = {}) {
+  const { method = "GET", json, body, query, headers = {}, auth = true, retried = false } = options;
+  let url = path.startsWith("http") || path.startsWith("/api/") ? path : `/api/v1${path}`;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== "") params.set(k, v);
+    const qs = params.toString();
+    if (qs) url += `?${qs}`;
+  }
+  const init = { method, headers: { ...headers } };
+  if (json !== undefined) {
+    init.body = JSON.stringify(json);
+    init.headers["Content-Type"] = "application/json";
+  } else if (body !== undefined) {
+    init.body = body;
+  }
+  if (auth) init.headers.Authorization = `Bearer ${await accessToken()}`;
+  const response = await fetch(url, init);
+  if (response.status === 401 && auth && !retried) {
+    await refresh();
+    return request(path, { ...options, retried: true });
+  }
+  if (response.status === 401 && auth) store(null);
+  return options.raw ? response : parse(response);
+}
+
+export const get = (path, query) => request(path, { query });
+export const post = (path, json) => request(path, { method: "POST", json: json ?? {} });
+export const patch = (path, json) => request(path, { method: "PATCH", json });
+export const put = (path, json) => request(path, { method: "PUT", json });
+export const del = (path) => request(path, { method: "DELETE" });
+
+// Bytes of an authenticated resource (audio, bundles), as an ArrayBuffer.
+export async function bytes(path) {
+  const response = await request(path, { raw: true });
+  if (!response.ok) await parse(response);
+  return response.arrayBuffer();
+}
