@@ -200,6 +200,41 @@ def adopt_upload(
     )
 
 
+def _keep_transcribed(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    recording: Recording,
+    transcript: TranscriptModel,
+) -> str:
+    """Store a recording that arrives with its transcript; the pipeline continues at NLP."""
+    session.add(recording)
+    session.flush()
+    row = transcripts.store(
+        session=session,
+        tenant_id=recording.tenant_id,
+        encounter_id=recording.encounter_id,
+        recording_id=recording.id,
+        transcript=transcript,
+    )
+    audit.record(
+        session,
+        action="recording.create",
+        principal=principal,
+        object_type="recording",
+        object_id=recording.id,
+    )
+    workqueue.create(
+        session=session,
+        tenant_id=recording.tenant_id,
+        kind="extract",
+        subject_type="transcript",
+        subject_id=row.id,
+        max_attempts=settings.job_max_attempts,
+    )
+    return row.id
+
+
 def from_text(
     *,
     session: Session,
@@ -229,31 +264,7 @@ def from_text(
         status="transcribed",
         size_bytes=len(text.encode()),
     )
-    session.add(recording)
-    session.flush()
-    row = transcripts.store(
-        session=session,
-        tenant_id=principal.tenant_id,
-        encounter_id=encounter_id,
-        recording_id=recording.id,
-        transcript=transcript,
-    )
-    audit.record(
-        session,
-        action="recording.create",
-        principal=principal,
-        object_type="recording",
-        object_id=recording.id,
-    )
-    workqueue.create(
-        session=session,
-        tenant_id=principal.tenant_id,
-        kind="extract",
-        subject_type="transcript",
-        subject_id=row.id,
-        max_attempts=settings.job_max_attempts,
-    )
-    return recording, row.id
+    return recording, _keep_transcribed(session, settings, principal, recording, transcript)
 
 
 def get(*, session: Session, principal: Principal, recording_id: str) -> Recording:
@@ -338,31 +349,7 @@ def from_stream(
         channels=1,
         sample_rate=audio.SAMPLE_RATE,
     )
-    session.add(recording)
-    session.flush()
-    row = transcripts.store(
-        session=session,
-        tenant_id=principal.tenant_id,
-        encounter_id=encounter_id,
-        recording_id=recording.id,
-        transcript=transcript,
-    )
-    audit.record(
-        session,
-        action="recording.create",
-        principal=principal,
-        object_type="recording",
-        object_id=recording.id,
-    )
-    workqueue.create(
-        session=session,
-        tenant_id=principal.tenant_id,
-        kind="extract",
-        subject_type="transcript",
-        subject_id=row.id,
-        max_attempts=settings.job_max_attempts,
-    )
-    return recording, row.id
+    return recording, _keep_transcribed(session, settings, principal, recording, transcript)
 
 
 def audio_file(
