@@ -106,6 +106,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/v1/tenant/ehr"): ADMINS,
     ("GET", "/api/v1/tenant/ehr"): ADMINS,
     ("GET", "/api/v1/admin/dead-letters"): ADMINS,
+    ("POST", "/api/v1/stream/tokens"): WRITERS,
     ("POST", "/api/v1/admin/dead-letters/{job_id}/replay"): ADMINS,
 }
 

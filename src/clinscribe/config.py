@@ -92,6 +92,18 @@ class Settings(BaseSettings):
     delivery_max_delay: float = Field(default=300.0, gt=0)
     delivery_timeout: float = Field(default=30.0, gt=0)
 
+    # Live streaming (WebSocket).
+    stream_max_seconds: float = Field(default=7200.0, gt=0)
+    stream_max_bytes_per_second: int = Field(default=262_144, ge=1024)
+    stream_max_frame_bytes: int = Field(default=262_144, ge=1024)
+    stream_idle_seconds: float = Field(default=30.0, gt=0)
+    stream_max_per_tenant: int = Field(default=4, ge=1)
+    # Measured: one real-time stream per 2-core node with 1 model thread, two with 2 threads.
+    stream_max_per_node: int = Field(default=2, ge=1)
+    stream_resume_seconds: float = Field(default=900.0, gt=0)
+    stream_token_seconds: float = Field(default=60.0, gt=0)
+    stream_max_backlog_seconds: float = Field(default=20.0, gt=0)
+
     # Speech recognition. "bundled" is the offline Whisper tiny.en shipped as a package.
     asr_model: str = "bundled"
     asr_device: str = "cpu"

@@ -23,6 +23,7 @@ from clinscribe.api.routers import (
     notes,
     patients,
     recordings,
+    stream,
     uploads,
     users,
 )
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         notes.router,
         audit.router,
         admin.router,
+        stream.router,
         health.router,
     ):
         app.include_router(router)

@@ -59,6 +59,7 @@ def registry_of(app: Any) -> StreamRegistry:
 @router.post("/tokens", response_model=StreamTokenRead, status_code=status.HTTP_201_CREATED)
 def mint_token(request: Request, principal: CurrentPrincipal) -> StreamTokenRead:
     """Mint a short-lived, single-use token for opening the live stream from a browser."""
+    principal.require("encounters:write")  # streaming needs it; don't hand out useless tokens
     registry = registry_of(request.app)
     token = registry.mint(principal)
     return StreamTokenRead(token=token, expires_in=int(registry.limits.token_seconds))
@@ -263,7 +264,10 @@ async def _finish(
 ) -> None:
     """Flush the decoder, deliver its last results, store everything, and reply `done`."""
     live.finishing = True
-    await sender  # everything queued so far is on the wire
+    # Everything queued so far goes out first; a client gone by now still gets its audio and
+    # transcript stored.
+    with contextlib.suppress(Exception):
+        await sender
     transcript_id = await _store(websocket.app, registry, live, websocket)
     await websocket.send_json({"type": "done", "transcript_id": transcript_id})
 
@@ -276,7 +280,8 @@ async def _store(
         await asyncio.to_thread(live.decoder.finish)
         if websocket is not None:
             live.outbox.put(CLOSE)
-            await _send_events(websocket, live)
+            with contextlib.suppress(Exception):
+                await _send_events(websocket, live)
         return await asyncio.to_thread(
             service.store,
             app.state.sessionmaker,

@@ -1,0 +1,1 @@
+"""Live transcription over WebSocket: incremental decoding, partial and final results, resume."""

@@ -1,0 +1,125 @@
+"""The pieces of a live session: segmenter, local agreement, inputs, limits, tokens."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import av
+import numpy as np
+import pytest
+
+from clinscribe.recordings.audio import SAMPLE_RATE
+from clinscribe.security.principal import Principal
+from clinscribe.streaming.inputs import PcmInput, WebmInput
+from clinscribe.streaming.limits import StreamLimits, TokenBucket
+from clinscribe.streaming.partials import LocalAgreement
+from clinscribe.streaming.protocol import Chunk, Stop, StreamError, parse_config, parse_message
+from clinscribe.streaming.sessions import StreamRegistry
+from clinscribe.streaming.vad import FRAME_SECONDS, Segmenter
+
+
+def frames(seconds: float, prob: float) -> np.ndarray:
+    return np.full(round(seconds / FRAME_SECONDS), prob, dtype=np.float32)
+
+
+def test_an_utterance_closes_after_a_sentence_pause_and_not_on_a_short_one() -> None:
+    segmenter = Segmenter()
+    assert segmenter.push(frames(0.5, 0.0)) == []
+    assert segmenter.push(frames(2.0, 0.9)) == []
+    assert segmenter.push(frames(0.3, 0.1)) == []  # a sentence-sized pause keeps it open
+    assert segmenter.push(frames(1.0, 0.9)) == []
+    closed = segmenter.push(frames(0.7, 0.0))
+    assert len(closed) == 1
+    utterance = closed[0]
+    assert utterance.start / SAMPLE_RATE == pytest.approx(0.2, abs=0.05)  # 0.3 s pre-roll
+    assert utterance.speech_end / SAMPLE_RATE == pytest.approx(3.8, abs=0.05)
+    assert segmenter.open_start is None
+
+
+def test_speech_without_pauses_is_cut_before_whisper_s_window_fills() -> None:
+    segmenter = Segmenter()
+    probs = frames(40.0, 0.9)
+    probs[int(8.0 / FRAME_SECONDS)] = 0.4  # the quietest moment
+    closed = segmenter.push(probs)
+    limit = segmenter.config.max_utterance
+    assert closed and all((u.end - u.start) / SAMPLE_RATE <= limit for u in closed)
+    assert closed[0].end / SAMPLE_RATE == pytest.approx(8.0 + FRAME_SECONDS, abs=0.05)
+    assert all(a.end == b.start for a, b in itertools.pairwise(closed))
+    last = segmenter.flush()
+    assert last is not None and last.end / SAMPLE_RATE == pytest.approx(40.0, abs=0.05)
+
+
+def test_words_two_hypotheses_agree_on_stay_stable() -> None:
+    agreement = LocalAgreement()
+    assert agreement.update("the patient") == ("the patient", "")
+    assert agreement.update("the patient takes met") == ("the patient takes met", "the patient")
+    shown, stable = agreement.update("the patient takes metformin")
+    assert stable == "the patient takes" and shown == "the patient takes metformin"
+    shown, stable = agreement.update("a patient takes metformin daily")
+    assert stable == "the patient takes"  # a stable prefix never changes afterwards
+    assert shown == "the patient takes metformin daily"
+
+
+def test_pcm_at_48_khz_is_resampled_and_split_samples_are_rejoined() -> None:
+    out: list[np.ndarray] = []
+    pcm_input = PcmInput(48000, out.append)
+    tone = (np.sin(np.arange(48000) * 2 * np.pi * 440 / 48000) * 8000).astype("<i2").tobytes()
+    for offset in range(0, len(tone), 4801):  # odd sizes split samples across frames
+        pcm_input.feed(tone[offset : offset + 4801])
+    pcm_input.close()
+    samples = np.concatenate(out)
+    assert abs(len(samples) - SAMPLE_RATE) < 64
+    assert 0.2 < float(np.abs(samples).max()) < 0.3
+
+
+def test_a_webm_opus_stream_is_decoded_as_it_arrives() -> None:
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="webm") as container:
+        stream = container.add_stream("libopus", rate=48000, layout="mono")
+        tone = (np.sin(np.arange(48000) * 2 * np.pi * 440 / 48000) * 0.3).astype(np.float32)
+        for i in range(0, len(tone), 960):
+            frame = av.AudioFrame.from_ndarray(tone[None, i : i + 960], format="flt", layout="mono")
+            frame.sample_rate = 48000
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    data = buffer.getvalue()
+    out: list[np.ndarray] = []
+    errors: list[str] = []
+    webm = WebmInput(out.append, errors.append)
+    for offset in range(0, len(data), 1000):
+        webm.feed(data[offset : offset + 1000])
+    webm.close()
+    assert not errors
+    assert abs(sum(len(o) for o in out) - SAMPLE_RATE) < 1600
+
+
+def test_the_byte_rate_allows_a_burst_then_refuses() -> None:
+    bucket = TokenBucket(rate=1000, burst=2000)
+    assert bucket.take(2000)
+    assert not bucket.take(500)
+
+
+def test_a_stream_token_is_single_use_and_expires() -> None:
+    principal = Principal(kind="user", tenant_id="t", actor_id="u", user_id="u", role="clinician")
+    registry = StreamRegistry(StreamLimits())
+    token = registry.mint(principal)
+    assert registry.redeem(token) == principal
+    assert registry.redeem(token) is None
+    expired = StreamRegistry(StreamLimits(token_seconds=0.0))
+    assert expired.redeem(expired.mint(principal)) is None
+
+
+def test_messages_parse_into_chunks_and_stop_and_bad_ones_are_4400() -> None:
+    assert parse_message('{"type": "stop"}') == Stop()
+    assert parse_message('{"type": "chunk", "data": "AAA=", "final": true}') == Chunk(
+        b"\x00\x00", True
+    )
+    for bad in ('{"type": "chunk", "data": "***"}', "[]", '{"type": "config"}', "nope"):
+        with pytest.raises(StreamError) as error:
+            parse_message(bad)
+        assert error.value.close_code == 4400
+    with pytest.raises(StreamError):
+        parse_config('{"type": "config", "encoding": "mp3", "encounter_id": "e"}')
