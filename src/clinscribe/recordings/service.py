@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -67,15 +68,19 @@ def _accept(
     blobs: BlobStore,
     principal: Principal,
     encounter_id: str,
-    recording_id: str,
     source: str,
     mode: str,
     filename: str | None,
     content_type: str | None,
-    sha256: str,
-    size: int,
+    store: Callable[[str], tuple[str, int]],
 ) -> tuple[Recording, Job]:
+    """Store the bytes under a new key (`store` returns SHA-256 and size), probe, then queue."""
+    recording_id = new_id()
     key = _blob_key(principal.tenant_id, encounter_id, recording_id)
+    sha256, size = store(key)
+    if size == 0:
+        blobs.delete(key)
+        raise AudioRejected("the upload is empty (0 bytes)", status_code=400, code="audio_empty")
     try:
         info = _probe(settings, blobs.path(key))
     except ClinscribeError:
@@ -142,25 +147,17 @@ def upload(
     """Accept a whole file: stored and hashed, probed, then a transcription job queued."""
     _writable_encounter(session, principal, encounter_id)
     workqueue.check_capacity(session=session, max_depth=settings.max_queue_depth)
-    recording_id = new_id()
-    key = _blob_key(principal.tenant_id, encounter_id, recording_id)
-    sha256, size = blobs.put(key, data, max_bytes=settings.max_upload_bytes)
-    if size == 0:
-        blobs.delete(key)
-        raise AudioRejected("the upload is empty (0 bytes)", status_code=400, code="audio_empty")
     return _accept(
         session=session,
         settings=settings,
         blobs=blobs,
         principal=principal,
         encounter_id=encounter_id,
-        recording_id=recording_id,
         source="upload",
         mode=mode,
         filename=filename,
         content_type=content_type,
-        sha256=sha256,
-        size=size,
+        store=lambda key: blobs.put(key, data, max_bytes=settings.max_upload_bytes),
     )
 
 
@@ -178,25 +175,17 @@ def adopt_upload(
 ) -> tuple[Recording, Job]:
     """Accept a completed resumable upload already on local disk."""
     _writable_encounter(session, principal, encounter_id)
-    recording_id = new_id()
-    key = _blob_key(principal.tenant_id, encounter_id, recording_id)
-    sha256, size = blobs.adopt(key, path)
-    if size == 0:
-        blobs.delete(key)
-        raise AudioRejected("the upload is empty (0 bytes)", status_code=400, code="audio_empty")
     return _accept(
         session=session,
         settings=settings,
         blobs=blobs,
         principal=principal,
         encounter_id=encounter_id,
-        recording_id=recording_id,
         source="tus",
         mode=mode,
         filename=filename,
         content_type=content_type,
-        sha256=sha256,
-        size=size,
+        store=lambda key: blobs.adopt(key, path),
     )
 
 
