@@ -178,7 +178,7 @@ def test_restarting_rabbitmq_during_a_batch_loses_no_accepted_job(
             )
         wait_until(
             lambda: all(job(client, world, j)["status"] == "succeeded" for j in job_ids),
-            240,
+            420,
             "every job to finish after the broker came back",
         )
         recording_ids = [str(job(client, world, j)["subject_id"]) for j in job_ids]

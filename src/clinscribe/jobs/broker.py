@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
@@ -19,11 +20,25 @@ DEFAULT_URLS = {
 }
 
 
+# Without these a publish can block forever on a connection that died with a broker restart.
+AMQP_DEFAULTS = {"heartbeat": "15", "blocked_connection_timeout": "30", "socket_timeout": "10"}
+
+
+def _resilient(url: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    for key, value in AMQP_DEFAULTS.items():
+        query.setdefault(key, value)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 @lru_cache(maxsize=4)
 def _make_broker(kind: str, url: str | None) -> dramatiq.Broker:
     broker: dramatiq.Broker
     if kind == "rabbitmq":
-        broker = RabbitmqBroker(url=url or DEFAULT_URLS["rabbitmq"], confirm_delivery=True)
+        broker = RabbitmqBroker(
+            url=_resilient(url or DEFAULT_URLS["rabbitmq"]), confirm_delivery=True
+        )
     elif kind == "redis":
         broker = RedisBroker(url=url or DEFAULT_URLS["redis"])  # type: ignore[no-untyped-call]
     else:

@@ -7,7 +7,7 @@ import sys
 
 import structlog
 
-_configured = False
+_configured: tuple[str, bool] | None = None
 
 
 class _StderrLogger:
@@ -26,9 +26,9 @@ def _stderr_logger_factory(*_args: object) -> _StderrLogger:
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     """Configure stdlib logging and structlog once per process."""
     global _configured
-    if _configured:
+    if _configured == (level.upper(), json):
         return
-    _configured = True
+    _configured = (level.upper(), json)
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     )
@@ -42,7 +42,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=_stderr_logger_factory,
-        cache_logger_on_first_use=True,
+        # Not cached: a later configuration (another app in the same process) must take effect.
+        cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(message)s")
 
