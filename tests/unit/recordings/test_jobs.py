@@ -15,7 +15,7 @@ from clinscribe.db.session import session_scope
 from clinscribe.jobs import handlers, runtime
 from clinscribe.recordings import service as recordings
 from clinscribe.recordings.blobs import LocalBlobStore
-from tests.support import TenantWorld, wav_bytes
+from tests.support import TenantWorld, add_recording, wav_bytes
 
 
 @pytest.fixture
@@ -26,19 +26,7 @@ def rt(settings: Settings) -> runtime.Runtime:
 
 
 def queued_job(settings: Settings, world: TenantWorld) -> str:
-    with session_scope(settings.resolved_database_url) as session:
-        _, job = recordings.upload(
-            session=session,
-            settings=settings,
-            blobs=LocalBlobStore(settings.blob_dir),
-            principal=world.principal("clinician"),
-            encounter_id=world.encounter_id,
-            data=io.BytesIO(wav_bytes(0.5)),
-            filename="a.wav",
-            content_type="audio/wav",
-            mode="dictation",
-        )
-        return job.id
+    return add_recording(settings, world, world.encounter_id)[1]
 
 
 def job_row(settings: Settings, job_id: str) -> Job:
