@@ -42,6 +42,8 @@ class Tenant(IdMixin, TimestampMixin, Base):
     llm_key_encrypted: Mapped[str | None] = mapped_column(Text)
     # Whether a clinician may approve a note they wrote themselves.
     allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Days after an encounter ends before the purge job exports and deletes it; None keeps forever.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class User(IdMixin, TimestampMixin, Base):
