@@ -31,6 +31,10 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
+    # Browser single sign-on: the provider's redirect and the page's one-time collection.
+    ("GET", "/api/v1/auth/oidc/login"),
+    ("GET", "/api/v1/auth/oidc/callback"),
+    ("POST", "/api/v1/auth/oidc/session"),
 }
 
 USERS = ("clinician", "reviewer", "admin")
@@ -105,6 +109,8 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/transcriptions/{transcription_id}/deliver"): DELIVERERS,
     ("PUT", "/api/v1/tenant/ehr"): ADMINS,
     ("GET", "/api/v1/tenant/ehr"): ADMINS,
+    ("GET", "/api/v1/tenant/retention"): READERS,
+    ("PUT", "/api/v1/tenant/retention"): ADMINS,
     ("GET", "/api/v1/admin/dead-letters"): ADMINS,
     ("POST", "/api/v1/stream/tokens"): WRITERS,
     ("POST", "/api/v1/admin/dead-letters/{job_id}/replay"): ADMINS,
@@ -179,6 +185,7 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
             "patient_system": "urn:oid:1.2.3",
             "allow_loopback": True,
         },
+        ("PUT", "/api/v1/tenant/retention"): lambda: {"retention_days": 3650},
         ("POST", "/api/v1/nlp/deid"): lambda: {"text": "Seen by Dr. Ann Lee.", "mode": "mask"},
         ("POST", "/api/v1/encounters/{encounter_id}/text"): lambda: {
             "text": "Doctor: Any fever?\nPatient: No fever."

@@ -13,6 +13,7 @@ from clinscribe.api.app import create_app
 from clinscribe.config import Settings
 from clinscribe.db import migrate
 from clinscribe.db.session import get_engine
+from clinscribe.security import crypto
 from tests.support import TenantWorld, build_tenant
 
 TEST_SECRET = "test-secret-that-is-long-enough-0123456789"
@@ -36,7 +37,9 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "log_json": True,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    settings = Settings(**values)  # type: ignore[arg-type]
+    crypto.install(settings)  # what every entry point does before touching the database
+    return settings
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from clinscribe.encounters import service as encounters
 from clinscribe.encounters.schemas import EncounterCreate
 from clinscribe.patients import service as patients
 from clinscribe.patients.schemas import PatientCreate
+from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 
 PASSWORD = "correct-horse-battery"
@@ -143,7 +144,7 @@ def add_recording(settings: Settings, world: TenantWorld, encounter_id: str) -> 
         recording, job = recordings.upload(
             session=session,
             settings=settings,
-            blobs=LocalBlobStore(settings.blob_dir),
+            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
             principal=world.principal("clinician"),
             encounter_id=encounter_id,
             data=io.BytesIO(wav_bytes(0.5)),

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from clinscribe import __version__
 from clinscribe.config import Settings, get_settings
 from clinscribe.errors import ClinscribeError, ConfigError
+from clinscribe.security import crypto
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
 
@@ -37,7 +38,9 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def _settings() -> Settings:
-    return get_settings()
+    settings = get_settings()
+    crypto.install(settings)
+    return settings
 
 
 @click.group(help="Clinscribe: speech to reviewed, coded clinical notes.")
@@ -59,12 +62,11 @@ def serve(host: str, port: int, migrate: bool) -> None:
     import uvicorn
 
     from clinscribe.api.app import create_app
-    from clinscribe.db import migrate as migrations
 
     settings = _settings()
     if migrate and settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        migrations.upgrade(settings.resolved_database_url)
+        _upgrade(settings, "head")
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 
 
@@ -314,13 +316,31 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    from clinscribe.db import migrate
-
     settings = _settings()
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.resolved_database_url, revision)
+    _upgrade(settings, revision)
     click.echo(f"database at {revision}", err=True)
+
+
+# The revision from which identifiers, transcripts and notes are stored encrypted.
+ENCRYPTION_REVISION = "0010"
+
+
+def _upgrade(settings: Settings, revision: str) -> None:
+    """Migrate; when this crosses into encryption at rest, seal what was stored before."""
+    from clinscribe.db import migrate
+    from clinscribe.encryption import rotation
+
+    url = settings.resolved_database_url
+    before = migrate.current(url)
+    migrate.upgrade(url, revision)
+    after = migrate.current(url)
+    if before is not None and before < ENCRYPTION_REVISION <= (after or ""):
+        report = rotation.rotate(settings)
+        click.echo(
+            f"sealed {report.as_dict()['resealed']} values stored before encryption", err=True
+        )
 
 
 @cli.group()
@@ -501,6 +521,43 @@ def restore(archive: str, as_json: bool) -> None:
         raise CliError(f"restored, but the audit chain is broken: {chain.problem}")
     summary = {"counts": manifest["counts"], "audit_rows_verified": chain.checked}
     _emit(summary, as_json, f"restored {len(manifest['files'])} files; audit chain intact")
+
+
+@admin.command("purge")
+@click.option("--dry-run", is_flag=True, help="Report what is due; export and delete nothing.")
+@click.option("--tenant", "tenant_id", default=None, help="Only this tenant (id).")
+@click.option("--export-dir", default=None, help="Where run directories go [data dir/exports].")
+@json_option
+def purge(dry_run: bool, tenant_id: str | None, export_dir: str | None, as_json: bool) -> None:
+    """Export, then delete, encounters older than their tenant's retention period."""
+    from clinscribe.retention import commands
+
+    summary, line = commands.run(
+        _settings(), tenant_id=tenant_id, dry_run=dry_run, export_dir=export_dir
+    )
+    _emit(summary, as_json, line)
+
+
+@admin.command("rotate-keys")
+@click.option("--batch-size", default=200, type=click.IntRange(1, 100_000), show_default=True)
+@json_option
+def rotate_keys(batch_size: int, as_json: bool) -> None:
+    """Re-encrypt every field, secret and audio blob under the first configured key."""
+    from clinscribe.encryption import rotation
+
+    def progress(table: str, done: rotation.TableProgress) -> None:
+        click.echo(
+            f"{table}: {done.checked}/{done.total} checked, {done.resealed} re-encrypted",
+            err=True,
+        )
+
+    report = rotation.rotate(_settings(), batch_size=batch_size, progress=progress)
+    summary = report.as_dict()
+    _emit(
+        summary,
+        as_json,
+        f"re-encrypted {summary['resealed']} values under key {report.primary_key}",
+    )
 
 
 @admin.command("verify-audit")

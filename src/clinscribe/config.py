@@ -49,6 +49,9 @@ class Settings(BaseSettings):
 
     # Field encryption keys: "kid:base64key" entries, the first one encrypts.
     encryption_keys: list[SecretStr] = Field(default_factory=list)
+    # HMAC key for blind indexes (equality search over encrypted identifiers such as MRNs).
+    # Separate from the encryption keys so rotating those does not change what search matches.
+    blind_index_key: SecretStr | None = None
 
     # External OIDC provider (e.g. Keycloak). Enabled when issuer and JWKS URL are set.
     oidc_issuer: str | None = None
@@ -59,6 +62,11 @@ class Settings(BaseSettings):
     oidc_tenant_claim: str = "tenant"
     oidc_default_tenant_id: str | None = None
     oidc_email_claim: str = "email"
+    # Browser sign-in (authorization code + PKCE) is offered when a client id is set too.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # The app's public base URL; the provider returns to <base>/api/v1/auth/oidc/callback.
+    oidc_redirect_base: str | None = None
 
     # Anonymous read-only access to one tenant, for local demos only; never allowed in prod.
     allow_guest: bool = False
@@ -103,6 +111,9 @@ class Settings(BaseSettings):
     stream_resume_seconds: float = Field(default=900.0, gt=0)
     stream_token_seconds: float = Field(default=60.0, gt=0)
     stream_max_backlog_seconds: float = Field(default=20.0, gt=0)
+    # Threads of the live decoder's own model (0: as asr_cpu_threads). A final waits on one
+    # decode, so it gets both cores of the reference node (bench/stream.py, docs/benchmarks.md).
+    stream_cpu_threads: int = Field(default=2, ge=0, le=64)
 
     # Speech recognition. "bundled" is the offline Whisper tiny.en shipped as a package.
     asr_model: str = "bundled"
@@ -171,8 +182,20 @@ class Settings(BaseSettings):
             problems.append("SQLite is the embedded profile's database; set a PostgreSQL URL")
         if not self.encryption_keys:
             problems.append("CLINSCRIBE_ENCRYPTION_KEYS is missing (field encryption keys)")
+        index_key = self.blind_index_key.get_secret_value() if self.blind_index_key else ""
+        if len(index_key.encode()) < MIN_SECRET_BYTES:
+            problems.append(
+                f"CLINSCRIBE_BLIND_INDEX_KEY is missing or shorter than {MIN_SECRET_BYTES} bytes"
+            )
         if self.allow_guest:
             problems.append("CLINSCRIBE_ALLOW_GUEST must be false in prod")
+        if self.oidc_client_id and not (self.oidc_redirect_base or "").startswith("https://"):
+            # Behind a proxy the request's own URL is not trustworthy, and codes need TLS.
+            problems.append(
+                "CLINSCRIBE_OIDC_REDIRECT_BASE must be the app's https:// URL for single sign-on"
+            )
+        if self.oidc_client_id and not (self.oidc_issuer or "").startswith("https://"):
+            problems.append("CLINSCRIBE_OIDC_ISSUER must be an https:// URL for single sign-on")
         return problems
 
     def validate_for_prod(self) -> None:

@@ -119,15 +119,16 @@ def test_a_clinician_records_reviews_signs_and_delivers_a_note(
         shot(page, artifacts, "note-narrow")
         page.set_viewport_size({"width": 1280, "height": 900})
 
-        # Facts can be accepted (kept in the tab) before editing.
+        # Accepting a fact is saved with the note (a new version).
         accept = page.locator("#entities").get_by_role("button", name=re.compile("^Accept")).first
         accept.click()
+        expect(page.get_by_role("heading", name=re.compile("version 2"))).to_be_visible()
         expect(page.locator("#entities")).to_contain_text("✓ accepted")
-        # Removing a problem edits the note: its assessment line goes (a new version).
+        # Removing a problem also edits the note: its assessment line goes.
         assessment = page.locator("#note-sections [data-key='assessment']")
         expect(assessment).to_contain_text("I10")
         page.get_by_role("button", name=re.compile("^Remove Hypertension")).click()
-        expect(page.get_by_role("heading", name=re.compile("version 2"))).to_be_visible()
+        expect(page.get_by_role("heading", name=re.compile("version 3"))).to_be_visible()
         expect(assessment).not_to_contain_text("I10")
 
         # Edit and submit.
@@ -137,7 +138,7 @@ def test_a_clinician_records_reviews_signs_and_delivers_a_note(
         page.get_by_label("Reason for change (optional)").fill("added follow-up")
         page.get_by_role("button", name="Save changes").click()
         expect(page.locator("#note-sections")).to_contain_text("Follow-up visit in three months.")
-        expect(page.get_by_role("heading", name=re.compile("version 3"))).to_be_visible()
+        expect(page.get_by_role("heading", name=re.compile("version 4"))).to_be_visible()
         page.get_by_role("button", name="Submit for review").click()
         expect(page.locator("#note-status")).to_have_text("In review")
         note_hash = "#/notes/" + page.url.rsplit("/", 1)[1]
@@ -191,6 +192,10 @@ def test_a_clinician_records_reviews_signs_and_delivers_a_note(
         download_info.value.save_as(bundle_path)
         bundle = json.loads(bundle_path.read_text())
         assert bundle["resourceType"] == "Bundle" and bundle["type"] == "transaction"
+        # The removed problem is not sent: no Condition carries its code.
+        sent = [e["resource"] for e in bundle["entry"]]
+        assert any(r["resourceType"] == "MedicationStatement" for r in sent)
+        assert "I10" not in json.dumps([r for r in sent if r["resourceType"] == "Condition"])
         time.sleep(0.5)
         shot(page, artifacts, "delivered")
 

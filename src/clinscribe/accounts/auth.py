@@ -120,18 +120,23 @@ def _from_local_token(session: Session, settings: Settings, token: str) -> Princ
     )
 
 
-def _from_oidc(session: Session, settings: Settings, token: str) -> Principal:
-    identity = oidc.validate(settings, token)
+def user_for_identity(*, session: Session, identity: oidc.OidcIdentity) -> User:
+    """The local user of a provider identity, provisioned on first sign-in; role synced."""
     if session.get(Tenant, identity.tenant_id) is None:
         raise Unauthorized("token names an unknown tenant")
     user = session.execute(
         select(User).where(User.oidc_subject == identity.subject)
     ).scalar_one_or_none()
     if user is None:
+        email = (identity.email or identity.subject).lower()
+        # Never adopt an existing account by email: the provider's email claim is not proof
+        # of owning that local account. An admin links accounts deliberately.
+        if session.execute(select(User.id).where(User.email == email)).first():
+            raise Unauthorized("a local account already uses this email")
         # First sign-in through the provider: provision a local user so ownership works.
         user = User(
             tenant_id=identity.tenant_id,
-            email=(identity.email or identity.subject).lower(),
+            email=email,
             role=identity.role,
             oidc_subject=identity.subject,
         )
@@ -150,6 +155,29 @@ def _from_oidc(session: Session, settings: Settings, token: str) -> Principal:
         raise Unauthorized("user unknown or disabled")
     else:
         user.role = identity.role  # the provider owns role assignment
+    return user
+
+
+def sign_in_identity(
+    *, session: Session, settings: Settings, identity: oidc.OidcIdentity
+) -> TokenPair:
+    """Browser single sign-on: the same token pair a password sign-in gets."""
+    user = user_for_identity(session=session, identity=identity)
+    audit.record(
+        session,
+        action="auth.login",
+        tenant_id=user.tenant_id,
+        actor_type="oidc",
+        actor_id=user.id,
+        object_type="user",
+        object_id=user.id,
+    )
+    return _issue_pair(session, settings, user)
+
+
+def _from_oidc(session: Session, settings: Settings, token: str) -> Principal:
+    identity = oidc.validate(settings, token)
+    user = user_for_identity(session=session, identity=identity)
     return Principal(
         kind="oidc",
         tenant_id=user.tenant_id,

@@ -23,6 +23,7 @@ from clinscribe.api.routers import (
     notes,
     patients,
     recordings,
+    retention,
     stream,
     uploads,
     users,
@@ -35,6 +36,7 @@ from clinscribe.jobs.runtime import Sweeper
 from clinscribe.jobs.runtime import setup as setup_jobs
 from clinscribe.observability.logging import configure_logging
 from clinscribe.recordings.blobs import LocalBlobStore
+from clinscribe.security import crypto
 from clinscribe.web.routes import router as web_router
 
 
@@ -74,11 +76,12 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         dependencies=[Depends(track_route)],
     )
     app.state.settings = settings
+    crypto.install(settings)
     app.state.sessionmaker = get_sessionmaker(
         settings.resolved_database_url, settings.database_echo
     )
     app.state.draining = False
-    app.state.blobs = LocalBlobStore(settings.blob_dir)
+    app.state.blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
     model = BUNDLED_MODEL if settings.asr_model == "bundled" else settings.asr_model
 
     # Readiness checks for the models this profile needs (present on disk; loaded lazily).
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         notes.router,
         audit.router,
         admin.router,
+        retention.router,
         stream.router,
         health.router,
     ):

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from clinscribe.db.session import get_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -30,3 +33,9 @@ def downgrade(url: str, revision: str) -> None:
 def revision(url: str, message: str) -> None:
     """Autogenerate a revision (developer helper)."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def current(url: str) -> str | None:
+    """The database's revision, or None when it was never migrated."""
+    with get_engine(url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinscribe.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
+from clinscribe.db.sealed import FieldCipher, Sealed
 
 ROLES = ("clinician", "reviewer", "admin")
 ENCOUNTER_STATUSES = ("planned", "in-progress", "finished", "cancelled")
@@ -89,18 +89,62 @@ class ApiKey(IdMixin, Base):
 class Patient(IdMixin, TimestampMixin, Base):
     __tablename__ = "patients"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "mrn"),
+        UniqueConstraint("tenant_id", "mrn_index"),
         CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
     )
+    __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    mrn: Mapped[str] = mapped_column(String(64))
-    given_name: Mapped[str] = mapped_column(String(200))
-    family_name: Mapped[str] = mapped_column(String(200))
-    birth_date: Mapped[date | None] = mapped_column(Date)
+    # Identifiers are stored encrypted; search goes through keyed hashes (blind indexes).
+    mrn_sealed: Mapped[str] = mapped_column("mrn", Text)
+    given_name_sealed: Mapped[str] = mapped_column("given_name", Text)
+    family_name_sealed: Mapped[str] = mapped_column("family_name", Text)
+    birth_date_sealed: Mapped[str | None] = mapped_column("birth_date", Text)
     sex: Mapped[str] = mapped_column(String(10), default="unknown")
-    phone: Mapped[str | None] = mapped_column(String(40))
-    email: Mapped[str | None] = mapped_column(String(320))
+    phone_sealed: Mapped[str | None] = mapped_column("phone", Text)
+    email_sealed: Mapped[str | None] = mapped_column("email", Text)
+    mrn_index: Mapped[str | None] = mapped_column(String(64))
+    search_index: Mapped[str | None] = mapped_column(Text)
+
+    mrn = Sealed[str]("mrn_sealed")
+    given_name = Sealed[str]("given_name_sealed")
+    family_name = Sealed[str]("family_name_sealed")
+    birth_date = Sealed[date | None]("birth_date_sealed", load=date.fromisoformat)
+    phone = Sealed[str | None]("phone_sealed")
+    email = Sealed[str | None]("email_sealed")
+
+    def __after_seal__(self, cipher: FieldCipher) -> None:
+        self.mrn_index = patient_mrn_index(cipher, self.tenant_id, self.mrn)
+        self.search_index = " ".join(
+            sorted(patient_name_tokens(cipher, self.tenant_id, self.family_name))
+        )
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+def patient_mrn_index(cipher: FieldCipher, tenant_id: str, mrn: str) -> str:
+    return cipher.blind("patient.mrn", f"{tenant_id}|{mrn.strip()}")
+
+
+# Family-name prefixes up to this length are indexed, so search-as-you-type keeps working.
+NAME_PREFIX_MAX = 12
+
+
+def patient_name_tokens(cipher: FieldCipher, tenant_id: str, family_name: str) -> set[str]:
+    """Keyed hashes of the family name and its prefixes (what `family_name=` search matches)."""
+    name = _norm(family_name)
+    prefixes = {name[:n] for n in range(1, min(len(name), NAME_PREFIX_MAX) + 1)} | {name}
+    return {cipher.blind("patient.family", f"{tenant_id}|{p}")[:24] for p in prefixes}
+
+
+def patient_name_query_token(cipher: FieldCipher, tenant_id: str, prefix: str) -> str | None:
+    """The token to look for, or None when the prefix is longer than what is indexed."""
+    name = _norm(prefix)
+    if len(name) > NAME_PREFIX_MAX:
+        return None
+    return cipher.blind("patient.family", f"{tenant_id}|{name}")[:24]
 
 
 class Encounter(IdMixin, TimestampMixin, Base):
@@ -112,13 +156,15 @@ class Encounter(IdMixin, TimestampMixin, Base):
         Index("ix_encounters_tenant_clinician", "tenant_id", "clinician_id"),
         Index("ix_encounters_tenant_patient", "tenant_id", "patient_id"),
     )
+    __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     clinician_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     type: Mapped[str] = mapped_column(String(20), default="ambulatory")
     status: Mapped[str] = mapped_column(String(20), default="planned")
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason_sealed: Mapped[str | None] = mapped_column("reason", Text)
+    reason = Sealed[str | None]("reason_sealed")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -163,6 +209,7 @@ class Recording(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "recordings"
     __table_args__ = (Index("ix_recordings_tenant_encounter", "tenant_id", "encounter_id"),)
+    __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     encounter_id: Mapped[str] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"))
@@ -173,7 +220,9 @@ class Recording(IdMixin, TimestampMixin, Base):
     blob_key: Mapped[str | None] = mapped_column(String(255))
     sha256: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
-    filename: Mapped[str | None] = mapped_column(String(255))
+    # Client file names often carry a patient's name.
+    filename_sealed: Mapped[str | None] = mapped_column("filename", Text)
+    filename = Sealed[str | None]("filename_sealed")
     content_type: Mapped[str | None] = mapped_column(String(100))
     container: Mapped[str | None] = mapped_column(String(40))
     codec: Mapped[str | None] = mapped_column(String(40))
@@ -187,6 +236,7 @@ class Transcript(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "transcripts"
     __table_args__ = (Index("ix_transcripts_tenant_encounter", "tenant_id", "encounter_id"),)
+    __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     encounter_id: Mapped[str] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"))
@@ -197,8 +247,10 @@ class Transcript(IdMixin, TimestampMixin, Base):
     duration_s: Mapped[float] = mapped_column(default=0.0)
     engine: Mapped[str] = mapped_column(String(40))
     model: Mapped[str | None] = mapped_column(String(100))
-    text: Mapped[str] = mapped_column(Text)
-    segments_json: Mapped[str] = mapped_column(Text)
+    text_sealed: Mapped[str] = mapped_column("text", Text)
+    segments_json_sealed: Mapped[str] = mapped_column("segments_json", Text)
+    text = Sealed[str]("text_sealed")
+    segments_json = Sealed[str]("segments_json_sealed")
 
 
 class Job(IdMixin, TimestampMixin, Base):
@@ -233,13 +285,15 @@ class ExtractionRecord(IdMixin, TimestampMixin, Base):
     """Clinical facts extracted from one transcript (the Extraction JSON of the contract)."""
 
     __tablename__ = "extractions"
+    __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     transcript_id: Mapped[str] = mapped_column(
         ForeignKey("transcripts.id", ondelete="CASCADE"), unique=True
     )
     engine_version: Mapped[str] = mapped_column(String(40))
-    extraction_json: Mapped[str] = mapped_column(Text)
+    extraction_json_sealed: Mapped[str] = mapped_column("extraction_json", Text)
+    extraction_json = Sealed[str]("extraction_json_sealed")
 
 
 NOTE_STATUSES = ("draft", "in_review", "approved", "rejected", "signed")
@@ -268,6 +322,7 @@ class Note(IdMixin, TimestampMixin, Base):
         ),
         Index("ix_notes_tenant_encounter", "tenant_id", "encounter_id"),
     )
+    __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     encounter_id: Mapped[str] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"))
@@ -280,7 +335,8 @@ class Note(IdMixin, TimestampMixin, Base):
     created_by: Mapped[str | None] = mapped_column(String(64))
     submitted_by: Mapped[str | None] = mapped_column(String(64))
     approved_by: Mapped[str | None] = mapped_column(String(64))
-    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    rejected_reason_sealed: Mapped[str | None] = mapped_column("rejected_reason", Text)
+    rejected_reason = Sealed[str | None]("rejected_reason_sealed")
     signed_by: Mapped[str | None] = mapped_column(String(64))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     signed_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -294,14 +350,19 @@ class NoteVersion(IdMixin, Base):
 
     __tablename__ = "note_versions"
     __table_args__ = (UniqueConstraint("note_id", "version"),)
+    __sealed_scope__ = "note_id"
 
     note_id: Mapped[str] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     author_id: Mapped[str | None] = mapped_column(String(64))
-    reason: Mapped[str | None] = mapped_column(String(500))
-    content_json: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    diff: Mapped[str | None] = mapped_column(Text)
+    reason_sealed: Mapped[str | None] = mapped_column("reason", Text)
+    content_json_sealed: Mapped[str] = mapped_column("content_json", Text)
+    text_sealed: Mapped[str] = mapped_column("text", Text)
+    diff_sealed: Mapped[str | None] = mapped_column("diff", Text)
+    reason = Sealed[str | None]("reason_sealed")
+    content_json = Sealed[str]("content_json_sealed")
+    text = Sealed[str]("text_sealed")
+    diff = Sealed[str | None]("diff_sealed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -340,3 +401,53 @@ class Delivery(IdMixin, TimestampMixin, Base):
     operation_outcome_json: Mapped[str | None] = mapped_column(Text)
     locations_json: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StreamToken(IdMixin, Base):
+    """A single-use browser credential for the live stream; only a hash of the token is kept."""
+
+    __tablename__ = "stream_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    # The principal that minted it, so any node can redeem it.
+    principal_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(20))
+    scopes: Mapped[str] = mapped_column(String(200), default="")
+    can_view_all_encounters: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set once, by a conditional UPDATE: the first redeemer wins on every node.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StreamSession(TimestampMixin, Base):
+    """A live dictation, so a reconnect to any node (or after a restart) can resume it."""
+
+    __tablename__ = "stream_sessions"
+    __table_args__ = (
+        CheckConstraint("status IN ('live', 'detached', 'stored', 'discarded')", name="status"),
+        Index("ix_stream_sessions_status_resume_until", "status", "resume_until"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    encounter_id: Mapped[str] = mapped_column(
+        ForeignKey("encounters.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="live")
+    mode: Mapped[str] = mapped_column(String(16))
+    encoding: Mapped[str] = mapped_column(String(16))
+    sample_rate: Mapped[int] = mapped_column(Integer)  # as the client declared it
+    bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)
+    samples_received: Mapped[int] = mapped_column(BigInteger, default=0)  # at 16 kHz
+    # Relative to the data dir: the 16 kHz audio spool and the finals sent so far.
+    spool_path: Mapped[str] = mapped_column(String(500))
+    node: Mapped[str] = mapped_column(String(100))
+    # Refreshed while connected (a heartbeat); past it a detached session is stored.
+    resume_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    transcript_id: Mapped[str | None] = mapped_column(String(36))

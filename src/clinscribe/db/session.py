@@ -43,9 +43,13 @@ def _configure_sqlite(engine: Engine) -> None:
     event.listen(engine, "rollback", _release)
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str, echo: bool = False) -> Engine:
-    """The process-wide engine for `url`."""
+    """The process-wide engine for `url` (one cache key however `echo` is passed)."""
+    return _engine(url, bool(echo))
+
+
+@lru_cache(maxsize=32)
+def _engine(url: str, echo: bool) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
@@ -55,8 +59,12 @@ def get_engine(url: str, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-@lru_cache(maxsize=8)
 def get_sessionmaker(url: str, echo: bool = False) -> sessionmaker[Session]:
+    return _sessionmaker(url, bool(echo))
+
+
+@lru_cache(maxsize=32)
+def _sessionmaker(url: str, echo: bool) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url, echo), expire_on_commit=False)
 
 

@@ -26,7 +26,7 @@ from clinscribe.workqueue import service as workqueue
 _AUTH: TypeAdapter[Any] = TypeAdapter(AuthIn)
 
 
-def _aad(tenant_id: str) -> str:
+def endpoint_aad(tenant_id: str) -> str:
     return f"ehr_endpoints:{tenant_id}:auth"
 
 
@@ -51,7 +51,7 @@ def configure_endpoint(
     row.base_url = str(data.base_url).rstrip("/")
     row.auth_type = data.auth.kind
     row.auth_encrypted = key_ring(settings).encrypt(
-        data.auth.model_dump_json().encode(), _aad(principal.tenant_id)
+        data.auth.model_dump_json().encode(), endpoint_aad(principal.tenant_id)
     )
     row.patient_system = data.patient_system
     row.encounter_system = data.encounter_system
@@ -87,7 +87,7 @@ def _endpoint_config(
 
 def client_config(*, settings: Settings, endpoint: EhrEndpoint) -> fhir.EndpointConfig:
     auth = _AUTH.validate_json(
-        key_ring(settings).decrypt(endpoint.auth_encrypted, _aad(endpoint.tenant_id))
+        key_ring(settings).decrypt(endpoint.auth_encrypted, endpoint_aad(endpoint.tenant_id))
     )
     return _endpoint_config(settings, endpoint.base_url, auth, endpoint.allow_loopback)
 

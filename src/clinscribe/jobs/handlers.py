@@ -45,11 +45,12 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
         )
         engine = _choose_engine(session, settings, tenant_id, recording_id)
     try:
-        decoded = audio.decode_audio(
-            blobs.path(blob_key),
-            max_seconds=settings.max_audio_seconds,
-            max_bytes=settings.max_upload_bytes,
-        )
+        with blobs.open(blob_key) as stored:
+            decoded = audio.decode_audio(
+                stored,
+                max_seconds=settings.max_audio_seconds,
+                max_bytes=settings.max_upload_bytes,
+            )
     except audio.AudioError as exc:
         raise PermanentJobError(f"{exc.code}: {exc.message}") from exc
     except FileNotFoundError as exc:

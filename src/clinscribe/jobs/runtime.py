@@ -24,6 +24,7 @@ from clinscribe.jobs.broker import get_broker
 from clinscribe.observability.logging import get_logger
 from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, QUEUE_DEPTH
 from clinscribe.recordings.blobs import BlobStore, LocalBlobStore
+from clinscribe.security import crypto
 from clinscribe.workqueue import service as workqueue
 
 log = get_logger("clinscribe.jobs")
@@ -194,8 +195,13 @@ def setup(settings: Settings) -> Runtime:
     with _lock:
         if _runtime is not None and _runtime.settings is settings:
             return _runtime
+        crypto.install(settings)
         broker = get_broker(settings)
-        runtime = Runtime(settings=settings, broker=broker, blobs=LocalBlobStore(settings.blob_dir))
+        runtime = Runtime(
+            settings=settings,
+            broker=broker,
+            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
+        )
         declared = broker.get_declared_actors()
         for kind in HANDLERS:
             name = f"clinscribe.{kind}"

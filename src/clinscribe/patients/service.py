@@ -9,8 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
-from clinscribe.db.models import Patient
-from clinscribe.errors import Conflict, NotFound
+from clinscribe.db.models import (
+    NAME_PREFIX_MAX,
+    Patient,
+    patient_mrn_index,
+    patient_name_query_token,
+)
+from clinscribe.db.sealed import cipher_of_session
+from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.pagination import fetch_page
 from clinscribe.patients.schemas import PatientCreate, PatientUpdate
 from clinscribe.security.principal import Principal
@@ -47,15 +53,23 @@ def list(
     offset: int,
 ) -> tuple[Sequence[Patient], int]:
     principal.require("patients:read")
+    # Names and MRNs are encrypted, so the database cannot sort by them: newest first, and
+    # search goes through the blind indexes (exact MRN, family-name prefix).
     stmt = (
         select(Patient)
         .where(Patient.tenant_id == principal.tenant_id)
-        .order_by(Patient.family_name, Patient.given_name, Patient.id)
+        .order_by(Patient.created_at.desc(), Patient.id)
     )
+    cipher = cipher_of_session(session)
     if mrn:
-        stmt = stmt.where(Patient.mrn == mrn)
-    if family_name:
-        stmt = stmt.where(Patient.family_name.ilike(family_name.replace("%", r"\%") + "%"))
+        stmt = stmt.where(Patient.mrn_index == patient_mrn_index(cipher, principal.tenant_id, mrn))
+    if family_name and family_name.strip():
+        token = patient_name_query_token(cipher, principal.tenant_id, family_name)
+        if token is None:
+            raise Unprocessable(
+                f"family_name search matches prefixes of up to {NAME_PREFIX_MAX} characters"
+            )
+        stmt = stmt.where(Patient.search_index.contains(token))
     rows, total = fetch_page(session, stmt, limit=limit, offset=offset)
     audit.record(session, action="patient.list", principal=principal, object_type="patient")
     return rows, total
@@ -63,8 +77,11 @@ def list(
 
 def create(*, session: Session, principal: Principal, data: PatientCreate) -> Patient:
     principal.require("patients:write")
+    index = patient_mrn_index(cipher_of_session(session), principal.tenant_id, data.mrn)
     exists = session.execute(
-        select(Patient.id).where(Patient.tenant_id == principal.tenant_id, Patient.mrn == data.mrn)
+        select(Patient.id).where(
+            Patient.tenant_id == principal.tenant_id, Patient.mrn_index == index
+        )
     ).first()
     if exists:
         raise Conflict("a patient with this MRN already exists")
@@ -93,7 +110,10 @@ def update(
         if value is None and field not in NULLABLE:
             continue
         setattr(patient, field, value)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict("a patient with this MRN already exists") from exc
     audit.record(
         session,
         action="patient.update",

@@ -131,6 +131,7 @@ def _head(source: AudioSource) -> bytes:
         with open(source, "rb") as fh:
             return fh.read(16)
     pos = source.tell()
+    source.seek(0)  # the decoder may have read past the start already
     head = source.read(16)
     source.seek(pos)
     return head

@@ -45,9 +45,9 @@ def _clean_filename(name: str | None) -> str | None:
     return _SAFE_NAME.sub("_", Path(name).name)[:200] or None
 
 
-def _probe(settings: Settings, path: Path) -> audio.AudioInfo:
+def _probe(settings: Settings, source: BinaryIO) -> audio.AudioInfo:
     try:
-        info = audio.probe_audio(path, max_bytes=settings.max_upload_bytes)
+        info = audio.probe_audio(source, max_bytes=settings.max_upload_bytes)
     except audio.AudioError as exc:
         raise AudioRejected(exc.message, status_code=exc.status_code, code=exc.code) from exc
     if info.duration is not None and info.duration > settings.max_audio_seconds:
@@ -82,7 +82,8 @@ def _accept(
         blobs.delete(key)
         raise AudioRejected("the upload is empty (0 bytes)", status_code=400, code="audio_empty")
     try:
-        info = _probe(settings, blobs.path(key))
+        with blobs.open(key) as stored:
+            info = _probe(settings, stored)
     except ClinscribeError:
         blobs.delete(key)
         raise
@@ -343,8 +344,8 @@ def from_stream(
 
 def audio_file(
     *, session: Session, principal: Principal, blobs: BlobStore, recording_id: str
-) -> tuple[Path, str, str]:
-    """Where a recording's audio is, for playback (a PHI read: audited)."""
+) -> tuple[BinaryIO, str, str]:
+    """A reader of a recording's audio, for playback (a PHI read: audited)."""
     recording = get(session=session, principal=principal, recording_id=recording_id)
     if recording.blob_key is None or not blobs.exists(recording.blob_key):
         raise NotFound("this recording has no audio")
@@ -357,7 +358,7 @@ def audio_file(
     )
     media = recording.content_type if (recording.content_type or "").startswith("audio/") else None
     return (
-        blobs.path(recording.blob_key),
+        blobs.open(recording.blob_key),
         media or "application/octet-stream",
         recording.filename or "audio",
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from clinscribe.review.facts import Decision
 
 
 class NoteDraftRequest(BaseModel):
@@ -23,9 +25,21 @@ class NoteEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sections: dict[str, str] = Field(
-        min_length=1, description="Section key → new text for each section that changes."
+        default_factory=dict, description="Section key → new text for each section that changes."
+    )
+    facts: dict[str, Decision] = Field(
+        default_factory=dict,
+        max_length=500,
+        description="Fact id (from `facts` of the note) → the clinician's decision. "
+        "Removed facts are left out of the FHIR bundle.",
     )
     reason: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> NoteEdit:
+        if not self.sections and not self.facts:
+            raise ValueError("give sections to change, fact decisions, or both")
+        return self
 
 
 class NoteAmend(NoteEdit):
@@ -36,6 +50,13 @@ class NoteReject(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class FactRead(BaseModel):
+    id: str = Field(description="m<i>, p<i> or v<i>: stable for the note's drafted facts.")
+    kind: Literal["medication", "problem", "vital"]
+    decision: Decision | None
+    fact: dict[str, Any] = Field(description="The entity, problem or vital as drafted.")
 
 
 class NoteRead(BaseModel):
@@ -51,6 +72,10 @@ class NoteRead(BaseModel):
     signed_sha256: str | None
     replaces_version: int | None
     content: dict[str, Any] = Field(description="The Note JSON of the public contract.")
+    facts: list[FactRead] = Field(
+        default_factory=list,
+        description="Extracted medications, problems and vitals with the clinician's decisions.",
+    )
     delivery_status: str | None = Field(
         default=None, description="pending | delivered | dead for the latest signed version."
     )

@@ -22,6 +22,7 @@ from clinscribe.db.base import utcnow
 from clinscribe.db.models import Encounter, Note, NoteVersion, Tenant
 from clinscribe.encounters import service as encounters
 from clinscribe.errors import Conflict, Forbidden, NotFound, Unprocessable
+from clinscribe.review import facts
 from clinscribe.security.principal import Principal
 
 EDITABLE = ("draft", "rejected")
@@ -42,8 +43,8 @@ def _add_version(
     if previous is not None:
         diff = "".join(
             difflib.unified_diff(
-                previous.text.splitlines(keepends=True),
-                str(content["text"]).splitlines(keepends=True),
+                _diff_source(json.loads(previous.content_json)),
+                _diff_source(content),
                 fromfile=f"v{previous.version}",
                 tofile=f"v{number}",
             )
@@ -61,6 +62,17 @@ def _add_version(
     note.current_version = number
     session.flush()
     return version
+
+
+def _diff_source(content: dict[str, Any]) -> list[str]:
+    """The note text, then the clinician's fact decisions, as lines to diff."""
+    lines = str(content["text"]).splitlines(keepends=True)
+    decided = facts.summary(content)
+    if decided:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        lines += ["\n", "REVIEWED FACTS\n", *(f"{line}\n" for line in decided)]
+    return lines
 
 
 def store_draft(
@@ -183,8 +195,12 @@ def edit(
     note_id: str,
     sections: dict[str, str],
     reason: str | None,
+    decisions: dict[str, facts.Decision] | None = None,
 ) -> Note:
-    """A new version with the given section texts; an edited rejected note returns to draft."""
+    """A new version with the given section texts and fact decisions (accept/remove).
+
+    An edited rejected note returns to draft.
+    """
     principal.require("notes:write")
     note = get(session=session, principal=principal, note_id=note_id, audit_read=False)
     _require_author(session, principal, note)
@@ -200,7 +216,10 @@ def edit(
             section["text"] = sections[section["key"]]
             section["edited"] = True
     content["text"] = _render(content["sections"])
-    _add_version(session, note, content, principal.actor_id, reason or "edited")
+    changed = facts.apply(content, decisions) if decisions else []
+    if not reason:
+        reason = "; ".join(changed)[:500] if changed else "edited"
+    _add_version(session, note, content, principal.actor_id, reason)
     note.status = "draft"
     note.rejected_reason = None
     _audit(session, principal, "edit", note)
@@ -276,7 +295,13 @@ def sign(*, session: Session, principal: Principal, note_id: str) -> Note:
 
 
 def amend(
-    *, session: Session, principal: Principal, note_id: str, sections: dict[str, str], reason: str
+    *,
+    session: Session,
+    principal: Principal,
+    note_id: str,
+    sections: dict[str, str],
+    reason: str,
+    decisions: dict[str, facts.Decision] | None = None,
 ) -> Note:
     """Amend a signed note: a new version in draft that will replace the signed one in the EHR."""
     principal.require("notes:write")
@@ -296,6 +321,7 @@ def amend(
         note_id=note_id,
         sections=sections,
         reason=f"amendment: {reason}",
+        decisions=decisions,
     )
 
 

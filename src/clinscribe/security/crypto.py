@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +14,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clinscribe.config import Settings
+from clinscribe.db import sealed
+from clinscribe.db.session import get_engine
 from clinscribe.errors import ConfigError
 
 PREFIX = "enc1"
@@ -78,3 +81,47 @@ def key_ring(settings: Settings) -> KeyRing:
         )
         entries = ("dev:" + base64.b64encode(derived.digest()).decode(),)
     return _ring(entries)
+
+
+@dataclass(frozen=True)
+class ModelCipher:
+    """The key ring as the ORM's sealed fields use it (see `db.sealed`)."""
+
+    ring: KeyRing
+    index_key: bytes
+
+    def seal(self, plaintext: str, aad: str) -> str:
+        return self.ring.encrypt(plaintext.encode(), aad)
+
+    def open(self, value: str, aad: str) -> str:
+        return self.ring.decrypt(value, aad).decode()
+
+    def is_current(self, value: str) -> bool:
+        return self.ring.key_id_of(value) == self.ring.primary
+
+    def blind(self, purpose: str, value: str) -> str:
+        message = f"{purpose}|{value}".encode()
+        return hmac.new(self.index_key, message, hashlib.sha256).hexdigest()
+
+
+def index_key(settings: Settings) -> bytes:
+    secret = (
+        settings.blind_index_key.get_secret_value()
+        if settings.blind_index_key
+        else settings.dev_secret("index-key")
+    )
+    return hashlib.sha256(("clinscribe-blind-index:" + secret).encode()).digest()
+
+
+def model_cipher(settings: Settings) -> ModelCipher:
+    return ModelCipher(ring=key_ring(settings), index_key=index_key(settings))
+
+
+def install(settings: Settings) -> ModelCipher:
+    """Register this configuration's cipher for its database (every entry point calls this)."""
+    cipher = model_cipher(settings)
+    url = settings.resolved_database_url
+    sealed.register(get_engine(url), cipher)
+    if settings.database_echo:
+        sealed.register(get_engine(url, True), cipher)
+    return cipher

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from clinscribe import __version__
+from clinscribe.accounts import sso
 from clinscribe.config import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +41,7 @@ def render_shell(settings: Settings) -> str:
     values = {
         "version": __version__,
         "oidc_issuer": settings.oidc_issuer or "",
+        "sso": "on" if sso.enabled(settings) else "off",
     }
     page = _shell_source()
     for key, value in values.items():

@@ -22,9 +22,8 @@ SYSTEM = "urn:oid:2.16.840.1.113883.3.1"
 
 def seed_patient(server: FhirTestServer, settings: Settings, world: TenantWorld) -> None:
     with session_scope(settings.resolved_database_url) as session:
-        mrns = list(
-            session.execute(select(Patient.mrn).where(Patient.tenant_id == world.id)).scalars()
-        )
+        rows = session.execute(select(Patient).where(Patient.tenant_id == world.id)).scalars()
+        mrns = [patient.mrn for patient in rows]
     for mrn in mrns:
         server.seed({"resourceType": "Patient", "identifier": [{"system": SYSTEM, "value": mrn}]})
 

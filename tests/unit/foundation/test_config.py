@@ -17,6 +17,7 @@ def prod(**overrides: object) -> Settings:
         "jwt_secret": STRONG,
         "api_key_pepper": STRONG,
         "encryption_keys": ["k1:" + "A" * 44],
+        "blind_index_key": "i" * 40,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -34,6 +35,7 @@ def test_a_complete_prod_configuration_starts() -> None:
         ({"api_key_pepper": None}, "CLINSCRIBE_API_KEY_PEPPER"),
         ({"database_url": None}, "SQLite"),
         ({"encryption_keys": []}, "CLINSCRIBE_ENCRYPTION_KEYS"),
+        ({"blind_index_key": "short"}, "CLINSCRIBE_BLIND_INDEX_KEY"),
         ({"allow_guest": True}, "CLINSCRIBE_ALLOW_GUEST"),
         ({"jwt_algorithm": "RS256"}, "signing keys"),
     ],

@@ -18,6 +18,7 @@ from clinscribe.db.session import session_scope
 from clinscribe.jobs import runtime
 from clinscribe.recordings import service as recordings
 from clinscribe.recordings.blobs import LocalBlobStore
+from clinscribe.security import crypto
 from tests.support import TenantWorld, wav_bytes
 
 
@@ -69,7 +70,7 @@ def transcribe_with(settings: Settings, world: TenantWorld, policy: str) -> Tran
         _, job = recordings.upload(
             session=session,
             settings=settings,
-            blobs=LocalBlobStore(settings.blob_dir),
+            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
             principal=world.principal("clinician"),
             encounter_id=world.encounter_id,
             data=io.BytesIO(wav_bytes(0.5)),

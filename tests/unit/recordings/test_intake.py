@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from clinscribe.config import Settings
 from clinscribe.db.models import Job, Recording
 from clinscribe.db.session import session_scope
+from clinscribe.recordings.blobs import LocalBlobStore
+from clinscribe.security import crypto
 from tests.support import TenantWorld, wav_bytes
 
 
@@ -65,8 +67,11 @@ def test_a_wav_upload_is_stored_hashed_and_queued(
     assert response.headers["location"] == f"/api/v1/jobs/{body['job']['id']}"
     job = client.get(response.headers["location"], headers=tenant_a.auth("reviewer"))
     assert job.status_code == 200 and job.json()["subject_id"] == body["recording"]["id"]
-    blob = settings.blob_dir / tenant_a.id / tenant_a.encounter_id / body["recording"]["id"]
-    assert hashlib.sha256(blob.read_bytes()).hexdigest() == body["recording"]["sha256"]
+    key = f"{tenant_a.id}/{tenant_a.encounter_id}/{body['recording']['id']}"
+    # At rest the blob is ciphertext; read through the store it is the uploaded file.
+    assert data[12:40] not in (settings.blob_dir / key).read_bytes()
+    with LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)).open(key) as stored:
+        assert hashlib.sha256(stored.read()).hexdigest() == body["recording"]["sha256"]
 
 
 def test_every_contract_format_is_accepted(client: TestClient, tenant_a: TenantWorld) -> None:

@@ -15,6 +15,7 @@ from clinscribe.db.session import session_scope
 from clinscribe.jobs import handlers, runtime
 from clinscribe.recordings import service as recordings
 from clinscribe.recordings.blobs import LocalBlobStore
+from clinscribe.security import crypto
 from tests.support import TenantWorld, add_recording, wav_bytes
 
 
@@ -125,7 +126,7 @@ def test_duplicate_deliveries_store_exactly_one_transcript(
         recording, _ = recordings.upload(
             session=session,
             settings=settings,
-            blobs=LocalBlobStore(settings.blob_dir),
+            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
             principal=tenant_a.principal("clinician"),
             encounter_id=tenant_a.encounter_id,
             data=io.BytesIO(wav_bytes(0.5)),
@@ -167,7 +168,7 @@ def test_jobs_are_sent_only_after_the_transaction_commits(
         recordings.upload(
             session=session,
             settings=settings,
-            blobs=LocalBlobStore(settings.blob_dir),
+            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
             principal=tenant_a.principal("clinician"),
             encounter_id=tenant_a.encounter_id,
             data=io.BytesIO(wav_bytes(0.5)),

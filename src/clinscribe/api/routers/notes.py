@@ -18,6 +18,7 @@ from clinscribe.delivery.schemas import DeliveryRead
 from clinscribe.drafting import service as drafting
 from clinscribe.drafting import templates
 from clinscribe.errors import NotFound
+from clinscribe.review import facts
 from clinscribe.review import service as review
 from clinscribe.review.schemas import (
     NoteAmend,
@@ -34,6 +35,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["notes"], responses=ERROR_RESPONSES)
 
 def note_out(session: Session, note: Note) -> dict[str, Any]:
     version = review.current_version(session=session, note=note)
+    content = {**json.loads(version.content_json), "status": note.status}
     return {
         "id": note.id,
         "encounter_id": note.encounter_id,
@@ -46,7 +48,8 @@ def note_out(session: Session, note: Note) -> dict[str, Any]:
         "signed_at": note.signed_at,
         "signed_sha256": note.signed_sha256,
         "replaces_version": note.replaces_version,
-        "content": {**json.loads(version.content_json), "status": note.status},
+        "content": content,
+        "facts": facts.listing(content),
         "delivery_status": delivery.latest_status(session=session, note=note),
     }
 
@@ -132,12 +135,14 @@ def note_versions(note_id: str, principal: CurrentPrincipal, session: SessionDep
 def edit_note(
     note_id: str, body: NoteEdit, principal: CurrentPrincipal, session: SessionDep
 ) -> dict[str, Any]:
+    """A new version: changed section texts and/or accept/remove decisions on the facts."""
     note = review.edit(
         session=session,
         principal=principal,
         note_id=note_id,
         sections=body.sections,
         reason=body.reason,
+        decisions=body.facts,
     )
     return note_out(session, note)
 
@@ -205,6 +210,7 @@ def amend_note(
         note_id=note_id,
         sections=body.sections,
         reason=body.reason,
+        decisions=body.facts,
     )
     return note_out(session, note)
 

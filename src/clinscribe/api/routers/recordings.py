@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
-from fastapi.responses import FileResponse
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.api.ranges import ranged
 from clinscribe.errors import ServiceUnavailable
 from clinscribe.recordings import service
 from clinscribe.recordings.blobs import BlobStore
@@ -120,17 +120,19 @@ def get_recording(
 
 @router.get(
     "/recordings/{recording_id}/audio",
-    response_class=FileResponse,
-    responses={200: {"content": {"audio/*": {}}}},
+    response_class=Response,
+    responses={200: {"content": {"audio/*": {}}}, 206: {"content": {"audio/*": {}}}},
 )
 def recording_audio(
     recording_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
-) -> FileResponse:
+) -> Response:
     """The stored audio (byte ranges supported, so players can seek)."""
-    path, media_type, filename = service.audio_file(
+    reader, media_type, filename = service.audio_file(
         session=session, principal=principal, blobs=blobs_of(request), recording_id=recording_id
     )
-    return FileResponse(path, media_type=media_type, filename=filename)
+    return ranged(
+        reader, media_type=media_type, filename=filename, range_header=request.headers.get("range")
+    )
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)

@@ -38,9 +38,11 @@ export function onSessionChange(fn) {
   listeners.add(fn);
 }
 
-export function adoptToken(accessToken, expiresIn) {
-  // An access token obtained elsewhere (OIDC); it cannot be refreshed here.
-  store({ access_token: accessToken, refresh_token: null, expires_in: expiresIn || 300 });
+// Single sign-on left our session in a cookie only this call can read; collecting it rotates
+// the refresh token, so the cookie is spent.
+export async function collectSsoSession() {
+  const pair = await request("/auth/oidc/session", { method: "POST", json: {}, auth: false });
+  store(pair);
 }
 
 export async function login(email, password) {

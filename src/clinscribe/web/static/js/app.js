@@ -22,15 +22,37 @@ function main() {
   return document.getElementById("main");
 }
 
+// Why single sign-on sent the browser back (reasons from /api/v1/auth/oidc/callback).
+const SSO_ERRORS = {
+  state: "Single sign-on did not match the sign-in started in this browser. Please try again.",
+  expired: "Single sign-on took too long or was already used. Please try again.",
+  denied: "Your organisation's sign-in service did not sign you in.",
+  exchange: "Your organisation's sign-in service refused the sign-in (it may have been used already). Please try again.",
+  id_token: "The answer from your organisation's sign-in service could not be verified.",
+  nonce: "The answer from your organisation's sign-in service was not for this sign-in.",
+  account: "Your organisation account is not set up for Clinscribe (no role or tenant, or it is disabled). Ask an administrator.",
+  unavailable: "Your organisation's sign-in service cannot be reached right now. Try again later, or sign in with a password.",
+  not_configured: "Single sign-on is not configured here.",
+  error: "Single sign-on failed. Please try again.",
+};
+
+function ssoError() {
+  const query = location.hash.split("?")[1] || "";
+  const reason = new URLSearchParams(query).get("sso_error");
+  return reason ? SSO_ERRORS[reason] || SSO_ERRORS.error : null;
+}
+
 function signInPage(message) {
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
   const submit = h("button", { type: "submit" }, "Sign in");
+  const problem = ssoError();
   const form = h(
     "form",
     { class: "card narrow", "aria-labelledby": "signin-title" },
     h("h1", { id: "signin-title" }, "Sign in"),
     message ? h("p", { class: "notice" }, message) : null,
+    problem ? h("p", { class: "notice", id: "sso-error", role: "alert" }, problem) : null,
     field("Email", email),
     field("Password", password),
     submit,
@@ -45,12 +67,43 @@ function signInPage(message) {
       else route();
     });
   });
-  const issuer = document.body.dataset.oidcIssuer;
-  const sso = issuer
-    ? h("p", { class: "card narrow" }, h("a", { href: issuer, class: "button" }, "Sign in with your organisation (single sign-on)"))
-    : null;
+  // A plain link: the browser leaves for the provider, which sends it back to the API.
+  const sso =
+    document.body.dataset.sso === "on"
+      ? h(
+          "section",
+          { class: "card narrow", "aria-labelledby": "sso-title" },
+          h("h2", { id: "sso-title" }, "Single sign-on"),
+          h("a", { href: "/api/v1/auth/oidc/login", class: "button primary", id: "sso-link" }, "Sign in with your organisation"),
+          document.body.dataset.oidcIssuer ? h("p", { class: "hint" }, `Uses ${hostOf(document.body.dataset.oidcIssuer)}.`) : null,
+        )
+      : null;
   clear(main()).append(form, sso || "");
   email.focus();
+}
+
+function hostOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+// Back from single sign-on (#/sso): collect the session the callback left for this page.
+async function finishSso() {
+  clear(main()).append(h("p", { role: "status" }, "Signing you in…"));
+  try {
+    await api.collectSsoSession();
+    await loadMe();
+  } catch {
+    await api.logout();
+    history.replaceState(null, "", `${location.pathname}#/signin?sso_error=expired`);
+    return route();
+  }
+  // Replace #/sso in the history: going back to it would try to collect a spent session.
+  history.replaceState(null, "", `${location.pathname}#/patients`);
+  return route();
 }
 
 async function loadMe() {
@@ -83,6 +136,7 @@ async function route() {
       // leaving a page never fails navigation
     }
   }
+  if (location.hash === "#/sso") return finishSso();
   if (!api.session()) {
     state.me = null;
     renderChrome();
@@ -117,16 +171,6 @@ async function route() {
   location.hash = "#/patients";
 }
 
-function adoptOidcFragment() {
-  // Single sign-on providers may return an access token in the fragment (implicit flow).
-  const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get("access_token");
-  if (token) {
-    api.adoptToken(token, Number(params.get("expires_in")) || 300);
-    history.replaceState(null, "", location.pathname + "#/patients");
-  }
-}
-
 api.onSessionChange((current) => {
   if (!current && state.me) {
     state.me = null;
@@ -150,5 +194,4 @@ document.querySelector(".skip").addEventListener("click", (event) => {
 });
 
 window.addEventListener("hashchange", route);
-adoptOidcFragment();
 route();

@@ -1,6 +1,7 @@
 // Extracted facts (medications, problems, vitals) the clinician accepts or removes.
-// Acceptance is kept in this tab; removal edits the note (drops the sentences naming it).
+// Removal also edits the note (drops the sentences naming the fact).
 import * as api from "../api.js";
+import { state } from "../app.js";
 import { busy, flash, h } from "../dom.js";
 
 const VITAL_NAMES = {
@@ -24,11 +25,18 @@ function vitalTerm(v) {
   return v.type === "blood_pressure" ? `${v.systolic}/${v.diastolic}` : String(v.value);
 }
 
+function codeSystem(system) {
+  const uri = String(system || "").toLowerCase();
+  if (uri.includes("rxnorm")) return "RxNorm";
+  if (uri.includes("drugbank")) return "DrugBank";
+  return null;
+}
+
 function medText(e) {
   const a = e.attributes || {};
   const extra = [a.dosage, a.route, a.frequency, a.duration].filter(Boolean).join(", ");
-  const code = (e.codes || [])[0];
-  return `${e.text}${extra ? ` — ${extra}` : ""}${code ? ` (RxNorm ${code.code})` : ""}${(e.traits || []).includes("NEGATION") ? " [negated]" : ""}`;
+  const code = (e.codes || []).map((c) => [codeSystem(c.system), c.code]).find(([name]) => name);
+  return `${e.text}${extra ? ` — ${extra}` : ""}${code ? ` (${code[0]} ${code[1]})` : ""}${(e.traits || []).includes("NEGATION") ? " [negated]" : ""}`;
 }
 
 function problemText(p) {
@@ -56,53 +64,67 @@ export function withoutMentions(sections, term, kinds = []) {
   return changed;
 }
 
+const DECISION_TEXT = { accepted: "✓ accepted", removed: "✗ removed" };
+
+// Decisions are saved with the note (a new version), so they survive reloads, appear in the
+// version history and decide what the FHIR bundle carries: removed facts are not sent.
 export function entitiesCard(note, reload) {
-  const key = `clinscribe.accepted:${note.id}:${note.version}`;
-  const accepted = new Set(JSON.parse(sessionStorage.getItem(key) || "[]"));
-  const editable = note.status === "draft" || note.status === "rejected";
+  const editable = (note.status === "draft" || note.status === "rejected") && state.me && state.me.role === "clinician";
   const content = note.content;
 
-  const item = (id, label, term, kinds) => {
-    const status = h("span", { class: "entity-status" }, accepted.has(id) ? "✓ accepted" : "");
-    const accept = h("button", { type: "button", disabled: accepted.has(id), "aria-label": `Accept ${label}` }, "Accept");
-    accept.addEventListener("click", () => {
-      accepted.add(id);
-      sessionStorage.setItem(key, JSON.stringify([...accepted]));
-      status.textContent = "✓ accepted";
-      accept.disabled = true;
-    });
-    const remove = h("button", { type: "button", disabled: !editable, "aria-label": `Remove ${label}` }, "Remove");
-    remove.addEventListener("click", () =>
-      busy(remove, async () => {
-        const sections = withoutMentions(content.sections || [], term, kinds);
-        if (!Object.keys(sections).length) {
-          flash(`“${term}” is not mentioned in the note text.`);
-          return;
-        }
-        await api.patch(`/notes/${note.id}`, { sections, reason: `removed ${term}` });
-        flash(`Removed the sentences naming “${term}”.`);
+  const decide = (fact, decision, sections, reason) =>
+    api.patch(`/notes/${note.id}`, { facts: { [fact.id]: decision }, sections, reason });
+
+  const item = (fact, label, term, kinds) => {
+    const decision = fact.decision;
+    const status = h("span", { class: "entity-status" }, DECISION_TEXT[decision] || "");
+    const verb = decision === "removed" ? "Restore" : "Accept";
+    const accept = h("button", { type: "button", disabled: !editable || decision === "accepted", "aria-label": `${verb} ${label}` }, verb);
+    accept.addEventListener("click", () =>
+      busy(accept, async () => {
+        await decide(fact, "accepted", {}, null);
+        flash(decision === "removed" ? `Restored “${term}”.` : `Accepted “${term}”.`);
         await reload();
       }),
     );
-    return h("li", { class: accepted.has(id) ? "entity accepted" : "entity" }, h("span", {}, label), " ", status, " ", accept, " ", remove);
+    const remove = h("button", { type: "button", disabled: !editable || decision === "removed", "aria-label": `Remove ${label}` }, "Remove");
+    remove.addEventListener("click", () =>
+      busy(remove, async () => {
+        // The sentences naming the fact go in the same version as the decision.
+        const sections = withoutMentions(content.sections || [], term, kinds);
+        await decide(fact, "removed", sections, null);
+        flash(Object.keys(sections).length ? `Removed “${term}” and the sentences naming it.` : `Removed “${term}”.`);
+        await reload();
+      }),
+    );
+    return h(
+      "li",
+      { class: `entity${decision ? ` ${decision}` : ""}`, dataset: { fact: fact.id, decision: decision || "none" } },
+      h("span", {}, label),
+      " ",
+      status,
+      " ",
+      accept,
+      " ",
+      remove,
+    );
   };
 
-  const meds = (content.entities || []).filter((e) => e.category === "MEDICATION");
-  const problems = content.problems || [];
-  const vitals = content.vitals || [];
+  const facts = note.facts || [];
+  const of = (kind) => facts.filter((f) => f.kind === kind);
   const group = (title, items) =>
     h("div", { class: "entity-group" }, h("h3", {}, title), items.length ? h("ul", {}, items) : h("p", { class: "empty" }, "None found."));
   return h(
     "section",
     { class: "card", id: "entities", "aria-labelledby": "entities-title" },
     h("h2", { id: "entities-title" }, "Extracted facts"),
-    editable ? "" : h("p", { class: "hint" }, "Removing facts is possible while the note is a draft."),
+    editable ? h("p", { class: "hint" }, "Removed facts are left out of what is sent to the EHR.") : h("p", { class: "hint" }, "Facts can be accepted or removed by the note's clinician while it is a draft."),
     h(
       "div",
       { class: "columns three" },
-      group("Medications", meds.map((e, i) => item(`m${i}`, medText(e), e.text, ["medications"]))),
-      group("Problems", problems.map((p, i) => item(`p${i}`, problemText(p), p.text, ["assessment"]))),
-      group("Vitals", vitals.map((v, i) => item(`v${i}`, vitalText(v), vitalTerm(v), ["vitals"]))),
+      group("Medications", of("medication").map((f) => item(f, medText(f.fact), f.fact.text, ["medications"]))),
+      group("Problems", of("problem").map((f) => item(f, problemText(f.fact), f.fact.text, ["assessment"]))),
+      group("Vitals", of("vital").map((f) => item(f, vitalText(f.fact), vitalTerm(f.fact), ["vitals"]))),
     ),
   );
 }

@@ -1,0 +1,1 @@
+"""Key rotation and sealing of data written before encryption at rest."""

@@ -1,0 +1,1 @@
+"""Lifecycle: tenant retention periods and the purge that exports, then deletes, old encounters."""
