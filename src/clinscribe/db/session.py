@@ -94,8 +94,21 @@ def after_commit(session: Session, action: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
+_AFTER_ROLLBACK = "clinscribe.after_rollback"
+
+
+def after_rollback(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` if this session's transaction rolls back (dropped on commit).
+
+    For effects outside the database made ahead of the commit, such as a stored upload whose
+    row never made it: the file is removed rather than left behind with nothing pointing to it.
+    """
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(action)
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_ROLLBACK, None)
     for action in session.info.pop(_AFTER_COMMIT, []):
         action()
 
@@ -103,3 +116,5 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+    for action in session.info.pop(_AFTER_ROLLBACK, []):
+        action()

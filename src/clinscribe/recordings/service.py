@@ -15,7 +15,7 @@ from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import new_id
 from clinscribe.db.models import Encounter, Job, Recording
-from clinscribe.db.session import after_commit
+from clinscribe.db.session import after_commit, after_rollback
 from clinscribe.encounters import service as encounters
 from clinscribe.errors import ClinscribeError, NotFound, Unprocessable
 from clinscribe.recordings import audio
@@ -78,6 +78,8 @@ def _accept(
     recording_id = new_id()
     key = _blob_key(principal.tenant_id, encounter_id, recording_id)
     sha256, size = store(key)
+    # The blob is written before its row commits; if the row never lands, neither does it.
+    after_rollback(session, lambda: blobs.delete(key))
     if size == 0:
         blobs.delete(key)
         raise AudioRejected("the upload is empty (0 bytes)", status_code=400, code="audio_empty")

@@ -9,6 +9,7 @@ import struct
 
 import av
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -285,3 +286,27 @@ def test_the_drain_file_turns_new_work_away_and_readiness_off(
     )
     settings.drain_file.unlink()
     assert upload(client, tenant_a, wav_bytes(0.5)).status_code == 202
+
+
+def test_an_upload_whose_transaction_rolls_back_leaves_no_audio_behind(
+    settings: Settings, tenant_a: TenantWorld
+) -> None:
+    from clinscribe.recordings import service
+
+    store = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
+    with pytest.raises(RuntimeError), session_scope(settings.resolved_database_url) as session:
+        recording, _job = service.upload(
+            session=session,
+            settings=settings,
+            blobs=store,
+            principal=tenant_a.principal("clinician"),
+            encounter_id=tenant_a.encounter_id,
+            data=io.BytesIO(wav_bytes(0.5)),
+            filename="visit.wav",
+            content_type="audio/wav",
+            mode="dictation",
+        )
+        assert store.exists(recording.blob_key or "")
+        raise RuntimeError("the database went away before the commit")
+    assert not any(p.is_file() for p in settings.blob_dir.rglob("*"))
+    assert count(settings, Recording) == 0
