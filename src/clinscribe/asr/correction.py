@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -13,6 +14,8 @@ from clinscribe.asr.lexicon import DrugEntry, DrugLexicon, letters, phonetic, so
 from clinscribe.asr.schemas import Correction, Segment, Word
 
 MAX_SPAN_WORDS = 4
+MAX_CANDIDATES = 6
+POOL = 8  # closest names by spelling and by sound, scored in full
 
 
 def _words(text: str) -> frozenset[str]:
@@ -35,6 +38,9 @@ NUMBER_WORDS = _words(
     "forty fifty sixty seventy eighty ninety hundred thousand half point zero"
 )
 _NUMBER = re.compile(r"\d")
+# Whisper glues a short function word onto the syllable before it ("simvastat in to" heard as
+# "symbostat into"): a span may take the front of such a word and leave this part standing.
+FUNCTION_WORDS = _words("to a an and in on at the for of or is as")
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,9 @@ class CorrectionConfig:
     confident_probability: float = 0.9
     min_chars: int = 5
     suspect_floor: float = 0.62  # below this a span is not worth a biased re-decode
+    # Ordinary words run together ("hour vast that in") must come close to the in-context
+    # acceptance level before they are worth re-hearing: plain English is everywhere.
+    plain_suspect: float = 0.68
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,7 @@ class _Tok:
     end: float
     probability: float
     timed: bool = True
+    original: str | None = None  # what was heard, when an earlier pass corrected this word
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class _Match:
     last: int  # inclusive
     name: str
     score: float
+    keep: str = ""  # letters at the end of the last word that stay as a word of their own
 
 
 def _tokens(segment: Segment) -> list[_Tok]:
@@ -85,7 +96,7 @@ def _tokens(segment: Segment) -> list[_Tok]:
         # Estimated words carry the segment's mean probability: no use for confidence gating.
         timed = "estimated_word_times" not in segment.flags
         return [
-            _Tok(w.word, letters(w.word), w.start, w.end, w.probability, timed)
+            _Tok(w.word, letters(w.word), w.start, w.end, w.probability, timed, w.original_text)
             for w in segment.words
         ]
     parts = segment.text.split()
@@ -103,6 +114,14 @@ def _tokens(segment: Segment) -> list[_Tok]:
     ]
 
 
+def _dose_follows(toks: list[_Tok], last: int) -> bool:
+    """The very next word is a number or a dose word: the strongest sign of a drug name."""
+    if last + 1 >= len(toks):
+        return False
+    word = toks[last + 1].text.strip().lower().strip(".,;:!?")
+    return word in DOSE_WORDS or word in NUMBER_WORDS or bool(_NUMBER.search(word))
+
+
 def _has_context(toks: list[_Tok], first: int, last: int) -> bool:
     after = [t.text.strip().lower().strip(".,;:!?") for t in toks[last + 1 : last + 5]]
     before = [t.key for t in toks[max(0, first - 3) : first]]
@@ -114,6 +133,10 @@ def _has_context(toks: list[_Tok], first: int, last: int) -> bool:
 RARE_PENALTY = 0.04
 PRIOR_BONUS = 0.05
 CLEAR_MENTION = 0.8
+
+
+def _comparable(key: str, entry: DrugEntry) -> bool:
+    return 0.6 <= len(key) / len(entry.key) <= 1.5
 
 
 def _similarity(key: str, sound: str, entry: DrugEntry) -> float:
@@ -137,44 +160,74 @@ class DrugCorrector:
         self.common_words = common_words
         self.config = config or CorrectionConfig()
         # The same heard strings are ranked by several passes; remember the answers.
-        self._cache: dict[tuple[str, int, frozenset[str]], list[tuple[str, float]]] = {}
+        self._cache: dict[str, tuple[str, list[tuple[str, float]]]] = {}
 
     def rank(
         self, heard: str, limit: int = 3, prior: frozenset[str] = frozenset()
     ) -> list[tuple[str, float]]:
         """Closest lexicon names to a heard string, best first, with similarity in [0, 1].
 
-        Names in ``prior`` (drugs already named clearly in the same recording) get a small
-        bonus: a dictation that says "sumatriptan" once likely says it again.
+        Names in ``prior`` (drugs already named clearly in the same recording) are always
+        scored and get a small bonus: a dictation that says "sumatriptan" once likely says it
+        again.
         """
         key = letters(heard)
         if len(key) < self.config.min_chars:
             return []
         if key in self.lexicon.by_key:
             return [(self.lexicon.by_key[key].name, 1.0)]
-        cached = self._cache.get((key, limit, prior))
-        if cached is None:
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            cached = self._cache[(key, limit, prior)] = self._rank(key, limit, prior)
-        return cached
+        self._score([key])
+        return self._ranked(key, limit, prior)
 
-    def _rank(self, key: str, limit: int, prior: frozenset[str]) -> list[tuple[str, float]]:
-        sound = phonetic(key)
-        pool: set[int] = set()
-        for query, choices in ((key, self.lexicon.keys), (sound, self.lexicon.sounds)):
-            hits = process.extract(
-                query, choices, scorer=Levenshtein.normalized_similarity, limit=8
-            )
-            pool.update(index for _, _, index in hits)
-        scored = [
-            (entry.name, min(0.99, _similarity(key, sound, entry) + PRIOR_BONUS))
-            if entry.name in prior
-            else (entry.name, _similarity(key, sound, entry))
-            for entry in (self.lexicon.entries[i] for i in pool)
-            if 0.6 <= len(key) / len(entry.key) <= 1.5
+    def _score(self, keys: list[str]) -> None:
+        """Score keys not seen before against the whole lexicon, in one matrix call each way.
+
+        The answer does not depend on the recording, so it is cached by key alone; the prior
+        is applied afterwards. One batched call per segment instead of one per span keeps the
+        lexicon pass a small fraction of decoding time.
+        """
+        todo = [
+            k
+            for k in dict.fromkeys(keys)
+            if k not in self._cache
+            and k not in self.lexicon.by_key
+            and len(k) >= self.config.min_chars
         ]
-        return sorted(scored, key=lambda pair: -pair[1])[:limit]
+        if not todo:
+            return
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        sounds = [phonetic(k) for k in todo]
+        lex = self.lexicon
+        matrices = [
+            process.cdist(
+                queries, choices, scorer=Levenshtein.normalized_similarity, dtype=np.float32
+            )
+            for queries, choices in ((todo, lex.keys), (sounds, lex.sounds))
+        ]
+        for row, (key, sound) in enumerate(zip(todo, sounds, strict=True)):
+            pool: set[int] = set(range(len(lex.entries))) if len(lex.entries) <= POOL else set()
+            for matrix in matrices if not pool else ():
+                pool.update(int(i) for i in np.argpartition(-matrix[row], POOL)[:POOL])
+            scored = [
+                (lex.entries[i].name, _similarity(key, sound, lex.entries[i]))
+                for i in pool
+                if _comparable(key, lex.entries[i])
+            ]
+            self._cache[key] = (sound, sorted(scored, key=lambda pair: -pair[1]))
+
+    def _ranked(self, key: str, limit: int, prior: frozenset[str]) -> list[tuple[str, float]]:
+        sound, base = self._cache[key]
+        if not prior:
+            return base[:limit]
+        scores = dict(base)
+        for name in prior:
+            entry = self.lexicon.by_key.get(letters(name))
+            if entry is None or not _comparable(key, entry):
+                continue
+            plain = scores.get(name, _similarity(key, sound, entry))
+            scores[name] = min(0.99, plain + PRIOR_BONUS)
+        return sorted(scores.items(), key=lambda pair: -pair[1])[:limit]
 
     def best_match(self, heard: str) -> tuple[str, float] | None:
         """Closest lexicon name to a heard string and its similarity in [0, 1]."""
@@ -183,21 +236,47 @@ class DrugCorrector:
 
     def _spans(
         self, toks: list[_Tok], prior: frozenset[str] = frozenset()
-    ) -> Iterator[tuple[int, int, list[tuple[str, float]]]]:
+    ) -> Iterator[tuple[_Match, list[tuple[str, float]]]]:
+        """Every run of up to four words (and its best names), scored in one batch."""
+        spans: list[tuple[int, int, str, str]] = []
         for first in range(len(toks)):
             for last in range(first, min(first + MAX_SPAN_WORDS, len(toks))):
                 span = toks[first : last + 1]
                 if any(not t.key for t in span) or _ends_sentence(span[:-1]):
                     break
-                ranked = self.rank("".join(t.key for t in span), prior=prior)
-                if ranked:
-                    yield first, last, ranked
+                head = "".join(t.key for t in span[:-1])
+                spans.append((first, last, head + span[-1].key, ""))
+                if last > first:
+                    spans.extend(
+                        (first, last, head + front, rest) for front, rest in self._splits(span[-1])
+                    )
+        self._score([key for *_, key, _ in spans])
+        for first, last, key, keep in spans:
+            if key in self.lexicon.by_key:
+                ranked = [(self.lexicon.by_key[key].name, 1.0)]
+            elif len(key) < self.config.min_chars:
+                continue
+            else:
+                ranked = self._ranked(key, 3, prior)
+            if ranked:
+                yield _Match(first, last, ranked[0][0], ranked[0][1], keep), ranked
+
+    def _splits(self, tok: _Tok) -> list[tuple[str, str]]:
+        """Ways to read one common word as two glued ones: "into" as "in" + "to"."""
+        bare = tok.text.strip().rstrip(".,;:!?")
+        if not bare.isalpha() or tok.key not in self.common_words:
+            return []
+        return [
+            (tok.key[:cut], tok.key[cut:])
+            for cut in range(2, len(tok.key) - 1)
+            if tok.key[cut:] in FUNCTION_WORDS and tok.key[:cut] in self.common_words
+        ]
 
     def _candidates(self, toks: list[_Tok], prior: frozenset[str] = frozenset()) -> list[_Match]:
         return [
-            _Match(first, last, ranked[0][0], ranked[0][1])
-            for first, last, ranked in self._spans(toks, prior)
-            if ranked[0][1] >= 1.0 or ranked[0][1] >= self._threshold(toks, first, last)
+            m
+            for m, _ in self._spans(toks, prior)
+            if m.score >= 1.0 or m.score >= self._threshold(toks, m.first, m.last)
         ]
 
     def suspects(self, segment: Segment, prior: frozenset[str] = frozenset()) -> list[Suspect]:
@@ -213,29 +292,60 @@ class DrugCorrector:
         }
         settled |= {i for i, w in enumerate(segment.words) if w.original_text is not None}
         found: list[Suspect] = []
-        for first, last, ranked in self._spans(toks, prior):
-            score = ranked[0][1]
+        for m, ranked in self._spans(toks, prior):
+            first, last, score = m.first, m.last, m.score
             span = toks[first : last + 1]
             if (
-                score >= 1.0
+                m.keep
+                or score >= 1.0
                 or score < self.config.suspect_floor
                 or settled & set(range(first, last + 1))
                 or any(
                     t.key in DOSE_WORDS or t.key in NUMBER_WORDS or not t.key.isalpha()
                     for t in span
                 )
-                or all(t.key in self.common_words for t in span)
+                or (all(t.key in self.common_words for t in span) and not self._split_name(toks, m))
                 or not _has_context(toks, first, last)
                 or score >= self._threshold(toks, first, last)
             ):
                 continue
             names = tuple(n for n, sc in ranked if sc >= self.config.suspect_floor)
             found.append(Suspect(first, last, span[0].start, span[-1].end, names, score))
+        found += self._disputed(segment, toks, prior)
         chosen: list[Suspect] = []
         for suspect in sorted(found, key=lambda x: (-x.score, x.first - x.last)):
             if all(suspect.last < c.first or suspect.first > c.last for c in chosen):
                 chosen.append(suspect)
-        return sorted(chosen, key=lambda x: x.first)
+        return sorted((_with_rivals(c, found) for c in chosen), key=lambda x: x.first)
+
+    def _disputed(self, segment: Segment, toks: list[_Tok], prior: frozenset[str]) -> list[Suspect]:
+        """Uncertain corrections that a drug named clearly elsewhere in the recording rivals.
+
+        "Silmetrip" is closest to salmeterol, but if the same dictation says sumatriptan, the
+        audio should decide: both go to the biased re-decode. Only this conflict triggers it,
+        so recordings without one pay nothing.
+        """
+        found: list[Suspect] = []
+        fixes = {(c.start, c.original): c for c in segment.corrections}
+        for i, w in enumerate(segment.words):
+            fix = fixes.get((w.start, w.original_text or ""))
+            if fix is None or fix.score >= CLEAR_MENTION or not _has_context(toks, i, i):
+                continue
+            ranked = self.rank(fix.original, MAX_CANDIDATES, prior)
+            rivals = [n for n, _ in ranked if n in prior and n != fix.replacement]
+            if rivals:
+                names = (fix.replacement, *rivals)
+                found.append(Suspect(i, i, w.start, w.end, names, fix.score))
+        return found
+
+    def _split_name(self, toks: list[_Tok], m: _Match) -> bool:
+        """Ordinary words may be a drug name heard as several words ("loss art in") only when
+        there are two or more of them and a dose or number comes straight after."""
+        return (
+            m.last > m.first
+            and m.score >= self.config.plain_suspect
+            and _dose_follows(toks, m.last)
+        )
 
     def apply(
         self, segment: Segment, replacements: list[tuple[Suspect, str, float]], source: str
@@ -262,8 +372,14 @@ class DrugCorrector:
         toks = _tokens(segment)
         chosen: list[_Match] = []
         taken: set[int] = set()
-        # Best first; on a tie the longer span wins, so split words ("loss art in") merge.
-        ranked = sorted(self._candidates(toks, prior), key=lambda m: (-m.score, m.first - m.last))
+        candidates = self._candidates(toks, prior)
+        exact = [m for m in candidates if m.score >= 1.0]
+        # Best first; on a tie the longer span wins, so split words ("loss art in") merge. A
+        # longer name that contains a drug spelled right ("insulin" + "glargine") goes first.
+        ranked = sorted(
+            candidates,
+            key=lambda m: (not self._extends(toks, m, exact), -m.score, m.first - m.last),
+        )
         for m in ranked:
             span = set(range(m.first, m.last + 1))
             if span & taken:
@@ -274,6 +390,25 @@ class DrugCorrector:
         if not chosen:
             return segment
         return _apply(segment, toks, sorted(chosen, key=lambda m: m.first), "drug_lexicon")
+
+    def _extends(self, toks: list[_Tok], m: _Match, exact: list[_Match]) -> bool:
+        """A multi-word name growing out of a drug heard right, with unusual extra words.
+
+        Extra words that are ordinary English ("potassium diet") never make it grow, however
+        close the longer name sounds: the recogniser heard a real word there.
+        """
+        if m.score >= 1.0:
+            return False
+        for e in exact:
+            inside = m.first <= e.first and e.last <= m.last
+            if not inside or (e.first, e.last) == (m.first, m.last):
+                continue
+            if f" {e.name} " not in f" {m.name} ":
+                continue
+            span = enumerate(toks[m.first : m.last + 1], m.first)
+            extra = [t for i, t in span if not e.first <= i <= e.last]
+            return not all(t.key in self.common_words for t in extra)
+        return False
 
     def mentioned(self, segments: list[Segment]) -> frozenset[str]:
         """Drugs a recording names clearly: spelled right, or corrected with a high score."""
@@ -297,6 +432,15 @@ class DrugCorrector:
         return [self.correct_segment(s, prior) for s in segments]
 
 
+def _with_rivals(chosen: Suspect, found: list[Suspect]) -> Suspect:
+    """Add the names of overlapping, weaker readings: the re-decode decides between them."""
+    names = list(chosen.candidates)
+    for other in sorted(found, key=lambda x: -x.score):
+        if other.first <= chosen.last and other.last >= chosen.first:
+            names.extend(n for n in other.candidates if n not in names)
+    return replace(chosen, candidates=tuple(names[:MAX_CANDIDATES]))
+
+
 def _ends_sentence(span: list[_Tok]) -> bool:
     return any(t.text.rstrip().endswith((".", "?", "!")) for t in span)
 
@@ -304,21 +448,28 @@ def _ends_sentence(span: list[_Tok]) -> bool:
 def _apply(segment: Segment, toks: list[_Tok], chosen: list[_Match], source: str) -> Segment:
     words: list[Word] = []
     corrections: list[Correction] = []
+    replaced: set[tuple[float, str]] = set()  # earlier corrections this one supersedes
     index = 0
     for m in chosen:
         words.extend(_word(t) for t in toks[index : m.first])
         span = toks[m.first : m.last + 1]
-        original = "".join(t.text for t in span).strip()
-        lead = re.match(r"^\W*", original)
-        trail = re.search(r"[^\w]*$", original)
+        end, tail = span[-1].end, None
+        if m.keep:
+            span[-1], tail = _split(span[-1], m.keep)
+            end = tail.start
+        shown = "".join(t.text for t in span).strip()
+        original = "".join(f" {t.original}" if t.original else t.text for t in span).strip()
+        replaced.update((t.start, t.original) for t in span if t.original)
+        lead = re.match(r"^\W*", shown)
+        trail = re.search(r"[^\w]*$", shown)
         name = m.name
-        if original[:1].isupper() and (m.first == 0 or _ends_sentence([toks[m.first - 1]])):
+        if shown[:1].isupper() and (m.first == 0 or _ends_sentence([toks[m.first - 1]])):
             name = name[:1].upper() + name[1:]
         text = f"{lead.group(0) if lead else ''}{name}{trail.group(0) if trail else ''}"
         words.append(
             Word(
                 start=span[0].start,
-                end=span[-1].end,
+                end=end,
                 word=f" {text}",
                 probability=round(min(m.score, 1.0), 3),
                 original_text=original,
@@ -329,11 +480,13 @@ def _apply(segment: Segment, toks: list[_Tok], chosen: list[_Match], source: str
                 original=original,
                 replacement=m.name,
                 start=span[0].start,
-                end=span[-1].end,
+                end=end,
                 score=round(min(m.score, 1.0), 3),
                 source=source,
             )
         )
+        if tail is not None:
+            words.append(_word(tail))
         index = m.last + 1
     words.extend(_word(t) for t in toks[index:])
     text = "".join(w.word for w in words).strip()
@@ -342,10 +495,25 @@ def _apply(segment: Segment, toks: list[_Tok], chosen: list[_Match], source: str
             "text": text,
             "words": words if segment.words else [],
             "original_text": segment.original_text or segment.text,
-            "corrections": [*segment.corrections, *corrections],
+            "corrections": [
+                *(c for c in segment.corrections if (c.start, c.original) not in replaced),
+                *corrections,
+            ],
         }
     )
 
 
+def _split(tok: _Tok, keep: str) -> tuple[_Tok, _Tok]:
+    """Cut "into" into "in" (for the drug name) and "to" (kept), sharing its time by length."""
+    bare = tok.text.strip()
+    cut = len(bare.rstrip(".,;:!?")) - len(keep)
+    at = tok.start + (tok.end - tok.start) * cut / len(bare)
+    lead = tok.text[: tok.text.index(bare)]
+    front = replace(tok, text=lead + bare[:cut], key=tok.key[:cut], end=at)
+    return front, replace(tok, text=f" {bare[cut:]}", key=keep, start=at)
+
+
 def _word(t: _Tok) -> Word:
-    return Word(start=t.start, end=t.end, word=t.text, probability=t.probability)
+    return Word(
+        start=t.start, end=t.end, word=t.text, probability=t.probability, original_text=t.original
+    )

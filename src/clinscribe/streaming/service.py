@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinscribe.accounts import auth
 from clinscribe.asr.schemas import Transcript
+from clinscribe.audit import service as audit
 from clinscribe.config import Settings
+from clinscribe.db.base import utcnow
+from clinscribe.db.models import StreamSession, StreamToken, User
 from clinscribe.encounters import service as encounters
+from clinscribe.errors import Unauthorized
 from clinscribe.recordings import service as recordings
 from clinscribe.recordings.blobs import BlobStore
 from clinscribe.security.principal import Principal
+
+TOKEN_MEMORY = timedelta(hours=1)
 
 
 def authenticate(makers: sessionmaker[Session], settings: Settings, credential: str) -> Principal:
@@ -61,3 +72,306 @@ def store(
         raise
     finally:
         session.close()
+
+
+# --- single-use browser tokens ------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mint_token(*, session: Session, principal: Principal, seconds: float) -> str:
+    """A random token for `?token=`; only its hash is stored, so the table cannot leak it."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        StreamToken(
+            token_hash=token_digest(token),
+            tenant_id=principal.tenant_id,
+            principal_kind=principal.kind,
+            actor_id=principal.actor_id,
+            user_id=principal.user_id,
+            role=principal.role,
+            scopes=",".join(sorted(principal.scopes)),
+            can_view_all_encounters=principal.can_view_all_encounters,
+            expires_at=utcnow() + timedelta(seconds=seconds),
+        )
+    )
+    # Spent and expired tokens are only kept long enough to tell a replay from a typo.
+    session.execute(delete(StreamToken).where(StreamToken.expires_at < utcnow() - TOKEN_MEMORY))
+    session.flush()
+    return token
+
+
+def redeem_token(makers: sessionmaker[Session], token: str) -> Principal:
+    """The principal that minted the token; the first redeemer on any node wins.
+
+    A refused token is audited (unknown, expired or reused) and raises Unauthorized.
+    """
+    digest = token_digest(token)
+    with makers() as session:
+        now = utcnow()
+        # One conditional UPDATE is atomic on every backend: two nodes cannot both win.
+        won = session.execute(
+            update(StreamToken)
+            .where(
+                StreamToken.token_hash == digest,
+                StreamToken.used_at.is_(None),
+                StreamToken.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        row = session.execute(
+            select(StreamToken).where(StreamToken.token_hash == digest)
+        ).scalar_one_or_none()
+        if won.rowcount == 1 and row is not None:  # type: ignore[attr-defined]
+            session.commit()
+            return Principal(
+                kind=row.principal_kind,  # type: ignore[arg-type]
+                tenant_id=row.tenant_id,
+                actor_id=row.actor_id,
+                user_id=row.user_id,
+                role=row.role,
+                scopes=frozenset(s for s in row.scopes.split(",") if s),
+                can_view_all_encounters=row.can_view_all_encounters,
+            )
+        reason = "unknown" if row is None else "reused" if row.used_at else "expired"
+        audit.record(
+            session,
+            action=f"stream.token_{reason}",
+            outcome="denied",
+            tenant_id=row.tenant_id if row is not None else None,
+            actor_type="anonymous",
+            object_type="stream_token",
+            object_id=row.id if row is not None else None,
+        )
+        session.commit()
+    raise Unauthorized(f"stream token {reason}")
+
+
+def audit_rejected(
+    makers: sessionmaker[Session], action: str, object_type: str = "/api/v1/stream"
+) -> None:
+    """A refused WebSocket credential or Origin, in its own committed transaction."""
+    with makers() as session:
+        audit.record(
+            session,
+            action=action,
+            outcome="denied",
+            actor_type="anonymous",
+            object_type=object_type,
+        )
+        session.commit()
+
+
+# --- session records ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """What a node needs to take over a session: who owns it and where its spool is."""
+
+    id: str
+    tenant_id: str
+    encounter_id: str
+    actor_id: str
+    mode: str
+    spool_path: str
+    bytes_received: int
+
+
+def create_session(
+    makers: sessionmaker[Session],
+    *,
+    session_id: str,
+    principal: Principal,
+    encounter_id: str,
+    mode: str,
+    encoding: str,
+    sample_rate: int,
+    spool_path: str,
+    node: str,
+    resume_until: datetime,
+) -> None:
+    """Record a new live session held by `node`."""
+    with makers() as session:
+        session.add(
+            StreamSession(
+                id=session_id,
+                tenant_id=principal.tenant_id,
+                encounter_id=encounter_id,
+                actor_id=principal.actor_id,
+                user_id=principal.user_id,
+                status="live",
+                mode=mode,
+                encoding=encoding,
+                sample_rate=sample_rate,
+                bytes_received=0,
+                samples_received=0,
+                spool_path=spool_path,
+                node=node,
+                resume_until=resume_until,
+            )
+        )
+        session.commit()
+
+
+def touch(
+    makers: sessionmaker[Session],
+    session_id: str,
+    node: str,
+    *,
+    status: str | None = None,
+    resume_until: datetime | None = None,
+    bytes_received: int | None = None,
+    samples_received: int | None = None,
+    transcript_id: str | None = None,
+) -> bool:
+    """Update a session this node holds; False when another node has taken it over."""
+    values: dict[str, Any] = {"updated_at": utcnow()}
+    for name, value in (
+        ("status", status),
+        ("resume_until", resume_until),
+        ("bytes_received", bytes_received),
+        ("samples_received", samples_received),
+        ("transcript_id", transcript_id),
+    ):
+        if value is not None:
+            values[name] = value
+    with makers() as session:
+        result = session.execute(
+            update(StreamSession)
+            .where(
+                StreamSession.id == session_id,
+                StreamSession.node == node,
+                StreamSession.status.in_(("live", "detached")),
+            )
+            .values(**values)
+        )
+        session.commit()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim(
+    makers: sessionmaker[Session],
+    *,
+    session_id: str,
+    principal: Principal,
+    node: str,
+    resume_until: datetime,
+    stale_before: datetime,
+) -> SessionRecord | None:
+    """Take over a session of this caller that no live node holds (dropped, or its node died).
+
+    None when there is no such session within its resume window.
+    """
+    now = utcnow()
+    with makers() as session:
+        result = session.execute(
+            update(StreamSession)
+            .where(
+                StreamSession.id == session_id,
+                StreamSession.tenant_id == principal.tenant_id,
+                StreamSession.actor_id == principal.actor_id,
+                StreamSession.resume_until > now,
+                (StreamSession.status == "detached")
+                | ((StreamSession.status == "live") & (StreamSession.updated_at < stale_before)),
+            )
+            .values(status="live", node=node, resume_until=resume_until, updated_at=now)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            session.rollback()
+            return None
+        row = session.get_one(StreamSession, session_id)
+        record = _record(row)
+        session.commit()
+        return record
+
+
+def held_elsewhere(makers: sessionmaker[Session], session_id: str, principal: Principal) -> bool:
+    """The caller's session is live on a node that is still sending heartbeats."""
+    with makers() as session:
+        row = session.get(StreamSession, session_id)
+        return (
+            row is not None
+            and row.tenant_id == principal.tenant_id
+            and row.actor_id == principal.actor_id
+            and row.status == "live"
+            and row.resume_until > utcnow()
+        )
+
+
+def orphans(makers: sessionmaker[Session], *, stale_before: datetime) -> list[str]:
+    """Sessions past their resume window that no live node will store: ids to recover."""
+    now = utcnow()
+    with makers() as session:
+        return list(
+            session.execute(
+                select(StreamSession.id).where(
+                    StreamSession.resume_until <= now,
+                    (StreamSession.status == "detached")
+                    | (
+                        (StreamSession.status == "live") & (StreamSession.updated_at < stale_before)
+                    ),
+                )
+            ).scalars()
+        )
+
+
+def take_orphan(
+    makers: sessionmaker[Session], session_id: str, node: str, stale_before: datetime
+) -> SessionRecord | None:
+    """Claim an expired orphan for storing; None if another node got there first."""
+    now = utcnow()
+    with makers() as session:
+        result = session.execute(
+            update(StreamSession)
+            .where(
+                StreamSession.id == session_id,
+                (StreamSession.status == "detached")
+                | ((StreamSession.status == "live") & (StreamSession.updated_at < stale_before)),
+            )
+            .values(status="live", node=node, updated_at=now)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            session.rollback()
+            return None
+        record = _record(session.get_one(StreamSession, session_id))
+        session.commit()
+        return record
+
+
+def principal_of(makers: sessionmaker[Session], record: SessionRecord) -> Principal:
+    """The session's owner, as the database knows them now (to store an orphan for them)."""
+    with makers() as session:
+        user = session.get(User, record.actor_id)
+        if user is not None and user.tenant_id == record.tenant_id:
+            # They could write to the encounter when they opened the session; storing what
+            # they dictated must not fail because the encounter was reassigned since.
+            return Principal(
+                kind="user",
+                tenant_id=user.tenant_id,
+                actor_id=user.id,
+                user_id=user.id,
+                role=user.role,
+                can_view_all_encounters=True,
+            )
+    # An API key (or a user since removed): the audio still belongs on the encounter.
+    return Principal(
+        kind="api_key",
+        tenant_id=record.tenant_id,
+        actor_id=record.actor_id,
+        scopes=frozenset({"write"}),
+    )
+
+
+def _record(row: StreamSession) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        encounter_id=row.encounter_id,
+        actor_id=row.actor_id,
+        mode=row.mode,
+        spool_path=row.spool_path,
+        bytes_received=row.bytes_received,
+    )

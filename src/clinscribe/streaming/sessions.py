@@ -1,71 +1,36 @@
-"""Live sessions held by this node: audio spool, outbox, resume window, one-time tokens."""
+"""Live sessions held by this node: audio spool, outbox, resume window; records in the database."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import secrets
-import struct
-import tempfile
-import threading
-import time
+import os
+import socket
 import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO, cast
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
 
+from clinscribe.db.base import utcnow
 from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
 from clinscribe.security.principal import Principal
+from clinscribe.streaming import service
 from clinscribe.streaming.decoder import Event, StreamDecoder
 from clinscribe.streaming.inputs import AudioInput, PcmInput, WebmInput
 from clinscribe.streaming.limits import StreamLimits
 from clinscribe.streaming.metrics import ACTIVE_STREAMS
 from clinscribe.streaming.protocol import StreamConfig, StreamError
+from clinscribe.streaming.spool import Spool
 
 CLOSE = {"type": "_close"}  # tells the sender task to stop once everything before it is sent
-
-
-class Spool:
-    """The whole session's audio as a 16 kHz 16-bit WAV on disk, not in memory."""
-
-    def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - owned by the spool
-        self._file.write(_wav_header(0))  # rewritten with the real size by finish()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def write(self, samples: FloatArray) -> None:
-        pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
-        with self._lock:
-            self._file.write(pcm)
-            self._bytes += len(pcm)
-
-    def finish(self) -> BinaryIO:
-        """Fix the WAV header and rewind the file for storage."""
-        with self._lock:
-            self._file.seek(0)
-            self._file.write(_wav_header(self._bytes))
-            self._file.flush()
-            self._file.seek(0)
-        return cast(BinaryIO, self._file)
-
-    def discard(self) -> None:
-        self._file.close()
-
-
-def _wav_header(data_bytes: int) -> bytes:
-    rate, width = SAMPLE_RATE, 2
-    return (
-        b"RIFF"
-        + struct.pack("<I", 36 + data_bytes)
-        + b"WAVEfmt "
-        + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * width, width, 16)
-        + b"data"
-        + struct.pack("<I", data_bytes)
-    )
+# While connected a session's record is refreshed this often; a record missing several
+# heartbeats belongs to a node that died, and a reconnect may take the session over.
+HEARTBEAT_SECONDS = 2.0
+STALE_HEARTBEATS = 3
 
 
 class Outbox:
@@ -95,7 +60,7 @@ class Outbox:
 
 @dataclass
 class LiveSession:
-    """One dictation: survives reconnects until stopped or past its resume window."""
+    """One dictation: survives reconnects (and restarts) until stopped or past its window."""
 
     id: str
     principal: Principal
@@ -107,7 +72,10 @@ class LiveSession:
     input: AudioInput | None = None
     connected: bool = True
     finishing: bool = False
+    lost: bool = False  # another node took the session over
+    bytes_received: int = 0
     expiry: asyncio.Task[Any] | None = None
+    heartbeat: asyncio.Task[Any] | None = None
     input_error: str | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -133,71 +101,115 @@ class LiveSession:
             else PcmInput(config.sample_rate, sink)
         )
 
+    def feed(self, data: bytes) -> None:
+        assert self.input is not None
+        self.bytes_received += len(data)
+        self.input.feed(data)
+
     def close_input(self) -> None:
         if self.input is not None:
             self.input.close()
             self.input = None
 
 
+DecoderFactory = Callable[..., StreamDecoder]
+
+
 class StreamRegistry:
-    """Sessions and one-time browser tokens of this process (node-local by design)."""
+    """This process's live sessions; tokens and session records live in the database."""
 
-    def __init__(self, limits: StreamLimits) -> None:
+    def __init__(self, limits: StreamLimits, makers: sessionmaker[Session], data_dir: Path) -> None:
         self.limits = limits
+        self.makers = makers
+        self.data_dir = data_dir
+        # Unique per process: a restarted server is a new node, so it may take over sessions
+        # the old process held once their heartbeats stop.
+        self.node = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self.sessions: dict[str, LiveSession] = {}
-        self._tokens: dict[str, tuple[Principal, float]] = {}
+        self._opening = 0
+        self.last_sweep = 0.0
+        self.sweeps: set[asyncio.Task[None]] = set()  # kept referenced until done
 
-    def mint(self, principal: Principal) -> str:
-        """A single-use token for the query string; only its hash is kept."""
-        now = time.monotonic()
-        self._tokens = {k: v for k, v in self._tokens.items() if v[1] > now}
-        token = secrets.token_urlsafe(32)
-        self._tokens[_digest(token)] = (principal, now + self.limits.token_seconds)
-        return token
+    # --- tokens (blocking: call in a worker thread) -----------------------------------------
 
-    def redeem(self, token: str) -> Principal | None:
-        found = self._tokens.pop(_digest(token), None)
-        if found is None or found[1] <= time.monotonic():
-            return None
-        return found[0]
+    def mint(self, principal: Principal, session: Session | None = None) -> str:
+        """A single-use token for the query string; only its hash is stored.
 
-    def open(
-        self, principal: Principal, config: StreamConfig, make_decoder: Callable[..., Any]
-    ) -> LiveSession:
-        """A new session, within the per-tenant and per-node limits."""
-        if len(self.sessions) >= self.limits.max_per_node:
+        In the caller's session (committed by its owner), or in one of its own.
+        """
+        if session is not None:
+            return service.mint_token(
+                session=session, principal=principal, seconds=self.limits.token_seconds
+            )
+        with self.makers() as own:
+            token = service.mint_token(
+                session=own, principal=principal, seconds=self.limits.token_seconds
+            )
+            own.commit()
+            return token
+
+    def redeem(self, token: str) -> Principal:
+        """The token's principal, once, on any node (raises Unauthorized, audited)."""
+        return service.redeem_token(self.makers, token)
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def reserve(self, principal: Principal) -> None:
+        """Count a session about to open against the per-tenant and per-node limits."""
+        if len(self.sessions) + self._opening >= self.limits.max_per_node:
             raise StreamError(4429, "too_many_sessions", "this node is at its session limit")
         tenant = sum(
             1 for s in self.sessions.values() if s.principal.tenant_id == principal.tenant_id
         )
         if tenant >= self.limits.max_per_tenant:
             raise StreamError(4429, "too_many_sessions", "the tenant is at its session limit")
-        loop = asyncio.get_running_loop()
-        outbox = Outbox()
+        self._opening += 1
 
-        def deliver(event: Event) -> None:
-            loop.call_soon_threadsafe(outbox.put, event)
+    def open(
+        self,
+        principal: Principal,
+        config: StreamConfig,
+        make_decoder: DecoderFactory,
+        loop: asyncio.AbstractEventLoop,
+    ) -> LiveSession:
+        """A new session after `reserve` (blocking: creates its spool and its record)."""
+        try:
+            session_id = uuid.uuid4().hex
+            relative = f"streams/{session_id}"
+            spool = Spool(self.data_dir / relative)
+            outbox = Outbox()
+            decoder = make_decoder(_deliver(loop, outbox), journal=spool.log_finals)
+            service.create_session(
+                self.makers,
+                session_id=session_id,
+                principal=principal,
+                encounter_id=config.encounter_id,
+                mode=config.mode,
+                encoding=config.encoding,
+                sample_rate=config.sample_rate,
+                spool_path=relative,
+                node=self.node,
+                resume_until=self.resume_until(),
+            )
+            live = LiveSession(
+                session_id, principal, config.encounter_id, config, decoder, spool, outbox
+            )
+            live.open_input(config)
+            self.sessions[live.id] = live
+            ACTIVE_STREAMS.set(len(self.sessions))
+            return live
+        finally:
+            self._opening -= 1
 
-        live = LiveSession(
-            id=uuid.uuid4().hex,
-            principal=principal,
-            encounter_id=config.encounter_id,
-            config=config,
-            decoder=make_decoder(deliver),
-            spool=Spool(),
-            outbox=outbox,
-        )
-        live.open_input(config)
-        self.sessions[live.id] = live
-        ACTIVE_STREAMS.set(len(self.sessions))
-        return live
-
-    def resume(self, session_id: str, principal: Principal, config: StreamConfig) -> LiveSession:
-        """Reattach a dropped session of the same user and encounter."""
+    def resume(
+        self, session_id: str, principal: Principal, config: StreamConfig
+    ) -> LiveSession | None:
+        """Reattach a dropped session held by this process (None: not held here)."""
         live = self.sessions.get(session_id)
+        if live is None:
+            return None
         if (
-            live is None
-            or live.finishing
+            live.finishing
             or live.principal.tenant_id != principal.tenant_id
             or live.principal.actor_id != principal.actor_id
         ):
@@ -213,10 +225,56 @@ class StreamRegistry:
         live.open_input(config)
         return live
 
+    def restore(
+        self,
+        record: service.SessionRecord,
+        principal: Principal,
+        config: StreamConfig | None,
+        make_decoder: DecoderFactory,
+        loop: asyncio.AbstractEventLoop,
+    ) -> LiveSession:
+        """Take over a session from its spool (blocking): finals logged so far are kept and
+        the audio after the last of them is decoded again."""
+        try:
+            spool = Spool(self.data_dir / record.spool_path, create=False)
+        except FileNotFoundError as exc:
+            raise StreamError(
+                4404, "session_not_found", "the session's audio is not on this node"
+            ) from exc
+        segments, origin = spool.load_finals()
+        outbox = Outbox()
+        decoder = make_decoder(
+            _deliver(loop, outbox), journal=spool.log_finals, origin=origin, segments=segments
+        )
+        decoder.feed(spool.read(origin))
+        mode = "conversation" if record.mode == "conversation" else "dictation"
+        stored = config or StreamConfig(type="config", encounter_id=record.encounter_id, mode=mode)
+        live = LiveSession(
+            record.id, principal, record.encounter_id, stored, decoder, spool, outbox
+        )
+        live.bytes_received = record.bytes_received
+        if config is not None:
+            live.open_input(config)
+        else:
+            live.connected = False
+        self.sessions[live.id] = live
+        ACTIVE_STREAMS.set(len(self.sessions))
+        return live
+
+    def resume_until(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.limits.resume_seconds)
+
+    def stale_before(self) -> datetime:
+        """A live record whose heartbeat is older than this has lost its node."""
+        return utcnow() - timedelta(seconds=STALE_HEARTBEATS * HEARTBEAT_SECONDS)
+
     def remove(self, live: LiveSession) -> None:
         self.sessions.pop(live.id, None)
         ACTIVE_STREAMS.set(len(self.sessions))
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _deliver(loop: asyncio.AbstractEventLoop, outbox: Outbox) -> Callable[[Event], None]:
+    def deliver(event: Event) -> None:
+        loop.call_soon_threadsafe(outbox.put, event)
+
+    return deliver

@@ -72,19 +72,25 @@ class SegmenterConfig:
 class Segmenter:
     """Frames of speech probability in, closed utterances out."""
 
-    def __init__(self, config: SegmenterConfig | None = None) -> None:
+    def __init__(self, config: SegmenterConfig | None = None, first_frame: int = 0) -> None:
         self.config = config or SegmenterConfig()
         self._probs: list[float] = []  # of the open utterance, from its first frame
-        self.frames = 0  # frames seen
+        # Frames seen; a session decoded again after a restart starts where its finals ended.
+        self.frames = first_frame
         self.start: int | None = None  # first frame of the open utterance (padded)
-        self._floor = 0  # frames before this belong to a closed utterance
-        self._last_speech = 0
+        self._floor = first_frame  # frames before this belong to a closed utterance
+        self._last_speech = first_frame
         self._speaking = False
 
     @property
     def open_start(self) -> int | None:
         """Sample where the open utterance starts, if speech is going on."""
         return None if self.start is None else self.start * FRAME
+
+    @property
+    def speech_end(self) -> int:
+        """Sample just after the last frame heard as speech."""
+        return (self._last_speech + 1) * FRAME
 
     def push(self, probs: FloatArray) -> list[Utterance]:
         cfg = self.config

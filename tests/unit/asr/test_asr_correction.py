@@ -20,6 +20,15 @@ def seg(text: str) -> Segment:
     return Segment(id=0, start=0.0, end=5.0, text=text)
 
 
+def timed(text: str) -> Segment:
+    """A segment with one word per 0.4 s, as the engine produces."""
+    words = [
+        Word(start=0.4 * i, end=0.4 * (i + 1), word=f" {w}", probability=0.5)
+        for i, w in enumerate(text.split())
+    ]
+    return Segment(id=0, start=0.0, end=words[-1].end, text=text, words=words)
+
+
 @pytest.mark.parametrize(
     ("heard", "drug"),
     [
@@ -149,3 +158,103 @@ def test_a_confirmed_suspect_is_replaced_and_marked_as_a_biased_redecode(
     assert out.text == "She uses loratadine 10 milligrams daily."
     assert out.corrections[0].source == "biased_redecode"
     assert out.corrections[0].original == "lower tedding"
+
+
+def test_a_drug_name_glued_to_the_next_small_word_is_cut_off_it(
+    corrector: DrugCorrector,
+) -> None:
+    words = [
+        Word(start=0.0, end=0.4, word=" Switch", probability=0.9),
+        Word(start=0.4, end=1.0, word=" symbostat", probability=0.4),
+        Word(start=1.0, end=1.4, word=" into", probability=0.6),
+        Word(start=1.4, end=1.8, word=" diet.", probability=0.9),
+    ]
+    text = "Switch symbostat into diet."
+    out = corrector.correct_segment(Segment(id=0, start=0, end=1.8, text=text, words=words))
+    assert out.text == "Switch simvastatin to diet."
+    assert [w.word for w in out.words] == [" Switch", " simvastatin", " to", " diet."]
+    drug, kept = out.words[1], out.words[2]
+    assert drug.original_text == "symbostat in"
+    assert drug.end == kept.start == pytest.approx(1.2)
+    assert kept.original_text is None
+
+
+def test_ordinary_compound_words_are_not_split(corrector: DrugCorrector) -> None:
+    for text in ["She walked into the clinic daily.", "Go onto the ward at 5 o'clock."]:
+        assert corrector.correct_segment(seg(text)).corrections == []
+
+
+def test_a_two_word_name_grows_out_of_a_drug_heard_right(corrector: DrugCorrector) -> None:
+    out = corrector.correct_segment(seg("He takes insulin cargen 18 units at night."))
+    assert out.text == "He takes insulin glargine 18 units at night."
+    assert [(c.original, c.replacement) for c in out.corrections] == [
+        ("insulin cargen", "insulin glargine")
+    ]
+
+
+def test_a_drug_heard_right_is_not_grown_over_ordinary_words(corrector: DrugCorrector) -> None:
+    for text in [
+        "Continue insulin and metformin daily.",
+        "Start insulin as planned 10 units.",
+        "Start a low potassium diet and repeat labs in 1 month.",
+    ]:
+        out = corrector.correct_segment(seg(text))
+        assert out.text == text
+        assert out.corrections == []
+
+
+def test_ordinary_words_run_together_before_a_dose_are_only_suspects(
+    corrector: DrugCorrector,
+) -> None:
+    segment = seg("Switch to hour vast that in 40 milligrams daily.")
+    # Too weak to rewrite plain English on spelling and sound alone...
+    assert corrector.correct_segment(segment).corrections == []
+    # ...but worth re-hearing, with every statin that reading resembles as a candidate.
+    (suspect,) = corrector.suspects(segment)
+    assert (suspect.first, suspect.last) == (2, 5)
+    assert "atorvastatin" in suspect.candidates
+    assert len(suspect.candidates) > 1
+
+
+def test_plain_words_without_a_dose_straight_after_are_not_suspects(
+    corrector: DrugCorrector,
+) -> None:
+    assert corrector.suspects(seg("It was an hour vast that in the end we left.")) == []
+    assert corrector.suspects(seg("I had a fever of 100 and 2 yesterday.")) == []
+
+
+def test_a_correction_rivalled_by_a_drug_named_elsewhere_is_sent_back_to_the_audio(
+    corrector: DrugCorrector,
+) -> None:
+    first = corrector.correct_segment(timed("Silmetrip and 50 milligrams helps."))
+    assert first.corrections[0].replacement == "salmeterol"
+    unrelated = corrector.suspects(first, frozenset({"propranolol"}))
+    assert unrelated == []
+    (disputed,) = corrector.suspects(first, frozenset({"sumatriptan"}))
+    assert disputed.candidates == ("salmeterol", "sumatriptan")
+    out = corrector.apply(first, [(disputed, "sumatriptan", 0.7)], "biased_redecode")
+    assert out.text == "Sumatriptan and 50 milligrams helps."
+    # The reviewer sees what was heard, not the first guess, and only one correction.
+    assert [(c.original, c.replacement, c.source) for c in out.corrections] == [
+        ("Silmetrip", "sumatriptan", "biased_redecode")
+    ]
+
+
+def test_a_real_drug_is_never_replaced_by_another(corrector: DrugCorrector) -> None:
+    for text in [
+        "Stop simvastatin and start atorvastatin 40 milligrams daily.",
+        "Continue salmeterol 50 micrograms twice daily.",
+        "Switch losartan to lisinopril 10 milligrams daily.",
+    ]:
+        segment = seg(text)
+        assert corrector.correct_segment(segment, frozenset({"sumatriptan"})).corrections == []
+        assert corrector.suspects(segment, frozenset({"sumatriptan"})) == []
+
+
+def test_ranking_is_the_same_whether_strings_are_scored_alone_or_in_a_batch() -> None:
+    words = load_common_words(resolve_model_path("tiny.en") + "/tokenizer.json")
+    alone = DrugCorrector(load_drug_lexicon(), words)
+    batched = DrugCorrector(load_drug_lexicon(), words)
+    batched.correct_segment(seg("She takes oxibutin in 5 milligrams and zalpide 10 milligrams."))
+    for heard in ["oxibutin in", "zalpide", "oxibutin"]:
+        assert batched.rank(heard) == alone.rank(heard)

@@ -8,6 +8,7 @@ import threading
 import time
 import wave
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,14 @@ def stream_client(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture
 def live_url(settings: Settings) -> Iterator[str]:
-    """A real uvicorn server on loopback; yields its ws:// base URL."""
+    """A real uvicorn server on loopback; yields its host:port."""
+    with serve(settings) as url:
+        yield url
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """A real uvicorn server on loopback (a new app each time); yields its host:port."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -66,9 +74,11 @@ def live_url(settings: Settings) -> Iterator[str]:
                 break
         except httpx.HTTPError:
             time.sleep(0.05)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import io
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import av
 import numpy as np
 import pytest
+from sqlalchemy import select
 
+from clinscribe.config import Settings
+from clinscribe.db.models import AuditEvent, StreamToken
+from clinscribe.db.session import get_sessionmaker
+from clinscribe.errors import Unauthorized
 from clinscribe.recordings.audio import SAMPLE_RATE
-from clinscribe.security.principal import Principal
 from clinscribe.streaming.inputs import PcmInput, WebmInput
 from clinscribe.streaming.limits import StreamLimits, TokenBucket
 from clinscribe.streaming.partials import LocalAgreement
 from clinscribe.streaming.protocol import Chunk, Stop, StreamError, parse_config, parse_message
 from clinscribe.streaming.sessions import StreamRegistry
 from clinscribe.streaming.vad import FRAME_SECONDS, Segmenter
+from tests.support import TenantWorld
 
 
 def frames(seconds: float, prob: float) -> np.ndarray:
@@ -102,14 +108,62 @@ def test_the_byte_rate_allows_a_burst_then_refuses() -> None:
     assert not bucket.take(500)
 
 
-def test_a_stream_token_is_single_use_and_expires() -> None:
-    principal = Principal(kind="user", tenant_id="t", actor_id="u", user_id="u", role="clinician")
-    registry = StreamRegistry(StreamLimits())
-    token = registry.mint(principal)
-    assert registry.redeem(token) == principal
-    assert registry.redeem(token) is None
-    expired = StreamRegistry(StreamLimits(token_seconds=0.0))
-    assert expired.redeem(expired.mint(principal)) is None
+def stream_audit(settings: Settings) -> list[tuple[str, str, str | None]]:
+    with get_sessionmaker(settings.resolved_database_url)() as session:
+        rows = session.execute(
+            select(AuditEvent.action, AuditEvent.outcome, AuditEvent.tenant_id).where(
+                AuditEvent.action.like("stream.%")
+            )
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_a_stream_token_is_single_use_across_nodes_and_expires(
+    settings: Settings, tenant_a: TenantWorld
+) -> None:
+    makers = get_sessionmaker(settings.resolved_database_url)
+    principal = tenant_a.principal("clinician")
+    # Two registries on one database: two nodes (or a node before and after a restart).
+    first = StreamRegistry(StreamLimits(), makers, settings.data_dir)
+    second = StreamRegistry(StreamLimits(), makers, settings.data_dir)
+    token = first.mint(principal)
+    assert second.redeem(token) == principal
+    for node in (first, second):
+        with pytest.raises(Unauthorized):
+            node.redeem(token)
+    expired = StreamRegistry(StreamLimits(token_seconds=0.0), makers, settings.data_dir)
+    late = expired.mint(principal)
+    with pytest.raises(Unauthorized):
+        first.redeem(late)
+    with pytest.raises(Unauthorized):
+        first.redeem("never-minted")
+    with makers() as session:
+        stored = session.execute(select(StreamToken.token_hash)).scalars().all()
+    assert token not in stored and late not in stored  # only hashes are kept
+    assert stream_audit(settings) == [
+        ("stream.token_reused", "denied", tenant_a.id),
+        ("stream.token_reused", "denied", tenant_a.id),
+        ("stream.token_expired", "denied", tenant_a.id),
+        ("stream.token_unknown", "denied", None),
+    ]
+
+
+def test_racing_redeemers_of_one_token_have_exactly_one_winner(
+    settings: Settings, tenant_a: TenantWorld
+) -> None:
+    makers = get_sessionmaker(settings.resolved_database_url)
+    nodes = [StreamRegistry(StreamLimits(), makers, settings.data_dir) for _ in range(4)]
+    token = nodes[0].mint(tenant_a.principal("clinician"))
+
+    def attempt(node: StreamRegistry) -> bool:
+        try:
+            node.redeem(token)
+        except Unauthorized:
+            return False
+        return True
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sorted(pool.map(attempt, nodes)) == [False, False, False, True]
 
 
 def test_messages_parse_into_chunks_and_stop_and_bad_ones_are_4400() -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 import re
 from typing import Any
 
+import av
 import httpx
 import jiwer
+import numpy as np
 import websockets
 
 from clinscribe.asr.engine import FasterWhisperEngine
@@ -137,3 +140,67 @@ def test_a_session_cannot_be_resumed_by_another_tenant(
         return received.close_code
 
     assert asyncio.run(attempt()) == 4404
+
+
+def webm_opus(speech: Speech) -> bytes:
+    """The dictation as a browser's MediaRecorder sends it: live webm, Opus at 48 kHz."""
+    buffer = io.BytesIO()
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=48000)
+    with av.open(buffer, "w", format="webm", options={"live": "1"}) as container:
+        stream = container.add_stream("libopus", rate=48000, layout="mono")
+        source = av.AudioFrame.from_ndarray(
+            speech.samples[None, :].astype(np.float32), format="flt", layout="mono"
+        )
+        source.sample_rate = 16000
+        resampled = np.concatenate(
+            [
+                f.to_ndarray().reshape(-1)
+                for f in [*resampler.resample(source), *resampler.resample(None)]
+            ]
+        )
+        for i in range(0, len(resampled), 960):  # 20 ms Opus frames
+            frame = av.AudioFrame.from_ndarray(
+                resampled[None, i : i + 960], format="flt", layout="mono"
+            )
+            frame.sample_rate = 48000
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+def test_a_webm_opus_dictation_sent_in_mediarecorder_slices_gives_a_final_transcript(
+    live_url: str, tenant_a: TenantWorld, speech: Speech
+) -> None:
+    data = webm_opus(speech)
+    seconds = len(speech.samples) / 16000
+
+    async def run() -> Received:
+        ws, _ = await open_stream(live_url, tenant_a, speech, encoding="webm_opus")
+        received = Received()
+        reader = asyncio.create_task(collect(ws, received))
+        # MediaRecorder with a 250 ms timeslice: one blob of roughly equal size per slice.
+        slices = max(1, int(seconds / 0.25))
+        size = len(data) // slices + 1
+        for offset in range(0, len(data), size):
+            await ws.send(data[offset : offset + size])
+            await asyncio.sleep(0.25 / 3)  # three times real time
+        await ws.send(json.dumps({"type": "stop"}))
+        await asyncio.wait_for(reader, 90)
+        return received
+
+    received = asyncio.run(run())
+    assert received.close_code == 1000, received.messages[-1:]
+    finals = " ".join(m["segment"]["text"] for m in received.of("final"))
+    offline = FasterWhisperEngine().transcribe(speech.samples).text
+    assert jiwer.wer(normalised(offline), normalised(finals)) <= 0.15, (offline, finals)
+    assert "metformin" in finals.lower()
+    done = received.of("done")[0]
+    stored = httpx.get(
+        f"http://{live_url}/api/v1/transcripts/{done['transcript_id']}",
+        headers=tenant_a.auth("clinician"),
+    ).json()
+    stored = stored.get("transcript", stored)
+    assert abs(stored["duration"] - seconds) < 0.2

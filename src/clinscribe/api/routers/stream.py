@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+import time
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import structlog
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 from starlette.websockets import WebSocketState
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal
+from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.asr.engine import FasterWhisperEngine
 from clinscribe.config import Settings
@@ -21,7 +22,7 @@ from clinscribe.errors import Forbidden, NotFound, Unauthorized
 from clinscribe.jobs.engines import asr_engine
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import service
-from clinscribe.streaming.decoder import StreamDecoder
+from clinscribe.streaming.decoder import StreamDecoder, drug_corrector
 from clinscribe.streaming.limits import StreamLimits, TokenBucket
 from clinscribe.streaming.metrics import DROPPED, REJECTED
 from clinscribe.streaming.protocol import (
@@ -32,7 +33,13 @@ from clinscribe.streaming.protocol import (
     parse_config,
     parse_message,
 )
-from clinscribe.streaming.sessions import CLOSE, LiveSession, StreamRegistry
+from clinscribe.streaming.sessions import (
+    CLOSE,
+    HEARTBEAT_SECONDS,
+    STALE_HEARTBEATS,
+    LiveSession,
+    StreamRegistry,
+)
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix=f"{API_PREFIX}/stream", tags=["stream"], responses=ERROR_RESPONSES)
@@ -52,16 +59,20 @@ def registry_of(app: Any) -> StreamRegistry:
         limits = getattr(app.state, "stream_limits", None) or StreamLimits.from_settings(
             app.state.settings
         )
-        registry = app.state.streams = StreamRegistry(limits)
+        registry = app.state.streams = StreamRegistry(
+            limits, app.state.sessionmaker, app.state.settings.data_dir
+        )
     return registry
 
 
 @router.post("/tokens", response_model=StreamTokenRead, status_code=status.HTTP_201_CREATED)
-def mint_token(request: Request, principal: CurrentPrincipal) -> StreamTokenRead:
+def mint_token(
+    request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> StreamTokenRead:
     """Mint a short-lived, single-use token for opening the live stream from a browser."""
     principal.require("encounters:write")  # streaming needs it; don't hand out useless tokens
     registry = registry_of(request.app)
-    token = registry.mint(principal)
+    token = registry.mint(principal, session)
     return StreamTokenRead(token=token, expires_in=int(registry.limits.token_seconds))
 
 
@@ -72,16 +83,27 @@ async def stream(websocket: WebSocket) -> None:
     registry = registry_of(app)
     await websocket.accept()
     live: LiveSession | None = None
+    _maybe_sweep(app, registry)
     try:
         principal = await _authenticate(websocket, app.state.settings, registry)
         config = parse_config(await _first_text(websocket, registry.limits))
         await _check_encounter(app, principal, config.encounter_id)
         resume = websocket.query_params.get("session_id") or config.resume
-        live = (
-            registry.resume(resume, principal, config)
-            if resume
-            else registry.open(principal, config, _decoder_factory(app.state.settings, config))
-        )
+        if resume:
+            live = registry.resume(resume, principal, config) or await _take_over(
+                app, registry, resume, principal, config
+            )
+        else:
+            registry.reserve(principal)
+            # The first session of a process loads the model and lexicon: off the loop.
+            live = await asyncio.to_thread(
+                registry.open,
+                principal,
+                config,
+                _decoder_factory(app.state.settings, config.mode),
+                asyncio.get_running_loop(),
+            )
+        live.heartbeat = asyncio.create_task(_heartbeat(registry, live))
         await websocket.send_json(
             {
                 "type": "session",
@@ -116,6 +138,7 @@ async def _authenticate(
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
+            await _audit(websocket, "auth.rejected")
             raise StreamError(4401, "unauthorized", "Authorization header must be 'Bearer <token>'")
         credential = value.strip()
     if credential:
@@ -124,18 +147,28 @@ async def _authenticate(
                 service.authenticate, websocket.app.state.sessionmaker, settings, credential
             )
         except Unauthorized as exc:
+            await _audit(websocket, "auth.rejected")
             raise StreamError(4401, "unauthorized", exc.message) from exc
     token = websocket.query_params.get("token")
     if not token:
+        await _audit(websocket, "auth.rejected")
         raise StreamError(4401, "unauthorized", "authentication required")
     # Query tokens are for browsers, which always send Origin; a page on another site must
     # not be able to use a token it has stolen or replayed.
     if not _origin_allowed(websocket, settings):
+        await _audit(websocket, "stream.origin_rejected")
         raise StreamError(4403, "origin_not_allowed", "this Origin may not open live streams")
-    principal = registry.redeem(token)
-    if principal is None:
-        raise StreamError(4401, "unauthorized", "the stream token is invalid, used or expired")
-    return principal
+    try:
+        return await asyncio.to_thread(registry.redeem, token)  # audits a refusal itself
+    except Unauthorized as exc:
+        raise StreamError(
+            4401, "unauthorized", "the stream token is invalid, used or expired"
+        ) from exc
+
+
+async def _audit(websocket: WebSocket, action: str) -> None:
+    """Rejected credentials are audited like the REST API's, in their own transaction."""
+    await asyncio.to_thread(service.audit_rejected, websocket.app.state.sessionmaker, action)
 
 
 def _origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
@@ -176,14 +209,29 @@ async def _check_encounter(app: Any, principal: Principal, encounter_id: str) ->
         raise StreamError(4404, "not_found", "encounter not found") from exc
 
 
-def _decoder_factory(settings: Settings, config: StreamConfig) -> Any:
-    engine = asr_engine(settings)
+def _decoder_factory(settings: Settings, mode: str) -> Any:
+    # Live decoding has its own model instance and thread count: a final waits on one decode,
+    # while offline jobs are better served by one thread each.
+    threads = settings.stream_cpu_threads or settings.asr_cpu_threads
+    engine = asr_engine(settings.model_copy(update={"asr_cpu_threads": threads}))
     if not isinstance(engine, FasterWhisperEngine):
         raise StreamError(4500, "engine_unavailable", "live streaming needs the local engine")
-    beam = int(getattr(settings, "asr_beam_size", 5))
+    corrector = drug_corrector(engine.config.model)
+    beam = settings.asr_beam_size
 
-    def make(deliver: Any) -> StreamDecoder:
-        return StreamDecoder(engine, mode=config.mode, beam_size=beam, on_event=deliver)
+    live_mode: Literal["dictation", "conversation"] = (
+        "conversation" if mode == "conversation" else "dictation"
+    )
+
+    def make(deliver: Any, **resume: Any) -> StreamDecoder:
+        return StreamDecoder(
+            engine,
+            mode=live_mode,
+            beam_size=beam,
+            on_event=deliver,
+            corrector=corrector,
+            **resume,
+        )
 
     return make
 
@@ -231,8 +279,7 @@ async def _receive_audio(
             raise StreamError(4413, "frame_too_large", "audio frame exceeds the frame limit")
         if not bucket.take(len(item.data)):
             raise StreamError(4413, "rate_exceeded", "audio arrives faster than allowed")
-        assert live.input is not None
-        live.input.feed(item.data)
+        live.feed(item.data)
         if live.seconds > limits.max_seconds:
             return False
         if item.final:
@@ -240,6 +287,8 @@ async def _receive_audio(
 
 
 def _raise_if_failed(live: LiveSession, sender: asyncio.Task[None]) -> None:
+    if live.lost:
+        raise StreamError(4409, "session_in_use", "the session was taken over by another node")
     if live.input_error:
         raise StreamError(4400, "bad_audio", live.input_error)
     if live.decoder.failed:
@@ -275,6 +324,7 @@ async def _finish(
 async def _store(
     app: Any, registry: StreamRegistry, live: LiveSession, websocket: WebSocket | None
 ) -> str:
+    _stop_heartbeat(live)
     try:
         await asyncio.to_thread(live.close_input)
         await asyncio.to_thread(live.decoder.finish)
@@ -282,7 +332,7 @@ async def _store(
             live.outbox.put(CLOSE)
             with contextlib.suppress(Exception):
                 await _send_events(websocket, live)
-        return await asyncio.to_thread(
+        transcript_id = await asyncio.to_thread(
             service.store,
             app.state.sessionmaker,
             settings=app.state.settings,
@@ -293,9 +343,95 @@ async def _store(
             transcript=live.decoder.transcript(),
             mode=live.config.mode,
         )
+    except BaseException:
+        # The spool stays on disk and the record past its window: a later sweep stores it.
+        live.spool.close()
+        raise
     finally:
-        live.spool.discard()
         registry.remove(live)
+    await asyncio.to_thread(
+        service.touch,
+        registry.makers,
+        live.id,
+        registry.node,
+        status="stored",
+        transcript_id=transcript_id,
+        samples_received=live.decoder.received,
+        bytes_received=live.bytes_received,
+    )
+    live.spool.discard()
+    return transcript_id
+
+
+async def _heartbeat(registry: StreamRegistry, live: LiveSession) -> None:
+    """While connected: counts, a fresh resume window, and proof that this node is alive."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        ours = await asyncio.to_thread(
+            service.touch,
+            registry.makers,
+            live.id,
+            registry.node,
+            status="live",
+            resume_until=registry.resume_until(),
+            samples_received=live.decoder.received,
+            bytes_received=live.bytes_received,
+        )
+        if not ours:
+            live.lost = True
+            return
+
+
+def _stop_heartbeat(live: LiveSession) -> None:
+    if live.heartbeat is not None:
+        live.heartbeat.cancel()
+        live.heartbeat = None
+
+
+async def _take_over(
+    app: Any,
+    registry: StreamRegistry,
+    session_id: str,
+    principal: Principal,
+    config: StreamConfig,
+) -> LiveSession:
+    """Resume a session this process does not hold: dropped on another node, or held by a
+    process that died (its heartbeats stop; we wait for its record to go stale)."""
+    deadline = time.monotonic() + (STALE_HEARTBEATS + 1) * HEARTBEAT_SECONDS
+    while True:
+        record = await asyncio.to_thread(
+            service.claim,
+            registry.makers,
+            session_id=session_id,
+            principal=principal,
+            node=registry.node,
+            resume_until=registry.resume_until(),
+            stale_before=registry.stale_before(),
+        )
+        if record is not None:
+            break
+        held = await asyncio.to_thread(
+            service.held_elsewhere, registry.makers, session_id, principal
+        )
+        if not held:
+            raise StreamError(4404, "session_not_found", "no resumable session with that id")
+        if time.monotonic() > deadline:
+            raise StreamError(4409, "session_in_use", "the session is connected elsewhere")
+        await asyncio.sleep(HEARTBEAT_SECONDS / 2)
+    if record.encounter_id != config.encounter_id:
+        # Hand it back as it was: detached, for its owner to resume properly.
+        await asyncio.to_thread(
+            service.touch, registry.makers, session_id, registry.node, status="detached"
+        )
+        raise StreamError(4400, "bad_message", "the session belongs to another encounter")
+    return await asyncio.to_thread(
+        registry.restore,
+        record,
+        principal,
+        config,
+        _decoder_factory(app.state.settings, record.mode),
+        asyncio.get_running_loop(),
+    )
 
 
 def _detach(registry: StreamRegistry, live: LiveSession, app: Any) -> None:
@@ -303,28 +439,98 @@ def _detach(registry: StreamRegistry, live: LiveSession, app: Any) -> None:
     if live.finishing or live.id not in registry.sessions:
         return
     live.connected = False
+    _stop_heartbeat(live)
     live.close_input()
     DROPPED.labels("resumable").inc()
+    loop = asyncio.get_running_loop()
 
     async def expire() -> None:
-        await asyncio.sleep(registry.limits.resume_seconds)
+        ours = await asyncio.to_thread(
+            service.touch,
+            registry.makers,
+            live.id,
+            registry.node,
+            status="detached",
+            resume_until=registry.resume_until(),
+            samples_received=live.decoder.received,
+            bytes_received=live.bytes_received,
+        )
+        if ours:
+            await asyncio.sleep(registry.limits.resume_seconds)
         if live.connected or live.finishing:
             return
-        DROPPED.labels("expired").inc()
         live.finishing = True
+        # Claim it back before storing: another node may have resumed it meanwhile.
+        ours = await asyncio.to_thread(
+            service.touch, registry.makers, live.id, registry.node, status="live"
+        )
+        if not ours:
+            live.decoder.abandon()
+            live.spool.close()
+            registry.remove(live)
+            return
+        DROPPED.labels("expired").inc()
         # Audio already received is clinical data: keep it on the encounter, not in limbo.
         with contextlib.suppress(Exception):
             await _store(app, registry, live, None)
 
-    live.expiry = asyncio.get_running_loop().create_task(expire())
+    live.expiry = loop.create_task(expire())
 
 
 async def _discard(registry: StreamRegistry, live: LiveSession) -> None:
     live.finishing = True
+    _stop_heartbeat(live)
     live.decoder.abandon()
     await asyncio.to_thread(live.close_input)
+    await asyncio.to_thread(
+        service.touch, registry.makers, live.id, registry.node, status="discarded"
+    )
     live.spool.discard()
     registry.remove(live)
+
+
+SWEEP_SECONDS = 60.0
+
+
+def _maybe_sweep(app: Any, registry: StreamRegistry) -> None:
+    """Now and then, store sessions whose node died and whose resume window has passed."""
+    if time.monotonic() - registry.last_sweep < SWEEP_SECONDS:
+        return
+    registry.last_sweep = time.monotonic()
+    task = asyncio.get_running_loop().create_task(_sweep(app, registry))
+    registry.sweeps.add(task)
+    task.add_done_callback(registry.sweeps.discard)
+
+
+async def _sweep(app: Any, registry: StreamRegistry) -> None:
+    try:
+        ids = await asyncio.to_thread(
+            service.orphans, registry.makers, stale_before=registry.stale_before()
+        )
+        for session_id in ids:
+            record = await asyncio.to_thread(
+                service.take_orphan,
+                registry.makers,
+                session_id,
+                registry.node,
+                registry.stale_before(),
+            )
+            if record is None:
+                continue
+            principal = await asyncio.to_thread(service.principal_of, registry.makers, record)
+            live = await asyncio.to_thread(
+                registry.restore,
+                record,
+                principal,
+                None,
+                _decoder_factory(app.state.settings, record.mode),
+                asyncio.get_running_loop(),
+            )
+            live.finishing = True
+            DROPPED.labels("expired").inc()
+            await _store(app, registry, live, None)
+    except Exception:
+        log.exception("stream.sweep_failed")
 
 
 async def _close(websocket: WebSocket, exc: StreamError) -> None:

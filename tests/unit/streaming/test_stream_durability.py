@@ -1,0 +1,82 @@
+"""A live session survives a server restart: records and audio on disk, resumed by a new app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select, update
+
+from clinscribe.config import Settings
+from clinscribe.db.base import utcnow
+from clinscribe.db.models import StreamSession
+from clinscribe.db.session import get_sessionmaker
+from tests.support import TenantWorld
+from tests.unit.streaming.conftest import Received, Speech, collect, send_realtime, serve
+from tests.unit.streaming.test_stream_transcription import normalised, open_stream
+
+
+def test_a_session_resumes_on_a_restarted_server_without_losing_audio_or_finals(
+    settings: Settings, tenant_a: TenantWorld, speech: Speech
+) -> None:
+    makers = get_sessionmaker(settings.resolved_database_url)
+    cut = len(speech.pcm) * 2 // 3 // 2 * 2
+
+    async def before_crash(url: str) -> tuple[str, Received]:
+        ws, session = await open_stream(url, tenant_a, speech)
+        early = Received()
+        reader = asyncio.create_task(collect(ws, early))
+        await send_realtime(ws, speech.pcm[:cut], speech.rate, speed=2.0)
+        await asyncio.sleep(3.0)  # let the first sentences become finals
+        ws.transport.abort()
+        await asyncio.wait_for(reader, 10)
+        return str(session["session_id"]), early
+
+    with serve(settings) as url:
+        session_id, early = asyncio.run(before_crash(url))
+    spool = settings.data_dir / "streams" / session_id / "audio.wav"
+    # Everything received before the drop is on disk (16 kHz, 16-bit, after a 44-byte header).
+    assert abs((spool.stat().st_size - 44) / 32000 - cut / 2 / speech.rate) < 0.1
+    # As if the process had died with the client connected: its record still says "live",
+    # with a recent heartbeat. The new process must wait for that heartbeat to go stale.
+    with makers() as db:
+        db.execute(
+            update(StreamSession)
+            .where(StreamSession.id == session_id)
+            .values(status="live", updated_at=utcnow() - timedelta(seconds=1))
+        )
+        db.commit()
+
+    async def after_restart(url: str) -> Received:
+        ws, resumed = await open_stream(url, tenant_a, speech, resume=session_id)
+        assert resumed["resumed"] is True
+        assert abs(resumed["received_seconds"] - cut / 2 / speech.rate) < 0.1
+        late = Received()
+        reader = asyncio.create_task(collect(ws, late))
+        await send_realtime(ws, speech.pcm[cut:], speech.rate, speed=2.0)
+        await ws.send(json.dumps({"type": "stop"}))
+        await asyncio.wait_for(reader, 90)
+        return late
+
+    with serve(settings) as url:  # a new app instance on the same data dir and database
+        late = asyncio.run(after_restart(url))
+        assert late.messages[-1]["type"] == "done", late.messages[-3:]
+        stored = httpx.get(
+            f"http://{url}/api/v1/transcripts/{late.messages[-1]['transcript_id']}",
+            headers=tenant_a.auth("clinician"),
+        ).json()
+    stored = stored.get("transcript", stored)
+    assert abs(stored["duration"] - len(speech.pcm) / 2 / speech.rate) < 0.2
+    text = normalised(stored["text"])
+    assert "metformin" in text and "three months" in text.replace("3", "three")
+    ids = [m["segment"]["id"] for m in early.of("final") + late.of("final")]
+    assert ids and ids == sorted(set(ids)), "a final was sent twice or out of order"
+    assert [s["id"] for s in stored["segments"]] == list(range(len(stored["segments"])))
+    with makers() as db:
+        row = db.execute(select(StreamSession).where(StreamSession.id == session_id)).scalar_one()
+        assert row.status == "stored" and row.transcript_id == late.messages[-1]["transcript_id"]
+        assert abs(row.samples_received / 16000 - len(speech.pcm) / 2 / speech.rate) < 0.1
+        assert row.bytes_received == len(speech.pcm)
+    assert not spool.parent.exists(), "the spool outlived the stored recording"
