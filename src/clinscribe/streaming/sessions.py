@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clinscribe.db.base import utcnow
 from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
+from clinscribe.security.crypto import KeyRing
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import service
 from clinscribe.streaming.decoder import Event, StreamDecoder
@@ -118,10 +119,13 @@ DecoderFactory = Callable[..., StreamDecoder]
 class StreamRegistry:
     """This process's live sessions; tokens and session records live in the database."""
 
-    def __init__(self, limits: StreamLimits, makers: sessionmaker[Session], data_dir: Path) -> None:
+    def __init__(
+        self, limits: StreamLimits, makers: sessionmaker[Session], data_dir: Path, ring: KeyRing
+    ) -> None:
         self.limits = limits
         self.makers = makers
         self.data_dir = data_dir
+        self.ring = ring
         # Unique per process: a restarted server is a new node, so it may take over sessions
         # the old process held once their heartbeats stop.
         self.node = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
@@ -176,7 +180,7 @@ class StreamRegistry:
         try:
             session_id = uuid.uuid4().hex
             relative = f"streams/{session_id}"
-            spool = Spool(self.data_dir / relative)
+            spool = Spool(self.data_dir / relative, self.ring)
             outbox = Outbox()
             decoder = make_decoder(_deliver(loop, outbox), journal=spool.log_finals)
             service.create_session(
@@ -236,7 +240,7 @@ class StreamRegistry:
         """Take over a session from its spool (blocking): finals logged so far are kept and
         the audio after the last of them is decoded again."""
         try:
-            spool = Spool(self.data_dir / record.spool_path, create=False)
+            spool = Spool(self.data_dir / record.spool_path, self.ring, create=False)
         except FileNotFoundError as exc:
             raise StreamError(
                 4404, "session_not_found", "the session's audio is not on this node"

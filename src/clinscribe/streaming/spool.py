@@ -2,46 +2,88 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import struct
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, BinaryIO
 
 import numpy as np
 
 from clinscribe.asr.schemas import Segment
 from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
+from clinscribe.security.crypto import DecryptionError, KeyRing
 
 HEADER_BYTES = 44
 # Written to the OS on every frame (a crashed process loses nothing); forced to the disk this
 # often, which bounds what a crash of the machine itself can lose.
 FSYNC_SECONDS = 1.0
+_LENGTH = struct.Struct(">I")
+
+
+class SpoolCorruptError(Exception):
+    """A spool record other than a torn last one fails to decrypt."""
 
 
 class Spool:
-    """The session's 16 kHz 16-bit audio as a WAV file, appended frame by frame."""
+    """The session's 16 kHz 16-bit audio, appended frame by frame as encrypted records.
 
-    def __init__(self, directory: Path, *, create: bool = True) -> None:
+    Live audio and its finals are PHI like any stored recording, so they never touch the disk
+    in the clear: each frame is one AES-GCM record (length-prefixed) whose associated data names
+    the session directory, the stream (audio or finals) and the record's index, so records
+    cannot be reordered or moved between sessions. A record torn by a crash is dropped.
+    """
+
+    def __init__(self, directory: Path, ring: KeyRing, *, create: bool = True) -> None:
         self.directory = directory
+        self.ring = ring
         self._lock = threading.Lock()
-        path = directory / "audio.wav"
+        path = directory / "audio.sealed"
+        self._records = 0
+        self._bytes = 0
         if create:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._file: IO[bytes] = path.open("w+b")
-            self._file.write(_wav_header(0))  # rewritten with the real size by finish()
         else:
             self._file = path.open("r+b")
-            # A process killed mid-write may leave half a sample behind.
-            size = max(HEADER_BYTES, path.stat().st_size)
-            size -= (size - HEADER_BYTES) % 2
-            self._file.truncate(size)
-            self._file.seek(size)
-        self._bytes = self._file.tell() - HEADER_BYTES
+            good = 0
+            for end, pcm in self._scan():
+                good = end
+                self._records += 1
+                self._bytes += len(pcm)
+            self._file.truncate(good)  # a record torn by a crash is dropped
+            self._file.seek(good)
         self._synced = time.monotonic()
+
+    def _aad(self, stream: str, index: int) -> str:
+        return f"spool|{self.directory.name}|{stream}|{index}"
+
+    def _scan(self) -> Iterator[tuple[int, bytes]]:
+        """(offset after the record, plaintext) for each whole record, from the start."""
+        self._file.seek(0)
+        offset, index = 0, 0
+        while True:
+            head = self._file.read(_LENGTH.size)
+            if len(head) < _LENGTH.size:
+                return
+            (length,) = _LENGTH.unpack(head)
+            sealed = self._file.read(length)
+            if len(sealed) < length:
+                return
+            try:
+                pcm = self.ring.decrypt(sealed.decode("ascii"), self._aad("audio", index))
+            except (DecryptionError, UnicodeDecodeError) as exc:
+                if self._file.read(1):  # damage in the middle, not a torn tail
+                    raise SpoolCorruptError("a live session's audio record is damaged") from exc
+                return
+            offset += _LENGTH.size + length
+            index += 1
+            yield offset, pcm
 
     @property
     def samples(self) -> int:
@@ -50,54 +92,58 @@ class Spool:
     def write(self, samples: FloatArray) -> None:
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
         with self._lock:
-            self._file.write(pcm)
+            sealed = self.ring.encrypt(pcm, self._aad("audio", self._records)).encode("ascii")
+            self._file.write(_LENGTH.pack(len(sealed)) + sealed)
             self._file.flush()
+            self._records += 1
             self._bytes += len(pcm)
             if time.monotonic() - self._synced >= FSYNC_SECONDS:
                 os.fsync(self._file.fileno())
                 self._synced = time.monotonic()
 
+    def _pcm(self) -> bytes:
+        with self._lock:
+            pcm = b"".join(chunk for _, chunk in self._scan())
+            self._file.seek(0, os.SEEK_END)
+        return pcm
+
     def read(self, start: int) -> FloatArray:
         """Samples from `start` to the end, as float32 (to decode again after a restart)."""
-        with self._lock:
-            self._file.seek(HEADER_BYTES + 2 * start)
-            pcm = self._file.read()
-            self._file.seek(0, os.SEEK_END)
+        pcm = self._pcm()[2 * start :]
         data = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
         return (data.astype(np.float32) / 32768.0).astype(np.float32)
 
     def log_finals(self, end: int, segments: list[Segment]) -> None:
         """Record an utterance's finals and where it ended, before the client is sent them."""
+        path = self.directory / "finals.sealed"
+        index = len(path.read_text("ascii").splitlines()) if path.is_file() else 0
         line = json.dumps({"end": end, "segments": [s.model_dump(mode="json") for s in segments]})
-        with (self.directory / "finals.jsonl").open("a", encoding="utf-8") as log:
-            log.write(line + "\n")
+        sealed = self.ring.encrypt(line.encode(), self._aad("finals", index))
+        with path.open("a", encoding="ascii") as log:
+            log.write(sealed + "\n")
             log.flush()
             os.fsync(log.fileno())
 
     def load_finals(self) -> tuple[list[Segment], int]:
         """Finals logged so far and the sample where the last logged utterance ended."""
-        path = self.directory / "finals.jsonl"
+        path = self.directory / "finals.sealed"
         segments: list[Segment] = []
         end = 0
         if not path.is_file():
             return segments, end
-        for line in path.read_text("utf-8").splitlines():
+        for index, line in enumerate(path.read_text("ascii").splitlines()):
             try:
-                entry = json.loads(line)
-            except ValueError:  # a torn last line from a crash: that utterance is decoded again
+                entry = json.loads(self.ring.decrypt(line, self._aad("finals", index)))
+            except (DecryptionError, ValueError):  # a torn last line: decoded again
                 break
             segments.extend(Segment.model_validate(s) for s in entry["segments"])
             end = int(entry["end"])
         return segments, end
 
     def finish(self) -> BinaryIO:
-        """Fix the WAV header and rewind the file for storage."""
-        with self._lock:
-            self._file.seek(0)
-            self._file.write(_wav_header(self._bytes))
-            self._file.flush()
-            self._file.seek(0)
-        return cast(BinaryIO, self._file)
+        """The whole recording as a WAV, for storage (decrypted into memory, never to disk)."""
+        pcm = self._pcm()
+        return io.BytesIO(_wav_header(len(pcm)) + pcm)
 
     def close(self) -> None:
         """Close the file, keeping it on disk (the session may be resumed elsewhere)."""

@@ -13,6 +13,8 @@ from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import StreamSession
 from clinscribe.db.session import get_sessionmaker
+from clinscribe.security import crypto
+from clinscribe.streaming.spool import Spool
 from tests.support import TenantWorld
 from tests.unit.streaming.conftest import Received, Speech, collect, send_realtime, serve
 from tests.unit.streaming.test_stream_transcription import normalised, open_stream
@@ -36,9 +38,12 @@ def test_a_session_resumes_on_a_restarted_server_without_losing_audio_or_finals(
 
     with serve(settings) as url:
         session_id, early = asyncio.run(before_crash(url))
-    spool = settings.data_dir / "streams" / session_id / "audio.wav"
-    # Everything received before the drop is on disk (16 kHz, 16-bit, after a 44-byte header).
-    assert abs((spool.stat().st_size - 44) / 32000 - cut / 2 / speech.rate) < 0.1
+    directory = settings.data_dir / "streams" / session_id
+    # Everything received before the drop is on disk, encrypted (16 kHz, 16-bit once opened).
+    assert not (directory / "audio.sealed").read_bytes().startswith(b"RIFF")
+    on_disk = Spool(directory, crypto.key_ring(settings), create=False)
+    assert abs(on_disk.samples / 16_000 - cut / 2 / speech.rate) < 0.1
+    on_disk.close()
     # As if the process had died with the client connected: its record still says "live",
     # with a recent heartbeat. The new process must wait for that heartbeat to go stale.
     with makers() as db:
@@ -79,4 +84,4 @@ def test_a_session_resumes_on_a_restarted_server_without_losing_audio_or_finals(
         assert row.status == "stored" and row.transcript_id == late.messages[-1]["transcript_id"]
         assert abs(row.samples_received / 16000 - len(speech.pcm) / 2 / speech.rate) < 0.1
         assert row.bytes_received == len(speech.pcm)
-    assert not spool.parent.exists(), "the spool outlived the stored recording"
+    assert not directory.exists(), "the spool outlived the stored recording"

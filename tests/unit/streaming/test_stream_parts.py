@@ -16,6 +16,7 @@ from clinscribe.db.models import AuditEvent, StreamToken
 from clinscribe.db.session import get_sessionmaker
 from clinscribe.errors import Unauthorized
 from clinscribe.recordings.audio import SAMPLE_RATE
+from clinscribe.security import crypto
 from clinscribe.streaming.inputs import PcmInput, WebmInput
 from clinscribe.streaming.limits import StreamLimits, TokenBucket
 from clinscribe.streaming.partials import LocalAgreement
@@ -124,14 +125,16 @@ def test_a_stream_token_is_single_use_across_nodes_and_expires(
     makers = get_sessionmaker(settings.resolved_database_url)
     principal = tenant_a.principal("clinician")
     # Two registries on one database: two nodes (or a node before and after a restart).
-    first = StreamRegistry(StreamLimits(), makers, settings.data_dir)
-    second = StreamRegistry(StreamLimits(), makers, settings.data_dir)
+    first = StreamRegistry(StreamLimits(), makers, settings.data_dir, crypto.key_ring(settings))
+    second = StreamRegistry(StreamLimits(), makers, settings.data_dir, crypto.key_ring(settings))
     token = first.mint(principal)
     assert second.redeem(token) == principal
     for node in (first, second):
         with pytest.raises(Unauthorized):
             node.redeem(token)
-    expired = StreamRegistry(StreamLimits(token_seconds=0.0), makers, settings.data_dir)
+    expired = StreamRegistry(
+        StreamLimits(token_seconds=0.0), makers, settings.data_dir, crypto.key_ring(settings)
+    )
     late = expired.mint(principal)
     with pytest.raises(Unauthorized):
         first.redeem(late)
@@ -152,7 +155,10 @@ def test_racing_redeemers_of_one_token_have_exactly_one_winner(
     settings: Settings, tenant_a: TenantWorld
 ) -> None:
     makers = get_sessionmaker(settings.resolved_database_url)
-    nodes = [StreamRegistry(StreamLimits(), makers, settings.data_dir) for _ in range(4)]
+    nodes = [
+        StreamRegistry(StreamLimits(), makers, settings.data_dir, crypto.key_ring(settings))
+        for _ in range(4)
+    ]
     token = nodes[0].mint(tenant_a.principal("clinician"))
 
     def attempt(node: StreamRegistry) -> bool:
@@ -177,3 +183,41 @@ def test_messages_parse_into_chunks_and_stop_and_bad_ones_are_4400() -> None:
         assert error.value.close_code == 4400
     with pytest.raises(StreamError):
         parse_config('{"type": "config", "encoding": "mp3", "encounter_id": "e"}')
+
+
+def test_the_spool_keeps_audio_and_finals_encrypted_and_drops_only_a_torn_tail(
+    settings: Settings,
+) -> None:
+    from clinscribe.asr.schemas import Segment
+    from clinscribe.streaming.spool import Spool, SpoolCorruptError
+
+    ring = crypto.key_ring(settings)
+    directory = settings.data_dir / "streams" / "s1"
+    spool = Spool(directory, ring)
+    tone = (0.5 * np.sin(np.arange(16_000) / 7.0)).astype(np.float32)
+    for second in range(3):
+        spool.write(tone * (second + 1) / 3)
+    spool.log_finals(16_000, [Segment(id=0, start=0.0, end=1.0, text="qzfinalmarker")])
+    spool.close()
+    raw = (directory / "audio.sealed").read_bytes()
+    pcm = (np.clip(tone / 3, -1, 1) * 32767).astype("<i2").tobytes()
+    assert pcm[1000:1064] not in raw
+    assert b"qzfinalmarker" not in (directory / "finals.sealed").read_bytes()
+
+    (directory / "audio.sealed").write_bytes(raw[:-7])  # a crash mid-record
+    reopened = Spool(directory, ring, create=False)
+    assert reopened.samples == 2 * 16_000
+    assert reopened.load_finals()[0][0].text == "qzfinalmarker"
+    reopened.write(tone)  # appending continues after the last whole record
+    reopened.close()
+    again = Spool(directory, ring, create=False)
+    assert again.samples == 3 * 16_000
+    wav = again.finish().read()
+    assert wav[:4] == b"RIFF" and len(wav) == 44 + 3 * 32_000
+    again.close()
+
+    damaged = bytearray((directory / "audio.sealed").read_bytes())
+    damaged[100] ^= 1  # inside the first record: damage, not a torn tail
+    (directory / "audio.sealed").write_bytes(bytes(damaged))
+    with pytest.raises(SpoolCorruptError):
+        Spool(directory, ring, create=False)

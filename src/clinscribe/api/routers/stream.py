@@ -20,6 +20,7 @@ from clinscribe.asr.engine import FasterWhisperEngine
 from clinscribe.config import Settings
 from clinscribe.errors import Forbidden, NotFound, Unauthorized
 from clinscribe.jobs.engines import asr_engine
+from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import service
 from clinscribe.streaming.decoder import StreamDecoder, drug_corrector
@@ -60,7 +61,10 @@ def registry_of(app: Any) -> StreamRegistry:
             app.state.settings
         )
         registry = app.state.streams = StreamRegistry(
-            limits, app.state.sessionmaker, app.state.settings.data_dir
+            limits,
+            app.state.sessionmaker,
+            app.state.settings.data_dir,
+            crypto.key_ring(app.state.settings),
         )
     return registry
 
