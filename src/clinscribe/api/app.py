@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -59,9 +61,13 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
             worker.start()
             sweeper = Sweeper(runtime, interval=max(1.0, settings.job_stale_seconds / 2))
             sweeper.start()
+        streams = asyncio.create_task(stream.sweep_forever(app))
         try:
             yield
         finally:
+            streams.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await streams
             if sweeper is not None:
                 sweeper.stop()
             if worker is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -279,6 +280,9 @@ class StreamRegistry:
 
 def _deliver(loop: asyncio.AbstractEventLoop, outbox: Outbox) -> Callable[[Event], None]:
     def deliver(event: Event) -> None:
-        loop.call_soon_threadsafe(outbox.put, event)
+        # The server may stop while a detached session still decodes its backlog: nobody is
+        # left to send to, and its finals are already in the journal for a resume.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(outbox.put, event)
 
     return deliver

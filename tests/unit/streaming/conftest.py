@@ -57,13 +57,15 @@ def live_url(settings: Settings) -> Iterator[str]:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """A real uvicorn server on loopback (a new app each time); yields its host:port."""
+def serve(settings: Settings, **state: Any) -> Iterator[str]:
+    """A real uvicorn server on loopback (a new app each time); yields its host:port.
+    `state` presets attributes of `app.state` (e.g. a shorter sweep interval)."""
     port = free_port()
+    app = stream_app(settings)
+    for name, value in state.items():
+        setattr(app.state, name, value)
     server = uvicorn.Server(
-        uvicorn.Config(
-            stream_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False
-        )
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

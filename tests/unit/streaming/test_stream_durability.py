@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import timedelta
 
 import httpx
@@ -85,3 +86,49 @@ def test_a_session_resumes_on_a_restarted_server_without_losing_audio_or_finals(
         assert abs(row.samples_received / 16000 - len(speech.pcm) / 2 / speech.rate) < 0.1
         assert row.bytes_received == len(speech.pcm)
     assert not directory.exists(), "the spool outlived the stored recording"
+
+
+def test_a_session_nobody_comes_back_for_is_stored_by_the_timed_sweep(
+    settings: Settings, tenant_a: TenantWorld, speech: Speech
+) -> None:
+    makers = get_sessionmaker(settings.resolved_database_url)
+
+    async def dropped(url: str) -> str:
+        ws, session = await open_stream(url, tenant_a, speech)
+        await send_realtime(ws, speech.pcm, speech.rate, speed=4.0)
+        ws.transport.abort()
+        return str(session["session_id"])
+
+    with serve(settings) as url:
+        session_id = asyncio.run(dropped(url))
+    # As if its node had died long ago and the resume window had passed.
+    with makers() as db:
+        db.execute(
+            update(StreamSession)
+            .where(StreamSession.id == session_id)
+            .values(
+                status="live",
+                updated_at=utcnow() - timedelta(hours=1),
+                resume_until=utcnow() - timedelta(seconds=1),
+            )
+        )
+        db.commit()
+    directory = settings.data_dir / "streams" / session_id
+    assert directory.is_dir()
+    with serve(settings, stream_sweep_seconds=0.5) as later:  # no client connects to it
+        deadline = time.monotonic() + 120
+        while True:
+            with makers() as db:
+                row = db.get(StreamSession, session_id)
+                assert row is not None
+                if row.status == "stored":
+                    break
+            assert time.monotonic() < deadline, f"the sweep never stored it ({row.status})"
+            time.sleep(0.5)
+        assert row.transcript_id is not None
+        stored = httpx.get(
+            f"http://{later}/api/v1/transcripts/{row.transcript_id}",
+            headers=tenant_a.auth("clinician"),
+        )
+    assert "metformin" in normalised(stored.json()["text"])
+    assert not directory.exists()

@@ -506,6 +506,16 @@ def _maybe_sweep(app: Any, registry: StreamRegistry) -> None:
     task.add_done_callback(registry.sweeps.discard)
 
 
+async def sweep_forever(app: Any) -> None:
+    """Sweep on a timer as well: audio a dead node left behind is stored even if nobody
+    connects again (tests shorten the interval through `app.state.stream_sweep_seconds`)."""
+    while True:
+        await asyncio.sleep(getattr(app.state, "stream_sweep_seconds", SWEEP_SECONDS))
+        registry = registry_of(app)
+        registry.last_sweep = time.monotonic()
+        await _sweep(app, registry)
+
+
 async def _sweep(app: Any, registry: StreamRegistry) -> None:
     try:
         ids = await asyncio.to_thread(
