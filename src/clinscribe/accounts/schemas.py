@@ -26,6 +26,8 @@ class TenantRead(BaseModel):
     allow_self_approval: bool
     llm_base_url: str | None
     llm_model: str | None
+    # Days after an encounter ends before the purge removes it (set via /tenant/retention).
+    retention_days: int | None = None
     created_at: datetime
 
 

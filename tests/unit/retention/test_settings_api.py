@@ -24,6 +24,8 @@ def test_an_admin_sets_reads_and_clears_the_retention_period(
     assert response.json() == {"retention_days": 3650}
     assert client.get(URL, headers=tenant_a.auth("clinician")).json() == {"retention_days": 3650}
     assert client.get(URL, headers=tenant_b.auth("admin")).json() == {"retention_days": None}
+    # The tenant's own settings show the period too.
+    assert client.get("/api/v1/tenant", headers=admin).json()["retention_days"] == 3650
     assert client.put(URL, headers=admin, json={"retention_days": None}).json() == {
         "retention_days": None
     }
