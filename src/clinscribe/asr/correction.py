@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -10,37 +9,28 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from clinscribe.asr.lexicon import DrugEntry, DrugLexicon, letters, phonetic, sound_class
-from clinscribe.asr.schemas import Correction, Segment, Word
+from clinscribe.asr.lexicon import DrugLexicon, letters, phonetic
+from clinscribe.asr.schemas import Segment
+from clinscribe.asr.spans import (
+    DOSE_WORDS,
+    FUNCTION_WORDS,
+    NUMBER_WORDS,
+    Match,
+    Tok,
+    apply_matches,
+    comparable,
+    dose_follows,
+    ends_sentence,
+    has_context,
+    similarity,
+    tokens,
+)
 
 MAX_SPAN_WORDS = 4
 MAX_CANDIDATES = 6
 POOL = 8  # closest names by spelling and by sound, scored in full
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Words that make a medication mention likely nearby: doses, units, schedules, and verbs.
-DOSE_WORDS = _words(
-    "mg milligram milligrams mcg microgram micrograms gram grams units unit ml tablet tablets "
-    "capsule capsules puff puffs spray sprays drops patch daily twice nightly weekly "
-    "bid tid qid prn bedtime morning dose doses"
-)
-MED_VERBS = _words(
-    "take takes taking took start started starting stop stopped continue continues "
-    "prescribe prescribed increase increased decrease reduce switch add added using uses "
-    "use on lowering lower restart hold"
-)
-NUMBER_WORDS = _words(
-    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
-    "forty fifty sixty seventy eighty ninety hundred thousand half point zero"
-)
-_NUMBER = re.compile(r"\d")
-# Whisper glues a short function word onto the syllable before it ("simvastat in to" heard as
-# "symbostat into"): a span may take the front of such a word and leave this part standing.
-FUNCTION_WORDS = _words("to a an and in on at the for of or is as")
+PRIOR_BONUS = 0.05
+CLEAR_MENTION = 0.8
 
 
 @dataclass(frozen=True)
@@ -69,82 +59,6 @@ class Suspect:
     end: float
     candidates: tuple[str, ...]
     score: float
-
-
-@dataclass(frozen=True)
-class _Tok:
-    text: str
-    key: str
-    start: float
-    end: float
-    probability: float
-    timed: bool = True
-    original: str | None = None  # what was heard, when an earlier pass corrected this word
-
-
-@dataclass(frozen=True)
-class _Match:
-    first: int
-    last: int  # inclusive
-    name: str
-    score: float
-    keep: str = ""  # letters at the end of the last word that stay as a word of their own
-
-
-def _tokens(segment: Segment) -> list[_Tok]:
-    if segment.words:
-        # Estimated words carry the segment's mean probability: no use for confidence gating.
-        timed = "estimated_word_times" not in segment.flags
-        return [
-            _Tok(w.word, letters(w.word), w.start, w.end, w.probability, timed, w.original_text)
-            for w in segment.words
-        ]
-    parts = segment.text.split()
-    step = (segment.end - segment.start) / max(len(parts), 1)
-    return [
-        _Tok(
-            f" {p}",
-            letters(p),
-            segment.start + i * step,
-            segment.start + (i + 1) * step,
-            1.0,
-            False,
-        )
-        for i, p in enumerate(parts)
-    ]
-
-
-def _dose_follows(toks: list[_Tok], last: int) -> bool:
-    """The very next word is a number or a dose word: the strongest sign of a drug name."""
-    if last + 1 >= len(toks):
-        return False
-    word = toks[last + 1].text.strip().lower().strip(".,;:!?")
-    return word in DOSE_WORDS or word in NUMBER_WORDS or bool(_NUMBER.search(word))
-
-
-def _has_context(toks: list[_Tok], first: int, last: int) -> bool:
-    after = [t.text.strip().lower().strip(".,;:!?") for t in toks[last + 1 : last + 5]]
-    before = [t.key for t in toks[max(0, first - 3) : first]]
-    if any(a in DOSE_WORDS or a in NUMBER_WORDS or _NUMBER.search(a) for a in after):
-        return True
-    return any(b in MED_VERBS for b in before)
-
-
-RARE_PENALTY = 0.04
-PRIOR_BONUS = 0.05
-CLEAR_MENTION = 0.8
-
-
-def _comparable(key: str, entry: DrugEntry) -> bool:
-    return 0.6 <= len(key) / len(entry.key) <= 1.5
-
-
-def _similarity(key: str, sound: str, entry: DrugEntry) -> float:
-    """Blend of spelling, metaphone and coarse-sound similarity, minus a prior for rare drugs."""
-    spelled = Levenshtein.normalized_similarity(key, entry.key)
-    heard = Levenshtein.normalized_similarity(sound, entry.sound) if sound else 0.0
-    coarse = Levenshtein.normalized_similarity(sound_class(sound), entry.coarse) if sound else 0.0
-    return 0.4 * spelled + 0.3 * heard + 0.3 * coarse - (0.0 if entry.common else RARE_PENALTY)
 
 
 class DrugCorrector:
@@ -210,9 +124,9 @@ class DrugCorrector:
             for matrix in matrices if not pool else ():
                 pool.update(int(i) for i in np.argpartition(-matrix[row], POOL)[:POOL])
             scored = [
-                (lex.entries[i].name, _similarity(key, sound, lex.entries[i]))
+                (lex.entries[i].name, similarity(key, sound, lex.entries[i]))
                 for i in pool
-                if _comparable(key, lex.entries[i])
+                if comparable(key, lex.entries[i])
             ]
             self._cache[key] = (sound, sorted(scored, key=lambda pair: -pair[1]))
 
@@ -223,9 +137,9 @@ class DrugCorrector:
         scores = dict(base)
         for name in prior:
             entry = self.lexicon.by_key.get(letters(name))
-            if entry is None or not _comparable(key, entry):
+            if entry is None or not comparable(key, entry):
                 continue
-            plain = scores.get(name, _similarity(key, sound, entry))
+            plain = scores.get(name, similarity(key, sound, entry))
             scores[name] = min(0.99, plain + PRIOR_BONUS)
         return sorted(scores.items(), key=lambda pair: -pair[1])[:limit]
 
@@ -235,14 +149,14 @@ class DrugCorrector:
         return ranked[0] if ranked else None
 
     def _spans(
-        self, toks: list[_Tok], prior: frozenset[str] = frozenset()
-    ) -> Iterator[tuple[_Match, list[tuple[str, float]]]]:
+        self, toks: list[Tok], prior: frozenset[str] = frozenset()
+    ) -> Iterator[tuple[Match, list[tuple[str, float]]]]:
         """Every run of up to four words (and its best names), scored in one batch."""
         spans: list[tuple[int, int, str, str]] = []
         for first in range(len(toks)):
             for last in range(first, min(first + MAX_SPAN_WORDS, len(toks))):
                 span = toks[first : last + 1]
-                if any(not t.key for t in span) or _ends_sentence(span[:-1]):
+                if any(not t.key for t in span) or ends_sentence(span[:-1]):
                     break
                 head = "".join(t.key for t in span[:-1])
                 spans.append((first, last, head + span[-1].key, ""))
@@ -259,9 +173,9 @@ class DrugCorrector:
             else:
                 ranked = self._ranked(key, 3, prior)
             if ranked:
-                yield _Match(first, last, ranked[0][0], ranked[0][1], keep), ranked
+                yield Match(first, last, ranked[0][0], ranked[0][1], keep), ranked
 
-    def _splits(self, tok: _Tok) -> list[tuple[str, str]]:
+    def _splits(self, tok: Tok) -> list[tuple[str, str]]:
         """Ways to read one common word as two glued ones: "into" as "in" + "to"."""
         bare = tok.text.strip().rstrip(".,;:!?")
         if not bare.isalpha() or tok.key not in self.common_words:
@@ -272,7 +186,7 @@ class DrugCorrector:
             if tok.key[cut:] in FUNCTION_WORDS and tok.key[:cut] in self.common_words
         ]
 
-    def _candidates(self, toks: list[_Tok], prior: frozenset[str] = frozenset()) -> list[_Match]:
+    def _candidates(self, toks: list[Tok], prior: frozenset[str] = frozenset()) -> list[Match]:
         return [
             m
             for m, _ in self._spans(toks, prior)
@@ -284,7 +198,7 @@ class DrugCorrector:
 
         They are worth a second, biased decoding of their audio with the candidates as hotwords.
         """
-        toks = _tokens(segment)
+        toks = tokens(segment)
         # Words already settled (corrected, or a drug spelled right) and dose words are kept out:
         # hotwords tempt the decoder to say the candidate, so only unusual words qualify.
         settled = {
@@ -305,7 +219,7 @@ class DrugCorrector:
                     for t in span
                 )
                 or (all(t.key in self.common_words for t in span) and not self._split_name(toks, m))
-                or not _has_context(toks, first, last)
+                or not has_context(toks, first, last)
                 or score >= self._threshold(toks, first, last)
             ):
                 continue
@@ -318,7 +232,7 @@ class DrugCorrector:
                 chosen.append(suspect)
         return sorted((_with_rivals(c, found) for c in chosen), key=lambda x: x.first)
 
-    def _disputed(self, segment: Segment, toks: list[_Tok], prior: frozenset[str]) -> list[Suspect]:
+    def _disputed(self, segment: Segment, toks: list[Tok], prior: frozenset[str]) -> list[Suspect]:
         """Uncertain corrections that a drug named clearly elsewhere in the recording rivals.
 
         "Silmetrip" is closest to salmeterol, but if the same dictation says sumatriptan, the
@@ -329,7 +243,7 @@ class DrugCorrector:
         fixes = {(c.start, c.original): c for c in segment.corrections}
         for i, w in enumerate(segment.words):
             fix = fixes.get((w.start, w.original_text or ""))
-            if fix is None or fix.score >= CLEAR_MENTION or not _has_context(toks, i, i):
+            if fix is None or fix.score >= CLEAR_MENTION or not has_context(toks, i, i):
                 continue
             ranked = self.rank(fix.original, MAX_CANDIDATES, prior)
             rivals = [n for n, _ in ranked if n in prior and n != fix.replacement]
@@ -338,28 +252,28 @@ class DrugCorrector:
                 found.append(Suspect(i, i, w.start, w.end, names, fix.score))
         return found
 
-    def _split_name(self, toks: list[_Tok], m: _Match) -> bool:
+    def _split_name(self, toks: list[Tok], m: Match) -> bool:
         """Ordinary words may be a drug name heard as several words ("loss art in") only when
         there are two or more of them and a dose or number comes straight after."""
         return (
-            m.last > m.first
-            and m.score >= self.config.plain_suspect
-            and _dose_follows(toks, m.last)
+            m.last > m.first and m.score >= self.config.plain_suspect and dose_follows(toks, m.last)
         )
 
     def apply(
         self, segment: Segment, replacements: list[tuple[Suspect, str, float]], source: str
     ) -> Segment:
         """Replace suspect spans (found by ``suspects`` on this segment) with drug names."""
-        matches = [_Match(s.first, s.last, name, score) for s, name, score in replacements]
-        return _apply(segment, _tokens(segment), sorted(matches, key=lambda m: m.first), source)
+        matches = [Match(s.first, s.last, name, score) for s, name, score in replacements]
+        return apply_matches(
+            segment, tokens(segment), sorted(matches, key=lambda m: m.first), source
+        )
 
-    def _threshold(self, toks: list[_Tok], first: int, last: int) -> float:
+    def _threshold(self, toks: list[Tok], first: int, last: int) -> float:
         cfg = self.config
         span = toks[first : last + 1]
         if all(t.key in self.common_words for t in span):
             threshold = cfg.plain_words
-        elif _has_context(toks, first, last):
+        elif has_context(toks, first, last):
             threshold = cfg.in_context
         else:
             threshold = cfg.out_of_context
@@ -369,8 +283,8 @@ class DrugCorrector:
 
     def correct_segment(self, segment: Segment, prior: frozenset[str] = frozenset()) -> Segment:
         """Return the segment with drug names corrected; unchanged when nothing matched."""
-        toks = _tokens(segment)
-        chosen: list[_Match] = []
+        toks = tokens(segment)
+        chosen: list[Match] = []
         taken: set[int] = set()
         candidates = self._candidates(toks, prior)
         exact = [m for m in candidates if m.score >= 1.0]
@@ -389,9 +303,9 @@ class DrugCorrector:
                 chosen.append(m)
         if not chosen:
             return segment
-        return _apply(segment, toks, sorted(chosen, key=lambda m: m.first), "drug_lexicon")
+        return apply_matches(segment, toks, sorted(chosen, key=lambda m: m.first), "drug_lexicon")
 
-    def _extends(self, toks: list[_Tok], m: _Match, exact: list[_Match]) -> bool:
+    def _extends(self, toks: list[Tok], m: Match, exact: list[Match]) -> bool:
         """A multi-word name growing out of a drug heard right, with unusual extra words.
 
         Extra words that are ordinary English ("potassium diet") never make it grow, however
@@ -417,7 +331,7 @@ class DrugCorrector:
             corrected = {i for i, w in enumerate(segment.words) if w.original_text is not None}
             names.update(
                 m.name
-                for m in self._candidates(_tokens(segment))
+                for m in self._candidates(tokens(segment))
                 if m.score >= 1.0 and not corrected & set(range(m.first, m.last + 1))
             )
             names.update(c.replacement for c in segment.corrections if c.score >= CLEAR_MENTION)
@@ -439,81 +353,3 @@ def _with_rivals(chosen: Suspect, found: list[Suspect]) -> Suspect:
         if other.first <= chosen.last and other.last >= chosen.first:
             names.extend(n for n in other.candidates if n not in names)
     return replace(chosen, candidates=tuple(names[:MAX_CANDIDATES]))
-
-
-def _ends_sentence(span: list[_Tok]) -> bool:
-    return any(t.text.rstrip().endswith((".", "?", "!")) for t in span)
-
-
-def _apply(segment: Segment, toks: list[_Tok], chosen: list[_Match], source: str) -> Segment:
-    words: list[Word] = []
-    corrections: list[Correction] = []
-    replaced: set[tuple[float, str]] = set()  # earlier corrections this one supersedes
-    index = 0
-    for m in chosen:
-        words.extend(_word(t) for t in toks[index : m.first])
-        span = toks[m.first : m.last + 1]
-        end, tail = span[-1].end, None
-        if m.keep:
-            span[-1], tail = _split(span[-1], m.keep)
-            end = tail.start
-        shown = "".join(t.text for t in span).strip()
-        original = "".join(f" {t.original}" if t.original else t.text for t in span).strip()
-        replaced.update((t.start, t.original) for t in span if t.original)
-        lead = re.match(r"^\W*", shown)
-        trail = re.search(r"[^\w]*$", shown)
-        name = m.name
-        if shown[:1].isupper() and (m.first == 0 or _ends_sentence([toks[m.first - 1]])):
-            name = name[:1].upper() + name[1:]
-        text = f"{lead.group(0) if lead else ''}{name}{trail.group(0) if trail else ''}"
-        words.append(
-            Word(
-                start=span[0].start,
-                end=end,
-                word=f" {text}",
-                probability=round(min(m.score, 1.0), 3),
-                original_text=original,
-            )
-        )
-        corrections.append(
-            Correction(
-                original=original,
-                replacement=m.name,
-                start=span[0].start,
-                end=end,
-                score=round(min(m.score, 1.0), 3),
-                source=source,
-            )
-        )
-        if tail is not None:
-            words.append(_word(tail))
-        index = m.last + 1
-    words.extend(_word(t) for t in toks[index:])
-    text = "".join(w.word for w in words).strip()
-    return segment.model_copy(
-        update={
-            "text": text,
-            "words": words if segment.words else [],
-            "original_text": segment.original_text or segment.text,
-            "corrections": [
-                *(c for c in segment.corrections if (c.start, c.original) not in replaced),
-                *corrections,
-            ],
-        }
-    )
-
-
-def _split(tok: _Tok, keep: str) -> tuple[_Tok, _Tok]:
-    """Cut "into" into "in" (for the drug name) and "to" (kept), sharing its time by length."""
-    bare = tok.text.strip()
-    cut = len(bare.rstrip(".,;:!?")) - len(keep)
-    at = tok.start + (tok.end - tok.start) * cut / len(bare)
-    lead = tok.text[: tok.text.index(bare)]
-    front = replace(tok, text=lead + bare[:cut], key=tok.key[:cut], end=at)
-    return front, replace(tok, text=f" {bare[cut:]}", key=keep, start=at)
-
-
-def _word(t: _Tok) -> Word:
-    return Word(
-        start=t.start, end=t.end, word=t.text, probability=t.probability, original_text=t.original
-    )
