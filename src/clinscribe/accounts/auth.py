@@ -30,6 +30,20 @@ def _issue_pair(session: Session, settings: Settings, user: User) -> TokenPair:
     )
 
 
+def _signed_in(session: Session, settings: Settings, user: User, *, via: str) -> TokenPair:
+    """A successful sign-in (password or single sign-on): audited, then a new token pair."""
+    audit.record(
+        session,
+        action="auth.login",
+        tenant_id=user.tenant_id,
+        actor_type=via,
+        actor_id=user.id,
+        object_type="user",
+        object_id=user.id,
+    )
+    return _issue_pair(session, settings, user)
+
+
 def login(*, session: Session, settings: Settings, email: str, password: str) -> TokenPair:
     """Check a password (argon2) and issue an access + refresh token pair."""
     user = session.execute(select(User).where(User.email == email.lower())).scalar_one_or_none()
@@ -40,16 +54,7 @@ def login(*, session: Session, settings: Settings, email: str, password: str) ->
         ok = verify_password(user.password_hash, password)
     if not ok or user is None:
         raise Unauthorized("invalid email or password")
-    audit.record(
-        session,
-        action="auth.login",
-        tenant_id=user.tenant_id,
-        actor_type="user",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
-    )
-    return _issue_pair(session, settings, user)
+    return _signed_in(session, settings, user, via="user")
 
 
 def refresh(*, session: Session, settings: Settings, refresh_token: str) -> TokenPair:
@@ -163,16 +168,7 @@ def sign_in_identity(
 ) -> TokenPair:
     """Browser single sign-on: the same token pair a password sign-in gets."""
     user = user_for_identity(session=session, identity=identity)
-    audit.record(
-        session,
-        action="auth.login",
-        tenant_id=user.tenant_id,
-        actor_type="oidc",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
-    )
-    return _issue_pair(session, settings, user)
+    return _signed_in(session, settings, user, via="oidc")
 
 
 def _from_oidc(session: Session, settings: Settings, token: str) -> Principal:

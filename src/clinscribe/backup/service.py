@@ -7,7 +7,6 @@ snapshot references is already on disk when the files are copied afterwards.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import tarfile
@@ -18,6 +17,7 @@ from typing import Any
 
 from clinscribe.config import Settings
 from clinscribe.errors import ClinscribeError
+from clinscribe.recordings.blobs import sha256_of
 
 COUNTED = (
     "tenants",
@@ -37,14 +37,6 @@ class BackupError(ClinscribeError):
 
     status_code = 400
     code = "backup_error"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _counts(db: Path) -> dict[str, int]:
@@ -76,7 +68,8 @@ def create(settings: Settings, out: Path) -> dict[str, Any]:
             "created_at": datetime.now(UTC).isoformat(),
             "counts": _counts(snapshot),
             "files": {
-                name: {"sha256": _sha256(p), "size": p.stat().st_size} for name, p in files.items()
+                name: {"sha256": sha256_of(p), "size": p.stat().st_size}
+                for name, p in files.items()
             },
         }
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +104,7 @@ def restore(archive: Path, data_dir: Path) -> dict[str, Any]:
         raise BackupError(f"not a readable Clinscribe backup ({type(exc).__name__})") from exc
     for name, meta in manifest["files"].items():
         path = data_dir / name
-        if not path.is_file() or _sha256(path) != meta["sha256"]:
+        if not path.is_file() or sha256_of(path) != meta["sha256"]:
             raise BackupError(f"backup file {name} is missing or corrupt")
     counts = _counts(data_dir / "clinscribe.db")
     if counts != manifest["counts"]:

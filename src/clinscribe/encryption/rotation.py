@@ -117,22 +117,23 @@ def _reseal_secret(ring: KeyRing, value: str | None, aad: str) -> str | None:
     return ring.encrypt(ring.decrypt(value, aad), aad)
 
 
+# Secrets stored with the key ring directly: (model, column, associated data of a row).
+SECRETS: tuple[tuple[type[Any], str, Callable[[Any], str]], ...] = (
+    (Tenant, "llm_key_encrypted", lambda t: llm_key_aad(t.id)),
+    (EhrEndpoint, "auth_encrypted", lambda e: endpoint_aad(e.tenant_id)),
+)
+
+
 def _rotate_secrets(session: Session, ring: KeyRing) -> TableProgress:
     result = TableProgress()
-    for tenant in session.scalars(select(Tenant)):
-        result.total += 1
-        result.checked += 1
-        new = _reseal_secret(ring, tenant.llm_key_encrypted, llm_key_aad(tenant.id))
-        if new is not None:
-            tenant.llm_key_encrypted = new
-            result.resealed += 1
-    for endpoint in session.scalars(select(EhrEndpoint)):
-        result.total += 1
-        result.checked += 1
-        new = _reseal_secret(ring, endpoint.auth_encrypted, endpoint_aad(endpoint.tenant_id))
-        if new is not None:
-            endpoint.auth_encrypted = new
-            result.resealed += 1
+    for model, column, aad in SECRETS:
+        for row in session.scalars(select(model)):
+            result.total += 1
+            result.checked += 1
+            new = _reseal_secret(ring, getattr(row, column), aad(row))
+            if new is not None:
+                setattr(row, column, new)
+                result.resealed += 1
     return result
 
 

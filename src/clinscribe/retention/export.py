@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from clinscribe.errors import ClinscribeError
+from clinscribe.recordings.blobs import sha256_of
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -34,14 +35,6 @@ def _default(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"cannot export {type(value).__name__}")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _private_file(path: Path) -> IO[bytes]:
@@ -163,6 +156,6 @@ def verify(path: Path) -> VerifyResult:
             problems.append(f"{name}: missing")
         elif target.stat().st_size != expected["size"]:
             problems.append(f"{name}: size differs")
-        elif _sha256(target) != expected["sha256"]:
+        elif sha256_of(target) != expected["sha256"]:
             problems.append(f"{name}: SHA-256 differs")
     return VerifyResult(not problems, len(files), problems)

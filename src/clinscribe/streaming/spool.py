@@ -46,6 +46,7 @@ class Spool:
         path = directory / "audio.sealed"
         self._records = 0
         self._bytes = 0
+        self._finals = 0
         if create:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._file: IO[bytes] = path.open("w+b")
@@ -58,6 +59,7 @@ class Spool:
                 self._bytes += len(pcm)
             self._file.truncate(good)  # a record torn by a crash is dropped
             self._file.seek(good)
+            self._keep_whole_finals()
         self._synced = time.monotonic()
 
     def _aad(self, stream: str, index: int) -> str:
@@ -115,27 +117,41 @@ class Spool:
 
     def log_finals(self, end: int, segments: list[Segment]) -> None:
         """Record an utterance's finals and where it ended, before the client is sent them."""
-        path = self.directory / "finals.sealed"
-        index = len(path.read_text("ascii").splitlines()) if path.is_file() else 0
         line = json.dumps({"end": end, "segments": [s.model_dump(mode="json") for s in segments]})
-        sealed = self.ring.encrypt(line.encode(), self._aad("finals", index))
-        with path.open("a", encoding="ascii") as log:
+        sealed = self.ring.encrypt(line.encode(), self._aad("finals", self._finals))
+        with (self.directory / "finals.sealed").open("a", encoding="ascii") as log:
             log.write(sealed + "\n")
             log.flush()
             os.fsync(log.fileno())
+        self._finals += 1
+
+    def _finals_lines(self) -> list[tuple[str, bytes]]:
+        """(sealed line, plaintext) of the logged finals, up to a line torn by a crash."""
+        path = self.directory / "finals.sealed"
+        lines: list[tuple[str, bytes]] = []
+        if not path.is_file():
+            return lines
+        for index, line in enumerate(path.read_text("ascii").splitlines()):
+            try:
+                lines.append((line, self.ring.decrypt(line, self._aad("finals", index))))
+            except DecryptionError:
+                break
+        return lines
+
+    def _keep_whole_finals(self) -> None:
+        # Appending after a torn line would glue the next final onto it and lose both.
+        lines = self._finals_lines()
+        path = self.directory / "finals.sealed"
+        if path.is_file():
+            path.write_text("".join(line + "\n" for line, _ in lines), "ascii")
+        self._finals = len(lines)
 
     def load_finals(self) -> tuple[list[Segment], int]:
         """Finals logged so far and the sample where the last logged utterance ended."""
-        path = self.directory / "finals.sealed"
         segments: list[Segment] = []
         end = 0
-        if not path.is_file():
-            return segments, end
-        for index, line in enumerate(path.read_text("ascii").splitlines()):
-            try:
-                entry = json.loads(self.ring.decrypt(line, self._aad("finals", index)))
-            except (DecryptionError, ValueError):  # a torn last line: decoded again
-                break
+        for _, plain in self._finals_lines():  # a torn last utterance is decoded again
+            entry = json.loads(plain)
             segments.extend(Segment.model_validate(s) for s in entry["segments"])
             end = int(entry["end"])
         return segments, end

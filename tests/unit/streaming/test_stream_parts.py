@@ -216,6 +216,21 @@ def test_the_spool_keeps_audio_and_finals_encrypted_and_drops_only_a_torn_tail(
     assert wav[:4] == b"RIFF" and len(wav) == 44 + 3 * 32_000
     again.close()
 
+    # A final torn by a crash is dropped, and the next one is not glued onto it.
+    again = Spool(directory, ring, create=False)
+    again.log_finals(32_000, [Segment(id=1, start=1.0, end=2.0, text="second")])
+    again.close()
+    finals = directory / "finals.sealed"
+    finals.write_text(finals.read_text("ascii")[:-9], "ascii")
+    torn = Spool(directory, ring, create=False)
+    assert [s.text for s in torn.load_finals()[0]] == ["qzfinalmarker"]
+    torn.log_finals(48_000, [Segment(id=1, start=1.0, end=3.0, text="third")])
+    torn.close()
+    after = Spool(directory, ring, create=False)
+    assert [s.text for s in after.load_finals()[0]] == ["qzfinalmarker", "third"]
+    assert after.load_finals()[1] == 48_000
+    after.close()
+
     damaged = bytearray((directory / "audio.sealed").read_bytes())
     damaged[100] ^= 1  # inside the first record: damage, not a torn tail
     (directory / "audio.sealed").write_bytes(bytes(damaged))

@@ -353,34 +353,31 @@ async def _store(
         raise
     finally:
         registry.remove(live)
-    await asyncio.to_thread(
+    await _record(registry, live, "stored", transcript_id=transcript_id)
+    live.spool.discard()
+    return transcript_id
+
+
+async def _record(registry: StreamRegistry, live: LiveSession, status: str, **fields: Any) -> bool:
+    """Write the session's status and counts to its record; False if another node holds it."""
+    ours: bool = await asyncio.to_thread(
         service.touch,
         registry.makers,
         live.id,
         registry.node,
-        status="stored",
-        transcript_id=transcript_id,
+        status=status,
         samples_received=live.decoder.received,
         bytes_received=live.bytes_received,
+        **fields,
     )
-    live.spool.discard()
-    return transcript_id
+    return ours
 
 
 async def _heartbeat(registry: StreamRegistry, live: LiveSession) -> None:
     """While connected: counts, a fresh resume window, and proof that this node is alive."""
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        ours = await asyncio.to_thread(
-            service.touch,
-            registry.makers,
-            live.id,
-            registry.node,
-            status="live",
-            resume_until=registry.resume_until(),
-            samples_received=live.decoder.received,
-            bytes_received=live.bytes_received,
-        )
+        ours = await _record(registry, live, "live", resume_until=registry.resume_until())
         if not ours:
             live.lost = True
             return
@@ -449,16 +446,7 @@ def _detach(registry: StreamRegistry, live: LiveSession, app: Any) -> None:
     loop = asyncio.get_running_loop()
 
     async def expire() -> None:
-        ours = await asyncio.to_thread(
-            service.touch,
-            registry.makers,
-            live.id,
-            registry.node,
-            status="detached",
-            resume_until=registry.resume_until(),
-            samples_received=live.decoder.received,
-            bytes_received=live.bytes_received,
-        )
+        ours = await _record(registry, live, "detached", resume_until=registry.resume_until())
         if ours:
             await asyncio.sleep(registry.limits.resume_seconds)
         if live.connected or live.finishing:
