@@ -61,21 +61,23 @@ def split_turns(segment: Segment) -> list[Segment]:
     pieces = [p for p in pieces if p]
     if len(pieces) < 2:
         return [segment]
-    return [
-        segment.model_copy(
-            update={
-                "words": p,
-                "start": p[0].start,
-                "end": p[-1].end,
-                "text": "".join(w.word for w in p).strip(),
-                "corrections": [
-                    c for c in segment.corrections if p[0].start <= c.start <= p[-1].end
-                ],
-                "original_text": _heard(p),
-            }
-        )
-        for p in pieces
-    ]
+    return [piece(segment, p) for p in pieces]
+
+
+def piece(segment: Segment, words: list[Word]) -> Segment:
+    """The part of a segment made of `words` (a non-empty run of its own words)."""
+    return segment.model_copy(
+        update={
+            "words": words,
+            "start": words[0].start,
+            "end": words[-1].end,
+            "text": "".join(w.word for w in words).strip(),
+            "corrections": [
+                c for c in segment.corrections if words[0].start <= c.start <= words[-1].end
+            ],
+            "original_text": _heard(words),
+        }
+    )
 
 
 def _heard(words: list[Word]) -> str | None:

@@ -18,7 +18,8 @@ from clinscribe.asr.engine import FasterWhisperEngine, resolve_model_path
 from clinscribe.asr.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
 from clinscribe.asr.schemas import Segment, TranscribeOptions, Transcript
 from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
-from clinscribe.streaming.metrics import FINAL_LATENCY, PARTIAL_LATENCY
+from clinscribe.streaming.context import History, agrees, split_after
+from clinscribe.streaming.metrics import CONTEXT_FALLBACKS, FINAL_LATENCY, PARTIAL_LATENCY
 from clinscribe.streaming.partials import LocalAgreement, PartialDecoder
 from clinscribe.streaming.vad import FRAME, Segmenter, StreamingVad, Utterance
 
@@ -73,6 +74,7 @@ class StreamDecoder:
         self._vad = StreamingVad()
         self._segmenter = Segmenter(first_frame=origin // FRAME)
         self._partials = PartialDecoder(engine.model, MEDICAL_PROMPT)
+        self._history = History()
         self._corrector = corrector
         self._partial_speech = 0  # speech end covered by the last partial
         self._agreement = LocalAgreement()
@@ -178,6 +180,8 @@ class StreamDecoder:
         return utterances
 
     def _trim(self, keep: int) -> None:
+        # Recent final utterances stay in the buffer as audio context for the next one.
+        keep = self._history.floor(keep)
         if keep > self._offset:
             self._buffer = self._buffer[keep - self._offset :]
             self._offset = keep
@@ -194,19 +198,13 @@ class StreamDecoder:
         return self._buffer[max(0, start - self._offset) : max(0, end - self._offset)]
 
     def _final(self, utterance: Utterance) -> None:
-        clip = self._clip(utterance.start, utterance.end)
         self._agreement.reset()
         self._last_partial = 0
         self._partial_speech = 0
-        if len(clip) >= SAMPLE_RATE // 10:
-            # Same pipeline as offline (guards, drug correction, targeted biasing), prompted
-            # with the medical prompt and the text so far.
-            result = self.engine.transcribe(clip, options=self._final_options())
-            self.warnings.extend(w for w in result.warnings if w != "no speech detected")
-            offset = utterance.start / SAMPLE_RATE
-            first = len(self.segments)
-            for segment in self._recorrect(result.segments):
-                self.segments.append(_shift(segment, offset, len(self.segments)))
+        first = len(self.segments)
+        if utterance.end - utterance.start >= SAMPLE_RATE // 10:
+            for segment in self._recorrect(self._hear(utterance)):
+                self.segments.append(segment.model_copy(update={"id": len(self.segments)}))
             finals = self.segments[first:]
             if self.journal is not None:
                 self.journal(utterance.end, finals)
@@ -214,12 +212,41 @@ class StreamDecoder:
                 self.on_event({"type": "final", "segment": segment.model_dump(mode="json")})
             if finals:
                 FINAL_LATENCY.observe(time.monotonic() - self._arrival(utterance.speech_end))
+        self._history.add(utterance.start, first)
         self._trim(max(self._offset, utterance.end))
         with self._cond:
             self._pending -= utterance.end - utterance.start
 
-    def _final_options(self) -> TranscribeOptions:
-        words = " ".join(s.text for s in self.segments[-20:]).split()[-CONTEXT_WORDS:]
+    def _hear(self, utterance: Utterance) -> list[Segment]:
+        """The utterance's segments, timed from the session start; see streaming/context.py."""
+        heard = self._history.context(utterance.start, utterance.end, self._offset)
+        if heard is not None:
+            # Same pipeline as offline (guards, drug correction, targeted biasing).
+            result = self.engine.transcribe(
+                self._clip(heard.start, utterance.end),
+                options=self._final_options(self.segments[: heard.first]),
+            )
+            sent = " ".join(s.text for s in self.segments[heard.first :])
+            boundary = (utterance.start - heard.start) / SAMPLE_RATE
+            again, new = split_after(result.segments, sent, boundary)
+            if new and agrees(" ".join(s.text for s in again), sent):
+                self._warn(result)
+                return [_shift(s, heard.start / SAMPLE_RATE) for s in new]
+            CONTEXT_FALLBACKS.inc()
+        result = self.engine.transcribe(
+            self._clip(utterance.start, utterance.end),
+            options=self._final_options(self.segments),
+        )
+        self._warn(result)
+        return [_shift(s, utterance.start / SAMPLE_RATE) for s in result.segments]
+
+    def _warn(self, result: Transcript) -> None:
+        self.warnings.extend(w for w in result.warnings if w != "no speech detected")
+
+    def _final_options(self, before: list[Segment]) -> TranscribeOptions:
+        """Prompted with the medical prompt and the text before the clip, as offline decoding
+        conditions each 30 s window on the text before it."""
+        words = " ".join(s.text for s in before[-20:]).split()[-CONTEXT_WORDS:]
         if not words:
             return self.options
         prompt = f"{MEDICAL_PROMPT} {' '.join(words)}"
@@ -270,7 +297,7 @@ def drug_corrector(model: str) -> DrugCorrector:
     return DrugCorrector(load_drug_lexicon(), load_common_words(str(Path(path) / "tokenizer.json")))
 
 
-def _shift(segment: Segment, offset: float, index: int) -> Segment:
+def _shift(segment: Segment, offset: float) -> Segment:
     words = [
         w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)})
         for w in segment.words
@@ -281,7 +308,6 @@ def _shift(segment: Segment, offset: float, index: int) -> Segment:
     ]
     return segment.model_copy(
         update={
-            "id": index,
             "start": round(segment.start + offset, 3),
             "end": round(segment.end + offset, 3),
             "words": words,

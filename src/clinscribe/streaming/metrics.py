@@ -37,3 +37,9 @@ DROPPED = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+CONTEXT_FALLBACKS = Counter(
+    "clinscribe_stream_context_fallbacks_total",
+    "Finals decoded again without audio context: the re-heard context disagreed with what "
+    "was sent, or nothing new was heard.",
+    registry=REGISTRY,
+)
