@@ -248,9 +248,13 @@ class StreamRegistry:
             ) from exc
         segments, origin = spool.load_finals()
         outbox = Outbox()
-        decoder = make_decoder(
-            _deliver(loop, outbox), journal=spool.log_finals, origin=origin, segments=segments
-        )
+        deliver = _deliver(loop, outbox)
+        if config is not None:
+            # The old node may have logged finals it never sent: a client taking the session
+            # over gets them all again, with their ids, ahead of anything new.
+            for segment in segments:
+                deliver({"type": "final", "segment": segment.model_dump(mode="json")})
+        decoder = make_decoder(deliver, journal=spool.log_finals, origin=origin, segments=segments)
         decoder.feed(spool.read(origin))
         mode = "conversation" if record.mode == "conversation" else "dictation"
         stored = config or StreamConfig(type="config", encounter_id=record.encounter_id, mode=mode)

@@ -25,14 +25,23 @@ def test_a_session_resumes_on_a_restarted_server_without_losing_audio_or_finals(
     settings: Settings, tenant_a: TenantWorld, speech: Speech
 ) -> None:
     makers = get_sessionmaker(settings.resolved_database_url)
-    cut = len(speech.pcm) * 2 // 3 // 2 * 2
+    # Two thirds of the dictation, then a pause that closes the utterance so that some finals
+    # exist before the crash; the rest after the restart.
+    pause = b"\x00\x00" * speech.rate
+    first = speech.pcm[: len(speech.pcm) * 2 // 3 // 2 * 2] + pause
+    rest = speech.pcm[len(first) - len(pause) :]
+    cut = len(first)
+    total = len(first) + len(rest)
 
     async def before_crash(url: str) -> tuple[str, Received]:
         ws, session = await open_stream(url, tenant_a, speech)
         early = Received()
         reader = asyncio.create_task(collect(ws, early))
-        await send_realtime(ws, speech.pcm[:cut], speech.rate, speed=2.0)
-        await asyncio.sleep(3.0)  # let the first sentences become finals
+        await send_realtime(ws, first, speech.rate, speed=2.0)
+        for _ in range(200):  # the first sentences become finals
+            if early.of("final"):
+                break
+            await asyncio.sleep(0.1)
         ws.transport.abort()
         await asyncio.wait_for(reader, 10)
         return str(session["session_id"]), early
@@ -61,7 +70,7 @@ def test_a_session_resumes_on_a_restarted_server_without_losing_audio_or_finals(
         assert abs(resumed["received_seconds"] - cut / 2 / speech.rate) < 0.1
         late = Received()
         reader = asyncio.create_task(collect(ws, late))
-        await send_realtime(ws, speech.pcm[cut:], speech.rate, speed=2.0)
+        await send_realtime(ws, rest, speech.rate, speed=2.0)
         await ws.send(json.dumps({"type": "stop"}))
         await asyncio.wait_for(reader, 90)
         return late
@@ -74,17 +83,25 @@ def test_a_session_resumes_on_a_restarted_server_without_losing_audio_or_finals(
             headers=tenant_a.auth("clinician"),
         ).json()
     stored = stored.get("transcript", stored)
-    assert abs(stored["duration"] - len(speech.pcm) / 2 / speech.rate) < 0.2
+    assert abs(stored["duration"] - total / 2 / speech.rate) < 0.2
     text = normalised(stored["text"])
     assert "metformin" in text and "three months" in text.replace("3", "three")
-    ids = [m["segment"]["id"] for m in early.of("final") + late.of("final")]
-    assert ids and ids == sorted(set(ids)), "a final was sent twice or out of order"
+    sent_early = {m["segment"]["id"]: m["segment"]["text"] for m in early.of("final")}
+    late_ids = [m["segment"]["id"] for m in late.of("final")]
+    assert sent_early and late_ids == sorted(set(late_ids)), "a final repeated or out of order"
+    # The new node re-sends every final the old one logged (finals are logged before they are
+    # sent), under the same id and with the same text, ahead of the new ones.
+    assert late_ids[: len(sent_early)] == sorted(sent_early)
+    for message in late.of("final"):
+        segment = message["segment"]
+        assert sent_early.get(segment["id"], segment["text"]) == segment["text"]
     assert [s["id"] for s in stored["segments"]] == list(range(len(stored["segments"])))
+    assert late_ids == list(range(len(stored["segments"])))
     with makers() as db:
         row = db.execute(select(StreamSession).where(StreamSession.id == session_id)).scalar_one()
         assert row.status == "stored" and row.transcript_id == late.messages[-1]["transcript_id"]
-        assert abs(row.samples_received / 16000 - len(speech.pcm) / 2 / speech.rate) < 0.1
-        assert row.bytes_received == len(speech.pcm)
+        assert abs(row.samples_received / 16000 - total / 2 / speech.rate) < 0.1
+        assert row.bytes_received == total
     assert not directory.exists(), "the spool outlived the stored recording"
 
 

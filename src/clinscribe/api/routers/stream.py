@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -22,25 +22,19 @@ from clinscribe.errors import Forbidden, NotFound, Unauthorized
 from clinscribe.jobs.engines import asr_engine
 from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
-from clinscribe.streaming import service
+from clinscribe.streaming import lifecycle, service
 from clinscribe.streaming.decoder import StreamDecoder, drug_corrector
+from clinscribe.streaming.lifecycle import Node
 from clinscribe.streaming.limits import StreamLimits, TokenBucket
-from clinscribe.streaming.metrics import DROPPED, REJECTED
+from clinscribe.streaming.metrics import REJECTED
 from clinscribe.streaming.protocol import (
     Chunk,
-    StreamConfig,
     StreamError,
     bad_message,
     parse_config,
     parse_message,
 )
-from clinscribe.streaming.sessions import (
-    CLOSE,
-    HEARTBEAT_SECONDS,
-    STALE_HEARTBEATS,
-    LiveSession,
-    StreamRegistry,
-)
+from clinscribe.streaming.sessions import CLOSE, DecoderFactory, LiveSession, StreamRegistry
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix=f"{API_PREFIX}/stream", tags=["stream"], responses=ERROR_RESPONSES)
@@ -53,20 +47,33 @@ class StreamTokenRead(BaseModel):
     expires_in: int
 
 
+def node_of(app: Any) -> Node:
+    """The node's live sessions and what they need, created on first use; tests may preset
+    `stream_limits`."""
+    node: Node | None = getattr(app.state, "stream_node", None)
+    if node is None:
+        settings = app.state.settings
+        limits = getattr(app.state, "stream_limits", None) or StreamLimits.from_settings(settings)
+        registry = StreamRegistry(
+            limits, app.state.sessionmaker, settings.data_dir, crypto.key_ring(settings)
+        )
+        node = app.state.stream_node = Node(
+            registry, settings, app.state.blobs, partial(_decoder_factory, settings)
+        )
+        app.state.streams = registry
+    return node
+
+
 def registry_of(app: Any) -> StreamRegistry:
-    """The node's live sessions, created on first use; tests may preset `stream_limits`."""
-    registry: StreamRegistry | None = getattr(app.state, "streams", None)
-    if registry is None:
-        limits = getattr(app.state, "stream_limits", None) or StreamLimits.from_settings(
-            app.state.settings
-        )
-        registry = app.state.streams = StreamRegistry(
-            limits,
-            app.state.sessionmaker,
-            app.state.settings.data_dir,
-            crypto.key_ring(app.state.settings),
-        )
-    return registry
+    return node_of(app).registry
+
+
+async def sweep_forever(app: Any) -> None:
+    """Sweep on a timer as well: audio a dead node left behind is stored even if nobody
+    connects again (tests shorten the interval through `app.state.stream_sweep_seconds`)."""
+    while True:
+        await asyncio.sleep(getattr(app.state, "stream_sweep_seconds", lifecycle.SWEEP_SECONDS))
+        await lifecycle.sweep(node_of(app))
 
 
 @router.post("/tokens", response_model=StreamTokenRead, status_code=status.HTTP_201_CREATED)
@@ -83,19 +90,19 @@ def mint_token(
 @router.websocket("")
 async def stream(websocket: WebSocket) -> None:
     """Live dictation; the message protocol is in contracts.md (Live streaming)."""
-    app = websocket.app
-    registry = registry_of(app)
+    node = node_of(websocket.app)
+    registry = node.registry
     await websocket.accept()
     live: LiveSession | None = None
-    _maybe_sweep(app, registry)
+    lifecycle.maybe_sweep(node)
     try:
-        principal = await _authenticate(websocket, app.state.settings, registry)
+        principal = await _authenticate(websocket, node.settings, registry)
         config = parse_config(await _first_text(websocket, registry.limits))
-        await _check_encounter(app, principal, config.encounter_id)
+        await _check_encounter(websocket.app, principal, config.encounter_id)
         resume = websocket.query_params.get("session_id") or config.resume
         if resume:
-            live = registry.resume(resume, principal, config) or await _take_over(
-                app, registry, resume, principal, config
+            live = registry.resume(resume, principal, config) or await lifecycle.take_over(
+                node, resume, principal, config
             )
         else:
             registry.reserve(principal)
@@ -104,10 +111,10 @@ async def stream(websocket: WebSocket) -> None:
                 registry.open,
                 principal,
                 config,
-                _decoder_factory(app.state.settings, config.mode),
+                node.decoders(config.mode),
                 asyncio.get_running_loop(),
             )
-        live.heartbeat = asyncio.create_task(_heartbeat(registry, live))
+        live.heartbeat = asyncio.create_task(lifecycle.heartbeat(registry, live))
         await websocket.send_json(
             {
                 "type": "session",
@@ -116,21 +123,21 @@ async def stream(websocket: WebSocket) -> None:
                 "received_seconds": round(live.seconds, 3),
             }
         )
-        await _serve(websocket, registry, live)
+        await _serve(websocket, node, live)
     except StreamError as exc:
         REJECTED.labels(exc.code).inc()
         if live is not None and exc.close_code == 4500:
-            await _discard(registry, live)
+            await lifecycle.discard(registry, live)
         elif live is not None:
-            _detach(registry, live, app)
+            lifecycle.detach(node, live)
         await _close(websocket, exc)
     except WebSocketDisconnect:
         if live is not None:
-            _detach(registry, live, app)
+            lifecycle.detach(node, live)
     except Exception:
         log.exception("stream.failed")
         if live is not None:
-            _detach(registry, live, app)
+            lifecycle.detach(node, live)
         await _close(websocket, StreamError(4500, "internal_error", "internal error"))
 
 
@@ -213,7 +220,7 @@ async def _check_encounter(app: Any, principal: Principal, encounter_id: str) ->
         raise StreamError(4404, "not_found", "encounter not found") from exc
 
 
-def _decoder_factory(settings: Settings, mode: str) -> Any:
+def _decoder_factory(settings: Settings, mode: str) -> DecoderFactory:
     # Live decoding has its own model instance and thread count: a final waits on one decode,
     # while offline jobs are better served by one thread each.
     threads = settings.stream_cpu_threads or settings.asr_cpu_threads
@@ -240,20 +247,20 @@ def _decoder_factory(settings: Settings, mode: str) -> Any:
     return make
 
 
-async def _serve(websocket: WebSocket, registry: StreamRegistry, live: LiveSession) -> None:
+async def _serve(websocket: WebSocket, node: Node, live: LiveSession) -> None:
     """Receive audio while a sender task forwards results; `stop` finishes the session."""
     sender = asyncio.create_task(_send_events(websocket, live))
     try:
-        stopped = await _receive_audio(websocket, registry.limits, live, sender)
+        stopped = await _receive_audio(websocket, node.registry.limits, live, sender)
     except BaseException:
         # The outbox outlives the connection: unsent results go to the resumed one.
         sender.cancel()
         raise
     live.outbox.put(CLOSE)
     if not stopped:  # the session reached its length limit: store it, then say why
-        await _finish(websocket, registry, live, sender)
+        await _finish(websocket, node, live, sender)
         raise StreamError(4413, "session_too_long", "the session reached its maximum length")
-    await _finish(websocket, registry, live, sender)
+    await _finish(websocket, node, live, sender)
     await websocket.close(1000)
 
 
@@ -313,7 +320,7 @@ async def _send_events(websocket: WebSocket, live: LiveSession) -> None:
 
 
 async def _finish(
-    websocket: WebSocket, registry: StreamRegistry, live: LiveSession, sender: asyncio.Task[None]
+    websocket: WebSocket, node: Node, live: LiveSession, sender: asyncio.Task[None]
 ) -> None:
     """Flush the decoder, deliver its last results, store everything, and reply `done`."""
     live.finishing = True
@@ -321,218 +328,8 @@ async def _finish(
     # transcript stored.
     with contextlib.suppress(Exception):
         await sender
-    transcript_id = await _store(websocket.app, registry, live, websocket)
+    transcript_id = await lifecycle.store(node, live, partial(_send_events, websocket, live))
     await websocket.send_json({"type": "done", "transcript_id": transcript_id})
-
-
-async def _store(
-    app: Any, registry: StreamRegistry, live: LiveSession, websocket: WebSocket | None
-) -> str:
-    _stop_heartbeat(live)
-    try:
-        await asyncio.to_thread(live.close_input)
-        await asyncio.to_thread(live.decoder.finish)
-        if websocket is not None:
-            live.outbox.put(CLOSE)
-            with contextlib.suppress(Exception):
-                await _send_events(websocket, live)
-        transcript_id = await asyncio.to_thread(
-            service.store,
-            app.state.sessionmaker,
-            settings=app.state.settings,
-            blobs=app.state.blobs,
-            principal=live.principal,
-            encounter_id=live.encounter_id,
-            wav=live.spool.finish(),
-            transcript=live.decoder.transcript(),
-            mode=live.config.mode,
-        )
-    except BaseException:
-        # The spool stays on disk and the record past its window: a later sweep stores it.
-        live.spool.close()
-        raise
-    finally:
-        registry.remove(live)
-    await _record(registry, live, "stored", transcript_id=transcript_id)
-    live.spool.discard()
-    return transcript_id
-
-
-async def _record(registry: StreamRegistry, live: LiveSession, status: str, **fields: Any) -> bool:
-    """Write the session's status and counts to its record; False if another node holds it."""
-    ours: bool = await asyncio.to_thread(
-        service.touch,
-        registry.makers,
-        live.id,
-        registry.node,
-        status=status,
-        samples_received=live.decoder.received,
-        bytes_received=live.bytes_received,
-        **fields,
-    )
-    return ours
-
-
-async def _heartbeat(registry: StreamRegistry, live: LiveSession) -> None:
-    """While connected: counts, a fresh resume window, and proof that this node is alive."""
-    while True:
-        await asyncio.sleep(HEARTBEAT_SECONDS)
-        ours = await _record(registry, live, "live", resume_until=registry.resume_until())
-        if not ours:
-            live.lost = True
-            return
-
-
-def _stop_heartbeat(live: LiveSession) -> None:
-    if live.heartbeat is not None:
-        live.heartbeat.cancel()
-        live.heartbeat = None
-
-
-async def _take_over(
-    app: Any,
-    registry: StreamRegistry,
-    session_id: str,
-    principal: Principal,
-    config: StreamConfig,
-) -> LiveSession:
-    """Resume a session this process does not hold: dropped on another node, or held by a
-    process that died (its heartbeats stop; we wait for its record to go stale)."""
-    deadline = time.monotonic() + (STALE_HEARTBEATS + 1) * HEARTBEAT_SECONDS
-    while True:
-        record = await asyncio.to_thread(
-            service.claim,
-            registry.makers,
-            session_id=session_id,
-            principal=principal,
-            node=registry.node,
-            resume_until=registry.resume_until(),
-            stale_before=registry.stale_before(),
-        )
-        if record is not None:
-            break
-        held = await asyncio.to_thread(
-            service.held_elsewhere, registry.makers, session_id, principal
-        )
-        if not held:
-            raise StreamError(4404, "session_not_found", "no resumable session with that id")
-        if time.monotonic() > deadline:
-            raise StreamError(4409, "session_in_use", "the session is connected elsewhere")
-        await asyncio.sleep(HEARTBEAT_SECONDS / 2)
-    if record.encounter_id != config.encounter_id:
-        # Hand it back as it was: detached, for its owner to resume properly.
-        await asyncio.to_thread(
-            service.touch, registry.makers, session_id, registry.node, status="detached"
-        )
-        raise StreamError(4400, "bad_message", "the session belongs to another encounter")
-    return await asyncio.to_thread(
-        registry.restore,
-        record,
-        principal,
-        config,
-        _decoder_factory(app.state.settings, record.mode),
-        asyncio.get_running_loop(),
-    )
-
-
-def _detach(registry: StreamRegistry, live: LiveSession, app: Any) -> None:
-    """Keep a dropped session for its resume window; past it, store what it has."""
-    if live.finishing or live.id not in registry.sessions:
-        return
-    live.connected = False
-    _stop_heartbeat(live)
-    live.close_input()
-    DROPPED.labels("resumable").inc()
-    loop = asyncio.get_running_loop()
-
-    async def expire() -> None:
-        ours = await _record(registry, live, "detached", resume_until=registry.resume_until())
-        if ours:
-            await asyncio.sleep(registry.limits.resume_seconds)
-        if live.connected or live.finishing:
-            return
-        live.finishing = True
-        # Claim it back before storing: another node may have resumed it meanwhile.
-        ours = await asyncio.to_thread(
-            service.touch, registry.makers, live.id, registry.node, status="live"
-        )
-        if not ours:
-            live.decoder.abandon()
-            live.spool.close()
-            registry.remove(live)
-            return
-        DROPPED.labels("expired").inc()
-        # Audio already received is clinical data: keep it on the encounter, not in limbo.
-        with contextlib.suppress(Exception):
-            await _store(app, registry, live, None)
-
-    live.expiry = loop.create_task(expire())
-
-
-async def _discard(registry: StreamRegistry, live: LiveSession) -> None:
-    live.finishing = True
-    _stop_heartbeat(live)
-    live.decoder.abandon()
-    await asyncio.to_thread(live.close_input)
-    await asyncio.to_thread(
-        service.touch, registry.makers, live.id, registry.node, status="discarded"
-    )
-    live.spool.discard()
-    registry.remove(live)
-
-
-SWEEP_SECONDS = 60.0
-
-
-def _maybe_sweep(app: Any, registry: StreamRegistry) -> None:
-    """Now and then, store sessions whose node died and whose resume window has passed."""
-    if time.monotonic() - registry.last_sweep < SWEEP_SECONDS:
-        return
-    registry.last_sweep = time.monotonic()
-    task = asyncio.get_running_loop().create_task(_sweep(app, registry))
-    registry.sweeps.add(task)
-    task.add_done_callback(registry.sweeps.discard)
-
-
-async def sweep_forever(app: Any) -> None:
-    """Sweep on a timer as well: audio a dead node left behind is stored even if nobody
-    connects again (tests shorten the interval through `app.state.stream_sweep_seconds`)."""
-    while True:
-        await asyncio.sleep(getattr(app.state, "stream_sweep_seconds", SWEEP_SECONDS))
-        registry = registry_of(app)
-        registry.last_sweep = time.monotonic()
-        await _sweep(app, registry)
-
-
-async def _sweep(app: Any, registry: StreamRegistry) -> None:
-    try:
-        ids = await asyncio.to_thread(
-            service.orphans, registry.makers, stale_before=registry.stale_before()
-        )
-        for session_id in ids:
-            record = await asyncio.to_thread(
-                service.take_orphan,
-                registry.makers,
-                session_id,
-                registry.node,
-                registry.stale_before(),
-            )
-            if record is None:
-                continue
-            principal = await asyncio.to_thread(service.principal_of, registry.makers, record)
-            live = await asyncio.to_thread(
-                registry.restore,
-                record,
-                principal,
-                None,
-                _decoder_factory(app.state.settings, record.mode),
-                asyncio.get_running_loop(),
-            )
-            live.finishing = True
-            DROPPED.labels("expired").inc()
-            await _store(app, registry, live, None)
-    except Exception:
-        log.exception("stream.sweep_failed")
 
 
 async def _close(websocket: WebSocket, exc: StreamError) -> None:

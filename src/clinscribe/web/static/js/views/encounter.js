@@ -125,7 +125,9 @@ function liveCard(ctx) {
         partial: (text) => (partial.textContent = text),
         final: (segment) => {
           partial.textContent = "";
-          finals.append(h("p", { class: "final" }, segment.text));
+          // A session taken over by another server sends its finals again, with their ids.
+          if (finals.querySelector(`[data-segment="${segment.id}"]`)) return;
+          finals.append(h("p", { class: "final", "data-segment": String(segment.id) }, segment.text));
         },
         done: async (transcriptId) => {
           live = null;
