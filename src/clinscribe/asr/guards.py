@@ -174,13 +174,4 @@ def _inside(segment: Segment, start: float, end: float) -> Segment | None:
     if not segment.words:
         return segment if segment.start < end and segment.end > start else None
     words: list[Word] = [w for w in segment.words if start <= (w.start + w.end) / 2 <= end]
-    if not words:
-        return None
-    return segment.model_copy(
-        update={
-            "words": words,
-            "start": words[0].start,
-            "end": words[-1].end,
-            "text": "".join(w.word for w in words).strip(),
-        }
-    )
+    return segment.part(words) if words else None

@@ -48,6 +48,27 @@ class Segment(BaseModel):
     compression_ratio: float | None = None
     flags: list[str] = Field(default_factory=list)
 
+    def part(self, words: list[Word]) -> Segment:
+        """The part of this segment made of `words` (a non-empty run of its own words), with
+        the corrections that fall in it and what was heard there before them."""
+        heard = (
+            None
+            if all(w.original_text is None for w in words)
+            else "".join(f" {w.original_text}" if w.original_text else w.word for w in words)
+        )
+        return self.model_copy(
+            update={
+                "words": words,
+                "start": words[0].start,
+                "end": words[-1].end,
+                "text": "".join(w.word for w in words).strip(),
+                "corrections": [
+                    c for c in self.corrections if words[0].start <= c.start <= words[-1].end
+                ],
+                "original_text": heard.strip() if heard is not None else None,
+            }
+        )
+
 
 class Transcript(BaseModel):
     """A whole recording's transcript as engines return it and the API stores it."""

@@ -61,30 +61,7 @@ def split_turns(segment: Segment) -> list[Segment]:
     pieces = [p for p in pieces if p]
     if len(pieces) < 2:
         return [segment]
-    return [piece(segment, p) for p in pieces]
-
-
-def piece(segment: Segment, words: list[Word]) -> Segment:
-    """The part of a segment made of `words` (a non-empty run of its own words)."""
-    return segment.model_copy(
-        update={
-            "words": words,
-            "start": words[0].start,
-            "end": words[-1].end,
-            "text": "".join(w.word for w in words).strip(),
-            "corrections": [
-                c for c in segment.corrections if words[0].start <= c.start <= words[-1].end
-            ],
-            "original_text": _heard(words),
-        }
-    )
-
-
-def _heard(words: list[Word]) -> str | None:
-    """What was heard before corrections, when any word of this piece was corrected."""
-    if all(w.original_text is None for w in words):
-        return None
-    return "".join(f" {w.original_text}" if w.original_text else w.word for w in words).strip()
+    return [segment.part(p) for p in pieces]
 
 
 def label_from_text(segments: Sequence[Segment]) -> list[Segment]:

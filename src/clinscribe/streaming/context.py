@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from clinscribe.asr.schemas import Segment
-from clinscribe.asr.speakers import piece
 from clinscribe.recordings.audio import SAMPLE_RATE
 
 CONTEXT_SECONDS = 12.0
@@ -115,9 +114,9 @@ def split_after(
         new = segment.words[len(old) :]
         index += len(segment.words)
         if old:
-            before.append(piece(segment, old) if new else segment)
+            before.append(segment.part(old) if new else segment)
         if new:
-            after.append(piece(segment, new) if old else segment)
+            after.append(segment.part(new) if old else segment)
     return before, after
 
 
