@@ -123,3 +123,29 @@ def summary(content: dict[str, Any]) -> list[str]:
         return []
     facts = _indexed(_extracted(content))
     return [f"{decision}: {label(fid, facts[fid])}" for fid, decision in decisions.items()]
+
+
+def carry(previous: dict[str, Any], drafted: dict[str, Any]) -> list[str]:
+    """Keep, in a fresh draft (in place), the decisions made on the facts of the previous
+    version that the new draft extracts again; a fact is the same when it reads the same
+    (kind, words, dose, code, value). Returns the labels of the decisions kept."""
+    review = previous.get("fact_review") or {}
+    decisions: dict[str, str] = review.get("decisions") or {}
+    if not decisions:
+        return []
+    old = _indexed(_extracted(previous))
+    by_label: dict[str, str] = {}
+    for fid, decision in decisions.items():
+        if fid in old:
+            by_label.setdefault(label(fid, old[fid]), decision)
+    kept: dict[str, Decision] = {}
+    labels = {fid: label(fid, fact) for fid, fact in _indexed(_extracted(drafted)).items()}
+    for fid, text in labels.items():
+        again = by_label.get(text)
+        if again == "removed":
+            kept[fid] = "removed"
+        elif again == "accepted":
+            kept[fid] = "accepted"
+    if kept:
+        apply(drafted, kept)
+    return [f"{d} {labels[fid]}" for fid, d in kept.items()]

@@ -109,9 +109,17 @@ def store_draft(
         )
         session.add(note)
         session.flush()
+    content = drafted.model_dump(mode="json")
+    reason = "drafted"
+    if not created and note.current_version:
+        # A re-draft keeps the clinician's accept/remove decisions on facts it finds again.
+        previous = json.loads(current_version(session=session, note=note).content_json)
+        kept = facts.carry(previous, content)
+        if kept:
+            reason = f"drafted; kept {len(kept)} fact decision{'s' if len(kept) > 1 else ''}"
     note.transcript_id = transcript_id
     note.status = "draft"
-    _add_version(session, note, drafted.model_dump(mode="json"), principal.actor_id, "drafted")
+    _add_version(session, note, content, principal.actor_id, reason)
     _audit(session, principal, "draft" if created else "redraft", note)
     return note
 

@@ -149,3 +149,36 @@ def test_bad_fact_decisions_are_refused(client: TestClient, tenant_a: TenantWorl
     assert client.post(f"{url}/submit", headers=clin).status_code == 200
     in_review = client.patch(url, json={"facts": {good: "accepted"}}, headers=clin)
     assert in_review.status_code == 409
+
+
+def test_a_redraft_keeps_decisions_on_the_facts_it_finds_again(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    clin = tenant_a.auth("clinician")
+    note = drafted(client, tenant_a)
+    lisinopril, amlodipine = fact_id(note, "lisinopril"), fact_id(note, "amlodipine")
+    url = f"/api/v1/notes/{note['id']}"
+    decided = client.patch(
+        url, json={"facts": {lisinopril: "accepted", amlodipine: "removed"}}, headers=clin
+    )
+    assert decided.status_code == 200, decided.text
+
+    encounter = f"/api/v1/encounters/{tenant_a.encounter_id}"
+    again = client.post(f"{encounter}/notes", json={"template": "soap"}, headers=clin)
+    assert again.status_code in (200, 201), again.text
+    redrafted = again.json()
+    assert redrafted["id"] == note["id"] and redrafted["version"] == 3
+    decisions = {f["fact"].get("text"): f["decision"] for f in redrafted["facts"]}
+    assert decisions["lisinopril"] == "accepted" and decisions["amlodipine"] == "removed"
+    names = {e["text"].lower() for e in redrafted["content"]["entities"]}
+    assert "amlodipine" not in names and "lisinopril" in names
+    versions = client.get(f"{url}/versions", headers=clin).json()
+    assert versions[-1]["reason"] == "drafted; kept 2 fact decisions"
+
+    # A new transcript that no longer names amlodipine: only the lisinopril decision stays.
+    text = VISIT.replace(" Start amlodipine 5 mg once daily.", "")
+    assert client.post(f"{encounter}/text", json={"text": text}, headers=clin).status_code == 201
+    latest = client.post(f"{encounter}/notes", json={"template": "soap"}, headers=clin).json()
+    decisions = {f["fact"].get("text"): f["decision"] for f in latest["facts"]}
+    assert "amlodipine" not in decisions and decisions["lisinopril"] == "accepted"
+    assert all(d is None for name, d in decisions.items() if name != "lisinopril")
