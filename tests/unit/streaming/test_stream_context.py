@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 import wave
 from typing import Any
 
@@ -14,7 +15,7 @@ from clinscribe.asr.engine import FasterWhisperEngine
 from clinscribe.asr.schemas import Correction, Segment, TranscribeOptions, Transcript, Word
 from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
 from clinscribe.streaming.context import History, agrees, split_after
-from clinscribe.streaming.decoder import StreamDecoder
+from clinscribe.streaming.decoder import FINALS_FIRST, StreamDecoder
 from clinscribe.streaming.metrics import CONTEXT_FALLBACKS
 
 SENTENCES = (
@@ -212,3 +213,31 @@ def test_a_context_the_decoder_skipped_falls_back_to_the_utterance_alone(
     for segment in decoder.transcript().segments:
         middle = (segment.start + segment.end) / 2 * SAMPLE_RATE
         assert any(a - SAMPLE_RATE // 2 <= middle <= b + SAMPLE_RATE // 2 for a, b in spans)
+
+
+def test_no_partial_starts_while_another_stream_decodes_a_final(
+    dictation: tuple[FloatArray, list[tuple[int, int]]],
+) -> None:
+    samples, spans = dictation
+    events: list[dict[str, Any]] = []
+    decoder = StreamDecoder(
+        FasterWhisperEngine(), mode="dictation", beam_size=5, on_event=events.append
+    )
+    first = samples[: spans[0][1]]  # the first sentence, still open (no pause after it)
+    step = SAMPLE_RATE // 10
+    with FINALS_FIRST.final():  # as if another stream's final were being decoded
+        assert FINALS_FIRST.busy()
+        for offset in range(0, len(first) // 2, step):
+            decoder.feed(first[offset : offset + step])
+            time.sleep(0.02)
+        time.sleep(0.5)
+        assert not [e for e in events if e["type"] == "partial"]
+    assert not FINALS_FIRST.busy()
+    for offset in range(len(first) // 2 // step * step, len(first), step):
+        decoder.feed(first[offset : offset + step])
+        time.sleep(0.02)
+    deadline = time.monotonic() + 10
+    while not events and time.monotonic() < deadline:
+        time.sleep(0.05)
+    decoder.finish()
+    assert [e for e in events if e["type"] == "partial"], events
