@@ -38,7 +38,13 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def _settings() -> Settings:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        # Name the variable, never echo its value: it may be a key or a password.
+        err = exc.errors()[0]
+        name = "CLINSCRIBE_" + "_".join(str(p) for p in err["loc"]).upper()
+        raise ConfigError(f"{name}: {err['msg']}") from None
     crypto.install(settings)
     return settings
 
@@ -77,6 +83,7 @@ def worker(threads: int) -> None:
     from clinscribe.jobs.broker import InProcessWorker, check_broker
     from clinscribe.jobs.runtime import Sweeper, setup
     from clinscribe.observability.logging import configure_logging
+    from clinscribe.retention.schedule import purge_timer
 
     settings = _settings()
     if settings.broker == "inprocess":
@@ -90,10 +97,15 @@ def worker(threads: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    purges = purge_timer(settings)
     runner.start()
     sweeper.start()
+    if purges is not None:
+        purges.start()
     click.echo(f"worker running on {settings.broker} with {threads} threads", err=True)
     stop.wait()
+    if purges is not None:
+        purges.stop()
     sweeper.stop()
     runner.stop()
 

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     job_stale_seconds: float = Field(default=120.0, gt=0)
     job_resend_seconds: float = Field(default=300.0, gt=0)
     tus_expiry_days: int = Field(default=2, ge=1)
+    # Retention: hours between purges run by the worker (the embedded server's, or each
+    # `clinscribe worker`); 0 leaves purging to `clinscribe admin purge`. Exports go under
+    # `retention_export_dir` (default: the data dir's exports/).
+    retention_purge_hours: float = Field(default=0.0, ge=0.0, le=24 * 366)
+    retention_export_dir: Path | None = None
     # EHR delivery retries: exponential backoff with jitter from this base, honouring Retry-After.
     delivery_max_attempts: int = Field(default=8, ge=1, le=50)
     delivery_base_delay: float = Field(default=2.0, gt=0)

@@ -38,6 +38,7 @@ from clinscribe.jobs.runtime import Sweeper
 from clinscribe.jobs.runtime import setup as setup_jobs
 from clinscribe.observability.logging import configure_logging
 from clinscribe.recordings.blobs import LocalBlobStore
+from clinscribe.retention.schedule import purge_timer
 from clinscribe.security import crypto
 from clinscribe.web.routes import router as web_router
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         runtime = setup_jobs(settings)
         worker: InProcessWorker | None = None
         sweeper: Sweeper | None = None
+        purges = None
         if settings.broker == "inprocess" and start_worker:
             # Embedded profile: this process is also the worker, and re-sends pending jobs
             # left by a previous run (the first sweep happens at once).
@@ -61,6 +63,9 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
             worker.start()
             sweeper = Sweeper(runtime, interval=max(1.0, settings.job_stale_seconds / 2))
             sweeper.start()
+            purges = purge_timer(settings)
+            if purges is not None:
+                purges.start()
         streams = asyncio.create_task(stream.sweep_forever(app))
         try:
             yield
@@ -70,6 +75,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
                 await streams
             if sweeper is not None:
                 sweeper.stop()
+            if purges is not None:
+                purges.stop()
             if worker is not None:
                 worker.stop()
 

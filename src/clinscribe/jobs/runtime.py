@@ -25,6 +25,7 @@ from clinscribe.observability.logging import get_logger
 from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, QUEUE_DEPTH
 from clinscribe.recordings.blobs import BlobStore, LocalBlobStore
 from clinscribe.security import crypto
+from clinscribe.timers import Periodic
 from clinscribe.workqueue import service as workqueue
 
 log = get_logger("clinscribe.jobs")
@@ -224,26 +225,9 @@ def setup(settings: Settings) -> Runtime:
         return runtime
 
 
-class Sweeper:
+class Sweeper(Periodic):
     """Runs `Runtime.sweep` at start-up and then periodically on a daemon thread."""
 
     def __init__(self, runtime: Runtime, interval: float) -> None:
+        super().__init__("job_sweep", runtime.sweep, interval)
         self.runtime = runtime
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="job-sweeper", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                self.runtime.sweep()
-            except Exception as exc:  # database briefly unavailable: keep sweeping
-                log.warning("sweep_failed", error_type=type(exc).__name__)
-            if self._stop.wait(self.interval):
-                return

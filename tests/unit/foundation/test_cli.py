@@ -157,6 +157,17 @@ def test_prod_profile_refuses_to_start_unsafely(data_dir: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_bad_setting_is_named_in_one_line_without_its_value(data_dir: Path) -> None:
+    result = run(["admin", "purge", "--dry-run"], data_dir, CLINSCRIBE_RETENTION_PURGE_HOURS="-7.5")
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "CLINSCRIBE_RETENTION_PURGE_HOURS" in lines[0], result.stderr
+    assert "-7.5" not in lines[0]
+    result = run(["serve"], data_dir, CLINSCRIBE_JOB_MAX_ATTEMPTS="many")
+    assert result.returncode == 2 and "CLINSCRIBE_JOB_MAX_ATTEMPTS" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_worker_needs_an_external_broker(data_dir: Path) -> None:
     result = run(["worker"], data_dir)
     assert result.returncode == 1 and "no external broker" in result.stderr
