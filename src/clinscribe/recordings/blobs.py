@@ -43,10 +43,6 @@ class BlobStore(Protocol):
         """Store a stream; returns (sha256 hex, size). Raises PayloadTooLarge past max_bytes."""
         ...
 
-    def adopt(self, key: str, path: Path) -> tuple[str, int]:
-        """Take in an already-written local file (resumable uploads); the file is removed."""
-        ...
-
     def open(self, key: str) -> BinaryIO:
         """A seekable reader of the blob's plaintext."""
         ...
@@ -233,12 +229,6 @@ class LocalBlobStore:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return digest.hexdigest(), size
-
-    def adopt(self, key: str, path: Path) -> tuple[str, int]:
-        with path.open("rb") as source:
-            result = self.put(key, source, max_bytes=path.stat().st_size)
-        path.unlink()
-        return result
 
     def open(self, key: str) -> BinaryIO:
         return io.BufferedReader(_OpeningReader(self._path(key), self.ring, key), SEAL_CHUNK)

@@ -171,12 +171,12 @@ def adopt_upload(
     blobs: BlobStore,
     principal: Principal,
     encounter_id: str,
-    path: Path,
+    source: BinaryIO,
     filename: str | None,
     content_type: str | None,
     mode: str,
 ) -> tuple[Recording, Job]:
-    """Accept a completed resumable upload already on local disk."""
+    """Accept a completed resumable upload, read from `source`."""
     _writable_encounter(session, principal, encounter_id)
     return _accept(
         session=session,
@@ -188,7 +188,7 @@ def adopt_upload(
         mode=mode,
         filename=filename,
         content_type=content_type,
-        store=lambda key: blobs.adopt(key, path),
+        store=lambda key: blobs.put(key, source, max_bytes=settings.max_upload_bytes),
     )
 
 

@@ -121,3 +121,64 @@ def test_resumable_uploads_refuse_bad_metadata_and_other_tenants(
             headers=tenant_a.auth("clinician"),
         ).json()
         assert recordings == []
+
+
+def _tus(world: TenantWorld, role: str = "clinician") -> dict[str, str]:
+    return {**world.auth(role), "Tus-Resumable": "1.0.0"}
+
+
+def _meta(**values: str) -> str:
+    import base64
+
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
+
+
+def test_a_partial_upload_waits_encrypted_and_damage_is_a_409(
+    settings: Settings, tenant_a: TenantWorld
+) -> None:
+    marker = b"CANARY-PARTIAL-UPLOAD-7f3a"
+    name = "canary-filename-Quixotic-Ramsbottom.wav"
+    body = wav_bytes(2.0)
+    body = body[:44] + marker + body[44 + len(marker) :]  # inside the audio, as a tag would be
+    half = len(body) // 2
+    folder = settings.data_dir / "uploads"
+    with live_server(settings) as base:
+        created = httpx.post(
+            f"{base}/api/v1/uploads",
+            headers={
+                **_tus(tenant_a),
+                "Upload-Length": str(len(body)),
+                "Upload-Metadata": _meta(
+                    encounter_id=tenant_a.encounter_id, filename=name, filetype="audio/wav"
+                ),
+            },
+        )
+        assert created.status_code == 201, created.text
+        location = created.headers["location"]
+        url = location if location.startswith("http") else f"{base}{location}"
+        patch = {**_tus(tenant_a), "Content-Type": "application/offset+octet-stream"}
+        first = httpx.patch(url, content=body[:half], headers={**patch, "Upload-Offset": "0"})
+        assert first.status_code == 204 and first.headers["upload-offset"] == str(half)
+        # Nothing of the audio or its file name is on disk in the clear while it waits.
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        assert files
+        for path in files:
+            data = path.read_bytes()
+            assert marker not in data and name.encode() not in data and b"RIFF" not in data
+        head = httpx.head(url, headers=_tus(tenant_a))
+        assert head.status_code == 200 and head.headers["upload-offset"] == str(half)
+
+        # A sealed record altered on disk is caught when the upload completes.
+        (sealed,) = [p for p in files if p.name.endswith(".sealed") and ".info" not in p.name]
+        raw = bytearray(sealed.read_bytes())
+        raw[40] ^= 0x01
+        sealed.write_bytes(bytes(raw))
+        last = httpx.patch(url, content=body[half:], headers={**patch, "Upload-Offset": str(half)})
+        assert last.status_code == 409, last.text
+        assert "damaged" in last.json()["detail"]
+        recordings = httpx.get(
+            f"{base}/api/v1/encounters/{tenant_a.encounter_id}/recordings",
+            headers=tenant_a.auth("clinician"),
+        ).json()
+        assert recordings == []
+        assert not sealed.exists()

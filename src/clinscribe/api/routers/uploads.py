@@ -1,15 +1,17 @@
 """Resumable uploads (tus 1.0: core, creation, termination) via tuspyserver.
 
-Each tenant's partial uploads live in their own folder, so another tenant's upload id is
-simply not found. Metadata must name the encounter (`encounter_id`), `filename` and `filetype`, and
-may give `mode`. When the last byte lands the file becomes a recording and its transcription is
-queued, exactly like a one-shot upload; the client finds it under the encounter's recordings.
+Each tenant's partial uploads live in their own folder, encrypted (`api/upload_storage.py`),
+so another tenant's upload id is simply not found. Metadata must name the encounter
+(`encounter_id`), `filename` and `filetype`, and may give `mode`. When the last byte lands the
+file becomes a recording and its transcription is queued, exactly like a one-shot upload; the
+client finds it under the encounter's recordings.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +22,14 @@ from tuspyserver import create_tus_router
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.routers.recordings import refuse_when_draining
+from clinscribe.api.upload_storage import SealedUploads, UploadCorruptError, for_tenant
 from clinscribe.config import Settings
 from clinscribe.encounters import service as encounters
-from clinscribe.errors import Unprocessable
+from clinscribe.errors import Conflict, Unprocessable
 from clinscribe.recordings import service as recordings
+from clinscribe.security import crypto
 
 UPLOADS_PREFIX = f"{API_PREFIX}/uploads"
-
-
-def _tenant_dir(settings: Settings, tenant_id: str) -> str:
-    path = settings.data_dir / "uploads" / tenant_id
-    path.mkdir(parents=True, exist_ok=True)
-    return str(path)
 
 
 def _mode(metadata: dict[str, Any]) -> str:
@@ -45,11 +43,12 @@ async def _auth(principal: CurrentPrincipal) -> None:
     principal.require("encounters:write")
 
 
-def _files(
-    principal: CurrentPrincipal, settings: SettingsDep
-) -> Callable[[dict[str, Any]], dict[str, str]]:
-    folder = _tenant_dir(settings, principal.tenant_id)
-    return lambda _metadata: {"files_dir": folder}
+async def _files(principal: CurrentPrincipal) -> Callable[[dict[str, Any]], None]:
+    # Every tus route (and its body-streaming dependency) depends on this before it touches
+    # storage. Async on purpose: it runs in the request's own context, so the tenant it sets
+    # is the one the storage calls that follow see.
+    for_tenant(principal.tenant_id)
+    return lambda _metadata: for_tenant(principal.tenant_id)
 
 
 def _pre_create(
@@ -73,24 +72,39 @@ def _pre_create(
 def _on_complete(
     request: Request, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    storage: SealedUploads = request.app.state.uploads
+
     async def complete(path: str, metadata: dict[str, Any]) -> None:
+        uid = Path(path).name.removesuffix(".sealed")
+
         def adopt() -> None:
-            recordings.adopt_upload(
-                session=session,
-                settings=settings,
-                blobs=request.app.state.blobs,
-                principal=principal,
-                encounter_id=str(metadata.get("encounter_id", "")),
-                path=Path(path),
-                filename=metadata.get("filename"),
-                content_type=metadata.get("filetype"),
-                mode=_mode(metadata),
-            )
-            Path(f"{path}.info").unlink(missing_ok=True)
+            try:
+                with storage.reader(uid) as source, _damaged_as_conflict():
+                    recordings.adopt_upload(
+                        session=session,
+                        settings=settings,
+                        blobs=request.app.state.blobs,
+                        principal=principal,
+                        encounter_id=str(metadata.get("encounter_id", "")),
+                        source=source,
+                        filename=metadata.get("filename"),
+                        content_type=metadata.get("filetype"),
+                        mode=_mode(metadata),
+                    )
+            finally:
+                storage.remove(uid)  # stored as a recording, or refused: either way done
 
         await run_in_threadpool(adopt)
 
     return complete
+
+
+@contextmanager
+def _damaged_as_conflict() -> Iterator[None]:
+    try:
+        yield
+    except UploadCorruptError as exc:
+        raise Conflict("the upload's stored data is damaged; start the upload again") from exc
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -103,9 +117,13 @@ def install(app: FastAPI, settings: Settings) -> None:
         "pre_create_dep": _pre_create,
         "file_dep": _files,
     }
+    storage = app.state.uploads = SealedUploads(
+        settings.data_dir / "uploads", crypto.key_ring(settings)
+    )
     router: APIRouter = create_tus_router(
         prefix=UPLOADS_PREFIX,
         files_dir=str(settings.data_dir / "uploads"),
+        storage=storage,
         max_size=settings.max_upload_bytes,
         days_to_keep=settings.tus_expiry_days,
         tags=["uploads"],
