@@ -40,6 +40,7 @@ from clinscribe.observability.logging import configure_logging
 from clinscribe.recordings.blobs import LocalBlobStore
 from clinscribe.retention.schedule import purge_timer
 from clinscribe.security import crypto
+from clinscribe.timers import Periodic
 from clinscribe.web.routes import router as web_router
 
 
@@ -67,6 +68,10 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
             if purges is not None:
                 purges.start()
         streams = asyncio.create_task(stream.sweep_forever(app))
+        # Abandoned partial uploads go once they are past the tus expiry.
+        expiry = settings.tus_expiry_days * 86400.0
+        uploads_gc = Periodic("upload_expiry", lambda: app.state.uploads.expire(expiry), 3600.0)
+        uploads_gc.start()
         try:
             yield
         finally:
@@ -77,6 +82,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
                 sweeper.stop()
             if purges is not None:
                 purges.stop()
+            uploads_gc.stop()
             if worker is not None:
                 worker.stop()
 

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import struct
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
@@ -191,6 +192,18 @@ class SealedUploads(TusStorage):
         """Delete the upload's data and metadata (blocking)."""
         for path in (self._data(uid), self._info(uid)):
             path.unlink(missing_ok=True)
+
+    def expire(self, older_than: float) -> int:
+        """Delete partial uploads untouched for `older_than` seconds, in every tenant's
+        folder (blocking); returns how many. tus never finishes an abandoned upload."""
+        cutoff = time.time() - older_than
+        removed = 0
+        for path in self.root.glob("*/*.sealed"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += not path.name.endswith(".info.sealed")
+        return removed
 
     # --- info sidecar -------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -182,3 +183,32 @@ def test_a_partial_upload_waits_encrypted_and_damage_is_a_409(
         ).json()
         assert recordings == []
         assert not sealed.exists()
+
+
+def test_abandoned_partial_uploads_expire_and_fresh_ones_stay(
+    settings: Settings, tenant_a: TenantWorld, tenant_b: TenantWorld
+) -> None:
+    from clinscribe.api.upload_storage import SealedUploads
+    from clinscribe.security import crypto
+
+    folder = settings.data_dir / "uploads"
+    old_a, old_b, fresh = (
+        folder / tenant_a.id / f"{'a' * 32}.sealed",
+        folder / tenant_b.id / f"{'b' * 32}.sealed",
+        folder / tenant_a.id / f"{'c' * 32}.sealed",
+    )
+    for path in (old_a, old_b, fresh):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+        path.with_name(path.name.replace(".sealed", ".info.sealed")).write_bytes(b"x")
+    week_ago = time.time() - 7 * 86400
+    for path in (old_a, old_b):
+        os.utime(path, (week_ago, week_ago))
+        info = path.with_name(path.name.replace(".sealed", ".info.sealed"))
+        os.utime(info, (week_ago, week_ago))
+    storage = SealedUploads(folder, crypto.key_ring(settings))
+    assert storage.expire(2 * 86400) == 2
+    assert sorted(p.name for p in folder.rglob("*.sealed")) == [
+        f"{'c' * 32}.info.sealed",
+        f"{'c' * 32}.sealed",
+    ]
