@@ -11,19 +11,16 @@ log = structlog.get_logger(__name__)
 
 
 class Periodic:
-    """Runs `task` every `interval` seconds (at once too, if `at_start`) until stopped.
+    """Runs `task` at once and then every `interval` seconds until stopped.
 
     A failing run is logged by exception type only (messages may carry data) and the next
     run comes on time: a database that is briefly away must not end the schedule.
     """
 
-    def __init__(
-        self, name: str, task: Callable[[], object], interval: float, *, at_start: bool = True
-    ) -> None:
+    def __init__(self, name: str, task: Callable[[], object], interval: float) -> None:
         self.name = name
         self.task = task
         self.interval = interval
-        self.at_start = at_start
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
@@ -34,8 +31,6 @@ class Periodic:
         self._stop.set()
 
     def _loop(self) -> None:
-        if not self.at_start and self._stop.wait(self.interval):
-            return
         while True:
             try:
                 self.task()

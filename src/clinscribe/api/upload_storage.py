@@ -99,25 +99,28 @@ class SealedUploads(TusStorage):
         return await asyncio.to_thread(self._size, uid)
 
     def _size(self, uid: str) -> int:
-        return sum(self._headers(uid)[0])
+        return sum(plain for _, _, plain in self._walk(uid))
 
-    def _headers(self, uid: str) -> tuple[list[int], int]:
-        """Plaintext lengths of the whole records, without decrypting, and where they end."""
+    def _walk(self, uid: str, handle: BinaryIO | None = None) -> Iterator[tuple[int, int, int]]:
+        """(body offset, sealed length, plaintext length) of each whole record, from the
+        headers alone; a record torn by a crash ends the walk (its PATCH never completed)."""
         path = self._data(uid)
-        if not path.is_file():
-            return [], 0
-        sizes: list[int] = []
+        if handle is None:
+            if not path.is_file():
+                return
+            with path.open("rb") as own:
+                yield from self._walk(uid, own)
+            return
+        end = handle.seek(0, os.SEEK_END)
         offset = 0
-        with path.open("rb") as handle:
-            end = handle.seek(0, os.SEEK_END)
-            while offset + _HEADER.size <= end:
-                handle.seek(offset)
-                sealed, plain = _HEADER.unpack(handle.read(_HEADER.size))
-                if offset + _HEADER.size + sealed > end:
-                    break
-                sizes.append(plain)
-                offset += _HEADER.size + sealed
-        return sizes, offset
+        while offset + _HEADER.size <= end:
+            handle.seek(offset)
+            sealed, plain = _HEADER.unpack(handle.read(_HEADER.size))
+            body = offset + _HEADER.size
+            if body + sealed > end:
+                return
+            yield body, sealed, plain
+            offset = body + sealed
 
     async def append(self, uid: str, chunk: bytes) -> None:
         self._pending[(self._tenant(), uid)].extend(chunk)
@@ -130,8 +133,9 @@ class SealedUploads(TusStorage):
 
         def do() -> None:
             path = self._data(uid)
-            sizes, whole = self._headers(uid)
-            index = len(sizes)
+            records = list(self._walk(uid))
+            index = len(records)
+            whole = records[-1][0] + records[-1][1] if records else 0
             with path.open("r+b") as out:
                 out.truncate(whole)  # a record torn by a crash is dropped; its PATCH failed
                 out.seek(whole)
@@ -159,26 +163,17 @@ class SealedUploads(TusStorage):
         return await asyncio.to_thread(do)
 
     def _records(self, handle: BinaryIO, uid: str) -> Iterator[bytes]:
-        """The plaintext of each whole record; a record torn by a crash ends the upload's
-        data there (its PATCH never completed, so the client sends it again)."""
+        """The plaintext of each whole record, checked against its recorded length."""
         aad = self._aad(uid, "data")
-        index = 0
-        while True:
-            head = handle.read(_HEADER.size)
-            if len(head) < _HEADER.size:
-                return
-            length, size = _HEADER.unpack(head)
-            sealed = handle.read(length)
-            if len(sealed) < length:
-                return
+        for index, (body, length, size) in enumerate(self._walk(uid, handle)):
+            handle.seek(body)
             try:
-                plain = self.ring.decrypt(sealed.decode("ascii"), f"{aad}|{index}")
+                plain = self.ring.decrypt(handle.read(length).decode("ascii"), f"{aad}|{index}")
             except (DecryptionError, UnicodeDecodeError) as exc:
                 raise UploadCorruptError("a partial upload's data is damaged") from exc
             if len(plain) != size:
                 raise UploadCorruptError("a partial upload's record length was altered")
             yield plain
-            index += 1
 
     def reader(self, uid: str) -> BinaryIO:
         """The completed upload's bytes, decrypted record by record as they are read."""

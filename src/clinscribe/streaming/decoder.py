@@ -238,7 +238,7 @@ class StreamDecoder:
             if self.journal is not None:
                 self.journal(utterance.end, finals)
             for segment in finals:
-                self.on_event({"type": "final", "segment": segment.model_dump(mode="json")})
+                self.on_event(final_event(segment))
             if finals:
                 FINAL_LATENCY.observe(time.monotonic() - self._arrival(utterance.speech_end))
         self._history.add(utterance.start, first)
@@ -317,6 +317,11 @@ class StreamDecoder:
             }
         )
         PARTIAL_LATENCY.observe(time.monotonic() - self._arrival(end))
+
+
+def final_event(segment: Segment) -> Event:
+    """The `final` message of the streaming contract for one segment."""
+    return {"type": "final", "segment": segment.model_dump(mode="json")}
 
 
 @lru_cache(maxsize=2)

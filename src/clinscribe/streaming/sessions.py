@@ -21,7 +21,7 @@ from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
 from clinscribe.security.crypto import KeyRing
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import service
-from clinscribe.streaming.decoder import Event, StreamDecoder
+from clinscribe.streaming.decoder import Event, StreamDecoder, final_event
 from clinscribe.streaming.inputs import AudioInput, PcmInput, WebmInput
 from clinscribe.streaming.limits import StreamLimits
 from clinscribe.streaming.metrics import ACTIVE_STREAMS
@@ -253,7 +253,7 @@ class StreamRegistry:
             # The old node may have logged finals it never sent: a client taking the session
             # over gets them all again, with their ids, ahead of anything new.
             for segment in segments:
-                deliver({"type": "final", "segment": segment.model_dump(mode="json")})
+                deliver(final_event(segment))
         decoder = make_decoder(deliver, journal=spool.log_finals, origin=origin, segments=segments)
         decoder.feed(spool.read(origin))
         mode = "conversation" if record.mode == "conversation" else "dictation"
