@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 from tuspyserver.lock import acquire_upload_lock
 from tuspyserver.storage import TusStorage
 
+from clinscribe.iostreams import PieceReader
 from clinscribe.security.crypto import DecryptionError, KeyRing
 
 _TENANT: ContextVar[str | None] = ContextVar("upload_tenant", default=None)
@@ -177,7 +178,10 @@ class SealedUploads(TusStorage):
 
     def reader(self, uid: str) -> BinaryIO:
         """The completed upload's bytes, decrypted record by record as they are read."""
-        return io.BufferedReader(_RecordReader(self, uid), RECORD_BYTES)
+        handle = self._data(uid).open("rb")
+        return io.BufferedReader(
+            PieceReader(self._records(handle, uid), handle.close), RECORD_BYTES
+        )
 
     async def delete(self, uid: str) -> None:
         self._pending.pop((self._tenant(), uid), None)
@@ -257,28 +261,3 @@ class SealedUploads(TusStorage):
             yield
         finally:
             await asyncio.to_thread(manager.__exit__, None, None, None)
-
-
-class _RecordReader(io.RawIOBase):
-    def __init__(self, storage: SealedUploads, uid: str) -> None:
-        self._handle = storage._data(uid).open("rb")
-        self._records = storage._records(self._handle, uid)
-        self._rest = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._rest:
-            piece = next(self._records, None)
-            if piece is None:
-                return 0
-            self._rest = piece
-        size = min(len(buffer), len(self._rest))
-        buffer[:size] = self._rest[:size]
-        self._rest = self._rest[size:]
-        return size
-
-    def close(self) -> None:
-        self._handle.close()
-        super().close()

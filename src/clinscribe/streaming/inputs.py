@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import queue
 import threading
 from collections.abc import Callable
@@ -12,6 +11,7 @@ import av
 import av.error
 import numpy as np
 
+from clinscribe.iostreams import PieceReader
 from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
 
 Sink = Callable[[FloatArray], None]
@@ -64,30 +64,16 @@ class PcmInput:
             self.sink(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
 
 
-class _Pipe(io.RawIOBase):
-    """A blocking byte pipe: the demuxer thread reads what the socket handler writes."""
+class _Pipe(PieceReader):
+    """A blocking byte pipe: the demuxer thread reads what the socket handler writes; an
+    empty chunk ends the stream."""
 
     def __init__(self) -> None:
         self._chunks: queue.Queue[bytes] = queue.Queue()
-        self._buffer = b""
-
-    def readable(self) -> bool:
-        return True
+        super().__init__(iter(self._chunks.get, b""))
 
     def write_chunk(self, data: bytes) -> None:
         self._chunks.put(data)
-
-    def readinto(self, target: Any) -> int:
-        while not self._buffer:
-            chunk = self._chunks.get()
-            if not chunk:  # end of stream
-                self._chunks.put(b"")
-                return 0
-            self._buffer = chunk
-        size = min(len(target), len(self._buffer))
-        target[:size] = self._buffer[:size]
-        self._buffer = self._buffer[size:]
-        return size
 
 
 class WebmInput:
