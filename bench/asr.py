@@ -34,10 +34,10 @@ from pathlib import Path
 
 import jiwer
 
-from clinscribe.asr.engine import FasterWhisperConfig, FasterWhisperEngine
-from clinscribe.asr.lexicon import MEDICAL_PROMPT, load_drug_lexicon
-from clinscribe.asr.schemas import TranscribeOptions, Transcript
-from clinscribe.recordings.audio import decode_audio
+from clinscribe.asr.core.engine import FasterWhisperConfig, FasterWhisperEngine
+from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_drug_lexicon
+from clinscribe.asr.core.schemas import TranscribeOptions, Transcript
+from clinscribe.audio.decode import decode_audio
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO / ".." / "shared" / "datasets" / "dev"

@@ -97,7 +97,7 @@ def vital_equal(g: dict[str, Any], p: dict[str, Any]) -> bool:
 
 
 def bench_nlp(items: list[dict[str, Any]]) -> None:
-    from clinscribe.nlp import extract
+    from clinscribe.nlp.core import extract
 
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     trait_ok: Counter[str] = Counter()
@@ -163,7 +163,7 @@ def bench_nlp(items: list[dict[str, Any]]) -> None:
 
 
 def bench_phi(items: list[dict[str, Any]]) -> None:
-    from clinscribe.nlp import find_phi
+    from clinscribe.nlp.core import find_phi
 
     gold_by_type: Counter[str] = Counter()
     hit_by_type: Counter[str] = Counter()
@@ -221,7 +221,7 @@ def aci_texts(folder: Path) -> list[str]:
 
 
 def bench_speed(texts: list[str]) -> None:
-    from clinscribe.nlp import extract, split_sentences
+    from clinscribe.nlp.core import extract, split_sentences
 
     chars = sum(len(t) for t in texts)
     start = time.perf_counter()
@@ -247,7 +247,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     t0 = time.perf_counter()
-    import clinscribe.nlp as nlp
+    from clinscribe.nlp import core as nlp
 
     nlp.warm_up(phi=False)
     t1 = time.perf_counter()

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from rouge_score import rouge_scorer  # noqa: E402
 
-from clinscribe.asr.schemas import Segment, Transcript  # noqa: E402
-from clinscribe.notes import Note, Template, draft_note, validate_template  # noqa: E402
+from clinscribe.asr.core.schemas import Segment, Transcript  # noqa: E402
+from clinscribe.notes.core import Note, Template, draft_note, validate_template  # noqa: E402
 
 csv.field_size_limit(10_000_000)
 SPLITS = {

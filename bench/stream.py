@@ -45,7 +45,7 @@ def serve(port: int) -> None:
 
     from clinscribe.api.app import create_app
     from clinscribe.api.routers import stream
-    from clinscribe.streaming.limits import StreamLimits
+    from clinscribe.streaming.core.limits import StreamLimits
 
     app = create_app(start_worker=False)
     if not any(getattr(r, "path", "") == "/api/v1/stream" for r in app.routes):
@@ -72,7 +72,7 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 def _pcm(path: Path) -> tuple[bytes, np.ndarray]:
-    from clinscribe.recordings.audio import decode_audio
+    from clinscribe.audio.decode import decode_audio
 
     samples = decode_audio(path).samples
     pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
@@ -172,7 +172,7 @@ def main() -> None:
 
     manifest = [json.loads(line) for line in (args.data / "manifest.jsonl").open()]
     chosen = [m for m in manifest if args.voice in ("all", m["voice"])][: args.files]
-    from clinscribe.asr.engine import FasterWhisperEngine
+    from clinscribe.asr.core.engine import FasterWhisperEngine
 
     engine = FasterWhisperEngine()
     audio = {m["audio"]: _pcm(args.data / m["audio"]) for m in chosen}

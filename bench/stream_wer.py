@@ -24,10 +24,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from asr import normalize
-from clinscribe.asr.engine import FasterWhisperEngine
-from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray, decode_audio
-from clinscribe.streaming.decoder import StreamDecoder, drug_corrector
-from clinscribe.streaming.metrics import CONTEXT_FALLBACKS
+from clinscribe.asr.core.engine import FasterWhisperEngine
+from clinscribe.audio.decode import SAMPLE_RATE, FloatArray, decode_audio
+from clinscribe.streaming.core.decoder import StreamDecoder, drug_corrector
+from clinscribe.streaming.core.metrics import CONTEXT_FALLBACKS
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "dev" / "audio"
 

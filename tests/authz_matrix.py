@@ -237,7 +237,7 @@ def _a_job(settings: Settings, owner: TenantWorld, encounter_id: str, dead: bool
 def _a_template(settings: Settings, owner: TenantWorld) -> str:
     """A tenant-defined template, so another tenant asking for it must get 404."""
     from clinscribe.db.session import session_scope
-    from clinscribe.drafting import templates
+    from clinscribe.notes import templates
 
     key = unique("t").lower()
     with session_scope(settings.resolved_database_url) as session:

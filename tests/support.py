@@ -9,10 +9,9 @@ from clinscribe.accounts import auth, service
 from clinscribe.accounts.schemas import ApiKeyCreate, UserCreate
 from clinscribe.config import Settings
 from clinscribe.db.session import session_scope
-from clinscribe.encounters import service as encounters
-from clinscribe.encounters.schemas import EncounterCreate
-from clinscribe.patients import service as patients
-from clinscribe.patients.schemas import PatientCreate
+from clinscribe.records import encounters, patients
+from clinscribe.records.encounter_schemas import EncounterCreate
+from clinscribe.records.patient_schemas import PatientCreate
 from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 
@@ -78,8 +77,8 @@ def build_tenant(settings: Settings, name: str | None = None) -> TenantWorld:
 
 def configure_ehr(settings: Settings, world: TenantWorld, base_url: str) -> None:
     """Point the tenant at an EHR (a loopback test server; nothing listens on port 9)."""
-    from clinscribe.delivery import service as delivery
-    from clinscribe.delivery.schemas import EndpointIn
+    from clinscribe.fhir import service as delivery
+    from clinscribe.fhir.schemas import EndpointIn
 
     with session_scope(settings.resolved_database_url) as session:
         delivery.configure_endpoint(
@@ -138,7 +137,7 @@ def add_recording(settings: Settings, world: TenantWorld, encounter_id: str) -> 
     import io
 
     from clinscribe.recordings import service as recordings
-    from clinscribe.recordings.blobs import LocalBlobStore
+    from clinscribe.storage.blobs import LocalBlobStore
 
     with session_scope(settings.resolved_database_url) as session:
         recording, job = recordings.upload(
@@ -157,9 +156,9 @@ def add_recording(settings: Settings, world: TenantWorld, encounter_id: str) -> 
 
 def add_text_transcript(settings: Settings, world: TenantWorld, encounter_id: str) -> str:
     """A typed dialogue's transcript, with its extraction already stored."""
-    from clinscribe import nlp
     from clinscribe.db.models import Transcript
-    from clinscribe.extractions import service as extractions
+    from clinscribe.nlp import core as nlp
+    from clinscribe.nlp import service as extractions
     from clinscribe.recordings import service as recordings
 
     with session_scope(settings.resolved_database_url) as session:
@@ -185,7 +184,7 @@ def add_note(
     settings: Settings, world: TenantWorld, encounter_id: str, state: str = "draft"
 ) -> tuple[str, str]:
     """A note drafted from a typed dialogue and moved to `state`: (note id, transcript id)."""
-    from clinscribe.drafting import service as drafting
+    from clinscribe.notes import service as drafting
     from clinscribe.review import service as review
 
     transcript_id = add_text_transcript(settings, world, encounter_id)

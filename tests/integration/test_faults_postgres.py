@@ -22,8 +22,8 @@ from clinscribe.api.app import create_app
 from clinscribe.config import Settings
 from clinscribe.db.models import Job, Patient, Recording, Transcript
 from clinscribe.db.session import session_scope
-from clinscribe.recordings.blobs import LocalBlobStore
 from clinscribe.security import crypto
+from clinscribe.storage.blobs import LocalBlobStore
 from tests.integration.conftest import PG_ADMIN_URL
 from tests.support import TenantWorld, build_tenant, unique, wav_bytes
 

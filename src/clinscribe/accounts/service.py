@@ -13,9 +13,10 @@ from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import ApiKey, Tenant, User
+from clinscribe.db.pagination import fetch_page
 from clinscribe.errors import Conflict, NotFound, Unprocessable
-from clinscribe.pagination import fetch_page
 from clinscribe.security import api_keys
+from clinscribe.security.associated import llm_key_aad
 from clinscribe.security.crypto import key_ring
 from clinscribe.security.passwords import hash_password
 from clinscribe.security.principal import Principal
@@ -47,10 +48,6 @@ def get_tenant(*, session: Session, tenant_id: str) -> Tenant:
     if tenant is None:
         raise NotFound("tenant not found")
     return tenant
-
-
-def llm_key_aad(tenant_id: str) -> str:
-    return f"tenants:{tenant_id}:llm_key"
 
 
 def update_tenant(

@@ -30,17 +30,17 @@ from clinscribe.api.routers import (
     uploads,
     users,
 )
-from clinscribe.asr.engine import BUNDLED_MODEL, resolve_model_path
+from clinscribe.asr.core.engine import BUNDLED_MODEL, resolve_model_path
 from clinscribe.config import Settings, get_settings
 from clinscribe.db.session import get_sessionmaker
 from clinscribe.jobs.broker import InProcessWorker
+from clinscribe.jobs.periodic import Periodic
 from clinscribe.jobs.runtime import Sweeper
-from clinscribe.jobs.runtime import setup as setup_jobs
 from clinscribe.observability.logging import configure_logging
-from clinscribe.recordings.blobs import LocalBlobStore
 from clinscribe.retention.schedule import purge_timer
 from clinscribe.security import crypto
-from clinscribe.timers import Periodic
+from clinscribe.storage.blobs import LocalBlobStore
+from clinscribe.tasks import setup_jobs
 from clinscribe.web.routes import router as web_router
 
 

@@ -13,8 +13,8 @@ from clinscribe.accounts import auth
 from clinscribe.api.middleware import note_route, route_template
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
+from clinscribe.db.pagination import MAX_LIMIT
 from clinscribe.errors import ClinscribeError, Unauthorized
-from clinscribe.pagination import MAX_LIMIT
 from clinscribe.security.principal import Principal
 
 

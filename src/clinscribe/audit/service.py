@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import AuditEvent, AuditHead
+from clinscribe.db.pagination import fetch_page
 from clinscribe.observability.context import current_request_id
 from clinscribe.observability.metrics import AUDIT_EVENTS
-from clinscribe.pagination import fetch_page
 from clinscribe.security.principal import Principal
 
 GENESIS = "0" * 64

@@ -1,116 +1,60 @@
-"""Plain inputs of the FHIR mapping: a signed note with its extraction (see contracts.md)."""
+"""EHR endpoint and delivery shapes."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-NoteStatus = Literal["preliminary", "final", "amended"]
+from clinscribe.fhir.core.auth import ClientSecretAuth, NoAuth, PasswordAuth, SmartBackendAuth
 
-
-class _Model(BaseModel):
-    # Extraction and Note dicts may carry more fields than we map (contracts allow additions).
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Code(_Model):
-    """A coding attached to an entity (ICD-10-CM, RxNorm, ...)."""
-
-    system: str
-    code: str
-    display: str | None = None
+AuthIn = Annotated[
+    NoAuth | SmartBackendAuth | PasswordAuth | ClientSecretAuth, Field(discriminator="kind")
+]
 
 
-class MedicationAttributes(_Model):
-    """Medication attributes as extracted (dosage, route, frequency, duration)."""
+class EndpointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    dosage: str | None = None
-    route: str | None = None
-    frequency: str | None = None
-    duration: str | None = None
-
-
-class Entity(_Model):
-    """One clinical entity in the contracts.md Extraction shape."""
-
-    text: str
-    category: str
-    type: str = ""
-    begin: int = 0
-    end: int = 0
-    score: float = 1.0
-    traits: list[str] = Field(default_factory=list)
-    attributes: MedicationAttributes | None = None
-    codes: list[Code] = Field(default_factory=list)
+    base_url: HttpUrl
+    auth: AuthIn = Field(default_factory=NoAuth)
+    patient_system: str = Field(
+        min_length=1, max_length=255, description="Identifier system of the EHR's MRNs."
+    )
+    encounter_system: str = Field(default="urn:clinscribe:encounter", min_length=1, max_length=255)
+    allow_loopback: bool = Field(default=False, description="Development only; refused in prod.")
 
 
-class Vital(_Model):
-    """One vital sign or measurement in the contracts.md Extraction shape."""
-
-    type: str
-    value: float | None = None
-    systolic: float | None = None
-    diastolic: float | None = None
-    unit: str = ""
-    begin: int = 0
-    end: int = 0
+class EndpointRead(BaseModel):
+    base_url: str
+    auth_kind: str
+    patient_system: str
+    encounter_system: str
+    allow_loopback: bool
+    updated_at: datetime
 
 
-class Section(_Model):
-    """One note section: a template key, its heading and its signed text."""
+class DeliveryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
 
-    key: str
-    title: str
-    text: str = ""
-
-
-class Identifier(_Model):
-    """A business identifier: a namespace URI and a value."""
-
-    system: str = Field(min_length=1)
-    value: str = Field(min_length=1)
-
-
-class Clinician(_Model):
-    """The clinician who wrote or signed the note."""
-
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    system: str = "urn:clinscribe:clinician"
+    id: str
+    note_id: str
+    version: int
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
 
 
-class SignedNote(_Model):
-    """A signed (or amended) note version, ready to deliver to an EHR."""
-
-    note_id: str = Field(min_length=1)
-    version: int = Field(ge=1)
-    template: str
-    template_title: str | None = None
-    status: NoteStatus = "final"
-    language: str = "en"
-    sections: list[Section] = Field(min_length=1)
-    text: str
-    entities: list[Entity] = Field(default_factory=list)
-    vitals: list[Vital] = Field(default_factory=list)
-    patient: Identifier
-    encounter: Identifier
-    author: Clinician
-    authenticator: Clinician | None = None
-    signed_at: AwareDatetime
-    effective_at: AwareDatetime | None = None
-    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    recording_id: str | None = None
-    transcript_id: str | None = None
-    replaces: Identifier | None = None
-
-    @property
-    def signer(self) -> Clinician:
-        """The authenticator, or the author when the author signed."""
-        return self.authenticator or self.author
-
-    @property
-    def observed_at(self) -> datetime:
-        """When the findings were observed: the encounter time if known, else signing time."""
-        return self.effective_at or self.signed_at
+class DeadLetterRead(BaseModel):
+    job_id: str
+    kind: str
+    subject_type: str
+    subject_id: str
+    attempts: int
+    last_error: str | None
+    finished_at: datetime | None
+    delivery: dict[str, Any] | None = None

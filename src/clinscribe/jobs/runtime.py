@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -19,23 +18,16 @@ from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import Job
 from clinscribe.db.session import session_scope
-from clinscribe.jobs import handlers
+from clinscribe.jobs import queue as workqueue
 from clinscribe.jobs.broker import get_broker
+from clinscribe.jobs.periodic import Periodic
+from clinscribe.jobs.tasks import PERMANENT, TASKS, RetryLater
 from clinscribe.observability.logging import get_logger
 from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, QUEUE_DEPTH
-from clinscribe.recordings.blobs import BlobStore, LocalBlobStore
 from clinscribe.security import crypto
-from clinscribe.timers import Periodic
-from clinscribe.workqueue import service as workqueue
+from clinscribe.storage.blobs import BlobStore, LocalBlobStore
 
 log = get_logger("clinscribe.jobs")
-
-Handler = Callable[[Settings, BlobStore, Job], tuple[str, str]]
-HANDLERS: dict[str, Handler] = {
-    "transcribe": handlers.transcribe,
-    "extract": handlers.extract,
-    "deliver": handlers.deliver,
-}
 
 
 class JobBusy(Exception):
@@ -80,7 +72,7 @@ class Runtime:
         beat.start()
         started = time.perf_counter()
         try:
-            result_type, result_id = HANDLERS[kind](self.settings, self.blobs, job)
+            result_type, result_id = TASKS[kind].run(self.settings, self.blobs, job)
         except Exception as exc:
             self._failed(kind, job_id, exc)
         else:
@@ -97,7 +89,7 @@ class Runtime:
             JOB_DURATION.labels(kind).observe(time.perf_counter() - started)
 
     def _failed(self, kind: str, job_id: str, exc: Exception) -> None:
-        permanent = isinstance(exc, handlers.PERMANENT)
+        permanent = isinstance(exc, PERMANENT)
         # The error text goes to the job row, which only the tenant can read; logs get the type.
         message = f"{type(exc).__name__}: {exc}"
         with session_scope(self.settings.resolved_database_url) as session:
@@ -107,7 +99,7 @@ class Runtime:
             )
         outcome = "retried" if retry else "dead"
         JOB_OUTCOMES.labels(kind, outcome).inc()
-        if retry and isinstance(exc, handlers.RetryLater):
+        if retry and isinstance(exc, RetryLater):
             # The handler chose the delay (e.g. Retry-After): re-send ourselves and ack this one.
             self.actors[kind].send_with_options(args=(job_id,), delay=int(exc.delay * 1000))
             log.info("job_retry_scheduled", job_id=job_id, kind=kind, delay_s=round(exc.delay, 2))
@@ -117,17 +109,19 @@ class Runtime:
         )
         if retry:
             raise RetryJob(job_id) from exc
-        if kind == "deliver":
-            self._mark_delivery_dead(job_id)
+        self._dead(kind, job_id)
 
-    def _mark_delivery_dead(self, job_id: str) -> None:
-        from clinscribe.db.models import Delivery
-
+    def _dead(self, kind: str, job_id: str) -> None:
+        """The task's own hook decides what its subject becomes when the job dies."""
+        hook = TASKS[kind].on_dead
+        if hook is None:
+            return
         with session_scope(self.settings.resolved_database_url) as session:
             job = session.get(Job, job_id)
-            delivery = session.get(Delivery, job.subject_id) if job else None
-            if delivery is not None and delivery.status != "delivered":
-                delivery.status = "dead"
+            if job is not None:
+                session.expunge(job)
+        if job is not None:
+            hook(self.settings, job)
 
     def _heartbeat(self, job_id: str, stop: threading.Event) -> None:
         interval = max(0.2, self.settings.job_stale_seconds / 4)
@@ -193,6 +187,8 @@ def _perform(kind: str, job_id: str) -> None:
 def setup(settings: Settings) -> Runtime:
     """Build the process runtime once: broker, actors, and the send-after-commit hook."""
     global _runtime
+    if not TASKS:
+        raise RuntimeError("no job tasks registered: import clinscribe.tasks first")
     with _lock:
         if _runtime is not None and _runtime.settings is settings:
             return _runtime
@@ -204,7 +200,7 @@ def setup(settings: Settings) -> Runtime:
             blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
         )
         declared = broker.get_declared_actors()
-        for kind in HANDLERS:
+        for kind in TASKS:
             name = f"clinscribe.{kind}"
             if name in declared:  # a broker outlives app instances (tests, reloads)
                 runtime.actors[kind] = broker.get_actor(name)

@@ -1,181 +1,140 @@
-"""Built-in note templates (SOAP, H&P, progress, APSO) and tenant template validation."""
+"""Templates: the built-in ones from `notes`, plus tenant-defined ones stored per tenant."""
 
 from __future__ import annotations
 
-from functools import cache
+import json
 from typing import Any
 
-from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from clinscribe.notes.errors import TemplateValidationError, UnknownTemplateError
-from clinscribe.notes.schemas import FactKind, Template, TemplateSection
-
-_SUBJECTIVE: list[FactKind] = [
-    "chief_complaint",
-    "hpi",
-    "ros",
-    "pmh",
-    "medications",
-    "allergies",
-    "family_history",
-    "social_history",
-]
-_OBJECTIVE: list[FactKind] = ["vitals", "exam", "results"]
+from clinscribe.audit import service as audit
+from clinscribe.db.models import NoteTemplate
+from clinscribe.errors import Conflict, NotFound, Unprocessable
+from clinscribe.notes import core as notes
+from clinscribe.security.principal import Principal
 
 
-def _s(key: str, title: str, instruction: str, *kinds: FactKind) -> TemplateSection:
-    return TemplateSection(key=key, title=title, instruction=instruction, fact_kinds=list(kinds))
+def _tenant_rows(session: Session, tenant_id: str) -> list[NoteTemplate]:
+    return list(
+        session.execute(
+            select(NoteTemplate)
+            .where(NoteTemplate.tenant_id == tenant_id)
+            .order_by(NoteTemplate.key)
+        ).scalars()
+    )
 
 
-_SOAP_SECTIONS = {
-    "subjective": _s(
-        "subjective",
-        "Subjective",
-        "Chief complaint, history of present illness, pertinent positives and negatives, "
-        "history, medications and allergies as the patient reports them.",
-        *_SUBJECTIVE,
-    ),
-    "objective": _s(
-        "objective",
-        "Objective",
-        "Vital signs, examination findings and results of tests.",
-        *_OBJECTIVE,
-    ),
-    "assessment": _s(
-        "assessment", "Assessment", "Problems and diagnoses with reasoning.", "assessment"
-    ),
-    "plan": _s("plan", "Plan", "Orders, treatment, counselling and follow-up.", "plan"),
-}
+def _from_row(row: NoteTemplate) -> notes.Template:
+    return notes.validate_template(json.loads(row.definition_json))
 
 
-def _builtins() -> list[Template]:
-    soap = list(_SOAP_SECTIONS.values())
-    hp = [
-        _s("chief_complaint", "Chief Complaint", "Reason for the visit.", "chief_complaint"),
-        _s(
-            "history_of_present_illness",
-            "History of Present Illness",
-            "Onset, duration, character and course of the presenting problem.",
-            "hpi",
-        ),
-        _s("review_of_systems", "Review of Systems", "Pertinent positives and negatives.", "ros"),
-        _s("past_medical_history", "Past Medical History", "Prior conditions.", "pmh"),
-        _s("medications", "Medications", "Current medications with dose.", "medications"),
-        _s("allergies", "Allergies", "Allergies and reactions.", "allergies"),
-        _s("family_history", "Family History", "Conditions in relatives.", "family_history"),
-        _s("social_history", "Social History", "Tobacco, alcohol, work.", "social_history"),
-        _s(
-            "physical_examination", "Physical Examination", "Vitals and findings.", "vitals", "exam"
-        ),
-        _s("results", "Results", "Laboratory and imaging results.", "results"),
-        _s("assessment", "Assessment", "Problems and diagnoses.", "assessment"),
-        _s("plan", "Plan", "Orders, treatment and follow-up.", "plan"),
-    ]
-    progress = [
-        _s(
-            "interval_history",
-            "Interval History",
-            "Changes since the last visit and current symptoms.",
-            "chief_complaint",
-            "hpi",
-            "ros",
-            "pmh",
-            "family_history",
-            "social_history",
-        ),
-        _s("medications", "Medications", "Current medications.", "medications", "allergies"),
-        _s("objective", "Objective", "Vitals, exam and results.", *_OBJECTIVE),
-        _s(
-            "assessment_and_plan",
-            "Assessment and Plan",
-            "Each problem with its plan.",
-            "assessment",
-            "plan",
-        ),
-    ]
-    apso = [soap[2], soap[3], soap[0], soap[1]]
-    hint = "Speak in sections if you like: say the section name, then its content."
-    return [
-        Template(
-            key="soap",
-            title="SOAP note",
-            sections=soap,
-            builtin=True,
-            capture_prompt="Subjective, objective, assessment, plan. " + hint,
-        ),
-        Template(
-            key="history_and_physical",
-            title="History and physical",
-            sections=hp,
-            builtin=True,
-            capture_prompt="Chief complaint, HPI, review of systems, history, medications, "
-            "allergies, exam, results, assessment, plan. " + hint,
-        ),
-        Template(
-            key="progress_note",
-            title="Progress note",
-            sections=progress,
-            builtin=True,
-            capture_prompt="Interval history, medications, exam and results, then each "
-            "problem with its plan. " + hint,
-        ),
-        Template(
-            key="apso",
-            title="APSO note",
-            sections=apso,
-            builtin=True,
-            capture_prompt="Assessment and plan first, then subjective and objective. " + hint,
-        ),
+def list_templates(*, session: Session, principal: Principal) -> list[notes.Template]:
+    """Built-in templates, then the tenant's own (a tenant key may not shadow a built-in)."""
+    principal.require("encounters:read")
+    return notes.builtin_templates() + [
+        _from_row(r) for r in _tenant_rows(session, principal.tenant_id)
     ]
 
 
-_ALIASES = {
-    "h&p": "history_and_physical",
-    "hp": "history_and_physical",
-    "progress": "progress_note",
-}
+def get_template(*, session: Session, principal: Principal, key: str) -> notes.Template:
+    principal.require("encounters:read")
+    return resolve(session=session, tenant_id=principal.tenant_id, key=key)
 
 
-@cache
-def _registry() -> dict[str, Template]:
-    return {t.key: t for t in _builtins()}
-
-
-def builtin_templates() -> list[Template]:
-    """The built-in templates (copies: callers may change them freely)."""
-    return [t.model_copy(deep=True) for t in _registry().values()]
-
-
-def get_template(key: str) -> Template:
-    """A built-in template by key: soap, history_and_physical (h&p), progress_note, apso."""
-    norm = _ALIASES.get(key.strip().lower(), key.strip().lower())
-    found = _registry().get(norm)
-    if found is None:
-        raise UnknownTemplateError(f"unknown template: {key!r}")
-    return found.model_copy(deep=True)
-
-
-def validate_template(data: Template | dict[str, Any]) -> Template:
-    """Validate a tenant-defined template: schema, unique section keys, at least one fact kind."""
+def resolve(*, session: Session, tenant_id: str, key: str) -> notes.Template:
     try:
-        template = data if isinstance(data, Template) else Template.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "template"
-        raise TemplateValidationError(f"{where}: {first['msg']}") from None
-    keys = [s.key for s in template.sections]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise TemplateValidationError(f"duplicate section keys: {', '.join(duplicates)}")
-    if not any(s.fact_kinds for s in template.sections):
-        raise TemplateValidationError("no section names any fact kind: nothing could be drafted")
-    if template.key in _registry() and not template.builtin:
-        raise TemplateValidationError(f"template key {template.key!r} is reserved")
-    return template.model_copy(update={"builtin": False}, deep=True)
+        return notes.get_template(key)
+    except notes.UnknownTemplateError:
+        pass
+    row = session.execute(
+        select(NoteTemplate).where(NoteTemplate.tenant_id == tenant_id, NoteTemplate.key == key)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no template {key!r}")
+    return _from_row(row)
 
 
-def resolve_template(template: Template | str) -> Template:
-    """A Template from a key or an already-built (tenant) template."""
-    if isinstance(template, Template):
-        return template if template.builtin else validate_template(template)
-    return get_template(template)
+def create_template(
+    *, session: Session, principal: Principal, data: dict[str, Any]
+) -> notes.Template:
+    """Validate and store a tenant template (admins)."""
+    principal.require("tenant:write")
+    try:
+        template = notes.validate_template({**data, "builtin": False})
+    except notes.TemplateValidationError as exc:
+        raise Unprocessable(str(exc)) from exc
+    if any(t.key == template.key for t in notes.builtin_templates()):
+        raise Conflict(f"{template.key!r} is a built-in template")
+    exists = session.execute(
+        select(NoteTemplate.id).where(
+            NoteTemplate.tenant_id == principal.tenant_id, NoteTemplate.key == template.key
+        )
+    ).first()
+    if exists:
+        raise Conflict(f"template {template.key!r} already exists")
+    row = NoteTemplate(
+        tenant_id=principal.tenant_id,
+        key=template.key,
+        title=template.title,
+        definition_json=template.model_dump_json(),
+        created_by=principal.actor_id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        action="template.create",
+        principal=principal,
+        object_type="template",
+        object_id=row.id,
+    )
+    return template
+
+
+def _own_row(session: Session, principal: Principal, key: str) -> NoteTemplate:
+    row = session.execute(
+        select(NoteTemplate).where(
+            NoteTemplate.tenant_id == principal.tenant_id, NoteTemplate.key == key
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        if any(t.key == key for t in notes.builtin_templates()):
+            raise Conflict(f"{key!r} is a built-in template and cannot be changed")
+        raise NotFound(f"no template {key!r}")
+    return row
+
+
+def update_template(
+    *, session: Session, principal: Principal, key: str, data: dict[str, Any]
+) -> notes.Template:
+    """Replace a tenant template's definition (its key stays)."""
+    principal.require("tenant:write")
+    row = _own_row(session, principal, key)
+    try:
+        template = notes.validate_template({**data, "key": key, "builtin": False})
+    except notes.TemplateValidationError as exc:
+        raise Unprocessable(str(exc)) from exc
+    row.title = template.title
+    row.definition_json = template.model_dump_json()
+    audit.record(
+        session,
+        action="template.update",
+        principal=principal,
+        object_type="template",
+        object_id=row.id,
+    )
+    return template
+
+
+def delete_template(*, session: Session, principal: Principal, key: str) -> None:
+    principal.require("tenant:write")
+    row = _own_row(session, principal, key)
+    session.delete(row)
+    audit.record(
+        session,
+        action="template.delete",
+        principal=principal,
+        object_type="template",
+        object_id=row.id,
+    )

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clinscribe.workqueue.schemas import JobRead
+from clinscribe.jobs.schemas import JobRead
 
 Mode = Literal["dictation", "conversation"]
 

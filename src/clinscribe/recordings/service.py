@@ -10,20 +10,20 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinscribe.asr.schemas import Transcript as TranscriptModel
+from clinscribe.asr import service as transcripts
+from clinscribe.asr.core.schemas import Transcript as TranscriptModel
+from clinscribe.asr.core.text import transcript_from_text
+from clinscribe.audio import decode as audio
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import new_id
 from clinscribe.db.models import Encounter, Job, Recording
 from clinscribe.db.session import after_commit, after_rollback
-from clinscribe.encounters import service as encounters
 from clinscribe.errors import ClinscribeError, NotFound, Unprocessable
-from clinscribe.recordings import audio
-from clinscribe.recordings.blobs import BlobStore
+from clinscribe.jobs import queue as workqueue
+from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
-from clinscribe.transcripts import service as transcripts
-from clinscribe.transcripts.text import transcript_from_text
-from clinscribe.workqueue import service as workqueue
+from clinscribe.storage.blobs import BlobStore
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-]+")
 
@@ -419,7 +419,7 @@ def delete_patient(
 ) -> None:
     """Delete a patient with their encounters, recordings, transcripts, notes and audio files."""
     principal.require("patients:delete")
-    from clinscribe.patients import service as patients
+    from clinscribe.records import patients
 
     patients.get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
     encounter_ids = list(

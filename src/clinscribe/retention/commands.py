@@ -7,10 +7,10 @@ from typing import Any
 
 from clinscribe.config import Settings
 from clinscribe.db.session import session_scope
-from clinscribe.recordings.blobs import LocalBlobStore
 from clinscribe.retention import service
 from clinscribe.retention.schemas import PurgeReport
 from clinscribe.security import crypto
+from clinscribe.storage.blobs import LocalBlobStore
 
 
 def summary_line(report: PurgeReport) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from clinscribe.errors import ClinscribeError
-from clinscribe.recordings.blobs import sha256_of
+from clinscribe.storage.blobs import sha256_of
 
 MANIFEST = "manifest.json"
 FORMAT = 1

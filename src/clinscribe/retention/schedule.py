@@ -10,8 +10,8 @@ from __future__ import annotations
 import structlog
 
 from clinscribe.config import Settings
+from clinscribe.jobs.periodic import Periodic
 from clinscribe.retention import commands
-from clinscribe.timers import Periodic
 
 log = structlog.get_logger(__name__)
 

@@ -34,10 +34,10 @@ from clinscribe.db.models import (
 )
 from clinscribe.errors import ClinscribeError, Conflict, NotFound
 from clinscribe.recordings import service as recordings
-from clinscribe.recordings.blobs import BlobStore
 from clinscribe.retention.export import ExportFailed, ExportRun, verify
 from clinscribe.retention.schemas import PurgeReport, RetentionUpdate, TenantPurge
 from clinscribe.security.principal import Principal
+from clinscribe.storage.blobs import BlobStore
 
 SYSTEM_ACTOR = "system:retention"
 BATCH = 200  # ids per IN (...) list: well under every backend's bind-parameter limit

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clinscribe.review.facts import Decision
+from clinscribe.review.decisions import Decision
 
 
 class NoteDraftRequest(BaseModel):

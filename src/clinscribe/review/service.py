@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinscribe import notes
 from clinscribe.audit import service as audit
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import Encounter, Note, NoteVersion, Tenant
-from clinscribe.encounters import service as encounters
 from clinscribe.errors import Conflict, Forbidden, NotFound, Unprocessable
-from clinscribe.review import facts
+from clinscribe.notes import core as notes
+from clinscribe.records import encounters
+from clinscribe.review import decisions as facts
 from clinscribe.security.principal import Principal
 
 EDITABLE = ("draft", "rejected")

@@ -17,11 +17,11 @@ from typing import Any
 import structlog
 
 from clinscribe.config import Settings
-from clinscribe.recordings.blobs import BlobStore
 from clinscribe.security.principal import Principal
+from clinscribe.storage.blobs import BlobStore
 from clinscribe.streaming import service
-from clinscribe.streaming.metrics import DROPPED
-from clinscribe.streaming.protocol import StreamConfig, StreamError
+from clinscribe.streaming.core.metrics import DROPPED
+from clinscribe.streaming.core.protocol import StreamConfig, StreamError
 from clinscribe.streaming.sessions import (
     CLOSE,
     HEARTBEAT_SECONDS,

@@ -12,16 +12,16 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinscribe.accounts import auth
-from clinscribe.asr.schemas import Transcript
+from clinscribe.asr.core.schemas import Transcript
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import StreamSession, StreamToken, User
-from clinscribe.encounters import service as encounters
 from clinscribe.errors import Unauthorized
 from clinscribe.recordings import service as recordings
-from clinscribe.recordings.blobs import BlobStore
+from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
+from clinscribe.storage.blobs import BlobStore
 
 TOKEN_MEMORY = timedelta(hours=1)
 

@@ -16,17 +16,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
 from clinscribe.db.base import utcnow
-from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
 from clinscribe.security.crypto import KeyRing
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import service
-from clinscribe.streaming.decoder import Event, StreamDecoder, final_event
-from clinscribe.streaming.inputs import AudioInput, PcmInput, WebmInput
-from clinscribe.streaming.limits import StreamLimits
-from clinscribe.streaming.metrics import ACTIVE_STREAMS
-from clinscribe.streaming.protocol import StreamConfig, StreamError
-from clinscribe.streaming.spool import Spool
+from clinscribe.streaming.core.decoder import Event, StreamDecoder, final_event
+from clinscribe.streaming.core.inputs import AudioInput, PcmInput, WebmInput
+from clinscribe.streaming.core.limits import StreamLimits
+from clinscribe.streaming.core.metrics import ACTIVE_STREAMS
+from clinscribe.streaming.core.protocol import StreamConfig, StreamError
+from clinscribe.streaming.core.spool import Spool
 
 CLOSE = {"type": "_close"}  # tells the sender task to stop once everything before it is sent
 # While connected a session's record is refreshed this often; a record missing several

@@ -13,7 +13,7 @@ import av
 import numpy as np
 import pytest
 
-from clinscribe.recordings.audio import SAMPLE_RATE
+from clinscribe.audio.decode import SAMPLE_RATE
 
 DICTATION = (
     "The patient takes metformin five hundred milligrams twice daily. "

@@ -6,7 +6,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from asr_media import (
+
+from clinscribe.asr.core.engine import FasterWhisperEngine
+from clinscribe.audio.decode import SAMPLE_RATE
+from tests.unit.asr.asr_media import (
     CLINICIAN_LINE,
     DICTATION,
     PATIENT_LINE,
@@ -17,9 +20,6 @@ from asr_media import (
     resample,
     write_audio,
 )
-
-from clinscribe.asr.engine import FasterWhisperEngine
-from clinscribe.recordings.audio import SAMPLE_RATE
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from asr_media import Clips, read_wav, resample, write_audio
 
-from clinscribe.recordings.audio import (
+from clinscribe.audio.decode import (
     SAMPLE_RATE,
     AudioTooLargeError,
     AudioTooLongError,
@@ -21,6 +20,7 @@ from clinscribe.recordings.audio import (
     decode_audio,
     probe_audio,
 )
+from tests.unit.asr.asr_media import Clips, read_wav, resample, write_audio
 
 FORMATS = [
     ("wav", "pcm_s16le", "wav", 22_050),

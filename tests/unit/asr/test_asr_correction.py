@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from clinscribe.asr.correction import DrugCorrector
-from clinscribe.asr.engine import resolve_model_path
-from clinscribe.asr.lexicon import DrugLexicon, load_common_words, load_drug_lexicon
-from clinscribe.asr.schemas import Segment, Word
+from clinscribe.asr.core.correction import DrugCorrector
+from clinscribe.asr.core.engine import resolve_model_path
+from clinscribe.asr.core.lexicon import DrugLexicon, load_common_words, load_drug_lexicon
+from clinscribe.asr.core.schemas import Segment, Word
 
 
 @pytest.fixture(scope="module")

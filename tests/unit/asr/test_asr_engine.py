@@ -10,9 +10,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
-from asr_media import Clips
 
-from clinscribe.asr import (
+from clinscribe.asr.core import (
     AsrEngine,
     FasterWhisperEngine,
     OpenAICompatibleConfig,
@@ -21,7 +20,8 @@ from clinscribe.asr import (
     Segment,
     TranscribeOptions,
 )
-from clinscribe.recordings.audio import SAMPLE_RATE, decode_audio
+from clinscribe.audio.decode import SAMPLE_RATE, decode_audio
+from tests.unit.asr.asr_media import Clips
 
 
 def words_of(text: str) -> set[str]:
@@ -214,7 +214,7 @@ def test_an_api_error_becomes_a_remote_engine_error(api_server: str) -> None:
 def test_a_misheard_drug_is_confirmed_by_a_biased_redecode_of_its_clip(
     engine: FasterWhisperEngine, clips: Clips
 ) -> None:
-    from asr_media import piper_wav
+    from tests.unit.asr.asr_media import piper_wav
 
     path = piper_wav(
         "She uses loratadine ten milligrams daily with partial relief.",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from clinscribe.asr.guards import (
+from clinscribe.asr.core.guards import (
     collapse_repetitions,
     fill_coverage_gaps,
     find_repeated_ngram,
     remove_hallucinations,
     uncovered_speech,
 )
-from clinscribe.asr.schemas import Segment
+from clinscribe.asr.core.schemas import Segment
 
 
 def seg(i: int, start: float, end: float, text: str, **extra: object) -> Segment:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from clinscribe.asr.schemas import Segment, Word
-from clinscribe.asr.speakers import guess_role, label_from_channels, label_from_text
+from clinscribe.asr.core.schemas import Segment, Word
+from clinscribe.asr.core.speakers import guess_role, label_from_channels, label_from_text
 
 
 def test_questions_and_orders_read_as_the_clinician() -> None:
@@ -60,7 +60,7 @@ def test_equal_energy_on_both_channels_leaves_the_speaker_unknown() -> None:
 
 
 def test_splitting_a_corrected_segment_keeps_what_was_heard_per_sentence() -> None:
-    from clinscribe.asr.speakers import split_turns
+    from clinscribe.asr.core.speakers import split_turns
 
     words = [
         Word(start=0.0, end=0.4, word=" Stop", probability=0.9),

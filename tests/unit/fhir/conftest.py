@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from clinscribe.fhir import EndpointConfig, FhirClient, SignedNote, document_identifier
+from clinscribe.fhir.core import EndpointConfig, FhirClient, SignedNote, document_identifier
 from tests.fhir_server import FhirTestServer
 
 PATIENT_SYSTEM = "urn:oid:2.16.840.1.113883.19.5"

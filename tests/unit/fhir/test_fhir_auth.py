@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from clinscribe.fhir import (
+from clinscribe.fhir.core import (
     ClientSecretAuth,
     FhirClient,
     PasswordAuth,

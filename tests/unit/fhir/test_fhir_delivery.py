@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from clinscribe.fhir import (
+from clinscribe.fhir.core import (
     EndpointConfig,
     FhirClient,
     RetryPolicy,

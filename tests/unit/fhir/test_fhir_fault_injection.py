@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from clinscribe.fhir import (
+from clinscribe.fhir.core import (
     DeliveryResult,
     FhirClient,
     RetryPolicy,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from clinscribe.fhir import (
+from clinscribe.fhir.core import (
     BundleValidationError,
     MappingError,
     build_bundle,

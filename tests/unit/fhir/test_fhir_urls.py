@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
-from clinscribe.fhir import (
+from clinscribe.fhir.core import (
     EndpointConfig,
     FhirClient,
     UnsafeUrlError,

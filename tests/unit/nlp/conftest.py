@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import clinscribe.nlp as nlp
+from clinscribe.nlp import core as nlp
 
 
 @pytest.fixture(scope="session", autouse=True)

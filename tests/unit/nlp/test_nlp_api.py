@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-import clinscribe.nlp as nlp
-from clinscribe.nlp import MAX_TEXT_CHARS, NlpInputError, deidentify, extract
+from clinscribe.nlp import core as nlp
+from clinscribe.nlp.core import MAX_TEXT_CHARS, NlpInputError, deidentify, extract
 
 
 def test_extraction_dumps_to_the_contract_shape() -> None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import simple_icd_10_cm as icd  # type: ignore[import-untyped]
 
-from clinscribe.nlp import suggest_icd10
-from clinscribe.nlp.icd_displays import DISPLAYS
-from clinscribe.nlp.lexicon_conditions import CONDITIONS
+from clinscribe.nlp.core import suggest_icd10
+from clinscribe.nlp.core.icd_displays import DISPLAYS
+from clinscribe.nlp.core.lexicon_conditions import CONDITIONS
 
 
 def top(term: str) -> str:

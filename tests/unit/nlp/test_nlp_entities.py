@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from clinscribe.nlp import extract
+from clinscribe.nlp.core import extract
 from tests.unit.nlp.conftest import entity
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinscribe.nlp import extract
+from clinscribe.nlp.core import extract
 from tests.unit.nlp.conftest import entity
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinscribe.nlp import parse_number, split_sentences, split_turns
+from clinscribe.nlp.core import parse_number, split_sentences, split_turns
 
 
 @pytest.mark.parametrize(

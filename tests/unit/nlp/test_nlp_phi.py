@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from clinscribe.nlp import deidentify, find_phi
+from clinscribe.nlp.core import deidentify, find_phi
 
 NOTE = (
     "Patient: Jonas Whitfield, DOB 07/22/1958, MRN 55120934. Seen 10/05/2026 at Riverside "

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-import clinscribe.nlp as nlp
-from clinscribe.asr.schemas import Segment, Transcript
+from clinscribe.asr.core.schemas import Segment, Transcript
+from clinscribe.nlp import core as nlp
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clinscribe.asr.schemas import Segment, Transcript
-from clinscribe.notes import (
+from clinscribe.asr.core.schemas import Segment, Transcript
+from clinscribe.notes.core import (
     EmptyTranscriptError,
     Note,
     UnknownTemplateError,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from clinscribe.notes import Evidence, NoteSentence, get_template
-from clinscribe.notes.drafter import assemble
-from clinscribe.notes.faithfulness import check_sentences
-from clinscribe.notes.units import Prepared, prepare
+from clinscribe.notes.core import Evidence, NoteSentence, get_template
+from clinscribe.notes.core.drafter import assemble
+from clinscribe.notes.core.faithfulness import check_sentences
+from clinscribe.notes.core.units import Prepared, prepare
 
 from .conftest import VISIT, make_transcript
 

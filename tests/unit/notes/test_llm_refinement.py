@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from clinscribe.notes import (
+from clinscribe.notes.core import (
     EgressDeniedError,
     LlmRefinementError,
     Note,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinscribe.notes.rewrite import (
+from clinscribe.notes.core.rewrite import (
     clinician_to_clinical,
     detect_gender,
     normalize_speech,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinscribe.notes import (
+from clinscribe.notes.core import (
     FACT_KINDS,
     TemplateValidationError,
     UnknownTemplateError,

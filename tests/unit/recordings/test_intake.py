@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from clinscribe.config import Settings
 from clinscribe.db.models import Job, Recording
 from clinscribe.db.session import session_scope
-from clinscribe.recordings.blobs import LocalBlobStore
 from clinscribe.security import crypto
+from clinscribe.storage.blobs import LocalBlobStore
 from tests.support import TenantWorld, wav_bytes
 
 

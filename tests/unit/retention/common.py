@@ -10,8 +10,8 @@ from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import Delivery, Encounter, Note, Tenant
 from clinscribe.db.session import session_scope
-from clinscribe.recordings.blobs import LocalBlobStore
 from clinscribe.security import crypto
+from clinscribe.storage.blobs import LocalBlobStore
 from tests.support import TenantWorld, add_note, add_patient_and_encounter, add_recording
 
 
@@ -40,7 +40,7 @@ def age(
 
 def queue_delivery(settings: Settings, world: TenantWorld, note_id: str) -> None:
     """Write the signed note's outbox row, as signing through the API does (still pending)."""
-    from clinscribe.delivery import service as delivery
+    from clinscribe.fhir import service as delivery
 
     with session_scope(settings.resolved_database_url) as session:
         note = session.get(Note, note_id)

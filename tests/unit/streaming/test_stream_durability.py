@@ -15,7 +15,7 @@ from clinscribe.db.base import utcnow
 from clinscribe.db.models import StreamSession
 from clinscribe.db.session import get_sessionmaker
 from clinscribe.security import crypto
-from clinscribe.streaming.spool import Spool
+from clinscribe.streaming.core.spool import Spool
 from tests.support import TenantWorld
 from tests.unit.streaming.conftest import Received, Speech, collect, send_realtime, serve
 from tests.unit.streaming.test_stream_transcription import normalised, open_stream

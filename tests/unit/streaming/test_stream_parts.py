@@ -11,18 +11,18 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from clinscribe.audio.decode import SAMPLE_RATE
 from clinscribe.config import Settings
 from clinscribe.db.models import AuditEvent, StreamToken
 from clinscribe.db.session import get_sessionmaker
 from clinscribe.errors import Unauthorized
-from clinscribe.recordings.audio import SAMPLE_RATE
 from clinscribe.security import crypto
-from clinscribe.streaming.inputs import PcmInput, WebmInput
-from clinscribe.streaming.limits import StreamLimits, TokenBucket
-from clinscribe.streaming.partials import LocalAgreement
-from clinscribe.streaming.protocol import Chunk, Stop, StreamError, parse_config, parse_message
+from clinscribe.streaming.core.inputs import PcmInput, WebmInput
+from clinscribe.streaming.core.limits import StreamLimits, TokenBucket
+from clinscribe.streaming.core.partials import LocalAgreement
+from clinscribe.streaming.core.protocol import Chunk, Stop, StreamError, parse_config, parse_message
+from clinscribe.streaming.core.vad import FRAME_SECONDS, Segmenter
 from clinscribe.streaming.sessions import StreamRegistry
-from clinscribe.streaming.vad import FRAME_SECONDS, Segmenter
 from tests.support import TenantWorld
 
 
@@ -188,8 +188,8 @@ def test_messages_parse_into_chunks_and_stop_and_bad_ones_are_4400() -> None:
 def test_the_spool_keeps_audio_and_finals_encrypted_and_drops_only_a_torn_tail(
     settings: Settings,
 ) -> None:
-    from clinscribe.asr.schemas import Segment
-    from clinscribe.streaming.spool import Spool, SpoolCorruptError
+    from clinscribe.asr.core.schemas import Segment
+    from clinscribe.streaming.core.spool import Spool, SpoolCorruptError
 
     ring = crypto.key_ring(settings)
     directory = settings.data_dir / "streams" / "s1"

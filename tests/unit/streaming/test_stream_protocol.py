@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from clinscribe.streaming.limits import StreamLimits
+from clinscribe.streaming.core.limits import StreamLimits
 from tests.support import TenantWorld
 
 URL = "/api/v1/stream"

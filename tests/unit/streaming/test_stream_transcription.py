@@ -15,7 +15,7 @@ import jiwer
 import numpy as np
 import websockets
 
-from clinscribe.asr.engine import FasterWhisperEngine
+from clinscribe.asr.core.engine import FasterWhisperEngine
 from tests.support import TenantWorld
 from tests.unit.streaming.conftest import Received, Speech, collect, send_realtime
 

@@ -10,10 +10,10 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.models import EhrEndpoint
-from clinscribe.delivery import service
-from clinscribe.delivery.schemas import DeadLetterRead, EndpointIn, EndpointRead
 from clinscribe.errors import NotFound
-from clinscribe.workqueue.schemas import JobRead
+from clinscribe.fhir import service
+from clinscribe.fhir.schemas import DeadLetterRead, EndpointIn, EndpointRead
+from clinscribe.jobs.schemas import JobRead
 
 router = APIRouter(prefix=API_PREFIX, tags=["admin"], responses=ERROR_RESPONSES)
 

@@ -11,7 +11,7 @@ from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.audit import service
 from clinscribe.audit.schemas import AuditEventRead
-from clinscribe.pagination import Page, page_of
+from clinscribe.db.pagination import Page, page_of
 
 router = APIRouter(prefix=f"{API_PREFIX}/audit", tags=["audit"], responses=ERROR_RESPONSES)
 

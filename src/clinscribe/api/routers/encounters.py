@@ -10,16 +10,16 @@ from fastapi import APIRouter, Query, Request, Response, status
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.encounters import service
-from clinscribe.encounters.schemas import (
+from clinscribe.db.pagination import Page, page_of
+from clinscribe.recordings import service as recordings
+from clinscribe.records import encounters as service
+from clinscribe.records.encounter_schemas import (
     EncounterCreate,
     EncounterRead,
     EncounterStatus,
     EncounterType,
     EncounterUpdate,
 )
-from clinscribe.pagination import Page, page_of
-from clinscribe.recordings import service as recordings
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/encounters", tags=["encounters"], responses=ERROR_RESPONSES

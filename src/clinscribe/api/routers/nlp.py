@@ -8,12 +8,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from clinscribe import nlp
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.errors import Unprocessable
-from clinscribe.extractions import service as extractions
+from clinscribe.nlp import core as nlp
+from clinscribe.nlp import service as extractions
 
 router = APIRouter(prefix=API_PREFIX, tags=["nlp"], responses=ERROR_RESPONSES)
 

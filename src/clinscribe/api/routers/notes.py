@@ -8,17 +8,17 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
-from clinscribe import notes
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.models import Note
-from clinscribe.delivery import service as delivery
-from clinscribe.delivery.schemas import DeliveryRead
-from clinscribe.drafting import service as drafting
-from clinscribe.drafting import templates
 from clinscribe.errors import NotFound
-from clinscribe.review import facts
+from clinscribe.fhir import service as delivery
+from clinscribe.fhir.schemas import DeliveryRead
+from clinscribe.notes import core as notes
+from clinscribe.notes import service as drafting
+from clinscribe.notes import templates
+from clinscribe.review import decisions as facts
 from clinscribe.review import service as review
 from clinscribe.review.schemas import (
     NoteAmend,

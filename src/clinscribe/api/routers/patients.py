@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.pagination import Page, page_of
-from clinscribe.patients import service
-from clinscribe.patients.schemas import PatientCreate, PatientRead, PatientUpdate
+from clinscribe.db.pagination import Page, page_of
 from clinscribe.recordings import service as recordings
+from clinscribe.records import patients as service
+from clinscribe.records.patient_schemas import PatientCreate, PatientRead, PatientUpdate
 
 router = APIRouter(prefix=f"{API_PREFIX}/patients", tags=["patients"], responses=ERROR_RESPONSES)
 

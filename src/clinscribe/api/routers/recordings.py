@@ -10,13 +10,13 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.api.ranges import ranged
+from clinscribe.asr import service as transcripts
 from clinscribe.errors import ServiceUnavailable
+from clinscribe.jobs import queue as workqueue
+from clinscribe.jobs.schemas import JobRead
 from clinscribe.recordings import service
-from clinscribe.recordings.blobs import BlobStore
 from clinscribe.recordings.schemas import Mode, RecordingAccepted, RecordingRead, TextCreate
-from clinscribe.transcripts import service as transcripts
-from clinscribe.workqueue import service as workqueue
-from clinscribe.workqueue.schemas import JobRead
+from clinscribe.storage.blobs import BlobStore
 
 router = APIRouter(prefix=API_PREFIX, tags=["recordings"], responses=ERROR_RESPONSES)
 

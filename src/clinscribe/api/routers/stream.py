@@ -16,24 +16,24 @@ from starlette.websockets import WebSocketState
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.asr.engine import FasterWhisperEngine
+from clinscribe.asr.core.engine import FasterWhisperEngine
+from clinscribe.asr.engines import asr_engine
 from clinscribe.config import Settings
 from clinscribe.errors import Forbidden, NotFound, Unauthorized
-from clinscribe.jobs.engines import asr_engine
 from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import lifecycle, service
-from clinscribe.streaming.decoder import StreamDecoder, drug_corrector
-from clinscribe.streaming.lifecycle import Node
-from clinscribe.streaming.limits import StreamLimits, TokenBucket
-from clinscribe.streaming.metrics import REJECTED
-from clinscribe.streaming.protocol import (
+from clinscribe.streaming.core.decoder import StreamDecoder, drug_corrector
+from clinscribe.streaming.core.limits import StreamLimits, TokenBucket
+from clinscribe.streaming.core.metrics import REJECTED
+from clinscribe.streaming.core.protocol import (
     Chunk,
     StreamError,
     bad_message,
     parse_config,
     parse_message,
 )
+from clinscribe.streaming.lifecycle import Node
 from clinscribe.streaming.sessions import CLOSE, DecoderFactory, LiveSession, StreamRegistry
 
 log = structlog.get_logger(__name__)

@@ -22,12 +22,12 @@ from tuspyserver import create_tus_router
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.routers.recordings import refuse_when_draining
-from clinscribe.api.upload_storage import SealedUploads, UploadCorruptError, for_tenant
 from clinscribe.config import Settings
-from clinscribe.encounters import service as encounters
 from clinscribe.errors import Conflict, Unprocessable
 from clinscribe.recordings import service as recordings
+from clinscribe.records import encounters
 from clinscribe.security import crypto
+from clinscribe.storage.uploads import SealedUploads, UploadCorruptError, for_tenant
 
 UPLOADS_PREFIX = f"{API_PREFIX}/uploads"
 

@@ -20,7 +20,7 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.models import ApiKey
-from clinscribe.pagination import Page, page_of
+from clinscribe.db.pagination import Page, page_of
 
 router = APIRouter(prefix=API_PREFIX, tags=["users"], responses=ERROR_RESPONSES)
 

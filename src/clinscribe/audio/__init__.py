@@ -1,0 +1,1 @@
+"""Audio decoding and probing (PyAV): pure, used by intake, ASR and live streams."""

@@ -1,1 +1,0 @@
-"""Consistent backups of the embedded profile (database and blobs) and restore drills."""

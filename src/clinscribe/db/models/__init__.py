@@ -1,0 +1,56 @@
+"""Typed ORM models, one module per capability; import them from here."""
+
+from __future__ import annotations
+
+from clinscribe.db.models.accounts import ROLES, ApiKey, RefreshToken, Tenant, User
+from clinscribe.db.models.asr import Transcript
+from clinscribe.db.models.audit import AuditEvent, AuditHead
+from clinscribe.db.models.fhir import Delivery, EhrEndpoint
+from clinscribe.db.models.jobs import JOB_STATUSES, Job
+from clinscribe.db.models.nlp import ExtractionRecord
+from clinscribe.db.models.notes import NOTE_STATUSES, Note, NoteTemplate, NoteVersion
+from clinscribe.db.models.recordings import Recording
+from clinscribe.db.models.records import (
+    ENCOUNTER_STATUSES,
+    ENCOUNTER_TYPES,
+    NAME_PREFIX_MAX,
+    SEXES,
+    Encounter,
+    Patient,
+    patient_mrn_index,
+    patient_name_query_token,
+    patient_name_tokens,
+)
+from clinscribe.db.models.streaming import StreamSession, StreamToken
+
+__all__ = [
+    "ENCOUNTER_STATUSES",
+    "ENCOUNTER_TYPES",
+    "JOB_STATUSES",
+    "NAME_PREFIX_MAX",
+    "NOTE_STATUSES",
+    "ROLES",
+    "SEXES",
+    "ApiKey",
+    "AuditEvent",
+    "AuditHead",
+    "Delivery",
+    "EhrEndpoint",
+    "Encounter",
+    "ExtractionRecord",
+    "Job",
+    "Note",
+    "NoteTemplate",
+    "NoteVersion",
+    "Patient",
+    "Recording",
+    "RefreshToken",
+    "StreamSession",
+    "StreamToken",
+    "Tenant",
+    "Transcript",
+    "User",
+    "patient_mrn_index",
+    "patient_name_query_token",
+    "patient_name_tokens",
+]

@@ -1,0 +1,80 @@
+"""Tenants, users, refresh tokens and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clinscribe.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
+
+ROLES = ("clinician", "reviewer", "admin")
+
+
+class Tenant(IdMixin, TimestampMixin, Base):
+    __tablename__ = "tenants"
+
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # What may leave the machine: deny | deidentify (text only, after de-identification) | allow.
+    phi_egress_policy: Mapped[str] = mapped_column(
+        String(16), default="deny", server_default="deny"
+    )
+    # "remote" asks for the configured OpenAI-compatible ASR; honoured only when egress allows.
+    asr_engine: Mapped[str] = mapped_column(String(16), default="offline", server_default="offline")
+    # Optional LLM refinement of drafts through an OpenAI-compatible chat endpoint.
+    llm_base_url: Mapped[str | None] = mapped_column(String(500))
+    llm_model: Mapped[str | None] = mapped_column(String(200))
+    llm_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    # Whether a clinician may approve a note they wrote themselves.
+    allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Days after an encounter ends before the purge job exports and deletes it; None keeps forever.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('clinician', 'reviewer', 'admin')", name="role"),
+        Index("ix_users_tenant_id", "tenant_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Lets a clinician see every encounter of the tenant, not only their own.
+    can_view_all_encounters: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+
+
+class RefreshToken(IdMixin, Base):
+    __tablename__ = "refresh_tokens"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApiKey(IdMixin, Base):
+    __tablename__ = "api_keys"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,1 +1,0 @@
-"""EHR delivery: endpoint settings, the outbox written with the signature, dead letters."""

@@ -1,1 +1,0 @@
-"""Note drafting for encounters: templates (built-in and tenant-defined) and drafts."""

@@ -1,1 +1,0 @@
-"""Encounters: a patient seen by a clinician."""

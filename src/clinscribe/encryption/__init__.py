@@ -1,1 +1,0 @@
-"""Key rotation and sealing of data written before encryption at rest."""

@@ -1,1 +1,0 @@
-"""Clinical facts extracted from transcripts, stored per transcript."""

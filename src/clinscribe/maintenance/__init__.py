@@ -1,0 +1,1 @@
+"""Operator tasks over the whole store: backups and restore drills, key rotation."""

@@ -1,0 +1,95 @@
+"""Clinical NLP: entities, context traits, medication attributes, vitals, ICD-10-CM, PHI.
+
+Public API::
+
+    extract(text) -> Extraction
+    deidentify(text, mode="redact") -> DeidResult      # {"text": ..., "phi": [PhiSpan]}
+    find_phi(text) -> list[PhiSpan]
+    suggest_icd10(term, limit=5) -> list[CodeCandidate]
+    split_sentences(text) -> list[Sentence]
+    warm_up(phi=True) -> None
+
+Heavy engines (medspaCy ConText, Presidio + spaCy) load lazily, once per process.
+"""
+
+from __future__ import annotations
+
+from clinscribe.nlp.core.coding import suggest_icd10
+from clinscribe.nlp.core.numbers import parse_number
+from clinscribe.nlp.core.pipeline import MAX_TEXT_CHARS, NlpInputError, check_text, run_extraction
+from clinscribe.nlp.core.schemas import (
+    Code,
+    CodeCandidate,
+    DeidMode,
+    DeidResult,
+    Entity,
+    Extraction,
+    MedicationAttributes,
+    PhiSpan,
+    Vital,
+)
+from clinscribe.nlp.core.segmentation import Sentence, split_sentences, split_turns
+from clinscribe.nlp.core.surrogates import SurrogateGenerator
+
+
+def extract(text: str) -> Extraction:
+    """Clinical entities (with traits, attributes and codes) and vitals in a text."""
+    return run_extraction(text)
+
+
+def find_phi(text: str) -> list[PhiSpan]:
+    """PHI spans (HIPAA Safe Harbor identifiers) in a text."""
+    from clinscribe.nlp.core.phi import find_phi as _find_phi
+
+    return _find_phi(check_text(text))
+
+
+def deidentify(text: str, mode: DeidMode = "redact", *, key: bytes | None = None) -> DeidResult:
+    """De-identify text: "redact" ([NAME]), "mask" (****) or "surrogate" (consistent fakes).
+
+    ``key`` makes surrogates repeatable across calls; without it they vary per call.
+    """
+    from clinscribe.nlp.core.phi import deidentify_text
+
+    if mode not in ("redact", "mask", "surrogate"):
+        raise NlpInputError(f"unknown de-identification mode: {mode!r}")
+    return deidentify_text(check_text(text), mode, surrogates=SurrogateGenerator(key))
+
+
+def warm_up(phi: bool = True) -> None:
+    """Load lexicons and engines now instead of on the first request."""
+    from clinscribe.nlp.core.engine import get_context_engine, get_phi_engine
+    from clinscribe.nlp.core.entities import load_lexicon
+
+    load_lexicon()
+    get_context_engine()
+    if phi:
+        from clinscribe.nlp.core.phi import find_phi as _find_phi
+
+        get_phi_engine()
+        _find_phi("Seen by Dr. Warm Up on March 3rd.")
+
+
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "Code",
+    "CodeCandidate",
+    "DeidMode",
+    "DeidResult",
+    "Entity",
+    "Extraction",
+    "MedicationAttributes",
+    "NlpInputError",
+    "PhiSpan",
+    "Sentence",
+    "SurrogateGenerator",
+    "Vital",
+    "deidentify",
+    "extract",
+    "find_phi",
+    "parse_number",
+    "split_sentences",
+    "split_turns",
+    "suggest_icd10",
+    "warm_up",
+]

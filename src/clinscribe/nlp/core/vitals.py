@@ -1,0 +1,178 @@
+"""Vital signs from dictated and spoken text, with UCUM units."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from clinscribe.nlp.core.numbers import NUMBER_PATTERN, as_number, parse_number
+from clinscribe.nlp.core.schemas import Vital, VitalType
+
+_N: Final = rf"(?P<v>{NUMBER_PATTERN})"
+# Up to four short words between the name and the value ("temp of", "was running at").
+_GAP: Final = r"(?:\s*[:=]?\s*|\s+(?:(?:is|was|of|at|about|around|today|now|reading|running|"
+_GAP_END: Final = (
+    r"were|been|has|had|came|back|currently|measured|on|your|her|his|the|a|room|air)\s+){1,4})"
+)
+_FILLER: Final = _GAP + _GAP_END
+
+_KEYWORDS: Final[dict[VitalType, str]] = {
+    "heart_rate": r"heart\s*rate|pulse(?:\s*rate)?|hr|heartrate",
+    "respiratory_rate": r"respiratory\s*rate|resp(?:iratory)?\.?\s*rate|respirations|rr|resps?|"
+    r"breathing\s*rate",
+    "temperature": r"temperature|temp|t(?=\s*\d)|tmax|t\s?max",
+    "oxygen_saturation": r"oxygen\s*saturation|o2\s*sat(?:uration)?s?|sat(?:uration)?s?|"
+    r"spo2|sp\s?o2|pulse\s*ox(?:imetry)?|satting",
+    "weight": r"weight|weighs|weighing|wt",
+    "height": r"height|ht",
+    "bmi": r"bmi|body\s*mass\s*index",
+    "glucose": r"(?:blood\s*|fingerstick\s*|finger\s*stick\s*|fasting\s*)?(?:glucose|sugars?)|"
+    r"fingerstick|accu-?chek|bg",
+}
+_UNITS: Final[dict[VitalType, str]] = {
+    "heart_rate": r"(?:beats\s*per\s*minute|bpm|beats\s*a\s*minute|/min)",
+    "respiratory_rate": r"(?:breaths\s*per\s*minute|breaths\s*a\s*minute|/min)",
+    "temperature": r"(?:°|degrees?|deg)?\s*(?:fahrenheit|celsius|centigrade|f|c)\b|degrees?",
+    "oxygen_saturation": r"(?:%|percent)",
+    "weight": r"(?:pounds?|lbs?|kilograms?|kilos?|kg)",
+    "height": r"(?:centimeters?|cm|inches|inch|in\b|meters?|m\b)",
+    "bmi": r"(?:kg/m2|kg/m\^2)",
+    "glucose": r"(?:mg/dl|milligrams?\s*per\s*deciliter)",
+}
+_RANGES: Final[dict[VitalType, tuple[float, float]]] = {
+    "heart_rate": (20, 250),
+    "respiratory_rate": (4, 80),
+    "temperature": (30, 113),
+    "oxygen_saturation": (50, 100),
+    "weight": (1, 1000),
+    "height": (20, 250),
+    "bmi": (10, 90),
+    "glucose": (20, 1500),
+}
+_BP_RE: Final = re.compile(
+    rf"\b(?:blood\s*pressure|bp|b\.p\.)(?:{_FILLER})?"
+    rf"(?P<s>{NUMBER_PATTERN})\s*(?:/|over)\s*(?P<d>{NUMBER_PATTERN})(?:\s*(?:mm\s*hg|mmhg))?",
+    re.IGNORECASE,
+)
+_BARE_BP_RE: Final = re.compile(
+    r"\b(?P<s>\d{2,3})/(?P<d>\d{2,3})\s*(?:mm\s*hg|mmhg)", re.IGNORECASE
+)
+_FEET: Final = (
+    rf"(?P<ft>{NUMBER_PATTERN})\s*(?:feet|foot|ft|')\s*(?:(?:and\s+)?(?P<inch>{NUMBER_PATTERN})"
+    r"\s*(?:inches|inch|in\b|\"|'')?)?"
+)
+_HEIGHT_FT_RES: Final = (
+    re.compile(rf"\b(?:height|ht)(?:{_FILLER})?{_FEET}", re.IGNORECASE),
+    re.compile(rf"\b{_FEET}\s*tall\b", re.IGNORECASE),
+)
+_HEIGHT_TALL_RE: Final = re.compile(
+    rf"\b{_N}\s*(?P<u>centimeters?|cm|inches)\s*tall\b", re.IGNORECASE
+)
+_OXYGEN_PERCENT_RE: Final = re.compile(
+    rf"\b(?:oxygen|o2)(?:\s+(?:level|levels|saturation))?(?:{_FILLER})?{_N}\s*(?P<u>%|percent)",
+    re.IGNORECASE,
+)
+_VITAL_RES: Final = {
+    kind: re.compile(
+        rf"\b(?:{kw})(?:{_FILLER})?{_N}(?:\s*(?P<u>{_UNITS[kind]}))?(?![\d/])",
+        re.IGNORECASE,
+    )
+    for kind, kw in _KEYWORDS.items()
+}
+
+
+def _unit(kind: VitalType, unit_text: str, value: float) -> str | None:
+    u = unit_text.lower().replace(" ", "")
+    match kind:
+        case "blood_pressure":
+            return "mmHg"
+        case "heart_rate" | "respiratory_rate":
+            return "/min"
+        case "temperature":
+            if "c" in u.replace("degrees", "").replace("deg", "") and "f" not in u:
+                return "Cel"
+            if "f" in u.replace("degrees", "").replace("deg", ""):
+                return "[degF]"
+            return "[degF]" if value >= 50 else "Cel"
+        case "oxygen_saturation":
+            return "%"
+        case "weight":
+            return "kg" if u.startswith("k") else "[lb_av]"
+        case "height":
+            if u.startswith("c"):
+                return "cm"
+            if u.startswith("m"):
+                return "m"
+            return "[in_i]" if value < 100 else "cm"
+        case "bmi":
+            return "kg/m2"
+        case "glucose":
+            return "mg/dL"
+    return None
+
+
+def find_vitals(text: str) -> list[Vital]:
+    """All vital signs in text, ordered by position, without overlaps."""
+    found: list[Vital] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(b: int, e: int) -> bool:
+        return all(e <= tb or b >= te for tb, te in taken)
+
+    for pattern in (_BP_RE, _BARE_BP_RE):
+        for m in pattern.finditer(text):
+            sys_v, dia_v = parse_number(m.group("s")), parse_number(m.group("d"))
+            if sys_v is None or dia_v is None or not free(m.start(), m.end()):
+                continue
+            if not (50 <= sys_v <= 300 and 20 <= dia_v <= 200 and sys_v > dia_v):
+                continue
+            found.append(
+                Vital(
+                    type="blood_pressure",
+                    systolic=int(sys_v),
+                    diastolic=int(dia_v),
+                    unit="mmHg",
+                    begin=m.start(),
+                    end=m.end(),
+                )
+            )
+            taken.append((m.start(), m.end()))
+    for m in (m for p in _HEIGHT_FT_RES for m in p.finditer(text)):
+        feet = parse_number(m.group("ft"))
+        inches = parse_number(m.group("inch")) if m.group("inch") else 0.0
+        if feet is None or inches is None or not (2 <= feet <= 8 and inches < 12):
+            continue
+        if not free(m.start("ft"), m.end()):
+            continue
+        start = m.start() if re.match(r"(?i)height|ht", m.group()) else m.start("ft")
+        found.append(
+            Vital(
+                type="height",
+                value=as_number(feet * 12 + inches),
+                unit="[in_i]",
+                begin=start,
+                end=m.end(),
+            )
+        )
+        taken.append((start, m.end()))
+    extra: list[tuple[VitalType, re.Pattern[str]]] = [
+        ("oxygen_saturation", _OXYGEN_PERCENT_RE),
+        ("height", _HEIGHT_TALL_RE),
+    ]
+    for kind, pattern in [*extra, *_VITAL_RES.items()]:
+        for m in pattern.finditer(text):
+            value = parse_number(m.group("v"))
+            if value is None or not free(m.start(), m.end()):
+                continue
+            unit = _unit(kind, m.group("u") or "", value)
+            low, high = _RANGES[kind]
+            if unit is None or not low <= value <= high:
+                continue
+            if kind == "temperature" and unit == "Cel" and not 30 <= value <= 45:
+                continue
+            end = m.end() if m.group("u") else m.end("v")
+            found.append(
+                Vital(type=kind, value=as_number(value), unit=unit, begin=m.start(), end=end)
+            )
+            taken.append((m.start(), end))
+    return sorted(found, key=lambda v: v.begin)

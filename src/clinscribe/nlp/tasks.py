@@ -1,0 +1,35 @@
+"""The extraction task: clinical NLP over a stored transcript, kept once per transcript."""
+
+from __future__ import annotations
+
+from clinscribe.config import Settings
+from clinscribe.db.models import Job, Transcript
+from clinscribe.db.session import session_scope
+from clinscribe.jobs.tasks import PermanentJobError, task
+from clinscribe.nlp import core as nlp
+from clinscribe.nlp import service as extractions
+from clinscribe.storage.blobs import BlobStore
+
+
+@task("extract")
+def extract(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
+    """Clinical NLP over a stored transcript; the Extraction is kept per transcript."""
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        transcript = session.get(Transcript, job.subject_id)
+        if transcript is None:
+            raise PermanentJobError("transcript no longer exists")
+        done = extractions.for_transcript(session=session, transcript_id=transcript.id)
+        if done is not None:
+            return "extraction", done.id
+        text = extractions.transcript_text(transcript)
+    try:
+        result = nlp.extract(text)
+    except nlp.NlpInputError as exc:
+        raise PermanentJobError(str(exc)) from exc
+    with session_scope(url) as session:
+        transcript = session.get(Transcript, job.subject_id)
+        if transcript is None:
+            raise PermanentJobError("transcript was deleted during extraction")
+        record = extractions.store(session=session, transcript=transcript, extraction=result)
+        return "extraction", record.id

@@ -1,0 +1,142 @@
+"""Draft (or re-draft) an encounter's note from its transcript; drafts are note versions."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinscribe.asr.core.schemas import Segment
+from clinscribe.asr.core.schemas import Transcript as TranscriptModel
+from clinscribe.audit import service as audit
+from clinscribe.config import Settings
+from clinscribe.db.models import Note, Tenant, Transcript
+from clinscribe.errors import ClinscribeError, Forbidden, NotFound, Unprocessable
+from clinscribe.notes import core as notes
+from clinscribe.notes import templates
+from clinscribe.records import encounters
+from clinscribe.review import service as review
+from clinscribe.security.associated import llm_key_aad
+from clinscribe.security.crypto import key_ring
+from clinscribe.security.outbound import OutboundUrlError, UrlPolicy, validate_outbound_url
+from clinscribe.security.principal import Principal
+
+
+def transcript_model(row: Transcript) -> TranscriptModel:
+    return TranscriptModel(
+        text=row.text,
+        language=row.language,
+        duration=row.duration_s,
+        engine=row.engine,
+        model=row.model or "",
+        segments=[Segment.model_validate(s) for s in json.loads(row.segments_json)],
+    )
+
+
+def _latest_transcript(session: Session, tenant_id: str, encounter_id: str) -> Transcript:
+    row = session.execute(
+        select(Transcript)
+        .where(Transcript.tenant_id == tenant_id, Transcript.encounter_id == encounter_id)
+        .order_by(Transcript.created_at.desc(), Transcript.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        raise Unprocessable("the encounter has no transcript to draft from yet")
+    return row
+
+
+def _refine(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    drafted: notes.Note,
+    transcript: TranscriptModel,
+    template: notes.Template,
+    transcript_id: str,
+) -> notes.Note:
+    """LLM refinement under the tenant's PHI egress policy; every decision is audited."""
+    tenant = session.get(Tenant, principal.tenant_id)
+    if tenant is None or not (tenant.llm_base_url and tenant.llm_model):
+        raise Unprocessable("the tenant has no LLM endpoint configured")
+    policy = tenant.phi_egress_policy
+    if policy not in ("deidentify", "allow"):
+        # The refusal is audited with the request's other denials (outcome "denied").
+        raise Forbidden("the tenant's PHI egress policy denies sending data to an LLM")
+    try:
+        validate_outbound_url(
+            tenant.llm_base_url,
+            UrlPolicy(
+                require_https=settings.profile == "prod", allow_loopback=settings.profile != "prod"
+            ),
+        )
+    except OutboundUrlError as exc:
+        raise Unprocessable(f"LLM URL refused: {exc}") from exc
+    key = (
+        key_ring(settings).decrypt(tenant.llm_key_encrypted, llm_key_aad(tenant.id)).decode()
+        if tenant.llm_key_encrypted
+        else None
+    )
+    client = notes.OpenAIChatClient(
+        base_url=tenant.llm_base_url, model=tenant.llm_model, api_key=key
+    )
+    # Audited before the call: what matters is that data left, whatever comes back.
+    audit.record(
+        session,
+        action="llm.egress",
+        principal=principal,
+        outcome=f"sent:{policy}",
+        object_type="transcript",
+        object_id=transcript_id,
+    )
+    try:
+        return notes.refine_with_llm(
+            drafted,
+            transcript,
+            client,
+            "allow" if policy == "allow" else "deidentify",
+            template=template,
+        )
+    except notes.LlmRefinementError as exc:
+        raise ClinscribeError(str(exc), status_code=502, code="llm_failed") from exc
+
+
+def draft_for_encounter(
+    *,
+    session: Session,
+    principal: Principal,
+    encounter_id: str,
+    template_key: str,
+    transcript_id: str | None = None,
+    refine: bool = False,
+    settings: Settings | None = None,
+) -> Note:
+    """Draft with `template_key`. An open draft of the same template gets a new version."""
+    principal.require("notes:write")
+    encounters.get(
+        session=session, principal=principal, encounter_id=encounter_id, audit_read=False
+    )
+    template = templates.resolve(session=session, tenant_id=principal.tenant_id, key=template_key)
+    if transcript_id:
+        transcript = session.get(Transcript, transcript_id)
+        if transcript is None or transcript.encounter_id != encounter_id:
+            raise NotFound("transcript not found for this encounter")
+    else:
+        transcript = _latest_transcript(session, principal.tenant_id, encounter_id)
+    model = transcript_model(transcript)
+    try:
+        drafted = notes.draft_note(model, template)
+    except notes.EmptyTranscriptError as exc:
+        raise Unprocessable(str(exc)) from exc
+    if refine:
+        if settings is None:
+            raise Unprocessable("refinement needs the service settings")
+        drafted = _refine(session, settings, principal, drafted, model, template, transcript.id)
+    return review.store_draft(
+        session=session,
+        principal=principal,
+        encounter_id=encounter_id,
+        transcript_id=transcript.id,
+        template_key=template.key,
+        drafted=drafted,
+    )

@@ -1,1 +1,0 @@
-"""Patients: demographics and the MRN unique per tenant."""

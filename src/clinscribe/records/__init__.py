@@ -1,0 +1,1 @@
+"""Patients and encounters: the tenant's records that everything else hangs off."""

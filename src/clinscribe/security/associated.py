@@ -1,0 +1,17 @@
+"""Associated data for sealed secrets: binds each ciphertext to the row and column it lives in.
+
+Kept here, below every service, so key rotation re-seals a secret with exactly the associated
+data its owner used, without importing the owner.
+"""
+
+from __future__ import annotations
+
+
+def llm_key_aad(tenant_id: str) -> str:
+    """A tenant's LLM refinement API key."""
+    return f"tenants:{tenant_id}:llm_key"
+
+
+def endpoint_aad(tenant_id: str) -> str:
+    """A tenant's EHR endpoint credentials."""
+    return f"ehr_endpoints:{tenant_id}:auth"

@@ -1,0 +1,1 @@
+"""Blob storage: encrypted blobs, partial resumable uploads, byte streams over pieces."""

@@ -1,1 +1,0 @@
-"""Transcripts: stored per recording, in the public Transcript shape."""
