@@ -69,7 +69,9 @@ class NoteRead(BaseModel):
     rejected_reason: str | None
     signed_by: str | None
     signed_at: datetime | None
-    signed_sha256: str | None
+    signed_sha256: str | None = Field(
+        description="SHA-256 (hex) of the signed version's note text (UTF-8), as delivered."
+    )
     replaces_version: int | None
     content: NoteContent = Field(
         description="The Note JSON of the public contract, with the clinician's review marks."
