@@ -19,6 +19,7 @@ from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.fhir import core as fhir
 from clinscribe.fhir.schemas import AuthIn, EndpointIn
 from clinscribe.jobs import queue as workqueue
+from clinscribe.notes import core as notes
 from clinscribe.review import service as review
 from clinscribe.security.associated import endpoint_aad
 from clinscribe.security.crypto import key_ring
@@ -100,19 +101,27 @@ def _clinician(session: Session, user_id: str | None) -> fhir.Clinician:
 def signed_note(
     session: Session, note: Note, endpoint: EhrEndpoint | None, version: int
 ) -> fhir.SignedNote:
-    """The FHIR mapping's input for one signed version of a note."""
+    """The FHIR mapping's input for one signed version of a note.
+
+    The text is rendered from the stored sections by `notes.render_text` and carries the hash
+    recorded at signing, so `build_bundle` refuses a version changed since it was signed.
+    """
     from clinscribe.db.models import NoteVersion, Recording, Transcript
 
     row = session.execute(
         select(NoteVersion).where(NoteVersion.note_id == note.id, NoteVersion.version == version)
     ).scalar_one()
-    content = json.loads(row.content_json)
+    content = review.content_of(row)
     encounter = session.get(Encounter, note.encounter_id)
     patient = session.get(Patient, encounter.patient_id) if encounter else None
     if encounter is None or patient is None or note.signed_at is None:
         raise Conflict("only a signed note of an existing encounter can be mapped to FHIR")
     transcript = session.get(Transcript, note.transcript_id) if note.transcript_id else None
     recording = session.get(Recording, transcript.recording_id) if transcript else None
+    text = notes.render_text(content.sections)
+    # A version whose signature an amendment's has replaced has no hash on record: it is
+    # mapped as it reads now, as it was before signatures were checked here.
+    signed = review.signed_text_sha256(note=note, version=row)
     replaces = (
         fhir.document_identifier(note.id, note.replaces_version)
         if note.replaces_version and note.replaces_version < version
@@ -123,13 +132,10 @@ def signed_note(
         version=version,
         template=note.template_key,
         status="amended" if replaces else "final",
-        sections=[
-            fhir.Section(key=s["key"], title=s["title"], text=s.get("text", ""))
-            for s in content["sections"]
-        ],
-        text=row.text,
-        entities=content.get("entities", []),
-        vitals=content.get("vitals", []),
+        sections=content.sections,
+        text=text,
+        entities=content.entities,
+        vitals=content.vitals,
         patient=fhir.Identifier(
             system=endpoint.patient_system if endpoint else f"urn:clinscribe:{note.tenant_id}:mrn",
             value=patient.mrn,
@@ -142,7 +148,7 @@ def signed_note(
         authenticator=_clinician(session, note.signed_by),
         signed_at=note.signed_at,
         effective_at=encounter.started_at,
-        content_sha256=hashlib.sha256(row.text.encode()).hexdigest(),
+        content_sha256=signed if signed is not None else hashlib.sha256(text.encode()).hexdigest(),
         recording_id=recording.id if recording else None,
         transcript_id=transcript.id if transcript else None,
         replaces=replaces,

@@ -10,142 +10,148 @@ i-th problem, `v<i>` the i-th vital — so they stay put however many facts are 
 
 from __future__ import annotations
 
-import copy
-from typing import Any, Literal
+from collections.abc import Sequence
 
 from clinscribe.errors import Unprocessable
+from clinscribe.notes.core import (
+    Decision,
+    Entity,
+    ExtractedFacts,
+    Fact,
+    FactReview,
+    NoteContent,
+    Problem,
+    Vital,
+)
+from clinscribe.review.schemas import FactRead
 
-Decision = Literal["accepted", "removed"]
+__all__ = ["KINDS", "Decision", "apply", "carry", "label", "listing", "summary"]
+
 KINDS = {"m": "medication", "p": "problem", "v": "vital"}
 ICD10 = "icd-10"
 
 
-def _extracted(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    review = content.get("fact_review") or {}
-    if review.get("extracted"):
-        return dict(review["extracted"])
-    return {
-        "entities": list(content.get("entities") or []),
-        "problems": list(content.get("problems") or []),
-        "vitals": list(content.get("vitals") or []),
-    }
+def _extracted(content: NoteContent) -> ExtractedFacts:
+    """The facts as drafted: kept under `fact_review` once decided, else the content's own."""
+    if content.fact_review is not None:
+        return content.fact_review.extracted
+    return ExtractedFacts(
+        entities=list(content.entities),
+        problems=list(content.problems),
+        vitals=list(content.vitals),
+    )
 
 
-def _indexed(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+def _indexed(snapshot: ExtractedFacts) -> dict[str, Fact]:
     """Fact id → fact, in display order (medications, problems, vitals)."""
-    medications = [e for e in snapshot["entities"] if e.get("category") == "MEDICATION"]
-    out: dict[str, dict[str, Any]] = {}
-    for prefix, items in (
+    medications = [e for e in snapshot.entities if e.category == "MEDICATION"]
+    out: dict[str, Fact] = {}
+    groups: tuple[tuple[str, Sequence[Fact]], ...] = (
         ("m", medications),
-        ("p", snapshot["problems"]),
-        ("v", snapshot["vitals"]),
-    ):
+        ("p", snapshot.problems),
+        ("v", snapshot.vitals),
+    )
+    for prefix, items in groups:
         for i, item in enumerate(items):
             out[f"{prefix}{i}"] = item
     return out
 
 
-def label(fact_id: str, fact: dict[str, Any]) -> str:
-    """A one-line description of a fact for version history and diffs."""
-    kind = KINDS[fact_id[0]]
-    if kind == "vital":
-        value = (
-            f"{fact.get('systolic')}/{fact.get('diastolic')}"
-            if fact.get("type") == "blood_pressure"
-            else fact.get("value")
-        )
-        name = str(fact.get("type", "")).replace("_", " ")
-        return f"vital {name} {value} {fact.get('unit') or ''}".rstrip()
-    if kind == "problem":
-        code = f" ({fact['code']})" if fact.get("code") else ""
-        return f"problem {fact.get('text')}{code}"
-    attrs = fact.get("attributes") or {}
-    detail = ", ".join(str(v) for v in (attrs.get("dosage"), attrs.get("frequency")) if v)
-    return f"medication {fact.get('text')}{f' — {detail}' if detail else ''}"
+def label(fact: Fact) -> str:
+    """A one-line description of a fact for version history and diffs.
+
+    Re-drafts match decisions to facts by this label, so its wording is part of the stored
+    history: change it and earlier decisions stop carrying over.
+    """
+    if isinstance(fact, Vital):
+        value = f"{fact.systolic}/{fact.diastolic}" if fact.type == "blood_pressure" else fact.value
+        name = fact.type.replace("_", " ")
+        return f"vital {name} {value} {fact.unit or ''}".rstrip()
+    if isinstance(fact, Problem):
+        code = f" ({fact.code})" if fact.code else ""
+        return f"problem {fact.text}{code}"
+    attrs = fact.attributes
+    shown = (attrs.dosage, attrs.frequency) if attrs is not None else ()
+    detail = ", ".join(str(v) for v in shown if v)
+    return f"medication {fact.text}{f' — {detail}' if detail else ''}"
 
 
-def listing(content: dict[str, Any]) -> list[dict[str, Any]]:
+def listing(content: NoteContent) -> list[FactRead]:
     """Every reviewable fact with its id, kind and decision (None while undecided)."""
-    decisions = (content.get("fact_review") or {}).get("decisions") or {}
+    decisions = content.fact_review.decisions if content.fact_review is not None else {}
     return [
-        {"id": fid, "kind": KINDS[fid[0]], "decision": decisions.get(fid), "fact": fact}
+        FactRead(id=fid, kind=KINDS[fid[0]], decision=decisions.get(fid), fact=fact)
         for fid, fact in _indexed(_extracted(content)).items()
     ]
 
 
-def _same_condition(entity: dict[str, Any], problem: dict[str, Any]) -> bool:
+def _same_condition(entity: Entity, problem: Problem) -> bool:
     """Whether a condition entity is the one a problem was drawn from (code, else words)."""
-    if entity.get("category") != "MEDICAL_CONDITION":
+    if entity.category != "MEDICAL_CONDITION":
         return False
-    if problem.get("code"):
-        codes = {c.get("code") for c in entity.get("codes") or [] if ICD10 in str(c.get("system"))}
-        return problem["code"] in codes
-    return str(entity.get("text", "")).strip().lower() == str(problem.get("text", "")).lower()
+    if problem.code:
+        return problem.code in {c.code for c in entity.codes if ICD10 in c.system}
+    return entity.text.strip().lower() == problem.text.lower()
 
 
-def apply(content: dict[str, Any], decisions: dict[str, Decision]) -> list[str]:
+def apply(content: NoteContent, decisions: dict[str, Decision]) -> list[str]:
     """Record decisions in `content` (in place); the labels of what changed, for the reason."""
     snapshot = _extracted(content)
     facts = _indexed(snapshot)
     unknown = sorted(set(decisions) - set(facts))
     if unknown:
         raise Unprocessable(f"unknown fact ids: {', '.join(unknown[:20])}")
-    review = content.get("fact_review") or {}
-    current: dict[str, str] = dict(review.get("decisions") or {})
+    current = dict(content.fact_review.decisions) if content.fact_review is not None else {}
     changed = [
-        f"{decision} {label(fid, facts[fid])}"
+        f"{decision} {label(facts[fid])}"
         for fid, decision in sorted(decisions.items())
         if current.get(fid) != decision
     ]
     current.update(decisions)
-    removed = {fid for fid, decision in current.items() if decision == "removed"}
-    gone_ids = {id(facts[fid]) for fid in removed}
-    gone_problems = [facts[fid] for fid in removed if fid.startswith("p")]
-    content["entities"] = [
+    removed = [facts[fid] for fid, decision in current.items() if decision == "removed"]
+    # Facts are told apart by identity: two drafted facts may read exactly the same.
+    gone_ids = {id(fact) for fact in removed}
+    gone_problems = [fact for fact in removed if isinstance(fact, Problem)]
+    content.entities = [
         e
-        for e in snapshot["entities"]
+        for e in snapshot.entities
         if id(e) not in gone_ids and not any(_same_condition(e, p) for p in gone_problems)
     ]
-    content["problems"] = [p for p in snapshot["problems"] if id(p) not in gone_ids]
-    content["vitals"] = [v for v in snapshot["vitals"] if id(v) not in gone_ids]
-    content["fact_review"] = {
-        "extracted": copy.deepcopy(snapshot),
-        "decisions": dict(sorted(current.items(), key=lambda kv: (kv[0][0], int(kv[0][1:])))),
-    }
+    content.problems = [p for p in snapshot.problems if id(p) not in gone_ids]
+    content.vitals = [v for v in snapshot.vitals if id(v) not in gone_ids]
+    content.fact_review = FactReview(
+        extracted=snapshot.model_copy(deep=True),
+        decisions=dict(sorted(current.items(), key=lambda kv: (kv[0][0], int(kv[0][1:])))),
+    )
     return changed
 
 
-def summary(content: dict[str, Any]) -> list[str]:
+def summary(content: NoteContent) -> list[str]:
     """The decisions as lines, so version diffs show them next to text changes."""
-    review = content.get("fact_review") or {}
-    decisions = review.get("decisions") or {}
-    if not decisions:
+    if content.fact_review is None or not content.fact_review.decisions:
         return []
     facts = _indexed(_extracted(content))
-    return [f"{decision}: {label(fid, facts[fid])}" for fid, decision in decisions.items()]
+    return [
+        f"{decision}: {label(facts[fid])}"
+        for fid, decision in content.fact_review.decisions.items()
+    ]
 
 
-def carry(previous: dict[str, Any], drafted: dict[str, Any]) -> list[str]:
+def carry(previous: NoteContent, drafted: NoteContent) -> list[str]:
     """Keep, in a fresh draft (in place), the decisions made on the facts of the previous
     version that the new draft extracts again; a fact is the same when it reads the same
     (kind, words, dose, code, value). Returns the labels of the decisions kept."""
-    review = previous.get("fact_review") or {}
-    decisions: dict[str, str] = review.get("decisions") or {}
-    if not decisions:
+    if previous.fact_review is None or not previous.fact_review.decisions:
         return []
     old = _indexed(_extracted(previous))
-    by_label: dict[str, str] = {}
-    for fid, decision in decisions.items():
+    by_label: dict[str, Decision] = {}
+    for fid, decision in previous.fact_review.decisions.items():
         if fid in old:
-            by_label.setdefault(label(fid, old[fid]), decision)
-    kept: dict[str, Decision] = {}
-    labels = {fid: label(fid, fact) for fid, fact in _indexed(_extracted(drafted)).items()}
-    for fid, text in labels.items():
-        again = by_label.get(text)
-        if again == "removed":
-            kept[fid] = "removed"
-        elif again == "accepted":
-            kept[fid] = "accepted"
+            by_label.setdefault(label(old[fid]), decision)
+    labels = {fid: label(fact) for fid, fact in _indexed(_extracted(drafted)).items()}
+    kept: dict[str, Decision] = {
+        fid: by_label[text] for fid, text in labels.items() if text in by_label
+    }
     if kept:
         apply(drafted, kept)
     return [f"{d} {labels[fid]}" for fid, d in kept.items()]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clinscribe.review.decisions import Decision
+from clinscribe.notes.core import Decision, Fact, NoteContent
 
 
 class NoteDraftRequest(BaseModel):
@@ -56,7 +56,7 @@ class FactRead(BaseModel):
     id: str = Field(description="m<i>, p<i> or v<i>: stable for the note's drafted facts.")
     kind: Literal["medication", "problem", "vital"]
     decision: Decision | None
-    fact: dict[str, Any] = Field(description="The entity, problem or vital as drafted.")
+    fact: Fact = Field(description="The entity, problem or vital as drafted.")
 
 
 class NoteRead(BaseModel):
@@ -69,9 +69,13 @@ class NoteRead(BaseModel):
     rejected_reason: str | None
     signed_by: str | None
     signed_at: datetime | None
-    signed_sha256: str | None
+    signed_sha256: str | None = Field(
+        description="SHA-256 (hex) of the signed version's note text (UTF-8), as delivered."
+    )
     replaces_version: int | None
-    content: dict[str, Any] = Field(description="The Note JSON of the public contract.")
+    content: NoteContent = Field(
+        description="The Note JSON of the public contract, with the clinician's review marks."
+    )
     facts: list[FactRead] = Field(
         default_factory=list,
         description="Extracted medications, problems and vitals with the clinician's decisions.",

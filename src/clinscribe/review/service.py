@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +33,11 @@ def _audit(session: Session, principal: Principal, action: str, note: Note) -> N
 
 
 def _add_version(
-    session: Session, note: Note, content: dict[str, Any], author: str | None, reason: str | None
+    session: Session,
+    note: Note,
+    content: notes.NoteContent,
+    author: str | None,
+    reason: str | None,
 ) -> NoteVersion:
     previous = current_version(session=session, note=note) if note.current_version else None
     number = (previous.version + 1) if previous else 1
@@ -43,7 +45,7 @@ def _add_version(
     if previous is not None:
         diff = "".join(
             difflib.unified_diff(
-                _diff_source(json.loads(previous.content_json)),
+                _diff_source(content_of(previous)),
                 _diff_source(content),
                 fromfile=f"v{previous.version}",
                 tofile=f"v{number}",
@@ -54,8 +56,8 @@ def _add_version(
         version=number,
         author_id=author,
         reason=reason,
-        content_json=json.dumps(content, separators=(",", ":")),
-        text=str(content["text"]),
+        content_json=content.to_json(),
+        text=content.text,
         diff=diff,
     )
     session.add(version)
@@ -64,9 +66,9 @@ def _add_version(
     return version
 
 
-def _diff_source(content: dict[str, Any]) -> list[str]:
+def _diff_source(content: notes.NoteContent) -> list[str]:
     """The note text, then the clinician's fact decisions, as lines to diff."""
-    lines = str(content["text"]).splitlines(keepends=True)
+    lines = content.text.splitlines(keepends=True)
     decided = facts.summary(content)
     if decided:
         if lines and not lines[-1].endswith("\n"):
@@ -109,11 +111,11 @@ def store_draft(
         )
         session.add(note)
         session.flush()
-    content = drafted.model_dump(mode="json")
+    content = notes.NoteContent.from_note(drafted)
     reason = "drafted"
     if not created and note.current_version:
         # A re-draft keeps the clinician's accept/remove decisions on facts it finds again.
-        previous = json.loads(current_version(session=session, note=note).content_json)
+        previous = content_of(current_version(session=session, note=note))
         kept = facts.carry(previous, content)
         if kept:
             reason = f"drafted; kept {len(kept)} fact decision{'s' if len(kept) > 1 else ''}"
@@ -139,6 +141,11 @@ def get(*, session: Session, principal: Principal, note_id: str, audit_read: boo
     if audit_read:
         _audit(session, principal, "read", note)
     return note
+
+
+def content_of(version: NoteVersion) -> notes.NoteContent:
+    """The typed content of a stored version."""
+    return notes.NoteContent.from_json(version.content_json)
 
 
 def current_version(*, session: Session, note: Note) -> NoteVersion:
@@ -190,12 +197,6 @@ def _require_author(session: Session, principal: Principal, note: Note) -> Encou
     return encounter
 
 
-def _render(sections: list[dict[str, Any]]) -> str:
-    return "\n\n".join(
-        f"{s['title'].upper()}\n{s['text']}".rstrip() for s in sections if s.get("text")
-    )
-
-
 def edit(
     *,
     session: Session,
@@ -214,16 +215,11 @@ def edit(
     _require_author(session, principal, note)
     if note.status not in EDITABLE:
         raise Conflict(f"a {note.status} note cannot be edited (amend a signed note instead)")
-    content = json.loads(current_version(session=session, note=note).content_json)
-    known = {s["key"] for s in content["sections"]}
-    unknown = sorted(set(sections) - known)
+    current = content_of(current_version(session=session, note=note))
+    unknown = sorted(set(sections) - {s.key for s in current.sections})
     if unknown:
         raise Unprocessable(f"unknown section keys: {', '.join(unknown)}")
-    for section in content["sections"]:
-        if section["key"] in sections and sections[section["key"]] != section["text"]:
-            section["text"] = sections[section["key"]]
-            section["edited"] = True
-    content["text"] = _render(content["sections"])
+    content = current.revised(sections)
     changed = facts.apply(content, decisions) if decisions else []
     if not reason:
         reason = "; ".join(changed)[:500] if changed else "edited"
@@ -288,7 +284,12 @@ def reject(*, session: Session, principal: Principal, note_id: str, reason: str)
 
 
 def sign(*, session: Session, principal: Principal, note_id: str) -> Note:
-    """Sign the approved version: who, when, and the SHA-256 of exactly what was signed."""
+    """Sign the approved version: who, when, and the SHA-256 of exactly what was signed.
+
+    What is signed is the note text rendered from the version's sections by
+    `notes.render_text` — the text the clinician read and the EHR receives — so
+    `signed_sha256 == notes.text_sha256(sections)`; `signed_text_sha256` checks it later.
+    """
     principal.require("notes:write")
     note = get(session=session, principal=principal, note_id=note_id, audit_read=False)
     _require_author(session, principal, note)
@@ -297,9 +298,26 @@ def sign(*, session: Session, principal: Principal, note_id: str) -> Note:
     note.signed_by = principal.actor_id
     note.signed_at = utcnow()
     note.signed_version = version.version
-    note.signed_sha256 = hashlib.sha256(version.content_json.encode()).hexdigest()
+    note.signed_sha256 = notes.text_sha256(content_of(version).sections)
     _audit(session, principal, "sign", note)
     return note
+
+
+def signed_text_sha256(*, note: Note, version: NoteVersion) -> str | None:
+    """The SHA-256 the text rendered from `version` must have to be what its signer signed.
+
+    None when no signature on record covers `version` (it was never signed, or an amendment's
+    signature has since replaced its own). The FHIR mapping refuses a text that does not match,
+    so a section changed after signing never reaches the EHR.
+    """
+    if note.signed_sha256 is None or note.signed_version != version.version:
+        return None
+    if note.signed_sha256 == hashlib.sha256(version.content_json.encode()).hexdigest():
+        # Signed before signatures covered the rendered text, when the hash was taken over the
+        # stored content JSON: those bytes are unchanged, so the text rendered from them is
+        # exactly what was signed.
+        return notes.text_sha256(content_of(version).sections)
+    return note.signed_sha256
 
 
 def amend(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -35,7 +34,8 @@ router = APIRouter(prefix=API_PREFIX, tags=["notes"], responses=ERROR_RESPONSES)
 
 def note_out(session: Session, note: Note) -> dict[str, Any]:
     version = review.current_version(session=session, note=note)
-    content = {**json.loads(version.content_json), "status": note.status}
+    # The stored content says "draft"; the response tells the note's status now.
+    content = review.content_of(version).model_copy(update={"status": note.status})
     return {
         "id": note.id,
         "encounter_id": note.encounter_id,

@@ -11,8 +11,10 @@ NoteStatus = Literal["preliminary", "final", "amended"]
 
 
 class _Model(BaseModel):
-    # Extraction and Note dicts may carry more fields than we map (contracts allow additions).
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # The mapping reads a note's sections, entities and vitals as given — typed note content
+    # (read by attribute) or contract JSON — and ignores fields it does not map: this core
+    # cannot import the notes core (they are independent), so the shapes match by field name.
+    model_config = ConfigDict(extra="ignore", frozen=True, from_attributes=True)
 
 
 class Code(_Model):

@@ -10,6 +10,9 @@ Public API::
     refine_with_llm(note, transcript, client, policy="deny", *, template=None,
                     on_unsupported="mark") -> Note
     OpenAIChatClient(base_url, model, api_key=None)     # any OpenAI-compatible endpoint
+    NoteContent.from_note(note) / .from_json(raw) / .to_json()   # what a note version stores
+    render_text(sections) -> str        # the one renderer of note text (headings in capitals)
+    text_sha256(sections) -> str        # SHA-256 of the rendered text: what signing records
 
 Nothing here touches a database, the environment or the network unless an LLM client is
 given; the NLP engines load lazily, once per process.
@@ -17,6 +20,17 @@ given; the NLP engines load lazily, once per process.
 
 from __future__ import annotations
 
+from clinscribe.nlp.core.schemas import Entity, Vital
+from clinscribe.notes.core.content import (
+    ContentSection,
+    Decision,
+    ExtractedFacts,
+    Fact,
+    FactReview,
+    NoteContent,
+    render_text,
+    text_sha256,
+)
 from clinscribe.notes.core.drafter import draft_from_segments, draft_note
 from clinscribe.notes.core.errors import (
     EgressDeniedError,
@@ -51,14 +65,21 @@ from clinscribe.notes.core.units import joined_text
 __all__ = [
     "FACT_KINDS",
     "ChatClient",
+    "ContentSection",
+    "Decision",
     "EgressDeniedError",
     "EgressPolicy",
     "EmptyTranscriptError",
+    "Entity",
     "Evidence",
+    "ExtractedFacts",
+    "Fact",
     "FactKind",
+    "FactReview",
     "Faithfulness",
     "LlmRefinementError",
     "Note",
+    "NoteContent",
     "NoteSection",
     "NoteSentence",
     "NotesError",
@@ -68,6 +89,7 @@ __all__ = [
     "TemplateSection",
     "TemplateValidationError",
     "UnknownTemplateError",
+    "Vital",
     "build_messages",
     "builtin_templates",
     "draft_from_segments",
@@ -75,5 +97,7 @@ __all__ = [
     "get_template",
     "joined_text",
     "refine_with_llm",
+    "render_text",
+    "text_sha256",
     "validate_template",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from clinscribe.asr.core.schemas import Segment, Transcript
 from clinscribe.nlp.core import Extraction
+from clinscribe.notes.core.content import render_text
 from clinscribe.notes.core.errors import EmptyTranscriptError
 from clinscribe.notes.core.facts import draft_facts
 from clinscribe.notes.core.faithfulness import check_sentences
@@ -25,7 +26,7 @@ _LIST_KINDS: frozenset[FactKind] = frozenset({"vitals", "medications", "assessme
 
 
 def assemble(template: Template, sentences: list[NoteSentence]) -> tuple[list[NoteSection], str]:
-    """Place sentences into the template's sections and render the note text."""
+    """Place sentences into the template's sections and render the note text (`render_text`)."""
     home: dict[FactKind, int] = {}
     for idx, section in enumerate(template.sections):
         for kind in section.fact_kinds:
@@ -35,7 +36,6 @@ def assemble(template: Template, sentences: list[NoteSentence]) -> tuple[list[No
         if sentence.kind in home:
             buckets[home[sentence.kind]].append(sentence)
     sections: list[NoteSection] = []
-    blocks: list[str] = []
     for section, bucket in zip(template.sections, buckets, strict=True):
         ordered = sorted(bucket, key=lambda s: section.fact_kinds.index(s.kind))
         lines: list[str] = []
@@ -61,9 +61,7 @@ def assemble(template: Template, sentences: list[NoteSentence]) -> tuple[list[No
                 unsupported=sum(not s.supported for s in ordered),
             )
         )
-        if text:
-            blocks.append(f"{section.title.upper()}\n{text}")
-    return sections, "\n\n".join(blocks)
+    return sections, render_text(sections)
 
 
 def draft_from_segments(
