@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -121,7 +120,8 @@ def signed_note(
     text = notes.render_text(content.sections)
     # A version whose signature an amendment's has replaced has no hash on record: it is
     # mapped as it reads now, as it was before signatures were checked here.
-    signed = review.signed_text_sha256(note=note, version=row)
+    if review.signature_holds(note=note, version=row) is False:
+        raise fhir.MappingError("the note's content does not match its signed hash")
     replaces = (
         fhir.document_identifier(note.id, note.replaces_version)
         if note.replaces_version and note.replaces_version < version
@@ -148,7 +148,7 @@ def signed_note(
         authenticator=_clinician(session, note.signed_by),
         signed_at=note.signed_at,
         effective_at=encounter.started_at,
-        content_sha256=signed if signed is not None else hashlib.sha256(text.encode()).hexdigest(),
+        content_sha256=notes.text_sha256(content.sections),
         recording_id=recording.id if recording else None,
         transcript_id=transcript.id if transcript else None,
         replaces=replaces,

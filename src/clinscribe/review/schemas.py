@@ -70,7 +70,7 @@ class NoteRead(BaseModel):
     signed_by: str | None
     signed_at: datetime | None
     signed_sha256: str | None = Field(
-        description="SHA-256 (hex) of the signed version's note text (UTF-8), as delivered."
+        description="SHA-256 (hex) of the signed version's stored content (sections, text, facts)."
     )
     replaces_version: int | None
     content: NoteContent = Field(

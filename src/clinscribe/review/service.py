@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import hmac
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -286,9 +287,9 @@ def reject(*, session: Session, principal: Principal, note_id: str, reason: str)
 def sign(*, session: Session, principal: Principal, note_id: str) -> Note:
     """Sign the approved version: who, when, and the SHA-256 of exactly what was signed.
 
-    What is signed is the note text rendered from the version's sections by
-    `notes.render_text` — the text the clinician read and the EHR receives — so
-    `signed_sha256 == notes.text_sha256(sections)`; `signed_text_sha256` checks it later.
+    What is signed is the version's stored content — its sections, the text rendered from them
+    by `notes.render_text`, and the extracted facts the clinician accepted — so
+    `signed_sha256 == content_sha256(version)`; `signature_holds` checks it later.
     """
     principal.require("notes:write")
     note = get(session=session, principal=principal, note_id=note_id, audit_read=False)
@@ -298,26 +299,26 @@ def sign(*, session: Session, principal: Principal, note_id: str) -> Note:
     note.signed_by = principal.actor_id
     note.signed_at = utcnow()
     note.signed_version = version.version
-    note.signed_sha256 = notes.text_sha256(content_of(version).sections)
+    note.signed_sha256 = content_sha256(version)
     _audit(session, principal, "sign", note)
     return note
 
 
-def signed_text_sha256(*, note: Note, version: NoteVersion) -> str | None:
-    """The SHA-256 the text rendered from `version` must have to be what its signer signed.
+def content_sha256(version: NoteVersion) -> str:
+    """SHA-256 (hex) of a version's stored content JSON: text, sections and facts alike."""
+    return hashlib.sha256(version.content_json.encode()).hexdigest()
+
+
+def signature_holds(*, note: Note, version: NoteVersion) -> bool | None:
+    """Whether `version` is still exactly what its signer signed.
 
     None when no signature on record covers `version` (it was never signed, or an amendment's
-    signature has since replaced its own). The FHIR mapping refuses a text that does not match,
-    so a section changed after signing never reaches the EHR.
+    signature has since replaced its own). The FHIR mapping refuses a version whose signature
+    does not hold, so content changed after signing never reaches the EHR.
     """
     if note.signed_sha256 is None or note.signed_version != version.version:
         return None
-    if note.signed_sha256 == hashlib.sha256(version.content_json.encode()).hexdigest():
-        # Signed before signatures covered the rendered text, when the hash was taken over the
-        # stored content JSON: those bytes are unchanged, so the text rendered from them is
-        # exactly what was signed.
-        return notes.text_sha256(content_of(version).sections)
-    return note.signed_sha256
+    return hmac.compare_digest(note.signed_sha256, content_sha256(version))
 
 
 def amend(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -110,7 +111,7 @@ def signed_note_id(settings: Settings, tenant_a: TenantWorld) -> str:
     return note_id
 
 
-def test_the_mapping_input_is_the_signed_text_with_the_hash_recorded_at_signing(
+def test_the_mapping_input_is_the_text_of_the_signed_content_with_its_own_hash(
     settings: Settings, signed_note_id: str
 ) -> None:
     with session_scope(settings.resolved_database_url) as session:
@@ -124,7 +125,8 @@ def test_the_mapping_input_is_the_signed_text_with_the_hash_recorded_at_signing(
         ).scalar_one()
         content = NoteContent.from_json(row.content_json)
         assert mapped.text == render_text(content.sections) == row.text
-        assert mapped.content_sha256 == note.signed_sha256
+        assert note.signed_sha256 == hashlib.sha256(row.content_json.encode()).hexdigest()
+        assert mapped.content_sha256 == text_sha256(content.sections)
         assert [(s.key, s.title, s.text) for s in mapped.sections] == [
             (s.key, s.title, s.text) for s in content.sections
         ]
@@ -147,7 +149,6 @@ def test_a_version_changed_after_signing_cannot_be_built_for_delivery(
         content.sections[0].text += " Denies chest pain."
         row.content_json = content.to_json()
         session.flush()
-        mapped = delivery.signed_note(session, note, None, note.signed_version)
-        assert mapped.content_sha256 == note.signed_sha256
-        with pytest.raises(MappingError, match="signed content hash"):
-            build_bundle(mapped)  # what the deliver task does: a permanent failure
+        # What the deliver task and GET /notes/{id}/fhir do: a permanent mapping failure.
+        with pytest.raises(MappingError, match="does not match its signed hash"):
+            delivery.signed_note(session, note, None, note.signed_version)

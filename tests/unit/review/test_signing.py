@@ -1,4 +1,5 @@
-"""The signature: the SHA-256 of the rendered signed text, checked before the EHR gets it."""
+"""The signature: the SHA-256 of the signed version's stored content, checked before the EHR
+gets it; the EHR receives exactly the text rendered from that content."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def document_text(bundle: dict[str, Any]) -> str:
     return base64.b64decode(doc["content"][0]["attachment"]["data"]).decode("utf-8")
 
 
-def test_the_signed_hash_is_the_sha256_of_the_text_rendered_from_the_signed_version(
+def test_the_signed_hash_is_the_sha256_of_the_signed_versions_stored_content(
     client: TestClient, tenant_a: TenantWorld, settings: Settings
 ) -> None:
     note = signed(client, tenant_a)
@@ -76,14 +77,13 @@ def test_the_signed_hash_is_the_sha256_of_the_text_rendered_from_the_signed_vers
     content = NoteContent.from_json(raw)
     rendered = render_text(content.sections)
     assert "PLAN\nRapid strep test \u2014 then benzonatate 100 mg TID." in rendered
-    assert note["signed_sha256"] == sha256(rendered)
+    assert note["signed_sha256"] == sha256(raw)
     assert rendered == content.text == text == note["content"]["text"]
-    assert note["signed_sha256"] != sha256(raw)  # the text is signed, not its storage
 
-    # The EHR receives exactly the signed text.
+    # The EHR receives exactly the text rendered from the signed content.
     bundle = client.get(f"/api/v1/notes/{note['id']}/fhir", headers=tenant_a.auth("clinician"))
     assert bundle.status_code == 200, bundle.text
-    assert sha256(document_text(bundle.json())) == note["signed_sha256"]
+    assert document_text(bundle.json()) == rendered
 
 
 def test_a_signed_version_changed_after_signing_is_refused_by_the_fhir_mapping(
@@ -130,42 +130,40 @@ def test_the_verification_reference_is_the_recorded_hash_of_the_signed_version_o
             ).scalars()
         }
         signed_version = versions[note["version"]]
-        assert review.signed_text_sha256(note=row, version=signed_version) == note["signed_sha256"]
+        assert review.content_sha256(signed_version) == note["signed_sha256"]
+        assert review.signature_holds(note=row, version=signed_version) is True
         # The amendment in draft is not signed: nothing on record covers it.
-        assert review.signed_text_sha256(note=row, version=versions[amended["version"]]) is None
+        assert review.signature_holds(note=row, version=versions[amended["version"]]) is None
     # Until the amendment is signed, the EHR still gets the signed version, unchanged.
     bundle = client.get(f"/api/v1/notes/{note['id']}/fhir", headers=clin)
-    assert (
-        bundle.status_code == 200 and sha256(document_text(bundle.json())) == note["signed_sha256"]
-    )
+    raw_signed, text_signed = stored(settings, note["id"], note["version"])
+    assert sha256(raw_signed) == note["signed_sha256"]
+    assert bundle.status_code == 200 and document_text(bundle.json()) == text_signed
 
     url = f"/api/v1/notes/{note['id']}"
     client.post(f"{url}/submit", headers=clin)
     client.post(f"{url}/approve", headers=tenant_a.auth("reviewer"))
     resigned = client.post(f"{url}/sign", headers=clin).json()
     raw, _ = stored(settings, note["id"], amended["version"])
-    assert resigned["signed_sha256"] == sha256(render_text(NoteContent.from_json(raw).sections))
+    assert resigned["signed_sha256"] == sha256(raw)
     assert resigned["signed_sha256"] != note["signed_sha256"]
     bundle = client.get(f"{url}/fhir", headers=clin).json()
     assert "Strep negative; supportive care." in document_text(bundle)
 
 
-def test_a_signature_taken_over_the_stored_json_is_still_honoured_until_the_json_changes(
+def test_the_signature_covers_the_extracted_facts_not_only_the_text(
     client: TestClient, tenant_a: TenantWorld, settings: Settings
 ) -> None:
     note = signed(client, tenant_a)
     raw, text = stored(settings, note["id"], note["version"])
-    with session_scope(settings.resolved_database_url) as session:
-        row = session.get(Note, note["id"])
-        assert row is not None
-        row.signed_sha256 = sha256(raw)  # how notes were signed before the text was
+    assert note["signed_sha256"] == sha256(raw)
     url = f"/api/v1/notes/{note['id']}/fhir"
     clin = tenant_a.auth("clinician")
     honoured = client.get(url, headers=clin)
     assert honoured.status_code == 200 and document_text(honoured.json()) == text
 
     content = NoteContent.from_json(raw)
-    content.vitals = []  # any byte of the stored JSON was covered by such a signature
+    content.vitals = []  # the text is unchanged; the facts the EHR gets as resources are not
     rewrite(settings, note["id"], note["version"], content)
     refused = client.get(url, headers=clin)
     assert refused.status_code == 422 and refused.json()["error"] == "fhir_mapping_error"

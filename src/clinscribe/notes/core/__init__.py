@@ -12,7 +12,7 @@ Public API::
     OpenAIChatClient(base_url, model, api_key=None)     # any OpenAI-compatible endpoint
     NoteContent.from_note(note) / .from_json(raw) / .to_json()   # what a note version stores
     render_text(sections) -> str        # the one renderer of note text (headings in capitals)
-    text_sha256(sections) -> str        # SHA-256 of the rendered text: what signing records
+    text_sha256(sections) -> str        # SHA-256 of the rendered text, as delivered
 
 Nothing here touches a database, the environment or the network unless an LLM client is
 given; the NLP engines load lazily, once per process.

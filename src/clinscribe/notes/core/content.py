@@ -133,5 +133,5 @@ def render_text(sections: Iterable[NoteSection]) -> str:
 
 
 def text_sha256(sections: Iterable[NoteSection]) -> str:
-    """The SHA-256 (hex) of the UTF-8 note text rendered from `sections`: what signing records."""
+    """The SHA-256 (hex) of the UTF-8 note text rendered from `sections` (the delivered text)."""
     return hashlib.sha256(render_text(sections).encode("utf-8")).hexdigest()
