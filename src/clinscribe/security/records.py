@@ -16,6 +16,8 @@ by the header's magic:
   nonce of their own. Appended to across process restarts: a crash tears at most the last
   record, which the next appender drops (it was never acknowledged); a record is rewritten at
   that index under a fresh nonce, and records appended after a key rotation use the primary key.
+  No record is sealed as final: a framed file holds what was acknowledged, so a cut at a record
+  boundary is what a crash leaves too (an upload's offset then asks the client for the rest).
 
 Pure: uses the key ring, never the database. Every failure is a `RecordError`, which is the
 key ring's `DecryptionError`; each owner turns it into its own error.

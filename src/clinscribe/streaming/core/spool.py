@@ -186,7 +186,7 @@ def _legacy_audio(raw: bytes, ring: KeyRing, aad: str) -> Iterator[bytes]:
             return  # torn by a crash
         try:
             yield ring.decrypt(raw[body : body + length].decode("ascii"), f"{aad}|{index}")
-        except (DecryptionError, UnicodeDecodeError) as exc:
+        except (DecryptionError, ValueError) as exc:  # the ring raises ValueError when short
             if body + length < len(raw):  # damage in the middle, not a torn tail
                 raise SpoolCorruptError("a live session's audio record is damaged") from exc
             return
@@ -197,7 +197,7 @@ def _legacy_finals(raw: bytes, ring: KeyRing, aad: str) -> Iterator[bytes]:
     for index, line in enumerate(raw.decode("ascii", errors="replace").splitlines()):
         try:
             yield ring.decrypt(line, f"{aad}|{index}")
-        except DecryptionError:
+        except (DecryptionError, ValueError):
             return  # a line torn by a crash, and nothing after it is trusted
 
 
