@@ -2,10 +2,15 @@
 
 tuspyserver's own storage writes the bytes and the metadata (which names the file) to disk in
 the clear until the upload completes. This backend keeps the same layout per upload id but
-seals every write: each PATCH body becomes AES-GCM records (length-prefixed) whose associated
-data names the tenant, the upload and the record index, and the metadata sidecar is sealed as a
-whole. The tenant comes from the request (`for_tenant`, called by the route's file dependency
-before any storage call), so another tenant's upload id is simply not found.
+seals every write: the data is a sealed record file in the framed layout (`security.records`),
+each PATCH body appended as records bound to the tenant, the upload and the record index, and
+the metadata sidecar is a sealed file of one record. The tenant comes from the request
+(`for_tenant`, called by the route's file dependency before any storage call), so another
+tenant's upload id is simply not found.
+
+Uploads left partial by the layout before sealed record files are not read: their sidecar does
+not open, so tus answers 404 and the client starts again from its own copy of the file (they
+are deleted at the tus expiry like any abandoned upload).
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ import io
 import json
 import os
 import re
-import struct
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
@@ -27,19 +31,25 @@ from typing import Any, BinaryIO
 from tuspyserver.lock import acquire_upload_lock
 from tuspyserver.storage import TusStorage
 
-from clinscribe.security.keys import DecryptionError, KeyRing
+from clinscribe.security import records
+from clinscribe.security.keys import KeyRing
 from clinscribe.storage.pieces import PieceReader
 
 _TENANT: ContextVar[str | None] = ContextVar("upload_tenant", default=None)
-# Each record: sealed length, plaintext length, then the sealed bytes. The plaintext length
-# lets the upload offset be counted without decrypting; decryption still checks every byte.
-_HEADER = struct.Struct(">II")
 RECORD_BYTES = 1024 * 1024  # plaintext per record: bounds what one read must hold
 _UID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class UploadCorruptError(Exception):
     """A sealed upload record does not decrypt: altered, moved, or its key is gone."""
+
+
+@contextlib.contextmanager
+def _damaged() -> Iterator[None]:
+    try:
+        yield
+    except records.RecordError as exc:
+        raise UploadCorruptError("a partial upload's data is damaged") from exc
 
 
 def for_tenant(tenant_id: str) -> None:
@@ -100,28 +110,16 @@ class SealedUploads(TusStorage):
         return await asyncio.to_thread(self._size, uid)
 
     def _size(self, uid: str) -> int:
-        return sum(plain for _, _, plain in self._walk(uid))
-
-    def _walk(self, uid: str, handle: BinaryIO | None = None) -> Iterator[tuple[int, int, int]]:
-        """(body offset, sealed length, plaintext length) of each whole record, from the
-        headers alone; a record torn by a crash ends the walk (its PATCH never completed)."""
+        """Plaintext bytes in the upload's whole records, from their lengths alone (the offset
+        is counted without decrypting; reading the upload checks every byte)."""
         path = self._data(uid)
-        if handle is None:
-            if not path.is_file():
-                return
-            with path.open("rb") as own:
-                yield from self._walk(uid, own)
-            return
-        end = handle.seek(0, os.SEEK_END)
-        offset = 0
-        while offset + _HEADER.size <= end:
-            handle.seek(offset)
-            sealed, plain = _HEADER.unpack(handle.read(_HEADER.size))
-            body = offset + _HEADER.size
-            if body + sealed > end:
-                return
-            yield body, sealed, plain
-            offset = body + sealed
+        if not path.is_file():
+            return 0
+        with path.open("rb") as handle:
+            try:
+                return sum(records.tail(handle, self.ring, self._aad(uid, "data"))[1])
+            except records.RecordError:
+                return 0  # not a sealed record file: its sidecar does not open either
 
     async def append(self, uid: str, chunk: bytes) -> None:
         self._pending[(self._tenant(), uid)].extend(chunk)
@@ -133,18 +131,11 @@ class SealedUploads(TusStorage):
         aad = self._aad(uid, "data")
 
         def do() -> None:
-            path = self._data(uid)
-            records = list(self._walk(uid))
-            index = len(records)
-            whole = records[-1][0] + records[-1][1] if records else 0
-            with path.open("r+b") as out:
-                out.truncate(whole)  # a record torn by a crash is dropped; its PATCH failed
-                out.seek(whole)
+            with self._data(uid).open("r+b") as out, _damaged():
+                # A record torn by a crash is cut off: its PATCH never completed.
+                appender = records.Appender(out, self.ring, aad)
                 for start in range(0, len(pending), RECORD_BYTES):
-                    piece = pending[start : start + RECORD_BYTES]
-                    sealed = self.ring.encrypt(piece, f"{aad}|{index}").encode("ascii")
-                    out.write(_HEADER.pack(len(sealed), len(piece)) + sealed)
-                    index += 1
+                    appender.append(pending[start : start + RECORD_BYTES])
                 out.flush()
                 os.fsync(out.fileno())
 
@@ -164,17 +155,9 @@ class SealedUploads(TusStorage):
         return await asyncio.to_thread(do)
 
     def _records(self, handle: BinaryIO, uid: str) -> Iterator[bytes]:
-        """The plaintext of each whole record, checked against its recorded length."""
-        aad = self._aad(uid, "data")
-        for index, (body, length, size) in enumerate(self._walk(uid, handle)):
-            handle.seek(body)
-            try:
-                plain = self.ring.decrypt(handle.read(length).decode("ascii"), f"{aad}|{index}")
-            except (DecryptionError, UnicodeDecodeError) as exc:
-                raise UploadCorruptError("a partial upload's data is damaged") from exc
-            if len(plain) != size:
-                raise UploadCorruptError("a partial upload's record length was altered")
-            yield plain
+        """The plaintext of each record, each checked."""
+        with _damaged():
+            yield from records.read_framed(handle, self.ring, self._aad(uid, "data"))
 
     def reader(self, uid: str) -> BinaryIO:
         """The completed upload's bytes, decrypted record by record as they are read."""
@@ -212,9 +195,9 @@ class SealedUploads(TusStorage):
             if not path.is_file():
                 return None
             try:
-                plain = self.ring.decrypt(path.read_text("ascii"), self._aad(uid, "info"))
+                plain = records.unseal(self.ring, self._aad(uid, "info"), path.read_bytes())
                 info: dict[str, Any] = json.loads(plain)
-            except (DecryptionError, UnicodeDecodeError, ValueError):
+            except (records.RecordError, ValueError):
                 return None  # unreadable metadata: the upload is not resumable, as in tus
             return info
 
@@ -222,13 +205,13 @@ class SealedUploads(TusStorage):
 
     async def write_info(self, uid: str, data: dict[str, Any]) -> None:
         plain = json.dumps(data, default=str).encode()
-        sealed = self.ring.encrypt(plain, self._aad(uid, "info"))
+        sealed = records.seal(self.ring, self._aad(uid, "info"), plain)
 
         def do() -> None:
             path = self._info(uid)
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp = path.with_name(f"{path.name}.tmp")
-            with tmp.open("w", encoding="ascii") as out:
+            with tmp.open("wb") as out:
                 out.write(sealed)
                 out.flush()
                 os.fsync(out.fileno())

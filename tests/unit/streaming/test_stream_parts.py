@@ -221,7 +221,7 @@ def test_the_spool_keeps_audio_and_finals_encrypted_and_drops_only_a_torn_tail(
     again.log_finals(32_000, [Segment(id=1, start=1.0, end=2.0, text="second")])
     again.close()
     finals = directory / "finals.sealed"
-    finals.write_text(finals.read_text("ascii")[:-9], "ascii")
+    finals.write_bytes(finals.read_bytes()[:-9])
     torn = Spool(directory, ring, create=False)
     assert [s.text for s in torn.load_finals()[0]] == ["qzfinalmarker"]
     torn.log_finals(48_000, [Segment(id=1, start=1.0, end=3.0, text="third")])
