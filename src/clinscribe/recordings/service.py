@@ -17,12 +17,13 @@ from clinscribe.audio import decode as audio
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import new_id
-from clinscribe.db.models import Encounter, Job, Recording
-from clinscribe.db.session import after_commit, after_rollback
+from clinscribe.db.models import Job, Recording
+from clinscribe.db.session import after_rollback
 from clinscribe.errors import ClinscribeError, NotFound, Unprocessable
 from clinscribe.jobs import queue as workqueue
 from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable, readable
 from clinscribe.storage.blobs import BlobStore
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-]+")
@@ -261,19 +262,7 @@ def from_text(
 
 def get(*, session: Session, principal: Principal, recording_id: str) -> Recording:
     principal.require("encounters:read")
-    recording = session.get(Recording, recording_id)
-    if recording is None or recording.tenant_id != principal.tenant_id:
-        raise NotFound("recording not found")
-    try:
-        encounters.get(
-            session=session,
-            principal=principal,
-            encounter_id=recording.encounter_id,
-            audit_read=False,
-        )
-    except NotFound:
-        raise NotFound("recording not found") from None
-    return recording
+    return get_readable(session, Recording, recording_id, principal, what="recording")
 
 
 def job_for(*, session: Session, recording_id: str) -> Job | None:
@@ -293,10 +282,8 @@ def list_for_encounter(
     )
     return list(
         session.execute(
-            select(Recording)
-            .where(
-                Recording.tenant_id == principal.tenant_id, Recording.encounter_id == encounter_id
-            )
+            readable(Recording, principal)
+            .where(Recording.encounter_id == encounter_id)
             .order_by(Recording.created_at)
         ).scalars()
     )
@@ -364,86 +351,3 @@ def audio_file(
         media or "application/octet-stream",
         recording.filename or "audio",
     )
-
-
-def _blob_keys(session: Session, tenant_id: str, encounter_ids: list[str]) -> list[str]:
-    if not encounter_ids:
-        return []
-    return [
-        key
-        for key in session.execute(
-            select(Recording.blob_key).where(
-                Recording.tenant_id == tenant_id, Recording.encounter_id.in_(encounter_ids)
-            )
-        ).scalars()
-        if key
-    ]
-
-
-def _purge_jobs(session: Session, tenant_id: str, encounter_ids: list[str]) -> None:
-    """Job rows point at their subjects by id only, so they go explicitly."""
-    from sqlalchemy import delete
-
-    from clinscribe.db.models import Delivery, Note, Transcript
-
-    if not encounter_ids:
-        return
-    subjects = [
-        *session.execute(
-            select(Recording.id).where(Recording.encounter_id.in_(encounter_ids))
-        ).scalars(),
-        *session.execute(
-            select(Transcript.id).where(Transcript.encounter_id.in_(encounter_ids))
-        ).scalars(),
-        *session.execute(
-            select(Delivery.id)
-            .join(Note, Note.id == Delivery.note_id)
-            .where(Note.encounter_id.in_(encounter_ids))
-        ).scalars(),
-    ]
-    if subjects:
-        session.execute(delete(Job).where(Job.tenant_id == tenant_id, Job.subject_id.in_(subjects)))
-
-
-def _forget_blobs(session: Session, blobs: BlobStore, keys: list[str]) -> None:
-    # The rows go with the transaction; the files only once it has committed.
-    def remove() -> None:
-        for key in keys:
-            blobs.delete(key)
-
-    after_commit(session, remove)
-
-
-def delete_patient(
-    *, session: Session, principal: Principal, blobs: BlobStore, patient_id: str
-) -> None:
-    """Delete a patient with their encounters, recordings, transcripts, notes and audio files."""
-    principal.require("patients:delete")
-    from clinscribe.records import patients
-
-    patients.get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
-    encounter_ids = list(
-        session.execute(
-            select(Encounter.id).where(
-                Encounter.tenant_id == principal.tenant_id, Encounter.patient_id == patient_id
-            )
-        ).scalars()
-    )
-    keys = _blob_keys(session, principal.tenant_id, encounter_ids)
-    _purge_jobs(session, principal.tenant_id, encounter_ids)
-    patients.delete(session=session, principal=principal, patient_id=patient_id)
-    _forget_blobs(session, blobs, keys)
-
-
-def delete_encounter(
-    *, session: Session, principal: Principal, blobs: BlobStore, encounter_id: str
-) -> None:
-    """Delete an encounter with everything captured in it, audio files included."""
-    principal.require("encounters:delete")
-    encounters.get(
-        session=session, principal=principal, encounter_id=encounter_id, audit_read=False
-    )
-    keys = _blob_keys(session, principal.tenant_id, [encounter_id])
-    _purge_jobs(session, principal.tenant_id, [encounter_id])
-    encounters.delete(session=session, principal=principal, encounter_id=encounter_id)
-    _forget_blobs(session, blobs, keys)
