@@ -14,12 +14,13 @@ from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import ApiKey, Tenant, User
 from clinscribe.db.pagination import fetch_page
-from clinscribe.errors import Conflict, NotFound, Unprocessable
+from clinscribe.errors import Conflict, Forbidden, NotFound, Unprocessable
 from clinscribe.security import api_keys
 from clinscribe.security.associated import llm_key_aad
 from clinscribe.security.crypto import key_ring
 from clinscribe.security.passwords import hash_password
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable, readable
 
 
 def create_tenant(*, session: Session, name: str) -> Tenant:
@@ -50,12 +51,18 @@ def get_tenant(*, session: Session, tenant_id: str) -> Tenant:
     return tenant
 
 
+def own_tenant(*, session: Session, principal: Principal) -> Tenant:
+    """The caller's own tenant (anyone who may read its settings)."""
+    principal.require("tenant:read")
+    return get_tenant(session=session, tenant_id=principal.tenant_id)
+
+
 def update_tenant(
     *, session: Session, settings: Settings, principal: Principal, data: TenantUpdate
 ) -> Tenant:
     """Change the tenant's policies (admins); every change is audited."""
     principal.require("tenant:write")
-    tenant = get_tenant(session=session, tenant_id=principal.tenant_id)
+    tenant = own_tenant(session=session, principal=principal)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     key = changes.pop("llm_api_key", None)
     if key is not None:
@@ -76,7 +83,13 @@ def update_tenant(
 def create_user(
     *, session: Session, tenant_id: str, data: UserCreate, principal: Principal | None = None
 ) -> User:
-    """Create a user in a tenant; emails are unique across the installation."""
+    """Create a user in a tenant; emails are unique across the installation.
+
+    With a principal (an admin over the API) it needs `users:write`; without one it is the
+    operator's CLI.
+    """
+    if principal is not None:
+        principal.require("users:write")
     get_tenant(session=session, tenant_id=tenant_id)
     email = data.email.lower()
     if session.execute(select(User.id).where(User.email == email)).first():
@@ -107,25 +120,30 @@ def create_user(
 
 
 def get_user(*, session: Session, principal: Principal, user_id: str) -> User:
-    user = session.get(User, user_id)
-    if user is None or user.tenant_id != principal.tenant_id:
-        raise NotFound("user not found")
-    return user
+    principal.require("users:read")
+    return get_readable(session, User, user_id, principal, what="user")
+
+
+def me(*, session: Session, principal: Principal) -> User:
+    """The signed-in user themselves (API keys have none)."""
+    if principal.user_id is None:
+        raise Forbidden("API keys have no user; use /tenant")
+    return get_readable(session, User, principal.user_id, principal, what="user")
 
 
 def list_users(
     *, session: Session, principal: Principal, role: str | None, limit: int, offset: int
 ) -> tuple[Sequence[User], int]:
-    stmt = (
-        select(User).where(User.tenant_id == principal.tenant_id).order_by(User.created_at, User.id)
-    )
+    principal.require("users:read")
+    stmt = readable(User, principal).order_by(User.created_at, User.id)
     if role:
         stmt = stmt.where(User.role == role)
     return fetch_page(session, stmt, limit=limit, offset=offset)
 
 
 def update_user(*, session: Session, principal: Principal, user_id: str, data: UserUpdate) -> User:
-    user = get_user(session=session, principal=principal, user_id=user_id)
+    principal.require("users:write")
+    user = get_readable(session, User, user_id, principal, what="user")
     changes = data.model_dump(exclude_unset=True)
     if "password" in changes:
         password = changes.pop("password")
@@ -153,7 +171,13 @@ def create_api_key(
     data: ApiKeyCreate,
     principal: Principal | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key; the secret is returned once and only its HMAC is kept."""
+    """Create a key; the secret is returned once and only its HMAC is kept.
+
+    With a principal (an admin over the API) it needs `api_keys:manage`; without one it is the
+    operator's CLI.
+    """
+    if principal is not None:
+        principal.require("api_keys:manage")
     get_tenant(session=session, tenant_id=tenant_id)
     key, prefix = api_keys.generate_key()
     row = ApiKey(
@@ -180,18 +204,14 @@ def create_api_key(
 def list_api_keys(
     *, session: Session, principal: Principal, limit: int, offset: int
 ) -> tuple[Sequence[ApiKey], int]:
-    stmt = (
-        select(ApiKey)
-        .where(ApiKey.tenant_id == principal.tenant_id)
-        .order_by(ApiKey.created_at, ApiKey.id)
-    )
+    principal.require("api_keys:manage")
+    stmt = readable(ApiKey, principal).order_by(ApiKey.created_at, ApiKey.id)
     return fetch_page(session, stmt, limit=limit, offset=offset)
 
 
 def revoke_api_key(*, session: Session, principal: Principal, key_id: str) -> ApiKey:
-    row = session.get(ApiKey, key_id)
-    if row is None or row.tenant_id != principal.tenant_id:
-        raise NotFound("API key not found")
+    principal.require("api_keys:manage")
+    row = get_readable(session, ApiKey, key_id, principal, what="API key")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
     audit.record(

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from clinscribe.asr.core.schemas import Transcript as TranscriptModel
 from clinscribe.audit import service as audit
 from clinscribe.db.models import Transcript
-from clinscribe.errors import NotFound
 from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable, readable
 
 
 def for_recording(*, session: Session, recording_id: str) -> Transcript | None:
@@ -86,15 +86,7 @@ def to_contract(row: Transcript) -> dict[str, Any]:
 
 def get(*, session: Session, principal: Principal, transcript_id: str) -> Transcript:
     """A transcript whose encounter the caller may see (PHI read: audited)."""
-    row = session.get(Transcript, transcript_id)
-    if row is None or row.tenant_id != principal.tenant_id:
-        raise NotFound("transcript not found")
-    try:
-        encounters.get(
-            session=session, principal=principal, encounter_id=row.encounter_id, audit_read=False
-        )
-    except NotFound:
-        raise NotFound("transcript not found") from None
+    row = get_readable(session, Transcript, transcript_id, principal, what="transcript")
     audit.record(
         session,
         action="transcript.read",
@@ -113,10 +105,8 @@ def list_for_encounter(
     )
     rows = (
         session.execute(
-            select(Transcript)
-            .where(
-                Transcript.tenant_id == principal.tenant_id, Transcript.encounter_id == encounter_id
-            )
+            readable(Transcript, principal)
+            .where(Transcript.encounter_id == encounter_id)
             .order_by(Transcript.created_at)
         )
         .scalars()

@@ -17,6 +17,7 @@ from clinscribe.db.pagination import fetch_page
 from clinscribe.observability.context import current_request_id
 from clinscribe.observability.metrics import AUDIT_EVENTS
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import readable
 
 GENESIS = "0" * 64
 
@@ -178,11 +179,7 @@ def list_events(
 ) -> tuple[Sequence[AuditEvent], int]:
     """The tenant's audit events, newest first."""
     principal.require("audit:read")
-    stmt = (
-        select(AuditEvent)
-        .where(AuditEvent.tenant_id == principal.tenant_id)
-        .order_by(AuditEvent.id.desc())
-    )
+    stmt = readable(AuditEvent, principal).order_by(AuditEvent.id.desc())
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     if object_id:

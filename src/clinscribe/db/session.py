@@ -71,7 +71,15 @@ def _sessionmaker(url: str, echo: bool) -> sessionmaker[Session]:
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
     """A session committed on success and rolled back on error (CLI commands and jobs)."""
-    session = get_sessionmaker(url)()
+    with unit_of_work(get_sessionmaker(url)) as session:
+        yield session
+
+
+@contextmanager
+def unit_of_work(makers: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: a new session, committed once if the block succeeds, rolled back if
+    it raises. The owner of a session commits; the services it calls never do."""
+    session = makers()
     try:
         yield session
         session.commit()

@@ -24,6 +24,7 @@ from clinscribe.security.associated import endpoint_aad
 from clinscribe.security.crypto import key_ring
 from clinscribe.security.outbound import OutboundUrlError
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable, owned_by, readable
 
 _AUTH: TypeAdapter[Any] = TypeAdapter(AuthIn)
 
@@ -40,9 +41,7 @@ def configure_endpoint(
         fhir.validate_outbound_url(config.base_url, config.url_policy)
     except OutboundUrlError as exc:
         raise Unprocessable(f"EHR URL refused: {exc}") from exc
-    row = session.execute(
-        select(EhrEndpoint).where(EhrEndpoint.tenant_id == principal.tenant_id)
-    ).scalar_one_or_none()
+    row = session.execute(readable(EhrEndpoint, principal)).scalar_one_or_none()
     if row is None:
         row = EhrEndpoint(tenant_id=principal.tenant_id)
         session.add(row)
@@ -66,9 +65,17 @@ def configure_endpoint(
 
 
 def get_endpoint(*, session: Session, tenant_id: str) -> EhrEndpoint | None:
-    return session.execute(
-        select(EhrEndpoint).where(EhrEndpoint.tenant_id == tenant_id)
-    ).scalar_one_or_none()
+    """The tenant's endpoint, for the delivery path (which acts for the tenant, not a caller)."""
+    return session.execute(owned_by(EhrEndpoint, tenant_id)).scalar_one_or_none()
+
+
+def endpoint_settings(*, session: Session, principal: Principal) -> EhrEndpoint:
+    """The caller's tenant endpoint settings (admins), or NotFound when none is configured."""
+    principal.require("tenant:write")
+    row = session.execute(readable(EhrEndpoint, principal)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("no EHR endpoint configured")
+    return row
 
 
 def _endpoint_config(
@@ -211,6 +218,7 @@ def deliver_now(
     *, session: Session, settings: Settings, principal: Principal, note_id: str
 ) -> Delivery:
     """(Re)send the signed version — after an endpoint was configured, or a dead letter."""
+    principal.require("notes:deliver")
     principal.require("notes:read")
     note = review.get(session=session, principal=principal, note_id=note_id, audit_read=False)
     if principal.role not in ("clinician", "reviewer", "admin") and principal.kind != "api_key":
@@ -219,6 +227,19 @@ def deliver_now(
     if delivery is None:
         raise Conflict("the tenant has no EHR endpoint configured")
     return delivery
+
+
+def deliver_for_transcript(
+    *, session: Session, settings: Settings, principal: Principal, transcript_id: str
+) -> Delivery:
+    """(Re)send the signed note drafted from this transcript (the transcription shortcut)."""
+    principal.require("notes:deliver")
+    note = review.latest_for_transcript(
+        session=session, principal=principal, transcript_id=transcript_id
+    )
+    if note is None:
+        raise NotFound("no note drafted from this transcription")
+    return deliver_now(session=session, settings=settings, principal=principal, note_id=note.id)
 
 
 def deliveries_for(*, session: Session, principal: Principal, note_id: str) -> Sequence[Delivery]:
@@ -236,10 +257,14 @@ def dead_letters(
     *, session: Session, principal: Principal | None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """Jobs that gave up, newest first (a tenant's own, or all for the operator CLI)."""
-    stmt = select(Job).where(Job.status == "dead").order_by(Job.finished_at.desc()).limit(limit)
     if principal is not None:
         principal.require("audit:read")
-        stmt = stmt.where(Job.tenant_id == principal.tenant_id)
+    stmt = (
+        (select(Job) if principal is None else readable(Job, principal))
+        .where(Job.status == "dead")
+        .order_by(Job.finished_at.desc())
+        .limit(limit)
+    )
     out = []
     for job in session.execute(stmt).scalars():
         delivery = session.get(Delivery, job.subject_id) if job.subject_type == "delivery" else None
@@ -269,11 +294,13 @@ def dead_letters(
 
 def replay(*, session: Session, principal: Principal | None, job_id: str) -> Job:
     """Give a dead job a fresh set of attempts; it is sent again after commit."""
-    job = session.get(Job, job_id)
-    if job is None or (principal is not None and job.tenant_id != principal.tenant_id):
-        raise NotFound("dead letter not found")
-    if principal is not None:
+    if principal is None:  # the operator's CLI: any tenant's
+        job = session.get(Job, job_id)
+        if job is None:
+            raise NotFound("dead letter not found")
+    else:
         principal.require("audit:read")
+        job = get_readable(session, Job, job_id, principal, what="dead letter")
     if job.status != "dead":
         raise Conflict(f"job is {job.status}, not dead")
     job.status = "queued"

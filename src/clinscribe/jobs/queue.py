@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import Job
-from clinscribe.errors import NotFound, ServiceUnavailable
+from clinscribe.errors import ServiceUnavailable
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable
 
 # Job ids waiting for the commit of the session that created them (see jobs.dispatch).
 PENDING_KEY = "clinscribe.jobs_after_commit"
@@ -61,10 +62,9 @@ def check_capacity(*, session: Session, max_depth: int, retry_after: int = 30) -
 
 
 def get(*, session: Session, principal: Principal, job_id: str) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or job.tenant_id != principal.tenant_id:
-        raise NotFound("job not found")
-    return job
+    """A job of the caller's tenant (its progress is what anyone reading encounters may see)."""
+    principal.require("encounters:read")
+    return get_readable(session, Job, job_id, principal, what="job")
 
 
 def claim(*, session: Session, job_id: str, stale_after: timedelta) -> Job | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinscribe.asr.core.schemas import Segment
@@ -21,6 +20,7 @@ from clinscribe.security.associated import llm_key_aad
 from clinscribe.security.crypto import key_ring
 from clinscribe.security.outbound import OutboundUrlError, UrlPolicy, validate_outbound_url
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import readable
 
 
 def transcript_model(row: Transcript) -> TranscriptModel:
@@ -34,10 +34,10 @@ def transcript_model(row: Transcript) -> TranscriptModel:
     )
 
 
-def _latest_transcript(session: Session, tenant_id: str, encounter_id: str) -> Transcript:
+def _latest_transcript(session: Session, principal: Principal, encounter_id: str) -> Transcript:
     row = session.execute(
-        select(Transcript)
-        .where(Transcript.tenant_id == tenant_id, Transcript.encounter_id == encounter_id)
+        readable(Transcript, principal)
+        .where(Transcript.encounter_id == encounter_id)
         .order_by(Transcript.created_at.desc(), Transcript.id)
         .limit(1)
     ).scalar_one_or_none()
@@ -116,13 +116,17 @@ def draft_for_encounter(
     encounters.get(
         session=session, principal=principal, encounter_id=encounter_id, audit_read=False
     )
-    template = templates.resolve(session=session, tenant_id=principal.tenant_id, key=template_key)
+    template = templates.resolve(session=session, principal=principal, key=template_key)
     if transcript_id:
-        transcript = session.get(Transcript, transcript_id)
-        if transcript is None or transcript.encounter_id != encounter_id:
+        transcript = session.execute(
+            readable(Transcript, principal).where(
+                Transcript.id == transcript_id, Transcript.encounter_id == encounter_id
+            )
+        ).scalar_one_or_none()
+        if transcript is None:
             raise NotFound("transcript not found for this encounter")
     else:
-        transcript = _latest_transcript(session, principal.tenant_id, encounter_id)
+        transcript = _latest_transcript(session, principal, encounter_id)
     model = transcript_model(transcript)
     try:
         drafted = notes.draft_note(model, template)

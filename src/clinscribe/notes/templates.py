@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
@@ -13,16 +12,20 @@ from clinscribe.db.models import NoteTemplate
 from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.notes import core as notes
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import readable
 
 
-def _tenant_rows(session: Session, tenant_id: str) -> list[NoteTemplate]:
+def _tenant_rows(session: Session, principal: Principal) -> list[NoteTemplate]:
     return list(
-        session.execute(
-            select(NoteTemplate)
-            .where(NoteTemplate.tenant_id == tenant_id)
-            .order_by(NoteTemplate.key)
-        ).scalars()
+        session.execute(readable(NoteTemplate, principal).order_by(NoteTemplate.key)).scalars()
     )
+
+
+def _row(session: Session, principal: Principal, key: str) -> NoteTemplate | None:
+    """The tenant's own template with this key, if any."""
+    return session.execute(
+        readable(NoteTemplate, principal).where(NoteTemplate.key == key)
+    ).scalar_one_or_none()
 
 
 def _from_row(row: NoteTemplate) -> notes.Template:
@@ -32,24 +35,21 @@ def _from_row(row: NoteTemplate) -> notes.Template:
 def list_templates(*, session: Session, principal: Principal) -> list[notes.Template]:
     """Built-in templates, then the tenant's own (a tenant key may not shadow a built-in)."""
     principal.require("encounters:read")
-    return notes.builtin_templates() + [
-        _from_row(r) for r in _tenant_rows(session, principal.tenant_id)
-    ]
+    return notes.builtin_templates() + [_from_row(r) for r in _tenant_rows(session, principal)]
 
 
 def get_template(*, session: Session, principal: Principal, key: str) -> notes.Template:
     principal.require("encounters:read")
-    return resolve(session=session, tenant_id=principal.tenant_id, key=key)
+    return resolve(session=session, principal=principal, key=key)
 
 
-def resolve(*, session: Session, tenant_id: str, key: str) -> notes.Template:
+def resolve(*, session: Session, principal: Principal, key: str) -> notes.Template:
+    """A built-in template, else the caller's tenant's own with this key."""
     try:
         return notes.get_template(key)
     except notes.UnknownTemplateError:
         pass
-    row = session.execute(
-        select(NoteTemplate).where(NoteTemplate.tenant_id == tenant_id, NoteTemplate.key == key)
-    ).scalar_one_or_none()
+    row = _row(session, principal, key)
     if row is None:
         raise NotFound(f"no template {key!r}")
     return _from_row(row)
@@ -66,12 +66,7 @@ def create_template(
         raise Unprocessable(str(exc)) from exc
     if any(t.key == template.key for t in notes.builtin_templates()):
         raise Conflict(f"{template.key!r} is a built-in template")
-    exists = session.execute(
-        select(NoteTemplate.id).where(
-            NoteTemplate.tenant_id == principal.tenant_id, NoteTemplate.key == template.key
-        )
-    ).first()
-    if exists:
+    if _row(session, principal, template.key) is not None:
         raise Conflict(f"template {template.key!r} already exists")
     row = NoteTemplate(
         tenant_id=principal.tenant_id,
@@ -93,11 +88,7 @@ def create_template(
 
 
 def _own_row(session: Session, principal: Principal, key: str) -> NoteTemplate:
-    row = session.execute(
-        select(NoteTemplate).where(
-            NoteTemplate.tenant_id == principal.tenant_id, NoteTemplate.key == key
-        )
-    ).scalar_one_or_none()
+    row = _row(session, principal, key)
     if row is None:
         if any(t.key == key for t in notes.builtin_templates()):
             raise Conflict(f"{key!r} is a built-in template and cannot be changed")

@@ -29,6 +29,7 @@ from clinscribe.recordings.erasure import delete_encounter as delete_encounter
 from clinscribe.recordings.erasure import delete_patient as delete_patient
 from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable, readable
 from clinscribe.storage.blobs import BlobStore
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-]+")
@@ -267,19 +268,7 @@ def from_text(
 
 def get(*, session: Session, principal: Principal, recording_id: str) -> Recording:
     principal.require("encounters:read")
-    recording = session.get(Recording, recording_id)
-    if recording is None or recording.tenant_id != principal.tenant_id:
-        raise NotFound("recording not found")
-    try:
-        encounters.get(
-            session=session,
-            principal=principal,
-            encounter_id=recording.encounter_id,
-            audit_read=False,
-        )
-    except NotFound:
-        raise NotFound("recording not found") from None
-    return recording
+    return get_readable(session, Recording, recording_id, principal, what="recording")
 
 
 def job_for(*, session: Session, recording_id: str) -> Job | None:
@@ -299,10 +288,8 @@ def list_for_encounter(
     )
     return list(
         session.execute(
-            select(Recording)
-            .where(
-                Recording.tenant_id == principal.tenant_id, Recording.encounter_id == encounter_id
-            )
+            readable(Recording, principal)
+            .where(Recording.encounter_id == encounter_id)
             .order_by(Recording.created_at)
         ).scalars()
     )

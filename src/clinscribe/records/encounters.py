@@ -5,22 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
 from clinscribe.db.models import Encounter, Patient, User
 from clinscribe.db.pagination import fetch_page
-from clinscribe.errors import Forbidden, NotFound, Unprocessable
+from clinscribe.errors import Forbidden, Unprocessable
 from clinscribe.records.encounter_schemas import EncounterCreate, EncounterUpdate
 from clinscribe.security.principal import Principal
-
-
-def _visible(principal: Principal, stmt: Select[Encounter]) -> Select[Encounter]:
-    stmt = stmt.where(Encounter.tenant_id == principal.tenant_id)
-    if not principal.sees_all_encounters:
-        stmt = stmt.where(Encounter.clinician_id == principal.user_id)
-    return stmt
+from clinscribe.security.scoping import get_readable, readable
 
 
 def get(
@@ -28,11 +21,7 @@ def get(
 ) -> Encounter:
     """An encounter the caller may see, or NotFound."""
     principal.require("encounters:read")
-    encounter = session.execute(
-        _visible(principal, select(Encounter).where(Encounter.id == encounter_id))
-    ).scalar_one_or_none()
-    if encounter is None:
-        raise NotFound("encounter not found")
+    encounter = get_readable(session, Encounter, encounter_id, principal, what="encounter")
     if audit_read:
         audit.record(
             session,
@@ -58,9 +47,7 @@ def list(
     offset: int,
 ) -> tuple[Sequence[Encounter], int]:
     principal.require("encounters:read")
-    stmt = _visible(principal, select(Encounter)).order_by(
-        Encounter.created_at.desc(), Encounter.id
-    )
+    stmt = readable(Encounter, principal).order_by(Encounter.created_at.desc(), Encounter.id)
     if patient_id:
         stmt = stmt.where(Encounter.patient_id == patient_id)
     if clinician_id:
@@ -85,8 +72,10 @@ def _clinician_for(session: Session, principal: Principal, requested: str | None
         requested = requested or principal.user_id
     if requested is None:
         raise Unprocessable("clinician_id is required")
-    clinician = session.get(User, requested)
-    if clinician is None or clinician.tenant_id != principal.tenant_id:
+    clinician = session.execute(
+        readable(User, principal).where(User.id == requested)
+    ).scalar_one_or_none()
+    if clinician is None:
         raise Unprocessable("clinician_id does not name a user of this tenant")
     if clinician.role != "clinician":
         raise Unprocessable("clinician_id must name a user with the clinician role")
@@ -95,8 +84,10 @@ def _clinician_for(session: Session, principal: Principal, requested: str | None
 
 def create(*, session: Session, principal: Principal, data: EncounterCreate) -> Encounter:
     principal.require("encounters:write")
-    patient = session.get(Patient, data.patient_id)
-    if patient is None or patient.tenant_id != principal.tenant_id:
+    patient = session.execute(
+        readable(Patient, principal).where(Patient.id == data.patient_id)
+    ).scalar_one_or_none()
+    if patient is None:
         raise Unprocessable("patient_id does not name a patient of this tenant")
     encounter = Encounter(
         tenant_id=principal.tenant_id,
@@ -142,19 +133,3 @@ def update(
         object_id=encounter.id,
     )
     return encounter
-
-
-def delete(*, session: Session, principal: Principal, encounter_id: str) -> None:
-    principal.require("encounters:delete")
-    encounter = get(
-        session=session, principal=principal, encounter_id=encounter_id, audit_read=False
-    )
-    session.delete(encounter)
-    session.flush()
-    audit.record(
-        session,
-        action="encounter.delete",
-        principal=principal,
-        object_type="encounter",
-        object_id=encounter_id,
-    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,9 +16,10 @@ from clinscribe.db.models import (
 )
 from clinscribe.db.pagination import fetch_page
 from clinscribe.db.sealed import cipher_of_session
-from clinscribe.errors import Conflict, NotFound, Unprocessable
+from clinscribe.errors import Conflict, Unprocessable
 from clinscribe.records.patient_schemas import PatientCreate, PatientUpdate
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable, readable
 
 NULLABLE = {"birth_date", "phone", "email"}
 
@@ -29,9 +29,7 @@ def get(
 ) -> Patient:
     """A patient of the caller's tenant, or NotFound (another tenant's looks absent)."""
     principal.require("patients:read")
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.tenant_id != principal.tenant_id:
-        raise NotFound("patient not found")
+    patient = get_readable(session, Patient, patient_id, principal, what="patient")
     if audit_read:
         audit.record(
             session,
@@ -55,11 +53,7 @@ def list(
     principal.require("patients:read")
     # Names and MRNs are encrypted, so the database cannot sort by them: newest first, and
     # search goes through the blind indexes (exact MRN, family-name prefix).
-    stmt = (
-        select(Patient)
-        .where(Patient.tenant_id == principal.tenant_id)
-        .order_by(Patient.created_at.desc(), Patient.id)
-    )
+    stmt = readable(Patient, principal).order_by(Patient.created_at.desc(), Patient.id)
     cipher = cipher_of_session(session)
     if mrn:
         stmt = stmt.where(Patient.mrn_index == patient_mrn_index(cipher, principal.tenant_id, mrn))
@@ -78,11 +72,7 @@ def list(
 def create(*, session: Session, principal: Principal, data: PatientCreate) -> Patient:
     principal.require("patients:write")
     index = patient_mrn_index(cipher_of_session(session), principal.tenant_id, data.mrn)
-    exists = session.execute(
-        select(Patient.id).where(
-            Patient.tenant_id == principal.tenant_id, Patient.mrn_index == index
-        )
-    ).first()
+    exists = session.execute(readable(Patient, principal).where(Patient.mrn_index == index)).first()
     if exists:
         raise Conflict("a patient with this MRN already exists")
     patient = Patient(tenant_id=principal.tenant_id, **data.model_dump())
@@ -122,17 +112,3 @@ def update(
         object_id=patient.id,
     )
     return patient
-
-
-def delete(*, session: Session, principal: Principal, patient_id: str) -> None:
-    principal.require("patients:delete")
-    patient = get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
-    session.delete(patient)
-    session.flush()
-    audit.record(
-        session,
-        action="patient.delete",
-        principal=principal,
-        object_type="patient",
-        object_id=patient_id,
-    )

@@ -33,10 +33,11 @@ from clinscribe.db.models import (
     Transcript,
 )
 from clinscribe.errors import ClinscribeError, Conflict, NotFound
-from clinscribe.recordings import service as recordings
+from clinscribe.records import erase
 from clinscribe.retention.export import ExportFailed, ExportRun, verify
 from clinscribe.retention.schemas import PurgeReport, RetentionUpdate, TenantPurge
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import owned_by
 from clinscribe.storage.blobs import BlobStore
 
 SYSTEM_ACTOR = "system:retention"
@@ -46,14 +47,13 @@ T = TypeVar("T")
 
 def get(*, session: Session, principal: Principal) -> Tenant:
     """The caller's tenant, for its retention setting."""
-    principal.require("tenant:read")
-    return accounts.get_tenant(session=session, tenant_id=principal.tenant_id)
+    return accounts.own_tenant(session=session, principal=principal)
 
 
 def update(*, session: Session, principal: Principal, data: RetentionUpdate) -> Tenant:
     """Set or clear (null) the tenant's retention period (admins); audited."""
     principal.require("tenant:write")
-    tenant = accounts.get_tenant(session=session, tenant_id=principal.tenant_id)
+    tenant = accounts.own_tenant(session=session, principal=principal)
     tenant.retention_days = data.retention_days
     session.flush()
     audit.record(
@@ -85,9 +85,9 @@ def _tenants(session: Session, tenant_id: str | None) -> list[Tenant]:
 
 def _due(session: Session, tenant_id: str, cutoff: datetime, lock: bool) -> list[str]:
     stmt = (
-        select(Encounter.id)
+        owned_by(Encounter, tenant_id)
+        .with_only_columns(Encounter.id)
         .where(
-            Encounter.tenant_id == tenant_id,
             or_(
                 and_(Encounter.ended_at.is_not(None), Encounter.ended_at < cutoff),
                 and_(Encounter.ended_at.is_(None), Encounter.created_at < cutoff),
@@ -267,31 +267,6 @@ def _export_batch(
         put("jobs", _fields(job, JOB))
 
 
-def _system_principal(tenant_id: str) -> Principal:
-    # The deletion helpers authorize through a principal; the purge acts as the tenant's
-    # administrator, under a name that marks its audit rows as the retention job's.
-    return Principal(
-        kind="api_key", tenant_id=tenant_id, actor_id=SYSTEM_ACTOR, scopes=frozenset({"admin"})
-    )
-
-
-def _delete(session: Session, blobs: BlobStore, tenant_id: str, encounter_ids: list[str]) -> None:
-    principal = _system_principal(tenant_id)
-    for encounter_id in encounter_ids:
-        recordings.delete_encounter(
-            session=session, principal=principal, blobs=blobs, encounter_id=encounter_id
-        )
-        audit.record(
-            session,
-            action="encounter.purge",
-            tenant_id=tenant_id,
-            actor_type="system",
-            actor_id=SYSTEM_ACTOR,
-            object_type="encounter",
-            object_id=encounter_id,
-        )
-
-
 def purge(
     *,
     session: Session,
@@ -335,7 +310,13 @@ def purge(
     report.export_dir = str(run.path)
     report.exported_files = len(run.files)
     for plan, ids in plans:
-        _delete(session, blobs, plan.tenant_id, ids)
+        erase.purge_encounters(
+            session=session,
+            blobs=blobs,
+            tenant_id=plan.tenant_id,
+            encounter_ids=ids,
+            actor_id=SYSTEM_ACTOR,
+        )
         plan.purged = len(ids)
     return report
 

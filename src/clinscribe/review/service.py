@@ -23,6 +23,7 @@ from clinscribe.notes import core as notes
 from clinscribe.records import encounters
 from clinscribe.review import decisions as facts
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable, readable
 
 EDITABLE = ("draft", "rejected")
 
@@ -89,9 +90,8 @@ def store_draft(
 ) -> Note:
     """Keep a fresh draft: a new version of the open draft for this template, or a new note."""
     note = session.execute(
-        select(Note)
+        readable(Note, principal)
         .where(
-            Note.tenant_id == principal.tenant_id,
             Note.encounter_id == encounter_id,
             Note.template_key == template_key,
             Note.status.in_(EDITABLE),
@@ -130,15 +130,7 @@ def store_draft(
 def get(*, session: Session, principal: Principal, note_id: str, audit_read: bool = True) -> Note:
     """A note whose encounter the caller may see (others' look absent)."""
     principal.require("notes:read")
-    note = session.get(Note, note_id)
-    if note is None or note.tenant_id != principal.tenant_id:
-        raise NotFound("note not found")
-    try:
-        encounters.get(
-            session=session, principal=principal, encounter_id=note.encounter_id, audit_read=False
-        )
-    except NotFound:
-        raise NotFound("note not found") from None
+    note = get_readable(session, Note, note_id, principal, what="note")
     if audit_read:
         _audit(session, principal, "read", note)
     return note
@@ -180,8 +172,8 @@ def list_for_encounter(
     )
     return (
         session.execute(
-            select(Note)
-            .where(Note.tenant_id == principal.tenant_id, Note.encounter_id == encounter_id)
+            readable(Note, principal)
+            .where(Note.encounter_id == encounter_id)
             .order_by(Note.created_at)
         )
         .scalars()
@@ -356,15 +348,12 @@ def latest_for_transcript(
     *, session: Session, principal: Principal, transcript_id: str
 ) -> Note | None:
     principal.require("notes:read")
-    note = session.execute(
-        select(Note)
-        .where(Note.tenant_id == principal.tenant_id, Note.transcript_id == transcript_id)
+    return session.execute(
+        readable(Note, principal)
+        .where(Note.transcript_id == transcript_id)
         .order_by(Note.created_at.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if note is None:
-        return None
-    return get(session=session, principal=principal, note_id=note.id, audit_read=False)
 
 
 def approve_shortcut(*, session: Session, principal: Principal, note: Note) -> Note:

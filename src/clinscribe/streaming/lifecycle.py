@@ -59,16 +59,19 @@ async def store(
             live.outbox.put(CLOSE)
             with contextlib.suppress(Exception):
                 await flush()
+        wav, transcript = live.spool.finish(), live.decoder.transcript()
         transcript_id = await asyncio.to_thread(
-            service.store,
-            registry.makers,
-            settings=node.settings,
-            blobs=node.blobs,
-            principal=live.principal,
-            encounter_id=live.encounter_id,
-            wav=live.spool.finish(),
-            transcript=live.decoder.transcript(),
-            mode=live.config.mode,
+            registry.run,
+            lambda session: service.store(
+                session=session,
+                settings=node.settings,
+                blobs=node.blobs,
+                principal=live.principal,
+                encounter_id=live.encounter_id,
+                wav=wav,
+                transcript=transcript,
+                mode=live.config.mode,
+            ),
         )
     except BaseException:
         # The spool stays on disk and the record past its window: a later sweep stores it.
@@ -83,17 +86,29 @@ async def store(
 
 async def record(registry: StreamRegistry, live: LiveSession, status: str, **fields: Any) -> bool:
     """Write the session's status and counts to its record; False if another node holds it."""
-    ours: bool = await asyncio.to_thread(
-        service.touch,
-        registry.makers,
-        live.id,
-        registry.node,
-        status=status,
-        samples_received=live.decoder.received,
-        bytes_received=live.bytes_received,
-        **fields,
+    samples, received = live.decoder.received, live.bytes_received
+    return await asyncio.to_thread(
+        registry.run,
+        lambda session: service.touch(
+            session=session,
+            session_id=live.id,
+            node=registry.node,
+            status=status,
+            samples_received=samples,
+            bytes_received=received,
+            **fields,
+        ),
     )
-    return ours
+
+
+async def _touch(registry: StreamRegistry, session_id: str, status: str) -> bool:
+    """Set only the status of a session record this node holds (its own unit of work)."""
+    return await asyncio.to_thread(
+        registry.run,
+        lambda session: service.touch(
+            session=session, session_id=session_id, node=registry.node, status=status
+        ),
+    )
 
 
 async def heartbeat(registry: StreamRegistry, live: LiveSession) -> None:
@@ -121,18 +136,23 @@ async def take_over(
     deadline = time.monotonic() + (STALE_HEARTBEATS + 1) * HEARTBEAT_SECONDS
     while True:
         claimed = await asyncio.to_thread(
-            service.claim,
-            registry.makers,
-            session_id=session_id,
-            principal=principal,
-            node=registry.node,
-            resume_until=registry.resume_until(),
-            stale_before=registry.stale_before(),
+            registry.run,
+            lambda session: service.claim(
+                session=session,
+                session_id=session_id,
+                principal=principal,
+                node=registry.node,
+                resume_until=registry.resume_until(),
+                stale_before=registry.stale_before(),
+            ),
         )
         if claimed is not None:
             break
         held = await asyncio.to_thread(
-            service.held_elsewhere, registry.makers, session_id, principal
+            registry.run,
+            lambda session: service.held_elsewhere(
+                session=session, session_id=session_id, principal=principal
+            ),
         )
         if not held:
             raise StreamError(4404, "session_not_found", "no resumable session with that id")
@@ -141,9 +161,7 @@ async def take_over(
         await asyncio.sleep(HEARTBEAT_SECONDS / 2)
     if claimed.encounter_id != config.encounter_id:
         # Hand it back as it was: detached, for its owner to resume properly.
-        await asyncio.to_thread(
-            service.touch, registry.makers, session_id, registry.node, status="detached"
-        )
+        await _touch(registry, session_id, "detached")
         raise StreamError(4400, "bad_message", "the session belongs to another encounter")
     return await asyncio.to_thread(
         registry.restore,
@@ -174,9 +192,7 @@ def detach(node: Node, live: LiveSession) -> None:
             return
         live.finishing = True
         # Claim it back before storing: another node may have resumed it meanwhile.
-        ours = await asyncio.to_thread(
-            service.touch, registry.makers, live.id, registry.node, status="live"
-        )
+        ours = await _touch(registry, live.id, "live")
         if not ours:
             live.decoder.abandon()
             live.spool.close()
@@ -196,9 +212,7 @@ async def discard(registry: StreamRegistry, live: LiveSession) -> None:
     stop_heartbeat(live)
     live.decoder.abandon()
     await asyncio.to_thread(live.close_input)
-    await asyncio.to_thread(
-        service.touch, registry.makers, live.id, registry.node, status="discarded"
-    )
+    await _touch(registry, live.id, "discarded")
     live.spool.discard()
     registry.remove(live)
 
@@ -219,30 +233,40 @@ async def sweep(node: Node) -> None:
     registry = node.registry
     registry.last_sweep = time.monotonic()
     try:
+        stale_before = registry.stale_before()
         ids = await asyncio.to_thread(
-            service.orphans, registry.makers, stale_before=registry.stale_before()
+            registry.run,
+            lambda session: service.orphans(session=session, stale_before=stale_before),
         )
         for session_id in ids:
-            orphan = await asyncio.to_thread(
-                service.take_orphan,
-                registry.makers,
-                session_id,
-                registry.node,
-                registry.stale_before(),
-            )
-            if orphan is None:
-                continue
-            principal = await asyncio.to_thread(service.principal_of, registry.makers, orphan)
-            live = await asyncio.to_thread(
-                registry.restore,
-                orphan,
-                principal,
-                None,
-                node.decoders(orphan.mode),
-                asyncio.get_running_loop(),
-            )
-            live.finishing = True
-            DROPPED.labels("expired").inc()
-            await store(node, live)
+            await _store_orphan(node, session_id)
     except Exception:
         log.exception("stream.sweep_failed")
+
+
+async def _store_orphan(node: Node, session_id: str) -> None:
+    """Claim one orphan for this node and store it for its owner (unless another node won)."""
+    registry = node.registry
+    stale_before = registry.stale_before()
+    orphan = await asyncio.to_thread(
+        registry.run,
+        lambda session: service.take_orphan(
+            session=session, session_id=session_id, node=registry.node, stale_before=stale_before
+        ),
+    )
+    if orphan is None:
+        return
+    principal = await asyncio.to_thread(
+        registry.run, lambda session: service.principal_of(session=session, record=orphan)
+    )
+    live = await asyncio.to_thread(
+        registry.restore,
+        orphan,
+        principal,
+        None,
+        node.decoders(orphan.mode),
+        asyncio.get_running_loop(),
+    )
+    live.finishing = True
+    DROPPED.labels("expired").inc()
+    await store(node, live)

@@ -1,4 +1,8 @@
-"""Database work of a live session, run in worker threads (SQLAlchemy sessions are sync)."""
+"""Database work of a live session, run in worker threads (SQLAlchemy sessions are sync).
+
+Every function takes the caller's `session=` and never commits: the caller owns the unit of
+work (`StreamRegistry.run`, or the request's session) and commits it once.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from clinscribe.accounts import auth
 from clinscribe.asr.core.schemas import Transcript
@@ -17,33 +21,31 @@ from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import StreamSession, StreamToken, User
-from clinscribe.errors import Unauthorized
 from clinscribe.recordings import service as recordings
 from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import owned_by, readable
 from clinscribe.storage.blobs import BlobStore
 
 TOKEN_MEMORY = timedelta(hours=1)
 
 
-def authenticate(makers: sessionmaker[Session], settings: Settings, credential: str) -> Principal:
+def authenticate(*, session: Session, settings: Settings, credential: str) -> Principal:
     """The principal behind a bearer token or API key (raises Unauthorized)."""
-    with makers() as session:
-        return auth.authenticate(session=session, settings=settings, credential=credential)
+    return auth.authenticate(session=session, settings=settings, credential=credential)
 
 
-def check_encounter(makers: sessionmaker[Session], principal: Principal, encounter_id: str) -> None:
+def check_encounter(*, session: Session, principal: Principal, encounter_id: str) -> None:
     """The caller may write to the encounter (raises Forbidden or NotFound)."""
     principal.require("encounters:write")
-    with makers() as session:
-        encounters.get(
-            session=session, principal=principal, encounter_id=encounter_id, audit_read=False
-        )
+    encounters.get(
+        session=session, principal=principal, encounter_id=encounter_id, audit_read=False
+    )
 
 
 def store(
-    makers: sessionmaker[Session],
     *,
+    session: Session,
     settings: Settings,
     blobs: BlobStore,
     principal: Principal,
@@ -53,25 +55,17 @@ def store(
     mode: str,
 ) -> str:
     """Store the session's audio and transcript on the encounter; returns the transcript id."""
-    session: Any = makers()
-    try:
-        _, transcript_id = recordings.from_stream(
-            session=session,
-            settings=settings,
-            blobs=blobs,
-            principal=principal,
-            encounter_id=encounter_id,
-            wav=wav,
-            transcript=transcript,
-            mode=mode,
-        )
-        session.commit()
-        return transcript_id
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    _, transcript_id = recordings.from_stream(
+        session=session,
+        settings=settings,
+        blobs=blobs,
+        principal=principal,
+        encounter_id=encounter_id,
+        wav=wav,
+        transcript=transcript,
+        mode=mode,
+    )
+    return transcript_id
 
 
 # --- single-use browser tokens ------------------------------------------------------------
@@ -82,7 +76,12 @@ def token_digest(token: str) -> str:
 
 
 def mint_token(*, session: Session, principal: Principal, seconds: float) -> str:
-    """A random token for `?token=`; only its hash is stored, so the table cannot leak it."""
+    """A random token for `?token=`; only its hash is stored, so the table cannot leak it.
+
+    Only for callers who may stream (write to encounters): a token they could not use is not
+    handed out.
+    """
+    principal.require("encounters:write")
     token = secrets.token_urlsafe(32)
     session.add(
         StreamToken(
@@ -103,65 +102,66 @@ def mint_token(*, session: Session, principal: Principal, seconds: float) -> str
     return token
 
 
-def redeem_token(makers: sessionmaker[Session], token: str) -> Principal:
+@dataclass(frozen=True)
+class TokenRefused:
+    """Why a token was refused: unknown, expired or reused (the refusal is already audited)."""
+
+    reason: str
+
+
+def redeem_token(*, session: Session, token: str) -> Principal | TokenRefused:
     """The principal that minted the token; the first redeemer on any node wins.
 
-    A refused token is audited (unknown, expired or reused) and raises Unauthorized.
+    A refused token is audited (unknown, expired or reused) and comes back as `TokenRefused`
+    rather than raised: either way the caller commits, the spent token or the audit row.
     """
     digest = token_digest(token)
-    with makers() as session:
-        now = utcnow()
-        # One conditional UPDATE is atomic on every backend: two nodes cannot both win.
-        won = session.execute(
-            update(StreamToken)
-            .where(
-                StreamToken.token_hash == digest,
-                StreamToken.used_at.is_(None),
-                StreamToken.expires_at > now,
-            )
-            .values(used_at=now)
+    now = utcnow()
+    # One conditional UPDATE is atomic on every backend: two nodes cannot both win.
+    won = session.execute(
+        update(StreamToken)
+        .where(
+            StreamToken.token_hash == digest,
+            StreamToken.used_at.is_(None),
+            StreamToken.expires_at > now,
         )
-        row = session.execute(
-            select(StreamToken).where(StreamToken.token_hash == digest)
-        ).scalar_one_or_none()
-        if won.rowcount == 1 and row is not None:  # type: ignore[attr-defined]
-            session.commit()
-            return Principal(
-                kind=row.principal_kind,  # type: ignore[arg-type]
-                tenant_id=row.tenant_id,
-                actor_id=row.actor_id,
-                user_id=row.user_id,
-                role=row.role,
-                scopes=frozenset(s for s in row.scopes.split(",") if s),
-                can_view_all_encounters=row.can_view_all_encounters,
-            )
-        reason = "unknown" if row is None else "reused" if row.used_at else "expired"
-        audit.record(
-            session,
-            action=f"stream.token_{reason}",
-            outcome="denied",
-            tenant_id=row.tenant_id if row is not None else None,
-            actor_type="anonymous",
-            object_type="stream_token",
-            object_id=row.id if row is not None else None,
+        .values(used_at=now)
+    )
+    row = session.execute(
+        select(StreamToken).where(StreamToken.token_hash == digest)
+    ).scalar_one_or_none()
+    if won.rowcount == 1 and row is not None:  # type: ignore[attr-defined]
+        return Principal(
+            kind=row.principal_kind,  # type: ignore[arg-type]
+            tenant_id=row.tenant_id,
+            actor_id=row.actor_id,
+            user_id=row.user_id,
+            role=row.role,
+            scopes=frozenset(s for s in row.scopes.split(",") if s),
+            can_view_all_encounters=row.can_view_all_encounters,
         )
-        session.commit()
-    raise Unauthorized(f"stream token {reason}")
+    reason = "unknown" if row is None else "reused" if row.used_at else "expired"
+    audit.record(
+        session,
+        action=f"stream.token_{reason}",
+        outcome="denied",
+        tenant_id=row.tenant_id if row is not None else None,
+        actor_type="anonymous",
+        object_type="stream_token",
+        object_id=row.id if row is not None else None,
+    )
+    return TokenRefused(reason)
 
 
-def audit_rejected(
-    makers: sessionmaker[Session], action: str, object_type: str = "/api/v1/stream"
-) -> None:
-    """A refused WebSocket credential or Origin, in its own committed transaction."""
-    with makers() as session:
-        audit.record(
-            session,
-            action=action,
-            outcome="denied",
-            actor_type="anonymous",
-            object_type=object_type,
-        )
-        session.commit()
+def audit_rejected(*, session: Session, action: str, object_type: str = "/api/v1/stream") -> None:
+    """A refused WebSocket credential or Origin (the caller commits it on its own)."""
+    audit.record(
+        session,
+        action=action,
+        outcome="denied",
+        actor_type="anonymous",
+        object_type=object_type,
+    )
 
 
 # --- session records ----------------------------------------------------------------------
@@ -181,8 +181,8 @@ class SessionRecord:
 
 
 def create_session(
-    makers: sessionmaker[Session],
     *,
+    session: Session,
     session_id: str,
     principal: Principal,
     encounter_id: str,
@@ -194,33 +194,32 @@ def create_session(
     resume_until: datetime,
 ) -> None:
     """Record a new live session held by `node`."""
-    with makers() as session:
-        session.add(
-            StreamSession(
-                id=session_id,
-                tenant_id=principal.tenant_id,
-                encounter_id=encounter_id,
-                actor_id=principal.actor_id,
-                user_id=principal.user_id,
-                status="live",
-                mode=mode,
-                encoding=encoding,
-                sample_rate=sample_rate,
-                bytes_received=0,
-                samples_received=0,
-                spool_path=spool_path,
-                node=node,
-                resume_until=resume_until,
-            )
+    session.add(
+        StreamSession(
+            id=session_id,
+            tenant_id=principal.tenant_id,
+            encounter_id=encounter_id,
+            actor_id=principal.actor_id,
+            user_id=principal.user_id,
+            status="live",
+            mode=mode,
+            encoding=encoding,
+            sample_rate=sample_rate,
+            bytes_received=0,
+            samples_received=0,
+            spool_path=spool_path,
+            node=node,
+            resume_until=resume_until,
         )
-        session.commit()
+    )
+    session.flush()
 
 
 def touch(
-    makers: sessionmaker[Session],
+    *,
+    session: Session,
     session_id: str,
     node: str,
-    *,
     status: str | None = None,
     resume_until: datetime | None = None,
     bytes_received: int | None = None,
@@ -238,23 +237,21 @@ def touch(
     ):
         if value is not None:
             values[name] = value
-    with makers() as session:
-        result = session.execute(
-            update(StreamSession)
-            .where(
-                StreamSession.id == session_id,
-                StreamSession.node == node,
-                StreamSession.status.in_(("live", "detached")),
-            )
-            .values(**values)
+    result = session.execute(
+        update(StreamSession)
+        .where(
+            StreamSession.id == session_id,
+            StreamSession.node == node,
+            StreamSession.status.in_(("live", "detached")),
         )
-        session.commit()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def claim(
-    makers: sessionmaker[Session],
     *,
+    session: Session,
     session_id: str,
     principal: Principal,
     node: str,
@@ -265,97 +262,91 @@ def claim(
 
     None when there is no such session within its resume window.
     """
+    if _own(session, session_id, principal) is None:
+        return None
     now = utcnow()
-    with makers() as session:
-        result = session.execute(
-            update(StreamSession)
-            .where(
-                StreamSession.id == session_id,
-                StreamSession.tenant_id == principal.tenant_id,
-                StreamSession.actor_id == principal.actor_id,
-                StreamSession.resume_until > now,
+    # Whose it is never changes; whether it is free does, so that is the atomic UPDATE's test.
+    result = session.execute(
+        update(StreamSession)
+        .where(
+            StreamSession.id == session_id,
+            StreamSession.resume_until > now,
+            (StreamSession.status == "detached")
+            | ((StreamSession.status == "live") & (StreamSession.updated_at < stale_before)),
+        )
+        .values(status="live", node=node, resume_until=resume_until, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return None
+    return _record(session.get_one(StreamSession, session_id, populate_existing=True))
+
+
+def _own(session: Session, session_id: str, principal: Principal) -> StreamSession | None:
+    """The caller's own session record (their tenant, opened by them), if it exists."""
+    return session.execute(
+        readable(StreamSession, principal).where(
+            StreamSession.id == session_id, StreamSession.actor_id == principal.actor_id
+        )
+    ).scalar_one_or_none()
+
+
+def held_elsewhere(*, session: Session, session_id: str, principal: Principal) -> bool:
+    """The caller's session is live on a node that is still sending heartbeats."""
+    row = _own(session, session_id, principal)
+    return row is not None and row.status == "live" and row.resume_until > utcnow()
+
+
+def orphans(*, session: Session, stale_before: datetime) -> list[str]:
+    """Sessions past their resume window that no live node will store: ids to recover."""
+    now = utcnow()
+    return list(
+        session.execute(
+            select(StreamSession.id).where(
+                StreamSession.resume_until <= now,
                 (StreamSession.status == "detached")
                 | ((StreamSession.status == "live") & (StreamSession.updated_at < stale_before)),
             )
-            .values(status="live", node=node, resume_until=resume_until, updated_at=now)
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            session.rollback()
-            return None
-        row = session.get_one(StreamSession, session_id)
-        record = _record(row)
-        session.commit()
-        return record
-
-
-def held_elsewhere(makers: sessionmaker[Session], session_id: str, principal: Principal) -> bool:
-    """The caller's session is live on a node that is still sending heartbeats."""
-    with makers() as session:
-        row = session.get(StreamSession, session_id)
-        return (
-            row is not None
-            and row.tenant_id == principal.tenant_id
-            and row.actor_id == principal.actor_id
-            and row.status == "live"
-            and row.resume_until > utcnow()
-        )
-
-
-def orphans(makers: sessionmaker[Session], *, stale_before: datetime) -> list[str]:
-    """Sessions past their resume window that no live node will store: ids to recover."""
-    now = utcnow()
-    with makers() as session:
-        return list(
-            session.execute(
-                select(StreamSession.id).where(
-                    StreamSession.resume_until <= now,
-                    (StreamSession.status == "detached")
-                    | (
-                        (StreamSession.status == "live") & (StreamSession.updated_at < stale_before)
-                    ),
-                )
-            ).scalars()
-        )
+        ).scalars()
+    )
 
 
 def take_orphan(
-    makers: sessionmaker[Session], session_id: str, node: str, stale_before: datetime
+    *, session: Session, session_id: str, node: str, stale_before: datetime
 ) -> SessionRecord | None:
     """Claim an expired orphan for storing; None if another node got there first."""
     now = utcnow()
-    with makers() as session:
-        result = session.execute(
-            update(StreamSession)
-            .where(
-                StreamSession.id == session_id,
-                (StreamSession.status == "detached")
-                | ((StreamSession.status == "live") & (StreamSession.updated_at < stale_before)),
-            )
-            .values(status="live", node=node, updated_at=now)
+    result = session.execute(
+        update(StreamSession)
+        .where(
+            StreamSession.id == session_id,
+            (StreamSession.status == "detached")
+            | ((StreamSession.status == "live") & (StreamSession.updated_at < stale_before)),
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            session.rollback()
-            return None
-        record = _record(session.get_one(StreamSession, session_id))
-        session.commit()
-        return record
+        .values(status="live", node=node, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return None
+    return _record(session.get_one(StreamSession, session_id, populate_existing=True))
 
 
-def principal_of(makers: sessionmaker[Session], record: SessionRecord) -> Principal:
+def principal_of(*, session: Session, record: SessionRecord) -> Principal:
     """The session's owner, as the database knows them now (to store an orphan for them)."""
-    with makers() as session:
-        user = session.get(User, record.actor_id)
-        if user is not None and user.tenant_id == record.tenant_id:
-            # They could write to the encounter when they opened the session; storing what
-            # they dictated must not fail because the encounter was reassigned since.
-            return Principal(
-                kind="user",
-                tenant_id=user.tenant_id,
-                actor_id=user.id,
-                user_id=user.id,
-                role=user.role,
-                can_view_all_encounters=True,
-            )
+    user = session.execute(
+        owned_by(User, record.tenant_id).where(User.id == record.actor_id)
+    ).scalar_one_or_none()
+    if user is not None:
+        # They could write to the encounter when they opened the session; storing what
+        # they dictated must not fail because the encounter was reassigned since.
+        return Principal(
+            kind="user",
+            tenant_id=user.tenant_id,
+            actor_id=user.id,
+            user_id=user.id,
+            role=user.role,
+            can_view_all_encounters=True,
+        )
     # An API key (or a user since removed): the audio still belongs on the encounter.
     return Principal(
         kind="api_key",

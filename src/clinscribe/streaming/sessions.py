@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
 from clinscribe.db.base import utcnow
+from clinscribe.db.session import unit_of_work
+from clinscribe.errors import Unauthorized
 from clinscribe.security.crypto import KeyRing
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import service
@@ -33,6 +35,7 @@ CLOSE = {"type": "_close"}  # tells the sender task to stop once everything befo
 # heartbeats belongs to a node that died, and a reconnect may take the session over.
 HEARTBEAT_SECONDS = 2.0
 STALE_HEARTBEATS = 3
+T = TypeVar("T")
 
 
 class Outbox:
@@ -135,27 +138,32 @@ class StreamRegistry:
         self.last_sweep = 0.0
         self.sweeps: set[asyncio.Task[None]] = set()  # kept referenced until done
 
-    # --- tokens (blocking: call in a worker thread) -----------------------------------------
+    # --- database work (blocking: call in a worker thread) ----------------------------------
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """`work` as one unit of work in a session of its own: committed once when it returns,
+        rolled back if it raises. The stream services never commit; this is their owner."""
+        with unit_of_work(self.makers) as session:
+            return work(session)
 
     def mint(self, principal: Principal, session: Session | None = None) -> str:
         """A single-use token for the query string; only its hash is stored.
 
-        In the caller's session (committed by its owner), or in one of its own.
+        In the caller's session (committed by its owner), or in a unit of work of its own.
         """
-        if session is not None:
-            return service.mint_token(
-                session=session, principal=principal, seconds=self.limits.token_seconds
-            )
-        with self.makers() as own:
-            token = service.mint_token(
-                session=own, principal=principal, seconds=self.limits.token_seconds
-            )
-            own.commit()
-            return token
+        if session is None:
+            return self.run(lambda own: self.mint(principal, own))
+        return service.mint_token(
+            session=session, principal=principal, seconds=self.limits.token_seconds
+        )
 
     def redeem(self, token: str) -> Principal:
         """The token's principal, once, on any node (raises Unauthorized, audited)."""
-        return service.redeem_token(self.makers, token)
+        # Committed either way: the token is spent, or its refusal is on the audit log.
+        outcome = self.run(lambda session: service.redeem_token(session=session, token=token))
+        if isinstance(outcome, service.TokenRefused):
+            raise Unauthorized(f"stream token {outcome.reason}")
+        return outcome
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -184,17 +192,19 @@ class StreamRegistry:
             spool = Spool(self.data_dir / relative, self.ring)
             outbox = Outbox()
             decoder = make_decoder(_deliver(loop, outbox), journal=spool.log_finals)
-            service.create_session(
-                self.makers,
-                session_id=session_id,
-                principal=principal,
-                encounter_id=config.encounter_id,
-                mode=config.mode,
-                encoding=config.encoding,
-                sample_rate=config.sample_rate,
-                spool_path=relative,
-                node=self.node,
-                resume_until=self.resume_until(),
+            self.run(
+                lambda session: service.create_session(
+                    session=session,
+                    session_id=session_id,
+                    principal=principal,
+                    encounter_id=config.encounter_id,
+                    mode=config.mode,
+                    encoding=config.encoding,
+                    sample_rate=config.sample_rate,
+                    spool_path=relative,
+                    node=self.node,
+                    resume_until=self.resume_until(),
+                )
             )
             live = LiveSession(
                 session_id, principal, config.encounter_id, config, decoder, spool, outbox

@@ -10,7 +10,6 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.models import EhrEndpoint
-from clinscribe.errors import NotFound
 from clinscribe.fhir import service
 from clinscribe.fhir.schemas import DeadLetterRead, EndpointIn, EndpointRead
 from clinscribe.jobs.schemas import JobRead
@@ -42,11 +41,7 @@ def put_endpoint(
 
 @router.get("/tenant/ehr", response_model=EndpointRead)
 def get_endpoint(principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    principal.require("tenant:write")
-    row = service.get_endpoint(session=session, tenant_id=principal.tenant_id)
-    if row is None:
-        raise NotFound("no EHR endpoint configured")
-    return _endpoint_out(row)
+    return _endpoint_out(service.endpoint_settings(session=session, principal=principal))
 
 
 @router.get("/admin/dead-letters", response_model=list[DeadLetterRead])

@@ -19,7 +19,7 @@ from clinscribe.accounts.schemas import (
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.errors import Forbidden, Unauthorized
+from clinscribe.errors import Unauthorized
 from clinscribe.observability.logging import get_logger
 
 router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], responses=ERROR_RESPONSES)
@@ -151,9 +151,7 @@ me_router = APIRouter(prefix=API_PREFIX, tags=["auth"], responses=ERROR_RESPONSE
 
 @me_router.get("/me", response_model=UserRead)
 def me(principal: CurrentPrincipal, session: SessionDep) -> object:
-    if principal.user_id is None:
-        raise Forbidden("API keys have no user; use /tenant")
-    return service.get_user(session=session, principal=principal, user_id=principal.user_id)
+    return service.me(session=session, principal=principal)
 
 
 @me_router.patch("/tenant", response_model=TenantRead)
@@ -165,5 +163,4 @@ def update_tenant(
 
 @me_router.get("/tenant", response_model=TenantRead)
 def tenant(principal: CurrentPrincipal, session: SessionDep) -> object:
-    principal.require("tenant:read")
-    return service.get_tenant(session=session, tenant_id=principal.tenant_id)
+    return service.own_tenant(session=session, principal=principal)

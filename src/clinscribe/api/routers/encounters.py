@@ -11,8 +11,8 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.pagination import Page, page_of
-from clinscribe.recordings import service as recordings
 from clinscribe.records import encounters as service
+from clinscribe.records import erase
 from clinscribe.records.encounter_schemas import (
     EncounterCreate,
     EncounterRead,
@@ -82,7 +82,7 @@ def delete_encounter(
     encounter_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
 ) -> None:
     """Delete the encounter and everything captured in it, audio files included."""
-    recordings.delete_encounter(
+    erase.erase_encounter(
         session=session,
         principal=principal,
         blobs=request.app.state.blobs,

@@ -194,7 +194,6 @@ def deliver_note(
     note_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> object:
     """(Re)send the signed version to the tenant's EHR."""
-    principal.require("notes:deliver")
     return delivery.deliver_now(
         session=session, settings=settings, principal=principal, note_id=note_id
     )
@@ -244,10 +243,8 @@ def deliver_transcription(
     transcription_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> object:
     """Shortcut: send the signed note drafted from this transcription to the EHR."""
-    principal.require("notes:deliver")
-    note = _note_for_transcription(session, principal, transcription_id)
-    return delivery.deliver_now(
-        session=session, settings=settings, principal=principal, note_id=note.id
+    return delivery.deliver_for_transcript(
+        session=session, settings=settings, principal=principal, transcript_id=transcription_id
     )
 
 

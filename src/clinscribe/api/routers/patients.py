@@ -10,7 +10,7 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.pagination import Page, page_of
-from clinscribe.recordings import service as recordings
+from clinscribe.records import erase
 from clinscribe.records import patients as service
 from clinscribe.records.patient_schemas import PatientCreate, PatientRead, PatientUpdate
 
@@ -63,6 +63,6 @@ def delete_patient(
     patient_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
 ) -> None:
     """Delete the patient and everything recorded for them, audio files included."""
-    recordings.delete_patient(
+    erase.erase_patient(
         session=session, principal=principal, blobs=request.app.state.blobs, patient_id=patient_id
     )

@@ -81,7 +81,6 @@ def mint_token(
     request: Request, principal: CurrentPrincipal, session: SessionDep
 ) -> StreamTokenRead:
     """Mint a short-lived, single-use token for opening the live stream from a browser."""
-    principal.require("encounters:write")  # streaming needs it; don't hand out useless tokens
     registry = registry_of(request.app)
     token = registry.mint(principal, session)
     return StreamTokenRead(token=token, expires_in=int(registry.limits.token_seconds))
@@ -155,7 +154,10 @@ async def _authenticate(
     if credential:
         try:
             return await asyncio.to_thread(
-                service.authenticate, websocket.app.state.sessionmaker, settings, credential
+                registry.run,
+                lambda session: service.authenticate(
+                    session=session, settings=settings, credential=credential
+                ),
             )
         except Unauthorized as exc:
             await _audit(websocket, "auth.rejected")
@@ -179,7 +181,10 @@ async def _authenticate(
 
 async def _audit(websocket: WebSocket, action: str) -> None:
     """Rejected credentials are audited like the REST API's, in their own transaction."""
-    await asyncio.to_thread(service.audit_rejected, websocket.app.state.sessionmaker, action)
+    await asyncio.to_thread(
+        registry_of(websocket.app).run,
+        lambda session: service.audit_rejected(session=session, action=action),
+    )
 
 
 def _origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
@@ -212,7 +217,10 @@ async def _receive(websocket: WebSocket, limits: StreamLimits) -> dict[str, Any]
 async def _check_encounter(app: Any, principal: Principal, encounter_id: str) -> None:
     try:
         await asyncio.to_thread(
-            service.check_encounter, app.state.sessionmaker, principal, encounter_id
+            registry_of(app).run,
+            lambda session: service.check_encounter(
+                session=session, principal=principal, encounter_id=encounter_id
+            ),
         )
     except Forbidden as exc:
         raise StreamError(4403, "forbidden", exc.message) from exc

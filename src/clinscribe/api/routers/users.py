@@ -33,7 +33,6 @@ def list_users(
     offset: Offset = 0,
     role: Annotated[RoleName | None, Query()] = None,
 ) -> dict[str, Any]:
-    principal.require("users:read")
     rows, total = service.list_users(
         session=session, principal=principal, role=role, limit=limit, offset=offset
     )
@@ -42,7 +41,6 @@ def list_users(
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
 def create_user(body: UserCreate, principal: CurrentPrincipal, session: SessionDep) -> object:
-    principal.require("users:write")
     return service.create_user(
         session=session, tenant_id=principal.tenant_id, data=body, principal=principal
     )
@@ -50,7 +48,6 @@ def create_user(body: UserCreate, principal: CurrentPrincipal, session: SessionD
 
 @router.get("/users/{user_id}", response_model=UserRead)
 def get_user(user_id: str, principal: CurrentPrincipal, session: SessionDep) -> object:
-    principal.require("users:read")
     return service.get_user(session=session, principal=principal, user_id=user_id)
 
 
@@ -58,7 +55,6 @@ def get_user(user_id: str, principal: CurrentPrincipal, session: SessionDep) -> 
 def update_user(
     user_id: str, body: UserUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> object:
-    principal.require("users:write")
     return service.update_user(session=session, principal=principal, user_id=user_id, data=body)
 
 
@@ -78,7 +74,6 @@ def _key_out(row: ApiKey) -> dict[str, Any]:
 def list_api_keys(
     principal: CurrentPrincipal, session: SessionDep, limit: Limit = 50, offset: Offset = 0
 ) -> dict[str, Any]:
-    principal.require("api_keys:manage")
     rows, total = service.list_api_keys(
         session=session, principal=principal, limit=limit, offset=offset
     )
@@ -89,7 +84,6 @@ def list_api_keys(
 def create_api_key(
     body: ApiKeyCreate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    principal.require("api_keys:manage")
     row, key = service.create_api_key(
         session=session,
         settings=settings,
@@ -102,5 +96,4 @@ def create_api_key(
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)
 def revoke_api_key(key_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    principal.require("api_keys:manage")
     return _key_out(service.revoke_api_key(session=session, principal=principal, key_id=key_id))

@@ -1,0 +1,188 @@
+"""Erasing an encounter or a patient with everything hanging off it: the one cascade.
+
+`DELETE /encounters/{id}`, `DELETE /patients/{id}` and the retention purge all come through
+`_cascade`, which removes, children first, the job rows, deliveries, note versions, notes,
+extractions, transcripts, recordings and live-session records of the encounters, then the
+encounters. Nothing relies on the database's `ON DELETE CASCADE` (job rows point at their
+subjects by id only, so they would outlive it anyway). Audio files are removed only once the
+transaction commits: a rolled-back erase keeps its files.
+
+Callers with a principal are authorized here; the purge is the system's own path and takes
+no principal: its audit rows say `actor_type="system"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from clinscribe.audit import service as audit
+from clinscribe.db.models import (
+    Delivery,
+    Encounter,
+    ExtractionRecord,
+    Job,
+    Note,
+    NoteVersion,
+    Patient,
+    Recording,
+    StreamSession,
+    Transcript,
+)
+from clinscribe.db.session import after_commit
+from clinscribe.records import encounters, patients
+from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import owned_by
+from clinscribe.storage.blobs import BlobStore
+
+BATCH = 200  # ids per IN (...) list: well under every backend's bind-parameter limit
+
+
+def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), BATCH):
+        yield list(ids[start : start + BATCH])
+
+
+def _cascade_batch(session: Session, tenant_id: str, encounter_ids: list[str]) -> list[str]:
+    """Delete the rows under these encounters (of `tenant_id`) and them; the blob keys freed."""
+    recordings = session.execute(
+        owned_by(Recording, tenant_id)
+        .where(Recording.encounter_id.in_(encounter_ids))
+        .with_only_columns(Recording.id, Recording.blob_key)
+    ).all()
+    recording_ids = [r.id for r in recordings]
+    transcript_ids = list(
+        session.execute(
+            owned_by(Transcript, tenant_id)
+            .where(Transcript.encounter_id.in_(encounter_ids))
+            .with_only_columns(Transcript.id)
+        ).scalars()
+    )
+    note_ids = list(
+        session.execute(
+            owned_by(Note, tenant_id)
+            .where(Note.encounter_id.in_(encounter_ids))
+            .with_only_columns(Note.id)
+        ).scalars()
+    )
+    delivery_ids = list(
+        session.execute(
+            owned_by(Delivery, tenant_id)
+            .where(Delivery.note_id.in_(note_ids))
+            .with_only_columns(Delivery.id)
+        ).scalars()
+    )
+    subjects = [*recording_ids, *transcript_ids, *delivery_ids]
+    job_ids = list(
+        session.execute(
+            owned_by(Job, tenant_id).where(Job.subject_id.in_(subjects)).with_only_columns(Job.id)
+        ).scalars()
+    )
+    for statement in (
+        delete(Job).where(Job.id.in_(job_ids)),
+        delete(Delivery).where(Delivery.id.in_(delivery_ids)),
+        delete(NoteVersion).where(NoteVersion.note_id.in_(note_ids)),
+        delete(Note).where(Note.id.in_(note_ids)),
+        delete(ExtractionRecord).where(ExtractionRecord.transcript_id.in_(transcript_ids)),
+        delete(Transcript).where(Transcript.id.in_(transcript_ids)),
+        delete(Recording).where(Recording.id.in_(recording_ids)),
+        delete(StreamSession).where(StreamSession.encounter_id.in_(encounter_ids)),
+        delete(Encounter).where(Encounter.id.in_(encounter_ids)),
+    ):
+        session.execute(statement)
+    return [r.blob_key for r in recordings if r.blob_key]
+
+
+def _cascade(
+    session: Session, blobs: BlobStore, tenant_id: str, encounter_ids: Sequence[str]
+) -> None:
+    """Erase these encounters of `tenant_id` (ids of other tenants are left alone)."""
+    keys: list[str] = []
+    for batch in _batches(encounter_ids):
+        owned = list(
+            session.execute(
+                owned_by(Encounter, tenant_id)
+                .where(Encounter.id.in_(batch))
+                .with_only_columns(Encounter.id)
+            ).scalars()
+        )
+        if owned:
+            keys += _cascade_batch(session, tenant_id, owned)
+    session.flush()
+
+    # The rows go with the transaction; the files only once it has committed.
+    def remove() -> None:
+        for key in keys:
+            blobs.delete(key)
+
+    if keys:
+        after_commit(session, remove)
+
+
+def erase_encounter(
+    *, session: Session, principal: Principal, blobs: BlobStore, encounter_id: str
+) -> None:
+    """Delete an encounter the caller may see, with everything captured in it (admins)."""
+    principal.require("encounters:delete")
+    encounters.get(
+        session=session, principal=principal, encounter_id=encounter_id, audit_read=False
+    )
+    _cascade(session, blobs, principal.tenant_id, [encounter_id])
+    audit.record(
+        session,
+        action="encounter.delete",
+        principal=principal,
+        object_type="encounter",
+        object_id=encounter_id,
+    )
+
+
+def erase_patient(
+    *, session: Session, principal: Principal, blobs: BlobStore, patient_id: str
+) -> None:
+    """Delete a patient with all their encounters and everything in them (admins)."""
+    principal.require("patients:delete")
+    patients.get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
+    encounter_ids = list(
+        session.execute(
+            owned_by(Encounter, principal.tenant_id)
+            .where(Encounter.patient_id == patient_id)
+            .with_only_columns(Encounter.id)
+        ).scalars()
+    )
+    _cascade(session, blobs, principal.tenant_id, encounter_ids)
+    session.execute(delete(Patient).where(Patient.id == patient_id))
+    audit.record(
+        session,
+        action="patient.delete",
+        principal=principal,
+        object_type="patient",
+        object_id=patient_id,
+    )
+
+
+def purge_encounters(
+    *,
+    session: Session,
+    blobs: BlobStore,
+    tenant_id: str,
+    encounter_ids: Sequence[str],
+    actor_id: str,
+) -> None:
+    """The system's erase (retention): no caller, so no principal and no permission check.
+
+    Each encounter is audited as `encounter.purge` by `actor_type="system"`, `actor_id`.
+    """
+    _cascade(session, blobs, tenant_id, encounter_ids)
+    for encounter_id in encounter_ids:
+        audit.record(
+            session,
+            action="encounter.purge",
+            tenant_id=tenant_id,
+            actor_type="system",
+            actor_id=actor_id,
+            object_type="encounter",
+            object_id=encounter_id,
+        )
