@@ -1,7 +1,7 @@
 """Intake: store the bytes, validate them, then queue transcription — in that order.
 
-Also reading recordings back (metadata, job, audio for playback). Deleting a patient or an
-encounter with its audio lives in `erasure`; it is re-exported here, where callers reach it.
+Also reading recordings back (metadata, job, audio for playback). Erasing a patient or an
+encounter with its audio is `records.erase`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from clinscribe.db.models import Job, Recording
 from clinscribe.db.session import after_rollback
 from clinscribe.errors import ClinscribeError, NotFound, Unprocessable
 from clinscribe.jobs import queue as workqueue
-from clinscribe.recordings.erasure import delete_encounter as delete_encounter
-from clinscribe.recordings.erasure import delete_patient as delete_patient
 from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, readable
