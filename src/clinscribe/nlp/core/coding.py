@@ -177,7 +177,7 @@ def default_billable(code: str) -> str:
     if code in index.leaves or code not in index.descriptions:
         return code
     # Loaded lazily on purpose, as in `_index`: the ICD-10-CM tables are large.
-    import simple_icd_10_cm as icd  # type: ignore[import-untyped]
+    import simple_icd_10_cm as icd
 
     base = Counter(_tokens(index.descriptions[code]))
 
