@@ -238,6 +238,29 @@ def bench_speed(texts: list[str]) -> None:
         )
 
 
+LARGE_TARGET_SECONDS = 10.0
+
+
+def bench_large() -> None:
+    """One ~100k-character dialogue in one call: the unit tests check the result, this the time."""
+    from clinscribe.nlp.core import extract
+
+    turn = (
+        "[doctor] any chest pain or shortness of breath\n[patient] no\n"
+        "[doctor] are you taking the metformin five hundred milligrams twice a day\n"
+        "[patient] yes and my blood pressure was one thirty over eighty\n"
+    )
+    text = turn * 500
+    start = time.perf_counter()
+    extract(text)
+    elapsed = time.perf_counter() - start
+    verdict = "met" if elapsed < LARGE_TARGET_SECONDS else "MISSED"
+    print("== one large dialogue (extract, one core) ==")
+    print(
+        f"{len(text)} chars in {elapsed:.2f} s (target < {LARGE_TARGET_SECONDS:.0f} s: {verdict})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("nlp_dev", nargs="?", default=DATASETS / "dev" / "nlp_dev.jsonl", type=Path)
@@ -259,6 +282,7 @@ def main() -> None:
     bench_phi(load_jsonl(args.phi_dev))
     texts = aci_texts(args.aci) or [i["text"] for i in nlp_items]
     bench_speed(texts)
+    bench_large()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MB (max RSS)")
 

@@ -10,9 +10,16 @@ from contextlib import contextmanager
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from clinscribe.api.app import create_app
 from clinscribe.config import Settings
+
+
+def served_app(settings: Settings) -> FastAPI:
+    """The app exactly as `clinscribe serve` builds it (the same factory call): the web UI,
+    the live-stream WebSocket and the embedded worker, with nothing put in front of them."""
+    return create_app(settings)
 
 
 def free_port() -> int:

@@ -7,18 +7,14 @@ import time
 import wave
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
-from starlette.routing import WebSocketRoute
 
-from clinscribe.api.app import create_app
 from clinscribe.config import Settings
-from tests.live import free_port
+from tests.live import free_port, served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -29,34 +25,6 @@ DICTATION = (
     "He denies chest pain. "
     "Plan: continue lisinopril and recheck in three months."
 )
-
-
-def _has_endpoint(routes: list[Any], endpoint: Any) -> bool:
-    """Whether a route (possibly inside an included router) serves `endpoint`."""
-    for route in routes:
-        if getattr(route, "endpoint", None) is endpoint:
-            return True
-        inner = getattr(route, "original_router", None) or getattr(route, "router", None)
-        if inner is not None and inner is not route and _has_endpoint(inner.routes, endpoint):
-            return True
-    return False
-
-
-def build_app(settings: Settings) -> FastAPI:
-    """The app as `clinscribe serve` builds it once the lead wires in the web router."""
-    from clinscribe.api.routers import stream
-    from clinscribe.web.routes import index
-    from clinscribe.web.routes import router as web_router
-
-    app = create_app(settings, start_worker=True)
-    if not _has_endpoint(app.router.routes, stream.mint_token):  # until the lead wires it in
-        app.include_router(stream.router)
-    # The app-wide `track_route(request: Request)` dependency cannot be solved for a
-    # WebSocket; until it takes an HTTPConnection, serve the socket first, without it.
-    app.router.routes.insert(0, WebSocketRoute("/api/v1/stream", stream.stream))
-    if not _has_endpoint(app.router.routes, index):
-        app.include_router(web_router)
-    return app
 
 
 @pytest.fixture
@@ -72,7 +40,7 @@ def server(settings: Settings) -> Iterator[str]:
     )
     port = free_port()
     config = uvicorn.Config(
-        build_app(fast), host="127.0.0.1", port=port, log_config=None, access_log=False
+        served_app(fast), host="127.0.0.1", port=port, log_config=None, access_log=False
     )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 
 from clinscribe.config import Settings
 from clinscribe.web.routes import STATIC
-from tests.e2e.conftest import build_app
+from tests.live import served_app
 
 
 @pytest.fixture
 def web(settings: Settings) -> Iterator[TestClient]:
     oidc = settings.model_copy(update={"oidc_issuer": 'https://sso.example.org/"><script>'})
-    with TestClient(build_app(oidc)) as client:
+    with TestClient(served_app(oidc)) as client:
         yield client
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,13 +40,20 @@ from clinscribe.jobs.runtime import Sweeper
 from clinscribe.observability.logging import configure_logging
 from clinscribe.retention.schedule import purge_timer
 from clinscribe.security import crypto
+from clinscribe.security.ratelimit import Clock
 from clinscribe.storage.blobs import LocalBlobStore
 from clinscribe.tasks import setup_jobs
 from clinscribe.web.routes import router as web_router
 
 
-def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
-    """Build the app for `settings` (the process settings by default)."""
+def create_app(
+    settings: Settings | None = None, *, start_worker: bool = True, clock: Clock = time.time
+) -> FastAPI:
+    """Build the app for `settings` (the process settings by default).
+
+    `clock` is the wall clock rate-limit windows are counted on (tests pin it, so a run that
+    straddles a minute boundary counts the same).
+    """
     settings = settings or get_settings()
     settings.validate_for_prod()
     configure_logging(settings.log_level, settings.log_json)
@@ -122,7 +130,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
         },
     )
 
-    app.add_middleware(HardeningMiddleware, settings=settings)
+    app.add_middleware(HardeningMiddleware, settings=settings, clock=clock)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import time
 
 import jwt
 from starlette.datastructures import MutableHeaders
@@ -13,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from clinscribe.config import Settings
 from clinscribe.observability.logging import get_logger
 from clinscribe.security.api_keys import looks_like_key
-from clinscribe.security.ratelimit import Limiter, MemoryLimiter, RedisLimiter, Window
+from clinscribe.security.ratelimit import Clock, Limiter, MemoryLimiter, RedisLimiter, Window
 
 log = get_logger("clinscribe.http")
 
@@ -63,19 +64,27 @@ def credential_key(scope: Scope) -> str | None:
     return f"user:{subject}" if isinstance(subject, str) else None
 
 
-def make_limiter(settings: Settings) -> Limiter:
+def make_limiter(settings: Settings, *, clock: Clock = time.time) -> Limiter:
+    """The configured limiter, counting its windows on `clock`."""
     if settings.rate_limit_backend == "redis":
-        return RedisLimiter(settings.redis_url)
-    return MemoryLimiter()
+        return RedisLimiter(settings.redis_url, clock=clock)
+    return MemoryLimiter(clock=clock)
 
 
 class HardeningMiddleware:
     """Adds security headers and X-RateLimit-* to every response; 429 + Retry-After past a limit."""
 
-    def __init__(self, app: ASGIApp, *, settings: Settings, limiter: Limiter | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: Settings,
+        limiter: Limiter | None = None,
+        clock: Clock = time.time,
+    ) -> None:
         self.app = app
         self.settings = settings
-        self.limiter = limiter or make_limiter(settings)
+        self.limiter = limiter or make_limiter(settings, clock=clock)
         self.https = settings.profile == "prod"
 
     def _check(self, scope: Scope) -> Window | None:

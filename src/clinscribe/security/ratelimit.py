@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+Clock = Callable[[], float]
+"""Seconds since the epoch; windows are counted on it (`time.time`, or a fixed one in tests)."""
 
 
 @dataclass(frozen=True)
@@ -26,13 +30,14 @@ class Limiter(Protocol):
 class MemoryLimiter:
     """Counters per (key, window) in this process; old windows are dropped as time moves on."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock = time.time) -> None:
         self._counts: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         self._current = 0
+        self._clock = clock
 
     def hit(self, key: str, limit: int, period: int = 60) -> Window:
-        now = time.time()
+        now = self._clock()
         window = int(now // period)
         with self._lock:
             if window != self._current:
@@ -47,13 +52,14 @@ class MemoryLimiter:
 class RedisLimiter:
     """INCR + EXPIRE on a per-window key, so every API node counts against the same budget."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, clock: Clock = time.time) -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._clock = clock
 
     def hit(self, key: str, limit: int, period: int = 60) -> Window:
-        now = time.time()
+        now = self._clock()
         window = int(now // period)
         name = f"clinscribe:rl:{key}:{window}"
         pipe = self._redis.pipeline()

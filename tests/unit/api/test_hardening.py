@@ -7,6 +7,13 @@ from clinscribe.api.hardening import client_ip
 from clinscribe.config import Settings
 from tests.support import TenantWorld
 
+# A pinned clock (mid-minute): a run that straddles a minute boundary counts the same.
+MID_MINUTE = 1_800_000_030.0
+
+
+def pinned() -> float:
+    return MID_MINUTE
+
 
 def test_every_response_carries_security_and_rate_limit_headers(
     client: TestClient, tenant_a: TenantWorld
@@ -30,14 +37,15 @@ def test_a_credential_over_its_limit_gets_429_with_retry_after(
     tight = settings.model_copy(
         update={"rate_limit_per_minute": 3, "rate_limit_ip_per_minute": 100}
     )
-    with TestClient(create_app(tight, start_worker=False)) as client:
+    with TestClient(create_app(tight, start_worker=False, clock=pinned)) as client:
         statuses = [
             client.get("/api/v1/tenant", headers=tenant_a.auth("clinician")).status_code
             for _ in range(4)
         ]
         assert statuses == [200, 200, 200, 429]
         limited = client.get("/api/v1/tenant", headers=tenant_a.auth("clinician"))
-        assert limited.json()["error"] == "rate_limited" and int(limited.headers["retry-after"]) > 0
+        assert limited.json()["error"] == "rate_limited"
+        assert limited.headers["retry-after"] == "31"  # the 30 s left of the window, plus one
         assert limited.headers["x-ratelimit-remaining"] == "0"
         # Another credential has its own budget; health checks are never limited.
         assert client.get("/api/v1/tenant", headers=tenant_a.auth("reviewer")).status_code == 200
@@ -46,7 +54,7 @@ def test_a_credential_over_its_limit_gets_429_with_retry_after(
 
 def test_the_client_address_limit_applies_to_anonymous_callers(settings: Settings) -> None:
     tight = settings.model_copy(update={"rate_limit_ip_per_minute": 2})
-    with TestClient(create_app(tight, start_worker=False)) as client:
+    with TestClient(create_app(tight, start_worker=False, clock=pinned)) as client:
         codes = [client.get("/api/v1/patients").status_code for _ in range(3)]
     assert codes == [401, 401, 429]
 

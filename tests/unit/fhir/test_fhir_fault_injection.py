@@ -117,4 +117,3 @@ def test_redelivery_through_injected_faults_creates_each_document_exactly_once()
         f"fault_share={fault_share:.2f} max_attempts={max(r.attempts for r in results)} "
         f"committed={server.stats['committed']} elapsed={elapsed:.1f}s"
     )
-    assert elapsed < 45

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -80,16 +79,15 @@ def test_unknown_deid_mode_is_rejected() -> None:
         deidentify("text", mode="shred")  # type: ignore[arg-type]
 
 
-def test_large_dialogue_is_processed_quickly() -> None:
+def test_a_large_dialogue_is_processed_whole() -> None:
+    # How fast is measured by bench/nlp.py (target: 100k characters in under 10 s).
     turn = (
         "[doctor] any chest pain or shortness of breath\n[patient] no\n"
         "[doctor] are you taking the metformin five hundred milligrams twice a day\n"
         "[patient] yes and my blood pressure was one thirty over eighty\n"
     )
     text = turn * 500  # ~100k characters
-    start = time.perf_counter()
     result = extract(text)
-    assert time.perf_counter() - start < 10
     assert len(result.vitals) == 500
     chest = [e for e in result.entities if e.text == "chest pain"]
     assert len(chest) == 500 and all("NEGATION" in e.traits for e in chest)

@@ -25,8 +25,33 @@ def test_lay_terms_map_to_clinical_codes() -> None:
 
 def test_unlisted_terms_are_ranked_from_official_descriptions() -> None:
     assert top("type 2 diabetes with neuropathy") == "E11.40"
-    assert top("migraine with aura") == "G43.1"
-    assert top("osteoarthritis of the knee").startswith("M17")
+    # Categories the text matches become the billable code the ICD-10-CM index gives when
+    # the text says no more (G43.1 and M17 are not billable).
+    assert top("migraine with aura") == "G43.109"
+    assert top("migraine without aura") == "G43.009"
+    assert top("osteoarthritis of the knee") == "M17.9"
+
+
+def test_every_suggestion_is_billable_with_its_official_display() -> None:
+    # A code on a claim or a FHIR Condition must be billable (a leaf of the tabular list).
+    terms = [
+        "migraine with aura",
+        "osteoarthritis of the knee",
+        "pneumonia",
+        "back pain",
+        "gout",
+        "glaucoma",
+        "sinusitis",
+        "fracture of wrist",
+        "heart failure",
+    ]
+    for term in terms:
+        found = suggest_icd10(term, limit=5)
+        assert found, term
+        for candidate in found:
+            assert icd.is_leaf(candidate.code), (term, candidate.code)
+            assert candidate.display == icd.get_description(candidate.code)
+        assert len({c.code for c in found}) == len(found), term
 
 
 def test_candidates_are_ranked_with_scores_between_zero_and_one() -> None:

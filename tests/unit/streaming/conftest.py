@@ -20,11 +20,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from clinscribe.api.app import create_app
-from clinscribe.api.routers import stream
 from clinscribe.config import Settings
 from clinscribe.streaming.core.limits import StreamLimits
-from tests.live import free_port
+from tests.live import free_port, served_app
 
 SPEECH = (
     "The patient takes metformin five hundred milligrams twice daily. "
@@ -35,10 +33,8 @@ TEST_LIMITS = StreamLimits(idle_seconds=5.0, max_per_tenant=2, max_per_node=3)
 
 
 def stream_app(settings: Settings, limits: StreamLimits = TEST_LIMITS) -> FastAPI:
-    """The app, with the stream router included until app.py wires it in."""
-    app = create_app(settings, start_worker=False)
-    if not any(getattr(r, "path", "") == "/api/v1/stream" for r in app.routes):
-        app.include_router(stream.router)
+    """The app as `clinscribe serve` builds it, with smaller stream limits (read on first use)."""
+    app = served_app(settings)
     app.state.stream_limits = limits
     return app
 

@@ -104,9 +104,14 @@ def test_a_webm_opus_stream_is_decoded_as_it_arrives() -> None:
 
 
 def test_the_byte_rate_allows_a_burst_then_refuses() -> None:
-    bucket = TokenBucket(rate=1000, burst=2000)
+    now = [100.0]
+    bucket = TokenBucket(rate=1000, burst=2000, clock=lambda: now[0])
     assert bucket.take(2000)
     assert not bucket.take(500)
+    now[0] += 0.5  # half a second refills 500 bytes, and never more than the burst
+    assert bucket.take(500) and not bucket.take(1)
+    now[0] += 60
+    assert bucket.take(2000) and not bucket.take(1)
 
 
 def stream_audit(settings: Settings) -> list[tuple[str, str, str | None]]:

@@ -5,6 +5,12 @@ failure" ranks rare subtypes first). Queries are therefore expanded through the 
 synonym lexicon (HTN, DM2, CHF, COPD, lay terms), exact lexicon hits come first, and
 description matches are scored by IDF-weighted recall and precision, preferring short,
 "unspecified" codes for unqualified terms.
+
+Only billable codes (leaves of the ICD-10-CM tabular list) are suggested: a code on a claim or
+a FHIR Condition must be billable, and a category such as G43.1 "Migraine with aura" is not.
+A category the text matches stands for its default billable code, the one the ICD-10-CM index
+gives when the text says no more (G43.109 "..., not intractable, without status
+migrainosus"; M17.9 "Osteoarthritis of knee, unspecified").
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Final
 
@@ -54,6 +60,8 @@ _STOP: Final = frozenset(
     ]
 )
 _CAND_LIMIT: Final = 400
+# Qualifiers a code adds that the text need not state: what a coder assumes when it is silent.
+_DEFAULT_QUALIFIERS: Final = frozenset(["unspecified", "without", "not", "initial", "closed"])
 
 
 def _tokens(text: str) -> list[str]:
@@ -157,6 +165,32 @@ def _score(query: list[str], code: str, index: _Index) -> float:
     return score
 
 
+@functools.lru_cache(maxsize=4096)
+def default_billable(code: str) -> str:
+    """The billable code a category stands for when the text adds nothing (itself if billable).
+
+    Among the category's billable descendants, the one whose extra words are mostly default
+    qualifiers ("unspecified", "without ...", "not intractable") and least often specific
+    ones (laterality, "intractable", "with status ..."); ties go to the lower code.
+    """
+    index = _index()
+    if code in index.leaves or code not in index.descriptions:
+        return code
+    # Loaded lazily on purpose, as in `_index`: the ICD-10-CM tables are large.
+    import simple_icd_10_cm as icd
+
+    base = Counter(_tokens(index.descriptions[code]))
+
+    def specificity(leaf: str) -> tuple[int, str]:
+        # Counted, not a set: "Migraine without aura, ..., without status migrainosus" adds
+        # a second "without" to its category's words.
+        extra = Counter(_tokens(index.descriptions[leaf])) - base
+        return (sum(n * (-1 if t in _DEFAULT_QUALIFIERS else 1) for t, n in extra.items()), leaf)
+
+    leaves = [d for d in icd.get_descendants(code) if d in index.leaves]
+    return min(leaves, key=specificity) if leaves else code
+
+
 def suggest_icd10(term: str, limit: int = 5) -> list[CodeCandidate]:
     """Ranked ICD-10-CM candidates for a condition term (scores 0-1, best first)."""
     if not isinstance(term, str) or limit <= 0:
@@ -185,11 +219,20 @@ def suggest_icd10(term: str, limit: int = 5) -> list[CodeCandidate]:
         if score > ranked.get(code, 0.0):
             ranked[code] = score
     best = sorted(ranked.items(), key=lambda kv: (-kv[1], len(index.descriptions.get(kv[0], ""))))
-    return [
-        CodeCandidate(code=code, display=index.descriptions.get(code, code), score=round(score, 3))
-        for code, score in best[:limit]
-        if score >= 0.3
-    ]
+    # In rank order, each category becomes its default billable code at the category's score;
+    # a code already placed (directly or through its category) keeps its first, higher rank.
+    out: list[CodeCandidate] = []
+    seen: set[str] = set()
+    for code, score in best:
+        if len(out) >= limit or score < 0.3:
+            break
+        billable = default_billable(code)
+        if billable in seen or billable not in index.leaves:
+            continue
+        seen.add(billable)
+        display = index.descriptions.get(billable, billable)
+        out.append(CodeCandidate(code=billable, display=display, score=round(score, 3)))
+    return out
 
 
 def icd10_for(term: str) -> CodeCandidate | None:

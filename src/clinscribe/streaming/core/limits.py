@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,14 +50,17 @@ class StreamLimits:
 class TokenBucket:
     """Bytes per second with a burst allowance, so a reconnect may catch up a little."""
 
-    def __init__(self, rate: float, burst: float) -> None:
+    def __init__(
+        self, rate: float, burst: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.capacity = max(burst, rate)
         self.tokens = self.capacity
-        self.stamp = time.monotonic()
+        self._clock = clock  # injectable, so refills do not depend on how busy the machine is
+        self.stamp = clock()
 
     def take(self, amount: int) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if amount > self.tokens:
