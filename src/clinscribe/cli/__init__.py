@@ -185,7 +185,7 @@ def deid(source: str, mode: str, as_json: bool) -> None:
 def transcribe(audio_files: tuple[str, ...], mode: str, as_json: bool) -> None:
     """Transcribe audio files offline (wav, mp3, m4a/aac, ogg/opus, webm, flac)."""
     from clinscribe.asr.core.schemas import TranscribeOptions
-    from clinscribe.asr.engines import asr_engine
+    from clinscribe.asr.engines import AsrEngineProvider
     from clinscribe.audio import decode as audio
 
     settings = _settings()
@@ -204,7 +204,7 @@ def transcribe(audio_files: tuple[str, ...], mode: str, as_json: bool) -> None:
             )
         except audio.AudioError as exc:
             raise CliError(f"{name}: {exc.message}") from None
-    engine = asr_engine(settings)
+    engine = AsrEngineProvider(settings).local()
     options = TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size)
     if sys.stderr.isatty() and not as_json:
         with click.progressbar(decoded, label="transcribing", file=sys.stderr) as bar:
@@ -304,7 +304,7 @@ def _write_bundle(drafted: Any, out: str, mrn: str) -> None:
 
 def _transcribe_one(path: Path, mode: str) -> Any:
     from clinscribe.asr.core.schemas import TranscribeOptions
-    from clinscribe.asr.engines import asr_engine
+    from clinscribe.asr.engines import AsrEngineProvider
     from clinscribe.audio import decode as audio
 
     settings = _settings()
@@ -317,7 +317,7 @@ def _transcribe_one(path: Path, mode: str) -> Any:
     except audio.AudioError as exc:
         raise CliError(f"{path}: {exc.message}") from None
     options = TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size)
-    return asr_engine(settings).transcribe(decoded, options=options)
+    return AsrEngineProvider(settings).local().transcribe(decoded, options=options)
 
 
 @cli.group()

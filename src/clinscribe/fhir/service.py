@@ -7,7 +7,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,15 +16,14 @@ from clinscribe.db.base import utcnow
 from clinscribe.db.models import Delivery, EhrEndpoint, Encounter, Job, Note, Patient, User
 from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.fhir import core as fhir
-from clinscribe.fhir.schemas import AuthIn, EndpointIn
+from clinscribe.fhir.destination import EhrClientProvider
+from clinscribe.fhir.schemas import EndpointIn
 from clinscribe.jobs import queue as workqueue
 from clinscribe.review import service as review
 from clinscribe.security.associated import endpoint_aad
 from clinscribe.security.crypto import key_ring
 from clinscribe.security.outbound import OutboundUrlError
 from clinscribe.security.principal import Principal
-
-_AUTH: TypeAdapter[Any] = TypeAdapter(AuthIn)
 
 
 def configure_endpoint(
@@ -35,7 +33,9 @@ def configure_endpoint(
     principal.require("tenant:write")
     if data.allow_loopback and settings.profile == "prod":
         raise Unprocessable("loopback EHR endpoints are refused in prod")
-    config = _endpoint_config(settings, str(data.base_url), data.auth, data.allow_loopback)
+    config = EhrClientProvider(settings).endpoint_config(
+        base_url=str(data.base_url), auth=data.auth, allow_loopback=data.allow_loopback
+    )
     try:
         fhir.validate_outbound_url(config.base_url, config.url_policy)
     except OutboundUrlError as exc:
@@ -69,25 +69,6 @@ def get_endpoint(*, session: Session, tenant_id: str) -> EhrEndpoint | None:
     return session.execute(
         select(EhrEndpoint).where(EhrEndpoint.tenant_id == tenant_id)
     ).scalar_one_or_none()
-
-
-def _endpoint_config(
-    settings: Settings, base_url: str, auth: Any, allow_loopback: bool
-) -> fhir.EndpointConfig:
-    return fhir.EndpointConfig(
-        base_url=base_url,
-        auth=auth,
-        timeout=settings.delivery_timeout,
-        prod=settings.profile == "prod",
-        allow_loopback=allow_loopback and settings.profile != "prod",
-    )
-
-
-def client_config(*, settings: Settings, endpoint: EhrEndpoint) -> fhir.EndpointConfig:
-    auth = _AUTH.validate_json(
-        key_ring(settings).decrypt(endpoint.auth_encrypted, endpoint_aad(endpoint.tenant_id))
-    )
-    return _endpoint_config(settings, endpoint.base_url, auth, endpoint.allow_loopback)
 
 
 def _clinician(session: Session, user_id: str | None) -> fhir.Clinician:
