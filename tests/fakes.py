@@ -145,8 +145,10 @@ class FakePhiEngine:
 
     def __init__(self, names: Sequence[str]) -> None:
         self.names = list(names)
+        self.texts: list[str] = []
 
     def analyze(self, text: str) -> list[PhiHit]:
+        self.texts.append(text)
         hits = []
         for name in self.names:
             start = text.find(name)
