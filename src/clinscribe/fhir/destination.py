@@ -9,10 +9,11 @@ delivery: endpoint settings may change between attempts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import SecretStr, TypeAdapter
 
 from clinscribe.config import Settings
 from clinscribe.db.models import EhrEndpoint
@@ -51,6 +52,18 @@ class EhrClientProvider:
             prod=s.profile == "prod",
             allow_loopback=allow_loopback and s.profile != "prod",
         )
+
+    def seal_auth(self, auth: Any, tenant_id: str) -> str:
+        """A tenant's endpoint credentials, sealed for storage (`stored_config` unseals them).
+
+        Secrets are written out in full: pydantic's JSON would mask them as asterisks.
+        """
+        fields = {
+            name: value.get_secret_value() if isinstance(value, SecretStr) else value
+            for name, value in auth.model_dump().items()
+        }
+        plain = json.dumps(fields).encode()
+        return key_ring(self.settings).encrypt(plain, endpoint_aad(tenant_id))
 
     def stored_config(self, endpoint: EhrEndpoint) -> fhir.EndpointConfig:
         """A tenant's stored endpoint, its credentials unsealed (call within its session)."""

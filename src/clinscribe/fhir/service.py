@@ -20,8 +20,6 @@ from clinscribe.fhir.destination import EhrClientProvider
 from clinscribe.fhir.schemas import EndpointIn
 from clinscribe.jobs import queue as workqueue
 from clinscribe.review import service as review
-from clinscribe.security.associated import endpoint_aad
-from clinscribe.security.crypto import key_ring
 from clinscribe.security.outbound import OutboundUrlError
 from clinscribe.security.principal import Principal
 
@@ -33,7 +31,8 @@ def configure_endpoint(
     principal.require("tenant:write")
     if data.allow_loopback and settings.profile == "prod":
         raise Unprocessable("loopback EHR endpoints are refused in prod")
-    config = EhrClientProvider(settings).endpoint_config(
+    destinations = EhrClientProvider(settings)
+    config = destinations.endpoint_config(
         base_url=str(data.base_url), auth=data.auth, allow_loopback=data.allow_loopback
     )
     try:
@@ -48,9 +47,7 @@ def configure_endpoint(
         session.add(row)
     row.base_url = str(data.base_url).rstrip("/")
     row.auth_type = data.auth.kind
-    row.auth_encrypted = key_ring(settings).encrypt(
-        data.auth.model_dump_json().encode(), endpoint_aad(principal.tenant_id)
-    )
+    row.auth_encrypted = destinations.seal_auth(data.auth, principal.tenant_id)
     row.patient_system = data.patient_system
     row.encounter_system = data.encounter_system
     row.allow_loopback = data.allow_loopback
