@@ -10,6 +10,7 @@ one loaded model per configuration.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,23 +52,31 @@ def _faster_whisper(spec: LocalEngineSpec) -> AsrEngine:
 
 
 _LOCAL_ENGINES: dict[str, LocalEngineBuilder] = {"faster-whisper": _faster_whisper}
+_built: dict[LocalEngineSpec, AsrEngine] = {}
+# Held while building: a model loads once even when several threads ask for it at once.
+_lock = threading.Lock()
 
 
 def register_local_engine(name: str, builder: LocalEngineBuilder) -> None:
     """Offer another local engine under `name` (settings select it with `asr_local_engine`).
 
-    Re-registering a name replaces its builder and drops engines built before.
+    Re-registering a name replaces its builder and drops the engines built by the old one.
     """
-    _LOCAL_ENGINES[name] = builder
-    _local.cache_clear()
+    with _lock:
+        _LOCAL_ENGINES[name] = builder
+        for spec in [spec for spec in _built if spec.engine == name]:
+            del _built[spec]
 
 
-@lru_cache(maxsize=8)
 def _local(spec: LocalEngineSpec) -> AsrEngine:
-    builder = _LOCAL_ENGINES.get(spec.engine)
-    if builder is None:
-        raise ModelUnavailableError(f"no speech engine named {spec.engine!r}")
-    return builder(spec)
+    with _lock:
+        engine = _built.get(spec)
+        if engine is None:
+            builder = _LOCAL_ENGINES.get(spec.engine)
+            if builder is None:
+                raise ModelUnavailableError(f"no speech engine named {spec.engine!r}")
+            engine = _built[spec] = builder(spec)
+        return engine
 
 
 @lru_cache(maxsize=4)

@@ -11,7 +11,7 @@ and ``nlp_phi_engine``), and each engine is built once per process and name.
 
 from __future__ import annotations
 
-import functools
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -215,34 +215,44 @@ PhiEngineBuilder = Callable[[], PhiEngine]
 
 _CONTEXT_ENGINES: dict[str, ContextEngineBuilder] = {"medspacy": MedspacyContextEngine}
 _PHI_ENGINES: dict[str, PhiEngineBuilder] = {"presidio": PresidioPhiEngine}
+_built_context: dict[str, ContextEngine] = {}
+_built_phi: dict[str, PhiEngine] = {}
+# Held while building: an engine loads once even when several threads ask for it at once.
+_context_lock, _phi_lock = threading.Lock(), threading.Lock()
 
 
 def register_context_engine(name: str, builder: ContextEngineBuilder) -> None:
     """Offer another ConText engine under `name`; re-registering drops the one built before."""
-    _CONTEXT_ENGINES[name] = builder
-    _context_engine.cache_clear()
+    with _context_lock:
+        _CONTEXT_ENGINES[name] = builder
+        _built_context.pop(name, None)
 
 
 def register_phi_engine(name: str, builder: PhiEngineBuilder) -> None:
     """Offer another PHI engine under `name`; re-registering drops the one built before."""
-    _PHI_ENGINES[name] = builder
-    _phi_engine.cache_clear()
+    with _phi_lock:
+        _PHI_ENGINES[name] = builder
+        _built_phi.pop(name, None)
 
 
-@functools.lru_cache(maxsize=4)
 def _context_engine(name: str) -> ContextEngine:
-    builder = _CONTEXT_ENGINES.get(name)
-    if builder is None:
-        raise ConfigError(f"no ConText engine named {name!r}")
-    return builder()
+    with _context_lock:
+        if name not in _built_context:
+            builder = _CONTEXT_ENGINES.get(name)
+            if builder is None:
+                raise ConfigError(f"no ConText engine named {name!r}")
+            _built_context[name] = builder()
+        return _built_context[name]
 
 
-@functools.lru_cache(maxsize=4)
 def _phi_engine(name: str) -> PhiEngine:
-    builder = _PHI_ENGINES.get(name)
-    if builder is None:
-        raise ConfigError(f"no PHI engine named {name!r}")
-    return builder()
+    with _phi_lock:
+        if name not in _built_phi:
+            builder = _PHI_ENGINES.get(name)
+            if builder is None:
+                raise ConfigError(f"no PHI engine named {name!r}")
+            _built_phi[name] = builder()
+        return _built_phi[name]
 
 
 @dataclass(frozen=True)
