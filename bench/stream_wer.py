@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from asr import normalize
 from clinscribe.asr.core.engine import FasterWhisperEngine
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray, decode_audio
-from clinscribe.streaming.core.decoder import StreamDecoder, drug_corrector
+from clinscribe.streaming.core.decoder import StreamDecoder
 from clinscribe.streaming.core.metrics import CONTEXT_FALLBACKS
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "dev" / "audio"
@@ -38,7 +38,7 @@ def streamed(engine: FasterWhisperEngine, samples: FloatArray) -> str:
         mode="dictation",
         beam_size=5,
         on_event=lambda event: None,
-        corrector=drug_corrector(engine.config.model),
+        corrector=engine.corrector,
     )
     step = SAMPLE_RATE // 10
     for offset in range(0, len(samples), step):

@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     delivery_base_delay: float = Field(default=2.0, gt=0)
     delivery_max_delay: float = Field(default=300.0, gt=0)
     delivery_timeout: float = Field(default=30.0, gt=0)
+    # The client deliveries reach the EHR with, by registered name (fhir/destination.py).
+    delivery_client: str = "fhir"
 
     # Live streaming (WebSocket).
     stream_max_seconds: float = Field(default=7200.0, gt=0)
@@ -120,7 +122,9 @@ class Settings(BaseSettings):
     # decode, so it gets both cores of the reference node (bench/stream.py, docs/benchmarks.md).
     stream_cpu_threads: int = Field(default=2, ge=0, le=64)
 
-    # Speech recognition. "bundled" is the offline Whisper tiny.en shipped as a package.
+    # Speech recognition. The local engine by registered name (asr/engines.py); "bundled" is
+    # the offline Whisper tiny.en shipped as a package.
+    asr_local_engine: str = "faster-whisper"
     asr_model: str = "bundled"
     asr_device: str = "cpu"
     asr_compute_type: str = "int8"
@@ -130,6 +134,9 @@ class Settings(BaseSettings):
     asr_remote_base_url: str | None = None
     asr_remote_model: str = "whisper-1"
     asr_remote_api_key: SecretStr | None = None
+    # Clinical NLP engines by registered name (nlp/core/engine.py).
+    nlp_context_engine: str = "medspacy"
+    nlp_phi_engine: str = "presidio"
     log_level: str = "INFO"
     log_json: bool = True
 

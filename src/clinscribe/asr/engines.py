@@ -1,44 +1,143 @@
-"""Heavy engines, built from settings once per process and shared by every job thread."""
+"""The speech-engine factory: which engines the settings configure, each built once per process.
+
+Modelled on Presidio's `NlpEngineProvider`: engines are registered by name, the settings name
+the local engine (`asr_local_engine`, default "faster-whisper") and configure the optional
+OpenAI-compatible remote one, and callers ask `AsrEngineProvider(settings)` for an engine by
+role (local, remote, live) instead of constructing engine classes themselves. Built engines are
+cached by what they are built from, so every job thread and live session of a process shares
+one loaded model per configuration.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
-from clinscribe.asr.core import FasterWhisperConfig, FasterWhisperEngine
-from clinscribe.asr.core.engine import BUNDLED_MODEL, AsrEngine
+from clinscribe.asr.core.engine import (
+    BUNDLED_MODEL,
+    AsrEngine,
+    FasterWhisperConfig,
+    FasterWhisperEngine,
+    StreamingAsrEngine,
+)
+from clinscribe.asr.core.errors import ModelUnavailableError
+from clinscribe.asr.core.openai_engine import OpenAICompatibleConfig, OpenAICompatibleEngine
 from clinscribe.config import Settings
 
 
-@lru_cache(maxsize=4)
-def _whisper(model: str, device: str, compute_type: str, threads: int) -> FasterWhisperEngine:
-    config = FasterWhisperConfig(model=model, device=device, compute_type=compute_type)
-    if threads:
-        config = config.model_copy(update={"cpu_threads": threads})
+@dataclass(frozen=True)
+class LocalEngineSpec:
+    """What a local engine is built from; hashable, since built engines are cached by it."""
+
+    engine: str
+    model: str
+    device: str
+    compute_type: str
+    cpu_threads: int  # 0: the engine's own default
+
+
+LocalEngineBuilder = Callable[[LocalEngineSpec], AsrEngine]
+
+
+def _faster_whisper(spec: LocalEngineSpec) -> AsrEngine:
+    model = BUNDLED_MODEL if spec.model == "bundled" else spec.model
+    config = FasterWhisperConfig(model=model, device=spec.device, compute_type=spec.compute_type)
+    if spec.cpu_threads:
+        config = config.model_copy(update={"cpu_threads": spec.cpu_threads})
     engine = FasterWhisperEngine(config)
     engine.load()
     return engine
 
 
-def asr_engine(settings: Settings) -> AsrEngine:
-    """The configured offline speech engine, loaded lazily and once per process.
+_LOCAL_ENGINES: dict[str, LocalEngineBuilder] = {"faster-whisper": _faster_whisper}
+_built: dict[LocalEngineSpec, AsrEngine] = {}
+# Held while building: a model loads once even when several threads ask for it at once.
+_lock = threading.Lock()
 
-    The remote (OpenAI-compatible) engine exists in `asr/` but is not offered to jobs until
-    the tenant PHI egress policy and its audit are in place.
+
+def register_local_engine(name: str, builder: LocalEngineBuilder) -> None:
+    """Offer another local engine under `name` (settings select it with `asr_local_engine`).
+
+    Re-registering a name replaces its builder and drops the engines built by the old one.
     """
-    model = BUNDLED_MODEL if settings.asr_model == "bundled" else settings.asr_model
-    return _whisper(model, settings.asr_device, settings.asr_compute_type, settings.asr_cpu_threads)
+    with _lock:
+        _LOCAL_ENGINES[name] = builder
+        for spec in [spec for spec in _built if spec.engine == name]:
+            del _built[spec]
 
 
-def remote_asr_engine(settings: Settings) -> AsrEngine | None:
-    """The configured OpenAI-compatible transcription endpoint, if there is one."""
-    if not settings.asr_remote_base_url:
-        return None
-    from clinscribe.asr.core import OpenAICompatibleConfig, OpenAICompatibleEngine
+def _local(spec: LocalEngineSpec) -> AsrEngine:
+    with _lock:
+        engine = _built.get(spec)
+        if engine is None:
+            builder = _LOCAL_ENGINES.get(spec.engine)
+            if builder is None:
+                raise ModelUnavailableError(f"no speech engine named {spec.engine!r}")
+            engine = _built[spec] = builder(spec)
+        return engine
 
-    return OpenAICompatibleEngine(
-        OpenAICompatibleConfig(
-            base_url=settings.asr_remote_base_url,
-            model=settings.asr_remote_model,
-            api_key=settings.asr_remote_api_key,
+
+@lru_cache(maxsize=4)
+def _remote(config: OpenAICompatibleConfig) -> AsrEngine:
+    # No request is sent here: the engine only creates its (thread-safe) HTTP client.
+    engine = OpenAICompatibleEngine(config)
+    engine.load()
+    return engine
+
+
+class AsrEngineProvider:
+    """The speech engines a process's settings configure.
+
+    Cheap to construct: engines are built (and models loaded) on first request and cached
+    process-wide, so `AsrEngineProvider(settings).local()` on every job is free after the first.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def _spec(self, threads: int) -> LocalEngineSpec:
+        s = self.settings
+        return LocalEngineSpec(
+            engine=s.asr_local_engine,
+            model=s.asr_model,
+            device=s.asr_device,
+            compute_type=s.asr_compute_type,
+            cpu_threads=threads,
         )
-    )
+
+    def local(self) -> AsrEngine:
+        """The offline engine (audio never leaves the node), loaded once per process.
+
+        Raises `ModelUnavailableError` when the configured engine or its model is missing.
+        """
+        return _local(self._spec(self.settings.asr_cpu_threads))
+
+    def remote(self) -> AsrEngine | None:
+        """The OpenAI-compatible endpoint, if one is configured.
+
+        Whether a tenant's audio may go there is the caller's decision (its egress policy,
+        audited); this only builds the engine.
+        """
+        s = self.settings
+        if not s.asr_remote_base_url:
+            return None
+        return _remote(
+            OpenAICompatibleConfig(
+                base_url=s.asr_remote_base_url,
+                model=s.asr_remote_model,
+                api_key=s.asr_remote_api_key,
+            )
+        )
+
+    def live(self) -> StreamingAsrEngine | None:
+        """The local engine as live sessions use it, or None if it cannot decode live.
+
+        Live decoding gets its own instance with `stream_cpu_threads` (a final waits on one
+        decode, while offline jobs are better served by one thread each).
+        """
+        s = self.settings
+        engine = _local(self._spec(s.stream_cpu_threads or s.asr_cpu_threads))
+        # A protocol check (partial decoding and a corrector), not a test for an engine class.
+        return engine if isinstance(engine, StreamingAsrEngine) else None

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from clinscribe.asr import service as transcripts
 from clinscribe.asr.core.engine import AsrEngine
 from clinscribe.asr.core.schemas import TranscribeOptions
-from clinscribe.asr.engines import asr_engine, remote_asr_engine
+from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.audio import decode as audio
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
@@ -82,10 +82,11 @@ def _choose_engine(
 
     Audio cannot be de-identified, so only `allow` sends it; every decision is audited.
     """
+    engines = AsrEngineProvider(settings)
     tenant = session.get(Tenant, tenant_id)
     if tenant is None or tenant.asr_engine != "remote":
-        return asr_engine(settings)
-    remote = remote_asr_engine(settings)
+        return engines.local()
+    remote = engines.remote()
     allowed = tenant.phi_egress_policy == "allow" and remote is not None
     audit.record(
         session,
@@ -98,7 +99,7 @@ def _choose_engine(
     )
     if allowed and remote is not None:
         return remote
-    return asr_engine(settings)
+    return engines.local()
 
 
 def queue_extraction(

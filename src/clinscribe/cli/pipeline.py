@@ -17,7 +17,7 @@ import click
 
 from clinscribe.asr.core.schemas import TranscribeOptions, Transcript
 from clinscribe.asr.core.text import transcript_from_text
-from clinscribe.asr.engines import asr_engine
+from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.audio import decode as audio
 from clinscribe.cli.common import CliError, json_option, load_settings
 from clinscribe.fhir import core as fhir
@@ -112,7 +112,7 @@ def transcribe(audio_files: tuple[str, ...], mode: str, as_json: bool) -> None:
             )
         except audio.AudioError as exc:
             raise CliError(f"{name}: {exc.message}") from None
-    engine = asr_engine(settings)
+    engine = AsrEngineProvider(settings).local()
     options = TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size)
     if sys.stderr.isatty() and not as_json:
         with click.progressbar(decoded, label="transcribing", file=sys.stderr) as bar:
@@ -209,4 +209,4 @@ def _transcribe_one(path: Path, mode: str) -> Transcript:
     except audio.AudioError as exc:
         raise CliError(f"{path}: {exc.message}") from None
     options = TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size)
-    return asr_engine(settings).transcribe(decoded, options=options)
+    return AsrEngineProvider(settings).local().transcribe(decoded, options=options)

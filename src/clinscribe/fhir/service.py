@@ -6,7 +6,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,17 +15,14 @@ from clinscribe.db.base import utcnow
 from clinscribe.db.models import Delivery, EhrEndpoint, Encounter, Job, Note, Patient, User
 from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.fhir import core as fhir
-from clinscribe.fhir.schemas import AuthIn, EndpointIn
+from clinscribe.fhir.destination import EhrClientProvider
+from clinscribe.fhir.schemas import EndpointIn
 from clinscribe.jobs import queue as workqueue
 from clinscribe.notes import core as notes
 from clinscribe.review import service as review
-from clinscribe.security.associated import endpoint_aad
-from clinscribe.security.crypto import key_ring
 from clinscribe.security.outbound import OutboundUrlError
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, owned_by, readable
-
-_AUTH: TypeAdapter[Any] = TypeAdapter(AuthIn)
 
 
 def configure_endpoint(
@@ -36,7 +32,10 @@ def configure_endpoint(
     principal.require("tenant:write")
     if data.allow_loopback and settings.profile == "prod":
         raise Unprocessable("loopback EHR endpoints are refused in prod")
-    config = _endpoint_config(settings, str(data.base_url), data.auth, data.allow_loopback)
+    destinations = EhrClientProvider(settings)
+    config = destinations.endpoint_config(
+        base_url=str(data.base_url), auth=data.auth, allow_loopback=data.allow_loopback
+    )
     try:
         fhir.validate_outbound_url(config.base_url, config.url_policy)
     except OutboundUrlError as exc:
@@ -47,9 +46,7 @@ def configure_endpoint(
         session.add(row)
     row.base_url = str(data.base_url).rstrip("/")
     row.auth_type = data.auth.kind
-    row.auth_encrypted = key_ring(settings).encrypt(
-        data.auth.model_dump_json().encode(), endpoint_aad(principal.tenant_id)
-    )
+    row.auth_encrypted = destinations.seal_auth(data.auth, principal.tenant_id)
     row.patient_system = data.patient_system
     row.encounter_system = data.encounter_system
     row.allow_loopback = data.allow_loopback
@@ -76,25 +73,6 @@ def endpoint_settings(*, session: Session, principal: Principal) -> EhrEndpoint:
     if row is None:
         raise NotFound("no EHR endpoint configured")
     return row
-
-
-def _endpoint_config(
-    settings: Settings, base_url: str, auth: Any, allow_loopback: bool
-) -> fhir.EndpointConfig:
-    return fhir.EndpointConfig(
-        base_url=base_url,
-        auth=auth,
-        timeout=settings.delivery_timeout,
-        prod=settings.profile == "prod",
-        allow_loopback=allow_loopback and settings.profile != "prod",
-    )
-
-
-def client_config(*, settings: Settings, endpoint: EhrEndpoint) -> fhir.EndpointConfig:
-    auth = _AUTH.validate_json(
-        key_ring(settings).decrypt(endpoint.auth_encrypted, endpoint_aad(endpoint.tenant_id))
-    )
-    return _endpoint_config(settings, endpoint.base_url, auth, endpoint.allow_loopback)
 
 
 def _clinician(session: Session, user_id: str | None) -> fhir.Clinician:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 from clinscribe.config import Settings
 from clinscribe.db.models import Delivery, Job, Note
 from clinscribe.db.session import session_scope
 from clinscribe.fhir import core as fhir
 from clinscribe.fhir import service as delivery_service
+from clinscribe.fhir.destination import EhrClientProvider
 from clinscribe.jobs.tasks import PermanentJobError, RetryLater, task
 from clinscribe.security.outbound import OutboundUrlError
 from clinscribe.storage.blobs import BlobStore
@@ -24,6 +27,7 @@ def mark_dead(settings: Settings, job: Job) -> None:
 def deliver(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
     """Map the signed version to a Bundle and POST it; classify the answer."""
     url = settings.resolved_database_url
+    destinations = EhrClientProvider(settings)
     with session_scope(url) as session:
         delivery = session.get(Delivery, job.subject_id)
         note = session.get(Note, delivery.note_id) if delivery else None
@@ -41,9 +45,9 @@ def deliver(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
             fhir.validate_bundle(bundle)
         except fhir.FhirError as exc:
             raise PermanentJobError(f"bundle: {exc}") from exc
-        config = delivery_service.client_config(settings=settings, endpoint=endpoint)
+        config = destinations.stored_config(endpoint)
     try:
-        with fhir.FhirClient(config) as client:
+        with closing(destinations.client(config)) as client:
             result = client.post_bundle(bundle)
     except (fhir.FhirError, OutboundUrlError) as exc:  # unsafe URL, token refused: final
         result = fhir.DeliveryResult(outcome="permanent", reason=str(exc)[:500])

@@ -21,7 +21,7 @@ from clinscribe.db.session import session_scope
 from clinscribe.jobs import queue as workqueue
 from clinscribe.jobs.broker import get_broker
 from clinscribe.jobs.periodic import Periodic
-from clinscribe.jobs.tasks import PERMANENT, TASKS, RetryLater
+from clinscribe.jobs.tasks import PERMANENT, TASKS, Hook, RetryLater
 from clinscribe.observability.logging import get_logger
 from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, QUEUE_DEPTH
 from clinscribe.security import crypto
@@ -99,7 +99,9 @@ class Runtime:
             )
         outcome = "retried" if retry else "dead"
         JOB_OUTCOMES.labels(kind, outcome).inc()
+        task = TASKS[kind]
         if retry and isinstance(exc, RetryLater):
+            self._hook(task.on_retry, job_id)
             # The handler chose the delay (e.g. Retry-After): re-send ourselves and ack this one.
             self.actors[kind].send_with_options(args=(job_id,), delay=int(exc.delay * 1000))
             log.info("job_retry_scheduled", job_id=job_id, kind=kind, delay_s=round(exc.delay, 2))
@@ -107,13 +109,12 @@ class Runtime:
         log.warning(
             "job_failed", job_id=job_id, kind=kind, error_type=type(exc).__name__, outcome=outcome
         )
+        self._hook(task.on_retry if retry else task.on_dead, job_id)
         if retry:
             raise RetryJob(job_id) from exc
-        self._dead(kind, job_id)
 
-    def _dead(self, kind: str, job_id: str) -> None:
-        """The task's own hook decides what its subject becomes when the job dies."""
-        hook = TASKS[kind].on_dead
+    def _hook(self, hook: Hook | None, job_id: str) -> None:
+        """Run a task's failure hook with the job row as the failure left it."""
         if hook is None:
             return
         with session_scope(self.settings.resolved_database_url) as session:

@@ -1,8 +1,11 @@
 """Task registry: each capability declares what its job kinds do in its own `tasks.py`.
 
-A task is the body of a job kind plus Dramatiq-style hooks (the model is an actor with an
-`on_failure` callback): the generic runner claims, beats, retries and dead-letters, and asks
-the task what to do when its job dies, so it never special-cases a kind.
+A task is the body of a job kind plus Dramatiq-style hooks (the model is an actor with
+`on_retry` / `on_failure` callbacks): the generic runner claims, beats, retries and
+dead-letters, and asks the task what its subject becomes when an attempt fails and will be
+retried (`on_retry`) or when the job dies (`on_dead`), so it never special-cases a kind.
+Hooks run after the job row records the failure, in their own transaction, with the job as it
+now stands (`attempts`, `last_error`, `status`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from clinscribe.errors import ClinscribeError, NotFound
 from clinscribe.storage.blobs import BlobStore
 
 Run = Callable[[Settings, BlobStore, Job], tuple[str, str]]
-OnDead = Callable[[Settings, Job], None]
+# A failure hook: told the settings and the (detached) job row after its failure is recorded.
+Hook = Callable[[Settings, Job], None]
 
 
 class PermanentJobError(ClinscribeError):
@@ -43,21 +47,28 @@ PERMANENT: tuple[type[Exception], ...] = (PermanentJobError, NotFound)
 
 @dataclass
 class Task:
-    """What one job kind does, and what happens to its subject when the job dies."""
+    """What one job kind does, and what happens to its subject when an attempt fails.
+
+    `on_retry` runs after a failed attempt that will be retried, `on_dead` once the job is
+    dead (attempts used up, or a permanent failure). Either may be absent.
+    """
 
     kind: str
     run: Run
-    on_dead: OnDead | None = None
+    on_retry: Hook | None = None
+    on_dead: Hook | None = None
 
 
 TASKS: dict[str, Task] = {}
 
 
-def task(kind: str, *, on_dead: OnDead | None = None) -> Callable[[Run], Run]:
+def task(
+    kind: str, *, on_retry: Hook | None = None, on_dead: Hook | None = None
+) -> Callable[[Run], Run]:
     """Register a function as the body of job kind `kind` (one registration per kind)."""
 
     def register(fn: Run) -> Run:
-        TASKS[kind] = Task(kind=kind, run=fn, on_dead=on_dead)
+        TASKS[kind] = Task(kind=kind, run=fn, on_retry=on_retry, on_dead=on_dead)
         return fn
 
     return register

@@ -8,6 +8,7 @@ from clinscribe.db.session import session_scope
 from clinscribe.jobs.tasks import PermanentJobError, task
 from clinscribe.nlp import core as nlp
 from clinscribe.nlp import service as extractions
+from clinscribe.nlp.engines import nlp_engines
 from clinscribe.storage.blobs import BlobStore
 
 
@@ -24,7 +25,7 @@ def extract(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
             return "extraction", done.id
         text = extractions.transcript_text(transcript)
     try:
-        result = nlp.extract(text)
+        result = nlp.extract(text, engines=nlp_engines(settings))
     except nlp.NlpInputError as exc:
         raise PermanentJobError(str(exc)) from exc
     with session_scope(url) as session:

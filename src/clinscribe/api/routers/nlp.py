@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -14,6 +14,7 @@ from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.errors import Unprocessable
 from clinscribe.nlp import core as nlp
 from clinscribe.nlp import service as extractions
+from clinscribe.nlp.engines import nlp_engines
 
 router = APIRouter(prefix=API_PREFIX, tags=["nlp"], responses=ERROR_RESPONSES)
 
@@ -29,21 +30,23 @@ class DeidIn(TextIn):
 
 
 @router.post("/nlp/extract", response_model=nlp.Extraction, response_model_exclude_none=False)
-async def extract(body: TextIn, principal: CurrentPrincipal) -> nlp.Extraction:
+async def extract(body: TextIn, principal: CurrentPrincipal, request: Request) -> nlp.Extraction:
     """Entities with traits, attributes and codes, plus vitals (Comprehend Medical style)."""
     principal.require("encounters:read")
+    engines = nlp_engines(request.app.state.settings)
     try:
-        return await run_in_threadpool(nlp.extract, body.text)
+        return await run_in_threadpool(nlp.extract, body.text, engines=engines)
     except nlp.NlpInputError as exc:
         raise Unprocessable(str(exc)) from exc
 
 
 @router.post("/nlp/deid")
-async def deid(body: DeidIn, principal: CurrentPrincipal) -> dict[str, Any]:
+async def deid(body: DeidIn, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
     """`{"text": de-identified text, "phi": [PhiSpan]}`; modes redact, mask or surrogate."""
     principal.require("encounters:read")
+    engines = nlp_engines(request.app.state.settings)
     try:
-        result = await run_in_threadpool(nlp.deidentify, body.text, body.mode)
+        result = await run_in_threadpool(nlp.deidentify, body.text, body.mode, engines=engines)
     except nlp.NlpInputError as exc:
         raise Unprocessable(str(exc)) from exc
     dumped: dict[str, Any] = result.model_dump(mode="json")

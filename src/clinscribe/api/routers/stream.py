@@ -16,14 +16,13 @@ from starlette.websockets import WebSocketState
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.asr.core.engine import FasterWhisperEngine
-from clinscribe.asr.engines import asr_engine
+from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.config import Settings
 from clinscribe.errors import Forbidden, NotFound, Unauthorized
 from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import lifecycle, service
-from clinscribe.streaming.core.decoder import StreamDecoder, drug_corrector
+from clinscribe.streaming.core.decoder import StreamDecoder
 from clinscribe.streaming.core.limits import StreamLimits, TokenBucket
 from clinscribe.streaming.core.metrics import REJECTED
 from clinscribe.streaming.core.protocol import (
@@ -229,13 +228,10 @@ async def _check_encounter(app: Any, principal: Principal, encounter_id: str) ->
 
 
 def _decoder_factory(settings: Settings, mode: str) -> DecoderFactory:
-    # Live decoding has its own model instance and thread count: a final waits on one decode,
-    # while offline jobs are better served by one thread each.
-    threads = settings.stream_cpu_threads or settings.asr_cpu_threads
-    engine = asr_engine(settings.model_copy(update={"asr_cpu_threads": threads}))
-    if not isinstance(engine, FasterWhisperEngine):
+    engine = AsrEngineProvider(settings).live()
+    if engine is None:
         raise StreamError(4500, "engine_unavailable", "live streaming needs the local engine")
-    corrector = drug_corrector(engine.config.model)
+    corrector = engine.corrector
     beam = settings.asr_beam_size
 
     live_mode: Literal["dictation", "conversation"] = (

@@ -1,6 +1,12 @@
 """Offline speech recognition: engines, guards, medical vocabulary and speaker roles."""
 
-from clinscribe.asr.core.engine import AsrEngine, FasterWhisperConfig, FasterWhisperEngine
+from clinscribe.asr.core.engine import (
+    AsrEngine,
+    FasterWhisperConfig,
+    FasterWhisperEngine,
+    PartialDecoding,
+    StreamingAsrEngine,
+)
 from clinscribe.asr.core.errors import (
     AsrError,
     ModelUnavailableError,
@@ -19,8 +25,10 @@ __all__ = [
     "ModelUnavailableError",
     "OpenAICompatibleConfig",
     "OpenAICompatibleEngine",
+    "PartialDecoding",
     "RemoteEngineError",
     "Segment",
+    "StreamingAsrEngine",
     "TranscribeOptions",
     "Transcript",
     "TranscriptionError",

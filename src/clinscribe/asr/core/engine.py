@@ -15,6 +15,7 @@ from clinscribe.asr.core.correction import DrugCorrector
 from clinscribe.asr.core.errors import ModelUnavailableError, TranscriptionError
 from clinscribe.asr.core.guards import Interval, fill_coverage_gaps, remove_hallucinations
 from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
+from clinscribe.asr.core.partial import WhisperPartialDecoder
 from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript, Word
 from clinscribe.asr.core.speakers import channel_roles, label_from_text, split_turns
 from clinscribe.audio.decode import SAMPLE_RATE, DecodedAudio, FloatArray
@@ -25,15 +26,43 @@ FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 @runtime_checkable
 class AsrEngine(Protocol):
-    """What every speech engine offers: load once, then transcribe 16 kHz audio."""
+    """What every speech engine offers: load once, then transcribe 16 kHz audio.
+
+    `name` and `model_name` are what a transcript records as its engine and model.
+    """
 
     name: str
+    model_name: str
 
     def load(self) -> None: ...
 
     def transcribe(
         self, audio: DecodedAudio | FloatArray, *, options: TranscribeOptions | None = None
     ) -> Transcript: ...
+
+
+class PartialDecoding(Protocol):
+    """Quick hypotheses of an utterance still being spoken (shown, never stored)."""
+
+    def decode(self, clip: FloatArray) -> str:
+        """The words of 16 kHz mono `clip` as far as a fast decode can tell, stripped."""
+        ...
+
+
+@runtime_checkable
+class StreamingAsrEngine(AsrEngine, Protocol):
+    """An engine live decoding can use: finals through `transcribe` (which must be safe to
+    call from several decoder threads at once), partials through `partial_decoder`, and the
+    drug corrector its finals are re-corrected with as a session names more drugs."""
+
+    def partial_decoder(self, prompt: str) -> PartialDecoding:
+        """A partial decoder for one live session, conditioned on `prompt`."""
+        ...
+
+    @property
+    def corrector(self) -> DrugCorrector | None:
+        """The drug-name corrector `transcribe` applies, if the engine has one."""
+        ...
 
 
 class FasterWhisperConfig(BaseModel):
@@ -109,6 +138,16 @@ class FasterWhisperEngine:
     def model(self) -> Any:
         self.load()
         return self._models[self.config]
+
+    @property
+    def corrector(self) -> DrugCorrector | None:
+        """The drug lexicon and word list of this engine's model (loaded with it)."""
+        self.load()
+        return self._corrector
+
+    def partial_decoder(self, prompt: str) -> PartialDecoding:
+        """Greedy short-context decoding on this engine's model, for live partials."""
+        return WhisperPartialDecoder(self.model, prompt)
 
     def transcribe(
         self, audio: DecodedAudio | FloatArray, *, options: TranscribeOptions | None = None

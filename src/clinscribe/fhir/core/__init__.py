@@ -8,7 +8,7 @@ from clinscribe.fhir.core.auth import (
     client_assertion,
 )
 from clinscribe.fhir.core.bundle import build_bundle, validate_bundle
-from clinscribe.fhir.core.client import EndpointConfig, FhirClient, classify
+from clinscribe.fhir.core.client import EhrClient, EndpointConfig, FhirClient, classify
 from clinscribe.fhir.core.codes import FHIR_VERSION
 from clinscribe.fhir.core.errors import (
     BundleValidationError,
@@ -30,6 +30,7 @@ __all__ = [
     "ClientSecretAuth",
     "Clinician",
     "DeliveryResult",
+    "EhrClient",
     "EndpointConfig",
     "Entity",
     "FhirClient",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -88,6 +88,17 @@ def classify(response: httpx.Response) -> DeliveryResult:
     return DeliveryResult(
         outcome="permanent", status_code=status, reason=reason, operation_outcome=outcome
     )
+
+
+class EhrClient(Protocol):
+    """What delivery needs from an EHR destination: post one Bundle, then release the client.
+
+    `post_bundle` never raises for delivery failures; it classifies them in the result.
+    """
+
+    def post_bundle(self, bundle: dict[str, Any]) -> DeliveryResult: ...
+
+    def close(self) -> None: ...
 
 
 class FhirClient:

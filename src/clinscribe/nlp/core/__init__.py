@@ -2,19 +2,21 @@
 
 Public API::
 
-    extract(text) -> Extraction
-    deidentify(text, mode="redact") -> DeidResult      # {"text": ..., "phi": [PhiSpan]}
-    find_phi(text) -> list[PhiSpan]
+    extract(text, engines=None) -> Extraction
+    deidentify(text, mode="redact", engines=None) -> DeidResult  # {"text": ..., "phi": [...]}
+    find_phi(text, engines=None) -> list[PhiSpan]
     suggest_icd10(term, limit=5) -> list[CodeCandidate]
     split_sentences(text) -> list[Sentence]
-    warm_up(phi=True) -> None
+    warm_up(phi=True, engines=None) -> None
 
-Heavy engines (medspaCy ConText, Presidio + spaCy) load lazily, once per process.
+Heavy engines (medspaCy ConText, Presidio + spaCy) load lazily, once per process; `engines`
+is the `NlpEngineProvider` of a configuration (None: the default engines).
 """
 
 from __future__ import annotations
 
 from clinscribe.nlp.core.coding import suggest_icd10
+from clinscribe.nlp.core.engine import NlpEngineConfig, NlpEngineProvider
 from clinscribe.nlp.core.numbers import parse_number
 from clinscribe.nlp.core.pipeline import MAX_TEXT_CHARS, NlpInputError, check_text, run_extraction
 from clinscribe.nlp.core.schemas import (
@@ -32,19 +34,25 @@ from clinscribe.nlp.core.segmentation import Sentence, split_sentences, split_tu
 from clinscribe.nlp.core.surrogates import SurrogateGenerator
 
 
-def extract(text: str) -> Extraction:
+def extract(text: str, *, engines: NlpEngineProvider | None = None) -> Extraction:
     """Clinical entities (with traits, attributes and codes) and vitals in a text."""
-    return run_extraction(text)
+    return run_extraction(text, (engines or NlpEngineProvider()).context_engine())
 
 
-def find_phi(text: str) -> list[PhiSpan]:
+def find_phi(text: str, *, engines: NlpEngineProvider | None = None) -> list[PhiSpan]:
     """PHI spans (HIPAA Safe Harbor identifiers) in a text."""
     from clinscribe.nlp.core.phi import find_phi as _find_phi
 
-    return _find_phi(check_text(text))
+    return _find_phi(check_text(text), (engines or NlpEngineProvider()).phi_engine())
 
 
-def deidentify(text: str, mode: DeidMode = "redact", *, key: bytes | None = None) -> DeidResult:
+def deidentify(
+    text: str,
+    mode: DeidMode = "redact",
+    *,
+    key: bytes | None = None,
+    engines: NlpEngineProvider | None = None,
+) -> DeidResult:
     """De-identify text: "redact" ([NAME]), "mask" (****) or "surrogate" (consistent fakes).
 
     ``key`` makes surrogates repeatable across calls; without it they vary per call.
@@ -53,21 +61,23 @@ def deidentify(text: str, mode: DeidMode = "redact", *, key: bytes | None = None
 
     if mode not in ("redact", "mask", "surrogate"):
         raise NlpInputError(f"unknown de-identification mode: {mode!r}")
-    return deidentify_text(check_text(text), mode, surrogates=SurrogateGenerator(key))
+    engine = (engines or NlpEngineProvider()).phi_engine()
+    return deidentify_text(
+        check_text(text), mode, engine=engine, surrogates=SurrogateGenerator(key)
+    )
 
 
-def warm_up(phi: bool = True) -> None:
+def warm_up(phi: bool = True, *, engines: NlpEngineProvider | None = None) -> None:
     """Load lexicons and engines now instead of on the first request."""
-    from clinscribe.nlp.core.engine import get_context_engine, get_phi_engine
     from clinscribe.nlp.core.entities import load_lexicon
 
+    provider = engines or NlpEngineProvider()
     load_lexicon()
-    get_context_engine()
+    provider.context_engine()
     if phi:
         from clinscribe.nlp.core.phi import find_phi as _find_phi
 
-        get_phi_engine()
-        _find_phi("Seen by Dr. Warm Up on March 3rd.")
+        _find_phi("Seen by Dr. Warm Up on March 3rd.", provider.phi_engine())
 
 
 __all__ = [
@@ -79,6 +89,8 @@ __all__ = [
     "Entity",
     "Extraction",
     "MedicationAttributes",
+    "NlpEngineConfig",
+    "NlpEngineProvider",
     "NlpInputError",
     "PhiSpan",
     "Sentence",

@@ -1,16 +1,22 @@
-"""Heavy engines behind small interfaces, loaded lazily and once per process.
+"""Heavy engines behind small interfaces, built by one provider and cached per process.
 
 - ``ContextEngine``: medspaCy ConText over a blank spaCy tokenizer (negation, uncertainty,
   history, hypothetical, family) with sentence boundaries supplied by ``segmentation``.
 - ``PhiEngine``: Presidio with the installed spaCy model; no recognizer may reach the network.
+
+``NlpEngineProvider`` is modelled on Presidio's provider of the same name: engines register
+under a name, an ``NlpEngineConfig`` names the ones to use (the settings ``nlp_context_engine``
+and ``nlp_phi_engine``), and each engine is built once per process and name.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from clinscribe.errors import ConfigError
 
 ContextCategory = str  # NEGATED_EXISTENCE | POSSIBLE_EXISTENCE | HISTORICAL | HYPOTHETICAL | FAMILY
 
@@ -204,13 +210,80 @@ class PresidioPhiEngine:
         return [PhiHit(r.start, r.end, str(r.entity_type), float(r.score)) for r in results]
 
 
-@functools.lru_cache(maxsize=1)
+ContextEngineBuilder = Callable[[], ContextEngine]
+PhiEngineBuilder = Callable[[], PhiEngine]
+
+_CONTEXT_ENGINES: dict[str, ContextEngineBuilder] = {"medspacy": MedspacyContextEngine}
+_PHI_ENGINES: dict[str, PhiEngineBuilder] = {"presidio": PresidioPhiEngine}
+_built_context: dict[str, ContextEngine] = {}
+_built_phi: dict[str, PhiEngine] = {}
+# Held while building: an engine loads once even when several threads ask for it at once.
+_context_lock, _phi_lock = threading.Lock(), threading.Lock()
+
+
+def register_context_engine(name: str, builder: ContextEngineBuilder) -> None:
+    """Offer another ConText engine under `name`; re-registering drops the one built before."""
+    with _context_lock:
+        _CONTEXT_ENGINES[name] = builder
+        _built_context.pop(name, None)
+
+
+def register_phi_engine(name: str, builder: PhiEngineBuilder) -> None:
+    """Offer another PHI engine under `name`; re-registering drops the one built before."""
+    with _phi_lock:
+        _PHI_ENGINES[name] = builder
+        _built_phi.pop(name, None)
+
+
+def _context_engine(name: str) -> ContextEngine:
+    with _context_lock:
+        if name not in _built_context:
+            builder = _CONTEXT_ENGINES.get(name)
+            if builder is None:
+                raise ConfigError(f"no ConText engine named {name!r}")
+            _built_context[name] = builder()
+        return _built_context[name]
+
+
+def _phi_engine(name: str) -> PhiEngine:
+    with _phi_lock:
+        if name not in _built_phi:
+            builder = _PHI_ENGINES.get(name)
+            if builder is None:
+                raise ConfigError(f"no PHI engine named {name!r}")
+            _built_phi[name] = builder()
+        return _built_phi[name]
+
+
+@dataclass(frozen=True)
+class NlpEngineConfig:
+    """Which registered engines to use; the defaults are the bundled ones."""
+
+    context: str = "medspacy"
+    phi: str = "presidio"
+
+
+class NlpEngineProvider:
+    """The NLP engines a configuration names, each built on first use and kept per process.
+
+    Raises `ConfigError` for a name nothing registered.
+    """
+
+    def __init__(self, config: NlpEngineConfig | None = None) -> None:
+        self.config = config or NlpEngineConfig()
+
+    def context_engine(self) -> ContextEngine:
+        return _context_engine(self.config.context)
+
+    def phi_engine(self) -> PhiEngine:
+        return _phi_engine(self.config.phi)
+
+
 def get_context_engine() -> ContextEngine:
-    """The process-wide ConText engine."""
-    return MedspacyContextEngine()
+    """The process-wide ConText engine of the default configuration."""
+    return NlpEngineProvider().context_engine()
 
 
-@functools.lru_cache(maxsize=1)
 def get_phi_engine() -> PhiEngine:
-    """The process-wide PHI engine."""
-    return PresidioPhiEngine()
+    """The process-wide PHI engine of the default configuration."""
+    return NlpEngineProvider().phi_engine()

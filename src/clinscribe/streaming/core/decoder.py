@@ -1,4 +1,4 @@
-"""One decoder per live session, on its own thread, sharing the process-wide Whisper model."""
+"""One decoder per live session, on its own thread, sharing the process-wide speech engine."""
 
 from __future__ import annotations
 
@@ -7,21 +7,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import structlog
 
 from clinscribe.asr.core.correction import DrugCorrector
-from clinscribe.asr.core.engine import FasterWhisperEngine, resolve_model_path
-from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
+from clinscribe.asr.core.engine import StreamingAsrEngine
+from clinscribe.asr.core.lexicon import MEDICAL_PROMPT
 from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
 from clinscribe.streaming.core.context import History, agrees, split_after
 from clinscribe.streaming.core.metrics import CONTEXT_FALLBACKS, FINAL_LATENCY, PARTIAL_LATENCY
-from clinscribe.streaming.core.partials import LocalAgreement, PartialDecoder
+from clinscribe.streaming.core.partials import LocalAgreement
 from clinscribe.streaming.core.vad import FRAME, Segmenter, StreamingVad, Utterance
 
 log = structlog.get_logger(__name__)
@@ -69,7 +67,7 @@ class StreamDecoder:
 
     def __init__(
         self,
-        engine: FasterWhisperEngine,
+        engine: StreamingAsrEngine,
         *,
         mode: Literal["dictation", "conversation"],
         beam_size: int,
@@ -79,7 +77,8 @@ class StreamDecoder:
         origin: int = 0,
         segments: list[Segment] | None = None,
     ) -> None:
-        """`origin` and `segments` continue a session whose finals up to `origin` are known."""
+        """`origin` and `segments` continue a session whose finals up to `origin` are known;
+        `corrector` (usually the engine's own) re-corrects finals with the drugs named so far."""
         if origin % FRAME:
             raise ValueError("origin must fall on a VAD frame")
         self.engine = engine
@@ -100,7 +99,7 @@ class StreamDecoder:
         self._offset = origin  # session sample index of _buffer[0]
         self._vad = StreamingVad()
         self._segmenter = Segmenter(first_frame=origin // FRAME)
-        self._partials = PartialDecoder(engine.model, MEDICAL_PROMPT)
+        self._partials = engine.partial_decoder(MEDICAL_PROMPT)
         self._history = History()
         self._corrector = corrector
         self._partial_speech = 0  # speech end covered by the last partial
@@ -322,13 +321,6 @@ class StreamDecoder:
 def final_event(segment: Segment) -> Event:
     """The `final` message of the streaming contract for one segment."""
     return {"type": "final", "segment": segment.model_dump(mode="json")}
-
-
-@lru_cache(maxsize=2)
-def drug_corrector(model: str) -> DrugCorrector:
-    """The offline engine's drug lexicon and word list, built once per process and model."""
-    path = resolve_model_path(model)
-    return DrugCorrector(load_drug_lexicon(), load_common_words(str(Path(path) / "tokenizer.json")))
 
 
 def _shift(segment: Segment, offset: float) -> Segment:
