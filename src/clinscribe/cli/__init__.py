@@ -21,11 +21,11 @@ from clinscribe.security import crypto
 json_option = click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
 
 
-class CliError(click.ClickException):
-    """A one-line error for the user; exit code 1."""
+class CliError(ClinscribeError):
+    """A one-line error for the user; exit code 1 (printed by `main`, like every error)."""
 
-    def show(self, file: Any = None) -> None:
-        click.echo(f"clinscribe: error: {self.format_message()}", err=True)
+    status_code = 400
+    code = "cli_error"
 
 
 def _emit(value: Any, as_json: bool, text: str) -> None:
@@ -135,10 +135,7 @@ def extract(source: str, as_json: bool) -> None:
     """Clinical entities, traits, medication attributes, codes and vitals in a text."""
     from clinscribe.nlp import core as nlp
 
-    try:
-        result = nlp.extract(_read_text(source))
-    except nlp.NlpInputError as exc:
-        raise CliError(str(exc)) from None
+    result = nlp.extract(_read_text(source))  # an NlpInputError is printed by main()
     if as_json:
         click.echo(result.model_dump_json())
         return
@@ -163,10 +160,7 @@ def deid(source: str, mode: str, as_json: bool) -> None:
     """De-identify text (HIPAA Safe Harbor identifiers); prints the redacted text."""
     from clinscribe.nlp import core as nlp
 
-    try:
-        result = nlp.deidentify(_read_text(source), mode)  # type: ignore[arg-type]
-    except nlp.NlpInputError as exc:
-        raise CliError(str(exc)) from None
+    result = nlp.deidentify(_read_text(source), mode)  # type: ignore[arg-type]
     if as_json:
         click.echo(result.model_dump_json())
     else:
@@ -259,10 +253,7 @@ def note(
         transcript = _transcribe_one(path, mode or "dictation")
     else:
         transcript = transcript_from_text(_read_text(source))
-    try:
-        drafted = notes.draft_note(transcript, chosen)
-    except notes.NotesError as exc:
-        raise CliError(str(exc)) from None
+    drafted = notes.draft_note(transcript, chosen)  # a NotesError is printed by main()
     if fhir_out:
         _write_bundle(drafted, fhir_out, mrn)
     click.echo(drafted.model_dump_json() if as_json else drafted.text)

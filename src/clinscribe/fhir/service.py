@@ -22,7 +22,6 @@ from clinscribe.jobs import queue as workqueue
 from clinscribe.review import service as review
 from clinscribe.security.associated import endpoint_aad
 from clinscribe.security.crypto import key_ring
-from clinscribe.security.outbound import OutboundUrlError
 from clinscribe.security.principal import Principal
 
 _AUTH: TypeAdapter[Any] = TypeAdapter(AuthIn)
@@ -36,10 +35,8 @@ def configure_endpoint(
     if data.allow_loopback and settings.profile == "prod":
         raise Unprocessable("loopback EHR endpoints are refused in prod")
     config = _endpoint_config(settings, str(data.base_url), data.auth, data.allow_loopback)
-    try:
-        fhir.validate_outbound_url(config.base_url, config.url_policy)
-    except OutboundUrlError as exc:
-        raise Unprocessable(f"EHR URL refused: {exc}") from exc
+    # A refused URL propagates with its own code (unsafe_url, url_resolution_error).
+    fhir.validate_outbound_url(config.base_url, config.url_policy)
     row = session.execute(
         select(EhrEndpoint).where(EhrEndpoint.tenant_id == principal.tenant_id)
     ).scalar_one_or_none()

@@ -16,13 +16,17 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clinscribe.config import Settings
-from clinscribe.errors import ConfigError
+from clinscribe.errors import ClinscribeError, ConfigError
 
 PREFIX = "enc1"
 
 
-class DecryptionError(Exception):
+class DecryptionError(ClinscribeError):
     """The value was tampered with, moved to another row, or its key is not configured."""
+
+    # Stored data that no longer opens is the server's fault, never the caller's.
+    status_code = 500
+    code = "decryption_failed"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 from tuspyserver.lock import acquire_upload_lock
 from tuspyserver.storage import TusStorage
 
+from clinscribe.errors import ClinscribeError
 from clinscribe.security.keys import DecryptionError, KeyRing
 from clinscribe.storage.pieces import PieceReader
 
@@ -38,8 +39,12 @@ RECORD_BYTES = 1024 * 1024  # plaintext per record: bounds what one read must ho
 _UID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class UploadCorruptError(Exception):
+class UploadCorruptError(ClinscribeError):
     """A sealed upload record does not decrypt: altered, moved, or its key is gone."""
+
+    # The client can recover by uploading again, so it is told so rather than given a 500.
+    status_code = 409
+    code = "upload_corrupt"
 
 
 def for_tenant(tenant_id: str) -> None:
@@ -171,9 +176,14 @@ class SealedUploads(TusStorage):
             try:
                 plain = self.ring.decrypt(handle.read(length).decode("ascii"), f"{aad}|{index}")
             except (DecryptionError, UnicodeDecodeError) as exc:
-                raise UploadCorruptError("a partial upload's data is damaged") from exc
+                raise UploadCorruptError(
+                    "the upload's stored data is damaged; start the upload again"
+                ) from exc
             if len(plain) != size:
-                raise UploadCorruptError("a partial upload's record length was altered")
+                raise UploadCorruptError(
+                    "the upload's stored data is damaged (a record length was altered); "
+                    "start the upload again"
+                )
             yield plain
 
     def reader(self, uid: str) -> BinaryIO:

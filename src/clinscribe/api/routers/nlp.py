@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.errors import Unprocessable
 from clinscribe.nlp import core as nlp
 from clinscribe.nlp import service as extractions
 
@@ -32,20 +31,14 @@ class DeidIn(TextIn):
 async def extract(body: TextIn, principal: CurrentPrincipal) -> nlp.Extraction:
     """Entities with traits, attributes and codes, plus vitals (Comprehend Medical style)."""
     principal.require("encounters:read")
-    try:
-        return await run_in_threadpool(nlp.extract, body.text)
-    except nlp.NlpInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    return await run_in_threadpool(nlp.extract, body.text)  # or NlpInputError, as it is
 
 
 @router.post("/nlp/deid")
 async def deid(body: DeidIn, principal: CurrentPrincipal) -> dict[str, Any]:
     """`{"text": de-identified text, "phi": [PhiSpan]}`; modes redact, mask or surrogate."""
     principal.require("encounters:read")
-    try:
-        result = await run_in_threadpool(nlp.deidentify, body.text, body.mode)
-    except nlp.NlpInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    result = await run_in_threadpool(nlp.deidentify, body.text, body.mode)
     dumped: dict[str, Any] = result.model_dump(mode="json")
     return dumped
 

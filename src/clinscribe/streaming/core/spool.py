@@ -17,6 +17,7 @@ import numpy as np
 
 from clinscribe.asr.core.schemas import Segment
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
+from clinscribe.errors import ClinscribeError
 from clinscribe.security.keys import DecryptionError, KeyRing
 
 HEADER_BYTES = 44
@@ -26,8 +27,11 @@ FSYNC_SECONDS = 1.0
 _LENGTH = struct.Struct(">I")
 
 
-class SpoolCorruptError(Exception):
+class SpoolCorruptError(ClinscribeError):
     """A spool record other than a torn last one fails to decrypt."""
+
+    status_code = 500
+    code = "spool_corrupt"
 
 
 class Spool:
