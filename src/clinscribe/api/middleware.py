@@ -47,6 +47,9 @@ class _BodyTooLarge(HTTPException, PayloadTooLarge):
     other error becomes a 400), and its handler renders it as `payload_too_large` anyway.
     """
 
+    status_code = 413
+    code = "payload_too_large"
+
     def __init__(self, limit: int) -> None:
         message = f"request body exceeds {limit} bytes"
         super().__init__(status_code=413, detail=message)
