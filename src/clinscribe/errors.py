@@ -21,6 +21,7 @@ class ClinscribeError(Exception):
 class ConfigError(ClinscribeError):
     """The configuration is invalid or unsafe for its profile."""
 
+    status_code = 500
     code = "config_error"
 
 

@@ -48,6 +48,7 @@ UNAVAILABLE = "unavailable"
 class SignInFailed(Unauthorized):
     """Single sign-on did not complete; `reason` names the step for the sign-in page."""
 
+    status_code = 401
     code = "sso_failed"
 
     def __init__(self, reason: str, message: str) -> None:

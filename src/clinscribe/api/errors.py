@@ -30,21 +30,33 @@ HTTP_CODES = {
 
 
 class ErrorOut(BaseModel):
+    """Every error response: the error's code and a message that never echoes input."""
+
     error: str
     detail: str
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": description}
-    for status, description in (
-        (400, "Malformed request"),
-        (401, "Not authenticated"),
-        (403, "Not permitted"),
-        (404, "Not found (or another tenant's)"),
-        (413, "Body too large"),
-        (422, "Validation error, with field paths"),
-    )
+_DESCRIPTIONS: dict[int, str] = {
+    400: "Malformed request",
+    401: "Not authenticated",
+    403: "Not permitted",
+    404: "Not found (or another tenant's)",
+    409: "Conflicts with the current state",
+    413: "Body too large",
+    415: "Not a media type this route takes",
+    422: "Validation error, with field paths",
+    502: "An upstream service (LLM, EHR, remote ASR) failed",
+    503: "Busy or draining; retry after Retry-After",
 }
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these statuses, each with the `{"error", "detail"}` body."""
+    return {s: {"model": ErrorOut, "description": _DESCRIPTIONS[s]} for s in statuses}
+
+
+# What any route may answer; routes add their own (415, 502, 503) with `error_responses`.
+ERROR_RESPONSES = error_responses(400, 401, 403, 404, 409, 413, 422)
 
 
 def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
@@ -70,7 +82,16 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ClinscribeError)
-    async def _clinscribe(_: Request, exc: ClinscribeError) -> JSONResponse:
+    async def _clinscribe(request: Request, exc: ClinscribeError) -> JSONResponse:
+        """Any error of the tree, however deep it was raised, with its own code and status."""
+        if exc.status_code >= 500:
+            # A server fault (or a busy dependency): logged by type and code, never the message.
+            (log.error if exc.status_code == 500 else log.warning)(
+                "server_error",
+                error_type=type(exc).__name__,
+                code=exc.code,
+                path=request.url.path,
+            )
         response = error_response(exc.status_code, exc.code, exc.message)
         if exc.status_code == 503:
             response.headers["Retry-After"] = str(getattr(exc, "retry_after", 30))

@@ -11,6 +11,7 @@ import structlog
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clinscribe.errors import PayloadTooLarge
 from clinscribe.observability.context import request_id_var
 from clinscribe.observability.logging import get_logger
 from clinscribe.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -39,11 +40,20 @@ def note_route(scope: Scope) -> None:
         holder["template"] = route_template(scope)
 
 
-class _BodyTooLarge(HTTPException):
-    """Raised from `receive`; FastAPI re-raises HTTPExceptions from body parsing untouched."""
+class _BodyTooLarge(HTTPException, PayloadTooLarge):
+    """Raised from `receive`; FastAPI re-raises HTTPExceptions from body parsing untouched.
+
+    HTTPException comes first on purpose: FastAPI only lets those through body parsing (any
+    other error becomes a 400), and its handler renders it as `payload_too_large` anyway.
+    """
+
+    status_code = 413
+    code = "payload_too_large"
 
     def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413, detail=f"request body exceeds {limit} bytes")
+        message = f"request body exceeds {limit} bytes"
+        super().__init__(status_code=413, detail=message)
+        self.message = message  # HTTPException's __init__ does not reach ClinscribeError's
 
 
 async def _send_error(send: Send, status: int, code: str, detail: str, request_id: str) -> None:

@@ -16,6 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
+from clinscribe.errors import ClinscribeError
+
 SAMPLE_RATE: Final = 16_000
 DEFAULT_MAX_SECONDS: Final = 4 * 3600.0
 DEFAULT_MAX_BYTES: Final = 512 * 1024 * 1024
@@ -38,15 +40,11 @@ FloatArray = npt.NDArray[np.float32]
 AudioSource = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 
 
-class AudioError(Exception):
-    """Base of audio intake errors; carries an API error code and an HTTP-ish status."""
+class AudioError(ClinscribeError):
+    """Base of audio intake errors (a branch of the one error tree)."""
 
     code = "audio_invalid"
     status_code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class EmptyAudioError(AudioError):

@@ -9,17 +9,17 @@ import click
 from pydantic import ValidationError
 
 from clinscribe.config import Settings, get_settings
-from clinscribe.errors import ConfigError
+from clinscribe.errors import ClinscribeError, ConfigError
 from clinscribe.security import crypto
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
 
 
-class CliError(click.ClickException):
-    """A one-line error for the user; exit code 1."""
+class CliError(ClinscribeError):
+    """A one-line error for the user; exit code 1 (printed by `main`, like every error)."""
 
-    def show(self, file: Any = None) -> None:
-        click.echo(f"clinscribe: error: {self.format_message()}", err=True)
+    status_code = 400
+    code = "cli_error"
 
 
 def emit(value: Any, as_json: bool, text: str) -> None:

@@ -49,10 +49,7 @@ def _read_text(source: str) -> str:
 @json_option
 def extract(source: str, as_json: bool) -> None:
     """Clinical entities, traits, medication attributes, codes and vitals in a text."""
-    try:
-        result = nlp.extract(_read_text(source))
-    except nlp.NlpInputError as exc:
-        raise CliError(str(exc)) from None
+    result = nlp.extract(_read_text(source))  # an NlpInputError is printed by main()
     if as_json:
         click.echo(result.model_dump_json())
         return
@@ -75,10 +72,7 @@ def extract(source: str, as_json: bool) -> None:
 @json_option
 def deid(source: str, mode: str, as_json: bool) -> None:
     """De-identify text (HIPAA Safe Harbor identifiers); prints the redacted text."""
-    try:
-        result = nlp.deidentify(_read_text(source), mode)  # type: ignore[arg-type]
-    except nlp.NlpInputError as exc:
-        raise CliError(str(exc)) from None
+    result = nlp.deidentify(_read_text(source), mode)  # type: ignore[arg-type]
     if as_json:
         click.echo(result.model_dump_json())
     else:
@@ -161,10 +155,7 @@ def note(
         transcript = _transcribe_one(path, mode or "dictation")
     else:
         transcript = transcript_from_text(_read_text(source))
-    try:
-        drafted = notes.draft_note(transcript, chosen)
-    except notes.NotesError as exc:
-        raise CliError(str(exc)) from None
+    drafted = notes.draft_note(transcript, chosen)  # a NotesError is printed by main()
     if fhir_out:
         _write_bundle(drafted, fhir_out, mrn)
     click.echo(drafted.model_dump_json() if as_json else drafted.text)

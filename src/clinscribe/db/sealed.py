@@ -19,6 +19,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, object_session
 
 from clinscribe.db.base import Base, new_id
+from clinscribe.errors import ClinscribeError
 
 T = TypeVar("T")
 
@@ -39,8 +40,11 @@ class FieldCipher(Protocol):
         ...
 
 
-class NoCipherError(RuntimeError):
+class NoCipherError(ClinscribeError):
     """A sealed field was touched on a database with no cipher registered."""
+
+    status_code = 500
+    code = "no_field_cipher"
 
 
 _CIPHERS: weakref.WeakKeyDictionary[Engine, FieldCipher] = weakref.WeakKeyDictionary()

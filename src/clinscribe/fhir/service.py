@@ -20,7 +20,6 @@ from clinscribe.fhir.schemas import EndpointIn
 from clinscribe.jobs import queue as workqueue
 from clinscribe.notes import core as notes
 from clinscribe.review import service as review
-from clinscribe.security.outbound import OutboundUrlError
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, owned_by, readable
 
@@ -36,10 +35,8 @@ def configure_endpoint(
     config = destinations.endpoint_config(
         base_url=str(data.base_url), auth=data.auth, allow_loopback=data.allow_loopback
     )
-    try:
-        fhir.validate_outbound_url(config.base_url, config.url_policy)
-    except OutboundUrlError as exc:
-        raise Unprocessable(f"EHR URL refused: {exc}") from exc
+    # A refused URL propagates with its own code (unsafe_url, url_resolution_error).
+    fhir.validate_outbound_url(config.base_url, config.url_policy)
     row = session.execute(readable(EhrEndpoint, principal)).scalar_one_or_none()
     if row is None:
         row = EhrEndpoint(tenant_id=principal.tenant_id)

@@ -22,6 +22,7 @@ ACTIVE = ("queued", "running")
 class QueueFull(ServiceUnavailable):
     """The queue is over its bound; the client should retry later."""
 
+    status_code = 503
     code = "queue_full"
 
     def __init__(self, message: str, retry_after: int) -> None:

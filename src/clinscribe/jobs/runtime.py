@@ -18,6 +18,7 @@ from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import Job
 from clinscribe.db.session import session_scope
+from clinscribe.errors import ClinscribeError
 from clinscribe.jobs import queue as workqueue
 from clinscribe.jobs.broker import get_broker
 from clinscribe.jobs.periodic import Periodic
@@ -30,12 +31,22 @@ from clinscribe.storage.blobs import BlobStore, LocalBlobStore
 log = get_logger("clinscribe.jobs")
 
 
-class JobBusy(Exception):
+# Dramatiq retries a message on any exception its actor raises, so these two need no special
+# base: they are ordinary errors of the tree (never shown to an HTTP client).
+
+
+class JobBusy(ClinscribeError):
     """Another live worker holds this job; Dramatiq retries the message after a backoff."""
 
+    status_code = 409
+    code = "job_busy"
 
-class RetryJob(Exception):
+
+class RetryJob(ClinscribeError):
     """The attempt failed and attempts remain; Dramatiq retries with exponential backoff."""
+
+    status_code = 503
+    code = "job_retry"
 
 
 @dataclass

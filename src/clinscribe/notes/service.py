@@ -11,14 +11,14 @@ from clinscribe.asr.core.schemas import Transcript as TranscriptModel
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.models import Note, Tenant, Transcript
-from clinscribe.errors import ClinscribeError, Forbidden, NotFound, Unprocessable
+from clinscribe.errors import Forbidden, NotFound, Unprocessable
 from clinscribe.notes import core as notes
 from clinscribe.notes import templates
 from clinscribe.records import encounters
 from clinscribe.review import service as review
 from clinscribe.security.associated import llm_key_aad
 from clinscribe.security.crypto import key_ring
-from clinscribe.security.outbound import OutboundUrlError, UrlPolicy, validate_outbound_url
+from clinscribe.security.outbound import UrlPolicy, validate_outbound_url
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
 
@@ -63,15 +63,13 @@ def _refine(
     if policy not in ("deidentify", "allow"):
         # The refusal is audited with the request's other denials (outcome "denied").
         raise Forbidden("the tenant's PHI egress policy denies sending data to an LLM")
-    try:
-        validate_outbound_url(
-            tenant.llm_base_url,
-            UrlPolicy(
-                require_https=settings.profile == "prod", allow_loopback=settings.profile != "prod"
-            ),
-        )
-    except OutboundUrlError as exc:
-        raise Unprocessable(f"LLM URL refused: {exc}") from exc
+    # A refused URL propagates with its own code (unsafe_url, url_resolution_error).
+    validate_outbound_url(
+        tenant.llm_base_url,
+        UrlPolicy(
+            require_https=settings.profile == "prod", allow_loopback=settings.profile != "prod"
+        ),
+    )
     key = (
         key_ring(settings).decrypt(tenant.llm_key_encrypted, llm_key_aad(tenant.id)).decode()
         if tenant.llm_key_encrypted
@@ -89,16 +87,13 @@ def _refine(
         object_type="transcript",
         object_id=transcript_id,
     )
-    try:
-        return notes.refine_with_llm(
-            drafted,
-            transcript,
-            client,
-            "allow" if policy == "allow" else "deidentify",
-            template=template,
-        )
-    except notes.LlmRefinementError as exc:
-        raise ClinscribeError(str(exc), status_code=502, code="llm_failed") from exc
+    return notes.refine_with_llm(
+        drafted,
+        transcript,
+        client,
+        "allow" if policy == "allow" else "deidentify",
+        template=template,
+    )
 
 
 def draft_for_encounter(
@@ -128,10 +123,7 @@ def draft_for_encounter(
     else:
         transcript = _latest_transcript(session, principal, encounter_id)
     model = transcript_model(transcript)
-    try:
-        drafted = notes.draft_note(model, template)
-    except notes.EmptyTranscriptError as exc:
-        raise Unprocessable(str(exc)) from exc
+    drafted = notes.draft_note(model, template)  # an empty transcript: EmptyTranscriptError
     if refine:
         if settings is None:
             raise Unprocessable("refinement needs the service settings")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
 from clinscribe.db.models import NoteTemplate
-from clinscribe.errors import Conflict, NotFound, Unprocessable
+from clinscribe.errors import Conflict
 from clinscribe.notes import core as notes
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
@@ -51,7 +51,7 @@ def resolve(*, session: Session, principal: Principal, key: str) -> notes.Templa
         pass
     row = _row(session, principal, key)
     if row is None:
-        raise NotFound(f"no template {key!r}")
+        raise notes.UnknownTemplateError(f"no template {key!r}")
     return _from_row(row)
 
 
@@ -60,10 +60,7 @@ def create_template(
 ) -> notes.Template:
     """Validate and store a tenant template (admins)."""
     principal.require("tenant:write")
-    try:
-        template = notes.validate_template({**data, "builtin": False})
-    except notes.TemplateValidationError as exc:
-        raise Unprocessable(str(exc)) from exc
+    template = notes.validate_template({**data, "builtin": False})  # or TemplateValidationError
     if any(t.key == template.key for t in notes.builtin_templates()):
         raise Conflict(f"{template.key!r} is a built-in template")
     if _row(session, principal, template.key) is not None:
@@ -92,7 +89,7 @@ def _own_row(session: Session, principal: Principal, key: str) -> NoteTemplate:
     if row is None:
         if any(t.key == key for t in notes.builtin_templates()):
             raise Conflict(f"{key!r} is a built-in template and cannot be changed")
-        raise NotFound(f"no template {key!r}")
+        raise notes.UnknownTemplateError(f"no template {key!r}")
     return row
 
 
@@ -102,10 +99,7 @@ def update_template(
     """Replace a tenant template's definition (its key stays)."""
     principal.require("tenant:write")
     row = _own_row(session, principal, key)
-    try:
-        template = notes.validate_template({**data, "key": key, "builtin": False})
-    except notes.TemplateValidationError as exc:
-        raise Unprocessable(str(exc)) from exc
+    template = notes.validate_template({**data, "key": key, "builtin": False})
     row.title = template.title
     row.definition_json = template.model_dump_json()
     audit.record(

@@ -23,7 +23,7 @@ from clinscribe.config import Settings
 from clinscribe.db.base import new_id
 from clinscribe.db.models import Job, Recording
 from clinscribe.db.session import after_rollback
-from clinscribe.errors import ClinscribeError, NotFound, Unprocessable
+from clinscribe.errors import ClinscribeError, NotFound, PayloadTooLarge, Unprocessable
 from clinscribe.jobs import queue as workqueue
 from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
@@ -31,13 +31,6 @@ from clinscribe.security.scoping import get_readable, readable
 from clinscribe.storage.blobs import BlobStore
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-]+")
-
-
-class AudioRejected(ClinscribeError):
-    """The upload is not audio we can transcribe (empty, corrupt, unsupported, too long...)."""
-
-    status_code = 422
-    code = "audio_invalid"
 
 
 def _blob_key(tenant_id: str, encounter_id: str, recording_id: str) -> str:
@@ -51,18 +44,14 @@ def _clean_filename(name: str | None) -> str | None:
 
 
 def _probe(settings: Settings, source: BinaryIO) -> audio.AudioInfo:
-    try:
-        info = audio.probe_audio(source, max_bytes=settings.max_upload_bytes)
-    except audio.AudioError as exc:
-        raise AudioRejected(exc.message, status_code=exc.status_code, code=exc.code) from exc
+    """What the container says; an AudioError (its own code and status) when it is refused."""
+    info = audio.probe_audio(source, max_bytes=settings.max_upload_bytes)
     if info.duration is not None and info.duration > settings.max_audio_seconds:
-        raise AudioRejected(
-            f"audio lasts {info.duration:.0f} s; the limit is {settings.max_audio_seconds:.0f} s",
-            status_code=413,
-            code="audio_too_long",
+        raise audio.AudioTooLongError(
+            f"audio lasts {info.duration:.0f} s; the limit is {settings.max_audio_seconds:.0f} s"
         )
     if info.duration is not None and info.duration <= 0:
-        raise AudioRejected("the recording contains no audio", status_code=400, code="audio_empty")
+        raise audio.EmptyAudioError("the recording contains no audio")
     return info
 
 
@@ -87,7 +76,7 @@ def _accept(
     after_rollback(session, lambda: blobs.delete(key))
     if size == 0:
         blobs.delete(key)
-        raise AudioRejected("the upload is empty (0 bytes)", status_code=400, code="audio_empty")
+        raise audio.EmptyAudioError("the upload is empty (0 bytes)")
     try:
         with blobs.open(key) as stored:
             info = _probe(settings, stored)
@@ -244,10 +233,8 @@ def from_text(
     """Ambient/typed text: a recording without audio and its transcript, in one transaction."""
     _writable_encounter(session, principal, encounter_id)
     if len(text) > settings.max_text_chars:
-        raise ClinscribeError(
-            f"text exceeds {settings.max_text_chars} characters",
-            status_code=413,
-            code="text_too_large",
+        raise PayloadTooLarge(
+            f"text exceeds {settings.max_text_chars} characters", code="text_too_large"
         )
     if not text.strip():
         raise Unprocessable("text is empty")

@@ -28,6 +28,7 @@ FILE_MODE = 0o600
 class ExportFailed(ClinscribeError):
     """The purge export could not be written or verified; nothing was deleted."""
 
+    status_code = 500
     code = "retention_export_failed"
 
 

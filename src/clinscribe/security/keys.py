@@ -16,13 +16,17 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clinscribe.config import Settings
-from clinscribe.errors import ConfigError
+from clinscribe.errors import ClinscribeError, ConfigError
 
 PREFIX = "enc1"
 
 
-class DecryptionError(Exception):
+class DecryptionError(ClinscribeError):
     """The value was tampered with, moved to another row, or its key is not configured."""
+
+    # Stored data that no longer opens is the server's fault, never the caller's.
+    status_code = 500
+    code = "decryption_failed"
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class KeyRing:
             raise DecryptionError(f"unknown key id {kid!r}")
         try:
             return AESGCM(self.keys[kid]).decrypt(raw[:12], raw[12:], aad.encode())
-        except InvalidTag as exc:
+        except (InvalidTag, ValueError) as exc:  # ValueError: a payload too short for a nonce
             raise DecryptionError("ciphertext does not belong here or was altered") from exc
 
     def key_id_of(self, value: str) -> str | None:

@@ -14,25 +14,29 @@ from pydantic import BaseModel, ConfigDict
 
 from clinscribe.errors import ClinscribeError
 
+# A refused URL reaches a client only when it is checked as a tenant setting (EHR endpoint,
+# LLM URL): the value is well-formed but not acceptable, hence 422 (what clients always saw).
+# Delivery turns these into a permanent or retryable outcome instead of a status.
+
 
 class OutboundUrlError(ClinscribeError):
     """Base of the outbound URL policy's refusals."""
 
-    status_code = 400
+    status_code = 422
     code = "unsafe_url"
 
 
 class UnsafeUrlError(OutboundUrlError):
     """An outbound URL is refused by the SSRF policy."""
 
-    status_code = 400
+    status_code = 422
     code = "unsafe_url"
 
 
 class UrlResolutionError(OutboundUrlError):
     """An outbound host name does not resolve (may be transient)."""
 
-    status_code = 502
+    status_code = 422
     code = "url_resolution_error"
 
 

@@ -52,6 +52,11 @@ class RecordError(DecryptionError):
     """Not a sealed record file, or a record was altered, reordered, cut off, moved to another
     file, or sealed with a key that is not configured."""
 
+    # Stored data the server wrote is damaged: a server fault; blob, spool and upload callers
+    # turn it into their own error where the client can recover.
+    status_code = 500
+    code = "sealed_record_corrupt"
+
 
 def associated(identity: str, index: int, final: bool) -> bytes:
     """What binds a record to its file, its place and whether it ends the file."""

@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 from tuspyserver.lock import acquire_upload_lock
 from tuspyserver.storage import TusStorage
 
+from clinscribe.errors import ClinscribeError
 from clinscribe.security import records
 from clinscribe.security.keys import KeyRing
 from clinscribe.storage.pieces import PieceReader
@@ -40,8 +41,12 @@ RECORD_BYTES = 1024 * 1024  # plaintext per record: bounds what one read must ho
 _UID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class UploadCorruptError(Exception):
+class UploadCorruptError(ClinscribeError):
     """A sealed upload record does not decrypt: altered, moved, or its key is gone."""
+
+    # The client can recover by uploading again, so it is told so rather than given a 500.
+    status_code = 409
+    code = "upload_corrupt"
 
 
 @contextlib.contextmanager
@@ -49,7 +54,9 @@ def _damaged() -> Iterator[None]:
     try:
         yield
     except records.RecordError as exc:
-        raise UploadCorruptError("a partial upload's data is damaged") from exc
+        raise UploadCorruptError(
+            "the upload's stored data is damaged; start the upload again"
+        ) from exc
 
 
 def for_tenant(tenant_id: str) -> None:

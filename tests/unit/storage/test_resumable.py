@@ -177,6 +177,7 @@ def test_a_partial_upload_waits_encrypted_and_damage_is_a_409(
         last = httpx.patch(url, content=body[half:], headers={**patch, "Upload-Offset": str(half)})
         assert last.status_code == 409, last.text
         assert "damaged" in last.json()["detail"]
+        assert last.json()["error"] == "upload_corrupt"  # the storage error's own code
         recordings = httpx.get(
             f"{base}/api/v1/encounters/{tenant_a.encounter_id}/recordings",
             headers=tenant_a.auth("clinician"),

@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.errors import Unprocessable
 from clinscribe.nlp import core as nlp
 from clinscribe.nlp import service as extractions
 from clinscribe.nlp.engines import nlp_engines
@@ -34,10 +33,7 @@ async def extract(body: TextIn, principal: CurrentPrincipal, request: Request) -
     """Entities with traits, attributes and codes, plus vitals (Comprehend Medical style)."""
     principal.require("encounters:read")
     engines = nlp_engines(request.app.state.settings)
-    try:
-        return await run_in_threadpool(nlp.extract, body.text, engines=engines)
-    except nlp.NlpInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    return await run_in_threadpool(nlp.extract, body.text, engines=engines)  # or NlpInputError
 
 
 @router.post("/nlp/deid")
@@ -45,10 +41,7 @@ async def deid(body: DeidIn, principal: CurrentPrincipal, request: Request) -> d
     """`{"text": de-identified text, "phi": [PhiSpan]}`; modes redact, mask or surrogate."""
     principal.require("encounters:read")
     engines = nlp_engines(request.app.state.settings)
-    try:
-        result = await run_in_threadpool(nlp.deidentify, body.text, body.mode, engines=engines)
-    except nlp.NlpInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    result = await run_in_threadpool(nlp.deidentify, body.text, body.mode, engines=engines)
     dumped: dict[str, Any] = result.model_dump(mode="json")
     return dumped
 

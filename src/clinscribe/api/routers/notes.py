@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
-from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.api.errors import ERROR_RESPONSES, error_responses
 from clinscribe.db.models import Note
 from clinscribe.errors import NotFound
 from clinscribe.fhir import service as delivery
@@ -87,7 +87,10 @@ def delete_template(key: str, principal: CurrentPrincipal, session: SessionDep) 
 
 
 @router.post(
-    "/encounters/{encounter_id}/notes", response_model=NoteRead, status_code=status.HTTP_201_CREATED
+    "/encounters/{encounter_id}/notes",
+    response_model=NoteRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(502),
 )
 def draft_note(
     encounter_id: str,

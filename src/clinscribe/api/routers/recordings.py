@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
-from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.api.errors import ERROR_RESPONSES, error_responses
 from clinscribe.api.ranges import ranged
 from clinscribe.asr import service as transcripts
 from clinscribe.errors import ServiceUnavailable
@@ -41,7 +41,7 @@ def refuse_when_draining(request: Request) -> None:
     "/encounters/{encounter_id}/recordings",
     response_model=RecordingAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={415: {"description": "Not audio we decode"}, 503: {"description": "Queue full"}},
+    responses=error_responses(415, 503),
 )
 def upload_recording(
     encounter_id: str,

@@ -18,7 +18,7 @@ from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.config import Settings
-from clinscribe.errors import Forbidden, NotFound, Unauthorized
+from clinscribe.errors import ClinscribeError, Forbidden, NotFound, Unauthorized
 from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import lifecycle, service
@@ -132,6 +132,14 @@ async def stream(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         if live is not None:
             lifecycle.detach(node, live)
+    except ClinscribeError as exc:  # raised deeper (a damaged spool, a missing model...)
+        if exc.status_code >= 500:
+            log.exception("stream.failed", code=exc.code)
+        else:
+            log.warning("stream.refused", error_type=type(exc).__name__, code=exc.code)
+        if live is not None:
+            lifecycle.detach(node, live)
+        await _close(websocket, StreamError.of(exc))
     except Exception:
         log.exception("stream.failed")
         if live is not None:

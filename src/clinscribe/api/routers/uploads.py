@@ -10,8 +10,7 @@ client finds it under the encounter's recordings.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +22,11 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.routers.recordings import refuse_when_draining
 from clinscribe.config import Settings
-from clinscribe.errors import Conflict, Unprocessable
+from clinscribe.errors import Unprocessable
 from clinscribe.recordings import service as recordings
 from clinscribe.records import encounters
 from clinscribe.security import crypto
-from clinscribe.storage.uploads import SealedUploads, UploadCorruptError, for_tenant
+from clinscribe.storage.uploads import SealedUploads, for_tenant
 
 UPLOADS_PREFIX = f"{API_PREFIX}/uploads"
 
@@ -79,7 +78,8 @@ def _on_complete(
 
         def adopt() -> None:
             try:
-                with storage.reader(uid) as source, _damaged_as_conflict():
+                # A damaged record surfaces as UploadCorruptError (409 upload_corrupt).
+                with storage.reader(uid) as source:
                     recordings.adopt_upload(
                         session=session,
                         settings=settings,
@@ -97,14 +97,6 @@ def _on_complete(
         await run_in_threadpool(adopt)
 
     return complete
-
-
-@contextmanager
-def _damaged_as_conflict() -> Iterator[None]:
-    try:
-        yield
-    except UploadCorruptError as exc:
-        raise Conflict("the upload's stored data is damaged; start the upload again") from exc
 
 
 def install(app: FastAPI, settings: Settings) -> None:

@@ -1,17 +1,15 @@
-"""ASR error tree; each carries an API error code and an HTTP-ish status."""
+"""ASR errors: a branch of the one error tree, each with its own API code and status."""
 
 from __future__ import annotations
 
+from clinscribe.errors import ClinscribeError
 
-class AsrError(Exception):
+
+class AsrError(ClinscribeError):
     """Base of speech-recognition errors."""
 
     code = "asr_error"
     status_code = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ModelUnavailableError(AsrError):

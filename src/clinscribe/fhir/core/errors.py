@@ -19,6 +19,7 @@ __all__ = [
 class FhirError(ClinscribeError):
     """Base of every error raised by the FHIR package."""
 
+    status_code = 500
     code = "fhir_error"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from typing import Final
 
+from clinscribe.errors import ClinscribeError
 from clinscribe.nlp.core.coding import lexicon_code
 from clinscribe.nlp.core.context import apply_context
 from clinscribe.nlp.core.engine import ContextEngine, get_context_engine
@@ -37,8 +38,12 @@ _TRAIT_ORDER: Final[tuple[Trait, ...]] = (
 )
 
 
-class NlpInputError(ValueError):
+class NlpInputError(ClinscribeError, ValueError):
     """The text given to the NLP pipeline is not usable (wrong type or too long)."""
+
+    # Still a ValueError, as it always was, for callers of the Python API that catch that.
+    status_code = 422
+    code = "nlp_invalid_input"
 
 
 def check_text(text: object) -> str:

@@ -1,17 +1,15 @@
-"""Note drafting error tree; each carries an API error code and an HTTP-ish status."""
+"""Note drafting errors: a branch of the one error tree, each with its own code and status."""
 
 from __future__ import annotations
 
+from clinscribe.errors import ClinscribeError
 
-class NotesError(Exception):
+
+class NotesError(ClinscribeError):
     """Base of note drafting errors."""
 
     code = "notes_error"
     status_code = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class EmptyTranscriptError(NotesError):
@@ -22,7 +20,7 @@ class EmptyTranscriptError(NotesError):
 
 
 class UnknownTemplateError(NotesError):
-    """No built-in template has this key."""
+    """No template (built-in or the tenant's own) has this key."""
 
     code = "unknown_template"
     status_code = 404
@@ -45,5 +43,6 @@ class EgressDeniedError(NotesError):
 class LlmRefinementError(NotesError):
     """The LLM endpoint failed or answered something unusable."""
 
-    code = "llm_refinement_failed"
+    # The code clients have always seen for a failed refinement.
+    code = "llm_failed"
     status_code = 502

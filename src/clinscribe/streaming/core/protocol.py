@@ -10,18 +10,36 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from clinscribe.errors import ClinscribeError
+
 Encoding = Literal["pcm_s16le", "webm_opus"]
 PCM_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
+# Close codes the web client treats as final (anything else it reconnects after). An error of
+# the tree closes with 4000 + its status when that is one of these, else 4400 or 4500.
+FINAL_CLOSE_CODES = frozenset({4400, 4401, 4403, 4404, 4413, 4429, 4500})
 
 
-class StreamError(Exception):
-    """A protocol or policy failure: sent as an error message, then the connection closes."""
+class StreamError(ClinscribeError):
+    """A protocol or policy failure: sent as an error message, then the connection closes.
+
+    The close code mirrors an HTTP status (4400 ~ 400, 4500 ~ 500), which `status_code` carries.
+    """
+
+    status_code = 400
+    code = "stream_error"
 
     def __init__(self, close_code: int, code: str, message: str) -> None:
-        super().__init__(message)
+        status = close_code - 4000 if 4400 <= close_code <= 4599 else 500
+        super().__init__(message, status_code=status, code=code)
         self.close_code = close_code
-        self.code = code
-        self.message = message
+
+    @classmethod
+    def of(cls, error: ClinscribeError) -> StreamError:
+        """The close that reports any error of the tree with its own code and message."""
+        close_code = 4000 + error.status_code
+        if close_code not in FINAL_CLOSE_CODES:
+            close_code = 4400 if error.status_code < 500 else 4500
+        return cls(close_code, error.code, error.message)
 
     def payload(self) -> dict[str, Any]:
         return {"type": "error", "code": self.code, "message": self.message}

@@ -18,6 +18,7 @@ import numpy as np
 
 from clinscribe.asr.core.schemas import Segment
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
+from clinscribe.errors import ClinscribeError
 from clinscribe.security.keys import DecryptionError, KeyRing
 from clinscribe.security.records import FRAMED, Appender, RecordError, read_framed
 
@@ -30,8 +31,11 @@ FINALS = "finals.sealed"
 _LEGACY_LENGTH = struct.Struct(">I")
 
 
-class SpoolCorruptError(Exception):
+class SpoolCorruptError(ClinscribeError):
     """A spool record other than a torn last one fails to decrypt."""
+
+    status_code = 500
+    code = "spool_corrupt"
 
 
 @contextmanager
