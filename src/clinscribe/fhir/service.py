@@ -12,7 +12,18 @@ from sqlalchemy.orm import Session
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
-from clinscribe.db.models import Delivery, EhrEndpoint, Encounter, Job, Note, Patient, User
+from clinscribe.db.models import (
+    Delivery,
+    EhrEndpoint,
+    Encounter,
+    Job,
+    Note,
+    NoteVersion,
+    Patient,
+    Recording,
+    Transcript,
+    User,
+)
 from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.fhir import core as fhir
 from clinscribe.fhir.destination import EhrClientProvider
@@ -87,8 +98,6 @@ def signed_note(
     The text is rendered from the stored sections by `notes.render_text` and carries the hash
     recorded at signing, so `build_bundle` refuses a version changed since it was signed.
     """
-    from clinscribe.db.models import NoteVersion, Recording, Transcript
-
     row = session.execute(
         select(NoteVersion).where(NoteVersion.note_id == note.id, NoteVersion.version == version)
     ).scalar_one()

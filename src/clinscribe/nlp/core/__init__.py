@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from clinscribe.nlp.core.coding import suggest_icd10
 from clinscribe.nlp.core.engine import NlpEngineConfig, NlpEngineProvider
+from clinscribe.nlp.core.entities import load_lexicon
 from clinscribe.nlp.core.numbers import parse_number
+from clinscribe.nlp.core.phi import deidentify_text
+from clinscribe.nlp.core.phi import find_phi as find_phi_spans
 from clinscribe.nlp.core.pipeline import MAX_TEXT_CHARS, NlpInputError, check_text, run_extraction
 from clinscribe.nlp.core.schemas import (
     Code,
@@ -41,9 +44,7 @@ def extract(text: str, *, engines: NlpEngineProvider | None = None) -> Extractio
 
 def find_phi(text: str, *, engines: NlpEngineProvider | None = None) -> list[PhiSpan]:
     """PHI spans (HIPAA Safe Harbor identifiers) in a text."""
-    from clinscribe.nlp.core.phi import find_phi as _find_phi
-
-    return _find_phi(check_text(text), (engines or NlpEngineProvider()).phi_engine())
+    return find_phi_spans(check_text(text), (engines or NlpEngineProvider()).phi_engine())
 
 
 def deidentify(
@@ -57,8 +58,6 @@ def deidentify(
 
     ``key`` makes surrogates repeatable across calls; without it they vary per call.
     """
-    from clinscribe.nlp.core.phi import deidentify_text
-
     if mode not in ("redact", "mask", "surrogate"):
         raise NlpInputError(f"unknown de-identification mode: {mode!r}")
     engine = (engines or NlpEngineProvider()).phi_engine()
@@ -69,15 +68,11 @@ def deidentify(
 
 def warm_up(phi: bool = True, *, engines: NlpEngineProvider | None = None) -> None:
     """Load lexicons and engines now instead of on the first request."""
-    from clinscribe.nlp.core.entities import load_lexicon
-
     provider = engines or NlpEngineProvider()
     load_lexicon()
     provider.context_engine()
     if phi:
-        from clinscribe.nlp.core.phi import find_phi as _find_phi
-
-        _find_phi("Seen by Dr. Warm Up on March 3rd.", provider.phi_engine())
+        find_phi_spans("Seen by Dr. Warm Up on March 3rd.", provider.phi_engine())
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from clinscribe.errors import ConfigError
+from clinscribe.nlp.core.context_rules import build_rules, default_rules
 
 ContextCategory = str  # NEGATED_EXISTENCE | POSSIBLE_EXISTENCE | HISTORICAL | HYPOTHETICAL | FAMILY
 
@@ -62,8 +63,6 @@ class MedspacyContextEngine:
     def __init__(self) -> None:
         import spacy
         from medspacy.context import ConText  # type: ignore[import-untyped]
-
-        from clinscribe.nlp.core.context_rules import build_rules, default_rules
 
         self._nlp = spacy.blank("en")
         self._context = ConText(

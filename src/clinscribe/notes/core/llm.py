@@ -17,6 +17,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from clinscribe.asr.core.schemas import Transcript
+from clinscribe.nlp.core import deidentify
 from clinscribe.notes.core.drafter import assemble
 from clinscribe.notes.core.errors import EgressDeniedError, LlmRefinementError
 from clinscribe.notes.core.faithfulness import check_sentences
@@ -141,8 +142,6 @@ def build_messages(
         raise EgressDeniedError(f"unknown egress policy: {policy!r}")
     content = _payload(note, transcript, template)
     if policy == "deidentify":
-        from clinscribe.nlp.core import deidentify
-
         content = deidentify(content).text
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]
 
