@@ -10,8 +10,7 @@ from clinscribe.accounts.schemas import ApiKeyCreate, UserCreate
 from clinscribe.config import Settings
 from clinscribe.db.session import session_scope
 from clinscribe.records import encounters, patients
-from clinscribe.records.encounter_schemas import EncounterCreate
-from clinscribe.records.patient_schemas import PatientCreate
+from clinscribe.records.schemas import EncounterCreate, PatientCreate
 from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 

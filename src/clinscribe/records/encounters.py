@@ -11,7 +11,7 @@ from clinscribe.audit import service as audit
 from clinscribe.db.models import Encounter, Patient, User
 from clinscribe.db.pagination import fetch_page
 from clinscribe.errors import Forbidden, Unprocessable
-from clinscribe.records.encounter_schemas import EncounterCreate, EncounterUpdate
+from clinscribe.records.schemas import EncounterCreate, EncounterUpdate
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, readable
 

@@ -17,7 +17,7 @@ from clinscribe.db.models import (
 from clinscribe.db.pagination import fetch_page
 from clinscribe.db.sealed import cipher_of_session
 from clinscribe.errors import Conflict, Unprocessable
-from clinscribe.records.patient_schemas import PatientCreate, PatientUpdate
+from clinscribe.records.schemas import PatientCreate, PatientUpdate
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, readable
 

@@ -13,7 +13,7 @@ from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.pagination import Page, page_of
 from clinscribe.records import encounters as service
 from clinscribe.records import erase
-from clinscribe.records.encounter_schemas import (
+from clinscribe.records.schemas import (
     EncounterCreate,
     EncounterRead,
     EncounterStatus,

@@ -12,7 +12,7 @@ from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.pagination import Page, page_of
 from clinscribe.records import erase
 from clinscribe.records import patients as service
-from clinscribe.records.patient_schemas import PatientCreate, PatientRead, PatientUpdate
+from clinscribe.records.schemas import PatientCreate, PatientRead, PatientUpdate
 
 router = APIRouter(prefix=f"{API_PREFIX}/patients", tags=["patients"], responses=ERROR_RESPONSES)
 
