@@ -9,9 +9,10 @@
 AREA is review, faithfulness, delivery or sealing. Each area works in its own directory,
 build/mutation/AREA, with its own mutmut configuration: the files it mutates and the fast unit
 tests that exercise them. mutmut runs, for each mutant, only those of the area's tests that
-called the mutated function, and stops at the first failure. Results are kept, so a later run
-re-tests only mutants whose function or tests changed; --fresh starts over (do that after
-source changes outside the mutated files: mutmut does not refresh its copy of them).
+called the mutated function, and stops at the first failure. Results are kept: a later run
+tests only mutants without a result (new or changed functions, or all of them when the area's
+test list changed). Use --fresh after adding tests, to re-test the survivors, and after source
+changes outside the mutated files (mutmut does not refresh its copy of those).
 """
 
 from __future__ import annotations

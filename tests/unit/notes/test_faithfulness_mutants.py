@@ -106,3 +106,9 @@ def test_the_supported_share_is_rounded_to_four_places(prepared: Prepared) -> No
     ]
     result = check_sentences(sentences, prepared)
     assert (result.sentences, result.supported, result.share) == (3, 1, 0.3333)
+
+
+def test_list_numbers_and_icd_codes_are_not_numbers_to_support(prepared: Prepared) -> None:
+    # A problem list line: neither "1." nor the code right after it is a stated number.
+    assert flags(prepared, "1. I10 hypertension, not well controlled.", whole(prepared, 15)) == []
+    assert flags(prepared, "2. J20.9 acute bronchitis.", whole(prepared, 15)) == []

@@ -7,8 +7,15 @@ import io
 import os
 from pathlib import Path
 
+import pytest
+from sqlalchemy.orm import Session
+
+from clinscribe.db import sealed as db_sealed
+from clinscribe.db.session import get_engine
+from clinscribe.security import crypto
 from clinscribe.security.keys import KeyRing
-from clinscribe.storage.blobs import SEAL_CHUNK, LocalBlobStore
+from clinscribe.storage.blobs import MAGIC, SEAL_CHUNK, BlobCorruptError, LocalBlobStore
+from tests.conftest import make_settings
 
 
 def ring(*kids: str) -> KeyRing:
@@ -40,3 +47,30 @@ def test_a_blob_under_an_older_key_moves_to_the_primary(tmp_path: Path) -> None:
     assert store.key_id("t/r") == "k2"
     with store.open("t/r") as reader:
         assert reader.read() == b"audio"
+
+
+def test_a_blob_header_with_an_undecodable_key_id_is_corrupt_not_a_crash(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path, ring("k1"))
+    kid = b"\xff\xfe"
+    (tmp_path / "bad").write_bytes(MAGIC + bytes([len(kid)]) + kid + os.urandom(8 + 64))
+    assert store.key_id("bad") == "\ufffd\ufffd"
+    with pytest.raises(BlobCorruptError):
+        store.open("bad")
+
+
+def test_only_values_in_the_sealed_format_name_a_key() -> None:
+    keys = ring("k1")
+    sealed = keys.encrypt(b"x", "patients.mrn|t|r")
+    assert keys.key_id_of(sealed) == "k1"
+    assert keys.key_id_of("plain text from before encryption") is None
+    assert keys.key_id_of("other:k1:payload") is None
+    assert keys.key_id_of("enc1:k1") is None
+
+
+def test_with_sql_echo_on_both_engines_of_the_database_get_the_cipher(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, database_echo=True)
+    cipher = crypto.install(settings)
+    url = settings.resolved_database_url
+    for echo in (False, True):
+        with Session(get_engine(url, echo)) as session:
+            assert db_sealed.cipher_of_session(session) is cipher
