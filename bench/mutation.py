@@ -10,9 +10,9 @@ AREA is review, faithfulness, delivery or sealing. Each area works in its own di
 build/mutation/AREA, with its own mutmut configuration: the files it mutates and the fast unit
 tests that exercise them. mutmut runs, for each mutant, only those of the area's tests that
 called the mutated function, and stops at the first failure. Results are kept: a later run
-tests only mutants without a result (new or changed functions, or all of them when the area's
-test list changed). Use --fresh after adding tests, to re-test the survivors, and after source
-changes outside the mutated files (mutmut does not refresh its copy of those).
+re-tests only what mutmut sees as changed (functions, tests, the area's test list). Use --fresh
+to measure from scratch, and after source changes outside the mutated files (mutmut does not
+refresh its copy of those).
 """
 
 from __future__ import annotations
@@ -147,6 +147,13 @@ def report(work: Path, pattern: str, *, diffs: bool) -> int:
             print(f"{status:>11}  {mutant}")
             if diffs and status == "survived":
                 subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=work)
+    by_module: dict[str, Counter[str]] = {}
+    for mutant, status in found.items():
+        module = mutant.split(".x", 1)[0]  # mutmut names functions x_name / xǁClassǁname
+        by_module.setdefault(module, Counter())[status] += 1
+    for module, module_counts in sorted(by_module.items()):
+        total = sum(module_counts.values())
+        print(f"{module}: killed {module_counts['killed']}/{total}")
     counts = Counter(found.values())
     print(f"total {len(found)}: " + ", ".join(f"{s} {n}" for s, n in counts.most_common()))
     print(f"kill rate {counts['killed']}/{len(found)} = {counts['killed'] / len(found):.1%}")
