@@ -1,10 +1,18 @@
 """Review paths that mutation testing found untested (docs/mutation.md): an encounter's note
-list and the transcription shortcuts (approve or reject the note drafted from a transcript)."""
+list, the transcription shortcuts, who submitted and approved, fact labels and decisions."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 
+from clinscribe.config import Settings
+from clinscribe.db.models import Note
+from clinscribe.db.session import session_scope
+from clinscribe.errors import Unprocessable
+from clinscribe.review import decisions
 from tests.support import TenantWorld
 
 from .test_workflow import draft
@@ -62,6 +70,12 @@ def test_the_reject_shortcut_rejects_a_draft_with_its_reason(
         "rejected",
         "Exam missing.",
     )
+    events = client.get(
+        "/api/v1/audit",
+        params={"object_id": note["id"], "limit": 50},
+        headers=tenant_a.auth("admin"),
+    ).json()["items"]
+    assert "note.reject" in {e["action"] for e in events}
 
 
 def test_a_transcription_without_a_note_has_nothing_to_approve(
@@ -81,3 +95,78 @@ def test_a_transcription_without_a_note_has_nothing_to_approve(
         "error": "not_found",
         "detail": "no note drafted from this transcription",
     }
+
+
+def test_who_submitted_and_who_approved_are_recorded_on_the_note(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    note = draft(client, tenant_a)
+    url = f"/api/v1/notes/{note['id']}"
+    assert client.post(f"{url}/submit", headers=tenant_a.auth("clinician")).status_code == 200
+    assert client.post(f"{url}/approve", headers=tenant_a.auth("reviewer")).status_code == 200
+    with session_scope(settings.resolved_database_url) as session:
+        row = session.get(Note, note["id"])
+        assert row is not None
+        assert row.submitted_by == tenant_a.users["clinician"]
+        assert row.approved_by == tenant_a.users["reviewer"]
+
+
+def test_an_amendment_carries_its_fact_decisions(client: TestClient, tenant_a: TenantWorld) -> None:
+    clin, rev = tenant_a.auth("clinician"), tenant_a.auth("reviewer")
+    note = draft(client, tenant_a)
+    url = f"/api/v1/notes/{note['id']}"
+    assert client.post(f"{url}/submit", headers=clin).status_code == 200
+    assert client.post(f"{url}/approve", headers=rev).status_code == 200
+    assert client.post(f"{url}/sign", headers=clin).status_code == 200
+    medication = next(f["id"] for f in note["facts"] if f["kind"] == "medication")
+    amended = client.post(
+        f"{url}/amend",
+        json={"sections": {}, "reason": "drug stopped", "facts": {medication: "removed"}},
+        headers=clin,
+    )
+    assert amended.status_code == 200, amended.text
+    decided = {f["id"]: f["decision"] for f in amended.json()["facts"]}
+    assert decided[medication] == "removed"
+
+
+def test_fact_labels_name_what_a_decision_was_about() -> None:
+    blood_pressure = {"type": "blood_pressure", "systolic": 128, "diastolic": 82, "unit": "mmHg"}
+    assert decisions.label("v0", blood_pressure) == "vital blood pressure 128/82 mmHg"
+    assert decisions.label("v1", {"type": "heart_rate", "value": 88}) == "vital heart rate 88"
+    assert decisions.label("p0", {"text": "hypertension", "code": "I10"}) == (
+        "problem hypertension (I10)"
+    )
+    assert decisions.label("p1", {"text": "headache"}) == "problem headache"
+    dosed = {"text": "amlodipine", "attributes": {"dosage": "5 mg", "frequency": "once daily"}}
+    assert decisions.label("m0", dosed) == "medication amlodipine — 5 mg, once daily"
+    assert decisions.label("m1", {"text": "aspirin"}) == "medication aspirin"
+
+
+def content_with_hypertension() -> dict[str, Any]:
+    return {
+        "entities": [
+            {
+                "text": "high blood pressure",
+                "category": "MEDICAL_CONDITION",
+                "codes": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "I10"}],
+            },
+            {"text": "amlodipine", "category": "MEDICATION"},
+        ],
+        "problems": [{"text": "Essential hypertension", "code": "I10"}],
+        "vitals": [],
+    }
+
+
+def test_removing_a_coded_problem_removes_the_condition_with_its_code() -> None:
+    content = content_with_hypertension()
+    changed = decisions.apply(content, {"p0": "removed"})
+    assert changed == ["removed problem Essential hypertension (I10)"]
+    assert [e["text"] for e in content["entities"]] == ["amlodipine"]
+    assert content["problems"] == []
+
+
+def test_unknown_fact_ids_are_named_in_the_refusal() -> None:
+    with pytest.raises(Unprocessable, match=r"^unknown fact ids: m7, p9$"):
+        decisions.apply(
+            content_with_hypertension(), {"p9": "removed", "m7": "accepted", "p0": "accepted"}
+        )
