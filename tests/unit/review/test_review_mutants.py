@@ -3,6 +3,7 @@ list, the transcription shortcuts, who submitted and approved, fact labels and d
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from clinscribe.db.models import Note
 from clinscribe.db.session import session_scope
 from clinscribe.errors import Unprocessable
 from clinscribe.review import decisions
-from tests.support import TenantWorld
+from tests.support import TenantWorld, add_patient_and_encounter
 
 from .test_workflow import draft
 
@@ -170,3 +171,53 @@ def test_unknown_fact_ids_are_named_in_the_refusal() -> None:
         decisions.apply(
             content_with_hypertension(), {"p9": "removed", "m7": "accepted", "p0": "accepted"}
         )
+
+
+def audited(client: TestClient, world: TenantWorld, note_id: str) -> set[str]:
+    events = client.get(
+        "/api/v1/audit", params={"object_id": note_id, "limit": 50}, headers=world.auth("admin")
+    ).json()["items"]
+    return {e["action"] for e in events}
+
+
+def test_drafts_for_two_encounters_stay_two_notes(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    first = draft(client, tenant_a)
+    _, other_encounter = add_patient_and_encounter(settings, tenant_a)
+    second = draft(client, dataclasses.replace(tenant_a, encounter_id=other_encounter))
+    assert second["id"] != first["id"] and second["version"] == 1
+    again = client.get(f"/api/v1/notes/{first['id']}", headers=tenant_a.auth("clinician"))
+    assert again.json()["version"] == 1
+
+
+def test_versions_name_author_and_reason_and_diff_the_fact_decisions(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    clin = tenant_a.auth("clinician")
+    note = draft(client, tenant_a)
+    url = f"/api/v1/notes/{note['id']}"
+    edited = client.patch(url, json={"sections": {"plan": "Rest."}}, headers=clin)
+    assert edited.status_code == 200
+    medication = next(f["id"] for f in note["facts"] if f["kind"] == "medication")
+    decided = client.patch(url, json={"facts": {medication: "accepted"}}, headers=clin)
+    assert decided.status_code == 200
+    versions = client.get(f"{url}/versions", headers=clin).json()
+    assert [v["author_id"] for v in versions] == [tenant_a.users["clinician"]] * 3
+    assert versions[1]["reason"] == "edited"
+    assert versions[2]["reason"].startswith("accepted medication ")
+    # The text has no final newline; the decisions start on lines of their own.
+    assert "\n+\n+REVIEWED FACTS\n+accepted: medication " in versions[2]["diff"]
+
+
+def test_a_missing_note_is_404_and_reading_a_note_is_audited(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    reviewer = tenant_a.auth("reviewer")
+    missing = client.get("/api/v1/notes/no-such-note", headers=reviewer)
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "not_found", "detail": "note not found"}
+    note = draft(client, tenant_a)
+    assert "note.read" not in audited(client, tenant_a, note["id"])
+    assert client.get(f"/api/v1/notes/{note['id']}", headers=reviewer).status_code == 200
+    assert "note.read" in audited(client, tenant_a, note["id"])
