@@ -64,6 +64,7 @@ AREAS = {
         # assertions fail under mutmut's tracing on a loaded machine, before any mutant runs.
         tests=(
             "tests/unit/fhir/test_delivery.py",
+            "tests/unit/fhir/test_delivery_mutants.py",
             "tests/unit/fhir/test_fhir_auth.py",
             "tests/unit/fhir/test_fhir_delivery.py",
             "tests/unit/fhir/test_fhir_mapping.py",
