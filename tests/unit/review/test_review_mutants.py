@@ -38,7 +38,9 @@ def test_the_approve_shortcut_submits_a_draft_and_approves_it(
     url = f"/api/v1/transcriptions/{note['transcript_id']}/approve"
     # The clinician may not approve their own draft unless the tenant allows it.
     assert client.post(url, headers=tenant_a.auth("clinician")).status_code == 403
-    assert client.post(url, headers=tenant_b.auth("reviewer")).status_code == 404
+    elsewhere = client.post(url, headers=tenant_b.auth("reviewer"))
+    assert elsewhere.status_code == 404  # another tenant's transcript has no note to them
+    assert elsewhere.json()["detail"] == "no note drafted from this transcription"
     approved = client.post(url, headers=tenant_a.auth("reviewer"))
     assert approved.status_code == 200
     assert approved.json()["id"] == note["id"] and approved.json()["status"] == "approved"
