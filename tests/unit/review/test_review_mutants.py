@@ -223,3 +223,19 @@ def test_a_missing_note_is_404_and_reading_a_note_is_audited(
     assert "note.read" not in audited(client, tenant_a, note["id"])
     assert client.get(f"/api/v1/notes/{note['id']}", headers=reviewer).status_code == 200
     assert "note.read" in audited(client, tenant_a, note["id"])
+
+
+def test_the_shortcuts_act_on_the_latest_note_of_the_transcript(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    soap = draft(client, tenant_a, "soap")
+    progress = client.post(
+        f"/api/v1/encounters/{tenant_a.encounter_id}/notes",
+        json={"template": "progress", "transcript_id": soap["transcript_id"]},
+        headers=tenant_a.auth("clinician"),
+    )
+    assert progress.status_code == 201, progress.text
+    url = f"/api/v1/transcriptions/{soap['transcript_id']}/approve"
+    approved = client.post(url, headers=tenant_a.auth("reviewer"))
+    assert approved.status_code == 200
+    assert approved.json()["id"] == progress.json()["id"]
