@@ -14,6 +14,7 @@ from clinscribe.config import Settings
 from clinscribe.db.models import Delivery, Job
 from clinscribe.db.session import session_scope
 from clinscribe.fhir import service as delivery_service
+from clinscribe.fhir.core import document_identifier
 from clinscribe.fhir.core.retry import parse_retry_after
 from clinscribe.fhir.tasks import mark_dead
 from tests.support import TenantWorld, add_note, configure_ehr
@@ -86,6 +87,12 @@ def test_a_dead_job_kills_its_delivery_unless_it_got_through(
     assert job is not None
     mark_dead(settings, job)
     assert delivery_status(settings, delivery_id) == "dead"
+    # Resending a dead delivery queues it again, under the configured attempt limit.
+    resent = client.post(f"/api/v1/notes/{note_id}/deliver", headers=tenant_a.auth("reviewer"))
+    assert resent.status_code == 202 and resent.json()["status"] == "pending"
+    with session_scope(settings.resolved_database_url) as session:
+        jobs = session.execute(select(Job).where(Job.subject_id == delivery_id)).scalars().all()
+        assert [j.max_attempts for j in jobs] == [settings.delivery_max_attempts] * 2
     with session_scope(settings.resolved_database_url) as session:
         row = session.get(Delivery, delivery_id)
         assert row is not None
@@ -118,3 +125,42 @@ def test_dead_letters_name_their_note_and_a_replay_is_audited(
     assert delivery_status(settings, delivery_id) == "pending"
     replays = [e for e in audit_events(client, tenant_a, job_id) if e["object_type"] == "job"]
     assert [e["action"] for e in replays] == ["dead_letter.replay"]
+
+
+def test_an_amended_notes_bundle_replaces_the_signed_document(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    clin, rev = tenant_a.auth("clinician"), tenant_a.auth("reviewer")
+    note_id = signed_via_api(client, tenant_a)
+    url = f"/api/v1/notes/{note_id}"
+    amended = client.post(
+        f"{url}/amend",
+        json={"sections": {"plan": "Recheck in a week."}, "reason": "late result"},
+        headers=clin,
+    )
+    assert amended.status_code == 200, amended.text
+    for step, who in (("submit", clin), ("approve", rev), ("sign", clin)):
+        assert client.post(f"{url}/{step}", headers=who).status_code == 200, step
+    bundle = client.get(f"{url}/fhir", headers=rev).json()
+    documents = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "DocumentReference"
+    ]
+    replaced = document_identifier(note_id, 1).model_dump()
+    assert documents[0]["relatesTo"] == [
+        {"code": "replaces", "target": {"type": "DocumentReference", "identifier": replaced}}
+    ]
+
+
+def signed_via_api(client: TestClient, world: TenantWorld) -> str:
+    """A note drafted, approved and signed (version 1) through the API: its id."""
+    clin = world.auth("clinician")
+    base = f"/api/v1/encounters/{world.encounter_id}"
+    text = "[doctor] Any cough?\n[patient] Yes, for two days."
+    assert client.post(f"{base}/text", json={"text": text}, headers=clin).status_code == 201
+    note = client.post(f"{base}/notes", json={"template": "soap"}, headers=clin).json()
+    url = f"/api/v1/notes/{note['id']}"
+    for step, who in (("submit", clin), ("approve", world.auth("reviewer")), ("sign", clin)):
+        assert client.post(f"{url}/{step}", headers=who).status_code == 200, step
+    return str(note["id"])
