@@ -13,6 +13,7 @@ from clinscribe.config import Settings
 from clinscribe.db.models import Note
 from clinscribe.db.session import session_scope
 from clinscribe.errors import Unprocessable
+from clinscribe.notes.core import Entity, NoteContent, Problem, Vital
 from clinscribe.review import decisions
 from tests.support import TenantWorld, add_patient_and_encounter
 
@@ -133,39 +134,72 @@ def test_an_amendment_carries_its_fact_decisions(client: TestClient, tenant_a: T
 
 
 def test_fact_labels_name_what_a_decision_was_about() -> None:
-    blood_pressure = {"type": "blood_pressure", "systolic": 128, "diastolic": 82, "unit": "mmHg"}
-    assert decisions.label("v0", blood_pressure) == "vital blood pressure 128/82 mmHg"
-    assert decisions.label("v1", {"type": "heart_rate", "value": 88}) == "vital heart rate 88"
-    assert decisions.label("p0", {"text": "hypertension", "code": "I10"}) == (
-        "problem hypertension (I10)"
+    blood_pressure = Vital.model_validate(
+        {
+            "type": "blood_pressure",
+            "systolic": 128,
+            "diastolic": 82,
+            "unit": "mmHg",
+            "begin": 0,
+            "end": 9,
+        }
     )
-    assert decisions.label("p1", {"text": "headache"}) == "problem headache"
-    dosed = {"text": "amlodipine", "attributes": {"dosage": "5 mg", "frequency": "once daily"}}
-    assert decisions.label("m0", dosed) == "medication amlodipine — 5 mg, once daily"
-    assert decisions.label("m1", {"text": "aspirin"}) == "medication aspirin"
+    assert decisions.label(blood_pressure) == "vital blood pressure 128/82 mmHg"
+    heart_rate = Vital.model_validate(
+        {"type": "heart_rate", "value": 88, "unit": "", "begin": 0, "end": 2}
+    )
+    assert decisions.label(heart_rate) == "vital heart rate 88"
+    coded = Problem.model_validate({"text": "hypertension", "code": "I10"})
+    assert decisions.label(coded) == "problem hypertension (I10)"
+    assert decisions.label(Problem.model_validate({"text": "headache"})) == "problem headache"
+    dosed = Entity.model_validate(
+        {
+            "text": "amlodipine",
+            "category": "MEDICATION",
+            "type": "GENERIC_NAME",
+            "begin": 0,
+            "end": 10,
+            "score": 0.9,
+            "attributes": {"dosage": "5 mg", "frequency": "once daily"},
+        }
+    )
+    assert decisions.label(dosed) == "medication amlodipine — 5 mg, once daily"
+    plain = dosed.model_copy(update={"text": "aspirin", "attributes": None})
+    assert decisions.label(plain) == "medication aspirin"
 
 
-def content_with_hypertension() -> dict[str, Any]:
-    return {
-        "entities": [
-            {
-                "text": "high blood pressure",
-                "category": "MEDICAL_CONDITION",
-                "codes": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "I10"}],
-            },
-            {"text": "amlodipine", "category": "MEDICATION"},
-        ],
-        "problems": [{"text": "Essential hypertension", "code": "I10"}],
-        "vitals": [],
-    }
+def content_with_hypertension() -> NoteContent:
+    def entity(text: str, category: str, codes: list[dict[str, str]]) -> dict[str, Any]:
+        return {
+            "text": text,
+            "category": category,
+            "type": "DX_NAME" if category == "MEDICAL_CONDITION" else "GENERIC_NAME",
+            "begin": 0,
+            "end": len(text),
+            "score": 0.9,
+            "codes": codes,
+        }
+
+    icd = {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "I10", "display": "x"}
+    return NoteContent.model_validate(
+        {
+            "template": "soap",
+            "entities": [
+                entity("high blood pressure", "MEDICAL_CONDITION", [icd]),
+                entity("amlodipine", "MEDICATION", []),
+            ],
+            "problems": [{"text": "Essential hypertension", "code": "I10"}],
+            "vitals": [],
+        }
+    )
 
 
 def test_removing_a_coded_problem_removes_the_condition_with_its_code() -> None:
     content = content_with_hypertension()
     changed = decisions.apply(content, {"p0": "removed"})
     assert changed == ["removed problem Essential hypertension (I10)"]
-    assert [e["text"] for e in content["entities"]] == ["amlodipine"]
-    assert content["problems"] == []
+    assert [e.text for e in content.entities] == ["amlodipine"]
+    assert content.problems == []
 
 
 def test_unknown_fact_ids_are_named_in_the_refusal() -> None:

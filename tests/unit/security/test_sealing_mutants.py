@@ -17,7 +17,8 @@ from clinscribe.db.session import get_engine
 from clinscribe.errors import ConfigError
 from clinscribe.security import crypto, keys
 from clinscribe.security.keys import KeyRing
-from clinscribe.storage.blobs import MAGIC, SEAL_CHUNK, BlobCorruptError, LocalBlobStore
+from clinscribe.security.records import FIXED as MAGIC
+from clinscribe.storage.blobs import SEAL_CHUNK, BlobCorruptError, LocalBlobStore
 from tests.conftest import make_settings
 
 
