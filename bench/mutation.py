@@ -76,10 +76,13 @@ AREAS = {
             "src/clinscribe/db/sealed.py",
             "src/clinscribe/security/keys.py",
             "src/clinscribe/security/crypto.py",
+            "src/clinscribe/security/records.py",
             "src/clinscribe/storage/blobs.py",
         ),
         tests=(
             "tests/unit/security/test_encryption.py",
+            "tests/unit/security/test_keys.py",
+            "tests/unit/security/test_records.py",
             "tests/unit/security/test_sealing_mutants.py",
             "tests/unit/storage",
             "tests/unit/maintenance/test_backup.py",
