@@ -193,3 +193,35 @@ def test_framed_records_after_rotation_are_appended_under_the_primary_key(
     assert raw.count(b"\x02k1") == 1 and raw.count(b"\x02k2") == 1  # each record names its key
     with pytest.raises(DecryptionError, match="not configured"):
         read(path, ONLY_NEW, "log|1")
+
+
+def test_an_appender_counts_records_and_plaintext_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "log.sealed"
+    framed(path, OLD, "log|1", b"abc")
+    with path.open("r+b") as handle:
+        appender = records.Appender(handle, OLD, "log|1")
+        assert (appender.count, appender.size) == (1, 3)
+        appender.append(b"de")
+        appender.append(b"")
+        # What uploads report as their offset: the plaintext bytes, not the sealed ones.
+        assert (appender.count, appender.size) == (3, 5)
+
+
+def test_a_reader_names_a_file_that_ends_inside_a_record(tmp_path: Path) -> None:
+    path = tmp_path / "log.sealed"
+    framed(path, OLD, "log|1", b"a" * 50, b"b" * 50)
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(records.RecordError, match=r"^a sealed file ends inside a record$"):
+        read(path, OLD, "log|1")
+
+
+def test_damage_to_the_last_whole_record_before_a_torn_tail_is_not_taken_for_a_tear(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "log.sealed"
+    framed(path, OLD, "log|1", b"a" * 50, b"b" * 50)
+    damaged = bytearray(path.read_bytes())
+    damaged[-3] ^= 1  # an acknowledged record altered ...
+    path.write_bytes(bytes(damaged) + b"\x00\x00")  # ... then a later write torn by a crash
+    with path.open("rb") as handle, pytest.raises(records.RecordError):
+        records.tail(handle, OLD, "log|1", verify_all=True)
