@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import delete
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinscribe.audit import service as audit
 from clinscribe.db.models import (
@@ -45,6 +45,18 @@ def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
         yield list(ids[start : start + BATCH])
 
 
+def _ids(
+    session: Session,
+    tenant_id: str,
+    model: type[Encounter | Transcript | Note | Delivery | Job],
+    column: InstrumentedAttribute[str],
+    values: Sequence[str],
+) -> list[str]:
+    """Ids of `model` rows of `tenant_id` whose `column` is one of `values`."""
+    statement = owned_by(model, tenant_id).where(column.in_(values)).with_only_columns(model.id)
+    return list(session.execute(statement).scalars())
+
+
 def _cascade_batch(session: Session, tenant_id: str, encounter_ids: list[str]) -> list[str]:
     """Delete the rows under these encounters (of `tenant_id`) and them; the blob keys freed."""
     recordings = session.execute(
@@ -53,33 +65,11 @@ def _cascade_batch(session: Session, tenant_id: str, encounter_ids: list[str]) -
         .with_only_columns(Recording.id, Recording.blob_key)
     ).all()
     recording_ids = [r.id for r in recordings]
-    transcript_ids = list(
-        session.execute(
-            owned_by(Transcript, tenant_id)
-            .where(Transcript.encounter_id.in_(encounter_ids))
-            .with_only_columns(Transcript.id)
-        ).scalars()
-    )
-    note_ids = list(
-        session.execute(
-            owned_by(Note, tenant_id)
-            .where(Note.encounter_id.in_(encounter_ids))
-            .with_only_columns(Note.id)
-        ).scalars()
-    )
-    delivery_ids = list(
-        session.execute(
-            owned_by(Delivery, tenant_id)
-            .where(Delivery.note_id.in_(note_ids))
-            .with_only_columns(Delivery.id)
-        ).scalars()
-    )
+    transcript_ids = _ids(session, tenant_id, Transcript, Transcript.encounter_id, encounter_ids)
+    note_ids = _ids(session, tenant_id, Note, Note.encounter_id, encounter_ids)
+    delivery_ids = _ids(session, tenant_id, Delivery, Delivery.note_id, note_ids)
     subjects = [*recording_ids, *transcript_ids, *delivery_ids]
-    job_ids = list(
-        session.execute(
-            owned_by(Job, tenant_id).where(Job.subject_id.in_(subjects)).with_only_columns(Job.id)
-        ).scalars()
-    )
+    job_ids = _ids(session, tenant_id, Job, Job.subject_id, subjects)
     for statement in (
         delete(Job).where(Job.id.in_(job_ids)),
         delete(Delivery).where(Delivery.id.in_(delivery_ids)),
@@ -101,13 +91,7 @@ def _cascade(
     """Erase these encounters of `tenant_id` (ids of other tenants are left alone)."""
     keys: list[str] = []
     for batch in _batches(encounter_ids):
-        owned = list(
-            session.execute(
-                owned_by(Encounter, tenant_id)
-                .where(Encounter.id.in_(batch))
-                .with_only_columns(Encounter.id)
-            ).scalars()
-        )
+        owned = _ids(session, tenant_id, Encounter, Encounter.id, batch)
         if owned:
             keys += _cascade_batch(session, tenant_id, owned)
     session.flush()

