@@ -31,7 +31,7 @@ from clinscribe.api.routers import (
     uploads,
     users,
 )
-from clinscribe.asr.core.engine import BUNDLED_MODEL, resolve_model_path
+from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.config import Settings, get_settings
 from clinscribe.db.session import get_sessionmaker
 from clinscribe.jobs.broker import InProcessWorker
@@ -109,13 +109,8 @@ def create_app(
     )
     app.state.draining = False
     app.state.blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
-    model = BUNDLED_MODEL if settings.asr_model == "bundled" else settings.asr_model
-
     # Readiness checks for the models this profile needs (present on disk; loaded lazily).
-    def speech_model() -> None:
-        resolve_model_path(model)
-
-    app.state.model_checks = {"speech_model": speech_model}
+    app.state.model_checks = {"speech_model": AsrEngineProvider(settings).check}
 
     errors.install(app)
     # Outermost first: CORS answers preflights, hardening limits and decorates every response.

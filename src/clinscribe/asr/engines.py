@@ -21,6 +21,7 @@ from clinscribe.asr.core.engine import (
     FasterWhisperConfig,
     FasterWhisperEngine,
     StreamingAsrEngine,
+    resolve_model_path,
 )
 from clinscribe.asr.core.errors import ModelUnavailableError
 from clinscribe.asr.core.openai_engine import OpenAICompatibleConfig, OpenAICompatibleEngine
@@ -51,19 +52,32 @@ def _faster_whisper(spec: LocalEngineSpec) -> AsrEngine:
     return engine
 
 
+def _faster_whisper_ready(spec: LocalEngineSpec) -> None:
+    resolve_model_path(BUNDLED_MODEL if spec.model == "bundled" else spec.model)
+
+
+LocalEngineCheck = Callable[[LocalEngineSpec], None]
 _LOCAL_ENGINES: dict[str, LocalEngineBuilder] = {"faster-whisper": _faster_whisper}
+# Readiness without loading: what each engine needs present (a model on disk) before it builds.
+_LOCAL_CHECKS: dict[str, LocalEngineCheck] = {"faster-whisper": _faster_whisper_ready}
 _built: dict[LocalEngineSpec, AsrEngine] = {}
 # Held while building: a model loads once even when several threads ask for it at once.
 _lock = threading.Lock()
 
 
-def register_local_engine(name: str, builder: LocalEngineBuilder) -> None:
-    """Offer another local engine under `name` (settings select it with `asr_local_engine`).
+def register_local_engine(
+    name: str, builder: LocalEngineBuilder, *, check: LocalEngineCheck | None = None
+) -> None:
+    """Offer another local engine under `name` (settings select it with `asr_local_engine`);
+    `check` tells readiness, without loading anything, whether it can be built here.
 
     Re-registering a name replaces its builder and drops the engines built by the old one.
     """
     with _lock:
         _LOCAL_ENGINES[name] = builder
+        _LOCAL_CHECKS.pop(name, None)
+        if check is not None:
+            _LOCAL_CHECKS[name] = check
         for spec in [spec for spec in _built if spec.engine == name]:
             del _built[spec]
 
@@ -113,6 +127,16 @@ class AsrEngineProvider:
         Raises `ModelUnavailableError` when the configured engine or its model is missing.
         """
         return _local(self._spec(self.settings.asr_cpu_threads))
+
+    def check(self) -> None:
+        """Readiness of the offline engine, loading nothing: it is registered and what it needs
+        is present. Raises `ModelUnavailableError` naming what is missing."""
+        spec = self._spec(self.settings.asr_cpu_threads)
+        if spec.engine not in _LOCAL_ENGINES:
+            raise ModelUnavailableError(f"no speech engine named {spec.engine!r}")
+        ready = _LOCAL_CHECKS.get(spec.engine)
+        if ready is not None:
+            ready(spec)
 
     def remote(self) -> AsrEngine | None:
         """The OpenAI-compatible endpoint, if one is configured.

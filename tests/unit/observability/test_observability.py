@@ -1,12 +1,17 @@
 """Request ids, metrics by route template, health and readiness, and logs free of PHI."""
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
 from clinscribe import __version__
 from clinscribe.api.app import create_app
 from clinscribe.config import Settings
+from tests.fakes import FakeAsrEngine, use_fake_asr
 from tests.support import TenantWorld
+
+OK = {"database": "ok", "broker": "ok", "speech_model": "ok"}
 
 
 def test_healthz_reports_liveness_and_version(client: TestClient) -> None:
@@ -31,6 +36,26 @@ def test_readyz_names_a_failing_database_and_broker(settings: Settings) -> None:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert set(response.json()["failing"]) == {"database", "broker"}
+
+
+def test_readyz_asks_the_configured_speech_engine_without_loading_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    def ready(configured: Settings) -> tuple[int, dict[str, str]]:
+        with TestClient(create_app(configured, start_worker=False)) as client:
+            response = client.get("/readyz")
+        return response.status_code, response.json()["checks"]
+
+    unknown = settings.model_copy(update={"asr_local_engine": "no-such-engine"})
+    assert ready(unknown) == (503, {**OK, "speech_model": "failed: ModelUnavailableError"})
+    missing = settings.model_copy(update={"asr_model": str(tmp_path / "no-model")})
+    assert ready(missing)[0] == 503 and ready(missing)[1]["speech_model"].startswith("failed")
+
+    engine = FakeAsrEngine()
+    use_fake_asr(settings, engine, name="ready-fake")
+    fake = missing.model_copy(update={"asr_local_engine": "ready-fake"})
+    assert ready(fake) == (200, OK)  # the fake needs no model directory
+    assert engine.loaded == 0  # readiness built nothing
 
 
 def test_request_ids_are_accepted_returned_or_generated(client: TestClient) -> None:
