@@ -1,6 +1,6 @@
 """Resumable uploads (tus 1.0: core, creation, termination) via tuspyserver.
 
-Each tenant's partial uploads live in their own folder, encrypted (`api/upload_storage.py`),
+Each tenant's partial uploads live in their own folder, encrypted (`storage/uploads.py`),
 so another tenant's upload id is simply not found. Metadata must name the encounter
 (`encounter_id`), `filename` and `filetype`, and may give `mode`. When the last byte lands the
 file becomes a recording and its transcription is queued, exactly like a one-shot upload; the
