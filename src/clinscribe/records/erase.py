@@ -129,12 +129,8 @@ def erase_patient(
     """Delete a patient with all their encounters and everything in them (admins)."""
     principal.require("patients:delete")
     patients.get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
-    encounter_ids = list(
-        session.execute(
-            owned_by(Encounter, principal.tenant_id)
-            .where(Encounter.patient_id == patient_id)
-            .with_only_columns(Encounter.id)
-        ).scalars()
+    encounter_ids = _ids(
+        session, principal.tenant_id, Encounter, Encounter.patient_id, [patient_id]
     )
     _cascade(session, blobs, principal.tenant_id, encounter_ids)
     session.execute(delete(Patient).where(Patient.id == patient_id))
