@@ -5,6 +5,15 @@ from __future__ import annotations
 from clinscribe.db.models.accounts import ROLES, ApiKey, RefreshToken, Tenant, User
 from clinscribe.db.models.asr import Transcript
 from clinscribe.db.models.audit import AuditEvent, AuditHead
+from clinscribe.db.models.documents import (
+    DOCUMENT_KINDS,
+    DOCUMENT_STATUSES,
+    FACT_KINDS,
+    Document,
+    DocumentFact,
+    DocumentPage,
+    LabObservation,
+)
 from clinscribe.db.models.fhir import Delivery, EhrEndpoint
 from clinscribe.db.models.jobs import JOB_STATUSES, Job
 from clinscribe.db.models.nlp import ExtractionRecord
@@ -24,8 +33,11 @@ from clinscribe.db.models.records import (
 from clinscribe.db.models.streaming import StreamSession, StreamToken
 
 __all__ = [
+    "DOCUMENT_KINDS",
+    "DOCUMENT_STATUSES",
     "ENCOUNTER_STATUSES",
     "ENCOUNTER_TYPES",
+    "FACT_KINDS",
     "JOB_STATUSES",
     "NAME_PREFIX_MAX",
     "NOTE_STATUSES",
@@ -35,10 +47,14 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Delivery",
+    "Document",
+    "DocumentFact",
+    "DocumentPage",
     "EhrEndpoint",
     "Encounter",
     "ExtractionRecord",
     "Job",
+    "LabObservation",
     "Note",
     "NoteTemplate",
     "NoteVersion",
