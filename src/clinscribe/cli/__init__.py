@@ -1,8 +1,9 @@
 """The `clinscribe` command line: --help everywhere; bad input exits non-zero with one line.
 
 One module per command group: `serve` (serve, worker), `pipeline` (the offline transcribe,
-extract, deid and note), `records` (ingest, admin import-records), `db` (migrations) and `admin` (operator tasks); what they share is in
-`common`. Each module's commands are added to the `cli` group here.
+extract, deid and note), `records` (ingest, admin import-records), `db` (migrations) and `admin`
+(operator tasks); what they share is in `common`. Each module's commands are added to the
+`cli` group here.
 """
 
 from __future__ import annotations

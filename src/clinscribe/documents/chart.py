@@ -120,9 +120,7 @@ def render_page(data: bytes, media_type: str, number: int, max_pixels: int) -> b
     return out.getvalue()
 
 
-def page_image(
-    *, blobs: BlobStore, document: Document, number: int, max_pixels: int
-) -> bytes:
+def page_image(*, blobs: BlobStore, document: Document, number: int, max_pixels: int) -> bytes:
     """The rendered page of a document the caller already read (the page read is audited)."""
     if document.blob_key is None or not blobs.exists(document.blob_key):
         raise NotFound("this document has no stored file")
@@ -177,6 +175,3 @@ def page_json(document: Document, row: DocumentPage, *, image_path: str) -> dict
         "low_confidence_spans": [{"begin": b, "end": e} for b, e in text.low_confidence_spans()],
         "image_url": f"{image_path}?format=png" if has_image else None,
     }
-
-
-

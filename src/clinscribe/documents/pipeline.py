@@ -13,11 +13,11 @@ from typing import Any
 
 from clinscribe.config import Settings
 from clinscribe.documents import intake
-from clinscribe.documents.core import extract, labs, letters
-from clinscribe.documents.core.pages import PageText
-
-# A letter is recognised by its facts; a page of lab rows by its results.
-LAB_REPORT, LETTER, OTHER = "lab_report", "letter", "other"
+from clinscribe.documents.core import extract
+from clinscribe.documents.core.facts import analyse_document
+from clinscribe.documents.core.labs import LabResult
+from clinscribe.documents.core.letters import LetterFacts
+from clinscribe.documents.core.pages import Citation, PageText
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class LabRow:
 
 @dataclass(frozen=True)
 class FactRow:
-    kind: str  # medication | problem | allergy
+    kind: str  # medication | problem | allergy | follow_up
     page: int
     begin: int
     end: int
@@ -56,6 +56,7 @@ class FactRow:
 class Extracted:
     media_type: str
     kind: str
+    document_date: date | None
     pages: list[PageText]
     labs: list[LabRow]
     facts: list[FactRow]
@@ -63,6 +64,7 @@ class Extracted:
     def summary(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "date": self.document_date.isoformat() if self.document_date else None,
             "pages": len(self.pages),
             "labs": len(self.labs),
             "flagged": sum(1 for lab in self.labs if lab.flag),
@@ -82,14 +84,14 @@ class Extracted:
         }
 
 
-FACT_KINDS = ("medication", "problem", "allergy")
+FACT_KINDS = ("medication", "problem", "allergy", "follow_up")
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in row.items()}
 
 
-def _lab_row(result: labs.LabResult) -> LabRow:
+def _lab_row(result: LabResult, fallback: date | None) -> LabRow:
     cite = result.citation
     return LabRow(
         page=cite.page,
@@ -99,29 +101,68 @@ def _lab_row(result: labs.LabResult) -> LabRow:
         canonical=result.canonical,
         loinc=result.loinc,
         value=result.value,
-        value_printed=result.value_text,
+        value_printed=result.value_as_printed,
         unit=result.unit,
         ucum=result.ucum,
         ref_low=result.ref_low,
         ref_high=result.ref_high,
-        ref_printed=result.ref_text,
+        ref_printed=result.ref_as_printed,
         flag=result.flag,
-        effective_date=result.collected,
+        effective_date=result.collected or fallback,
         low_confidence=result.low_confidence,
     )
 
 
-def _fact_row(fact: letters.LetterFact) -> FactRow:
-    cite = fact.citation
+def _cited(kind: str, text: str, cite: Citation, **details: Any) -> FactRow:
+    kept = {k: v for k, v in details.items() if v not in (None, "")}
     return FactRow(
-        kind=fact.kind,
-        page=cite.page,
-        begin=cite.begin,
-        end=cite.end,
-        text=fact.text,
-        code_system=fact.code_system,
-        code=fact.code,
-        details=dict(fact.details),
+        kind=kind, page=cite.page, begin=cite.begin, end=cite.end, text=text, details=kept
+    )
+
+
+def _fact_rows(letter: LetterFacts | None) -> list[FactRow]:
+    if letter is None:
+        return []
+    rows = [
+        _cited(
+            "medication",
+            m.name,
+            m.citation,
+            dose=m.dose,
+            frequency=m.frequency,
+            route=m.route,
+            status=m.status,
+            as_printed=m.as_printed,
+            previous_dose=m.previous_dose,
+            previous_frequency=m.previous_frequency,
+            reason=m.reason,
+            low_confidence=m.low_confidence or None,
+        )
+        for m in letter.medications
+    ]
+    rows += [_cited("problem", p.text, p.citation, status=p.status) for p in letter.problems]
+    rows += [
+        _cited("allergy", a.substance, a.citation, reaction=a.reaction) for a in letter.allergies
+    ]
+    if letter.follow_up is not None:
+        f = letter.follow_up
+        rows.append(
+            _cited("follow_up", f.text, f.citation, date=f.date.isoformat() if f.date else None)
+        )
+    return rows
+
+
+def analyse(pages: list[PageText], media_type: str, *, document_id: str = "") -> Extracted:
+    """Lab results and letter facts of already-extracted pages."""
+    found = analyse_document(pages, document_id=document_id)
+    labs = [*found.labs, *(found.letter.labs if found.letter else [])]
+    return Extracted(
+        media_type=media_type,
+        kind=found.kind,
+        document_date=found.date,
+        pages=pages,
+        labs=[_lab_row(r, found.date) for r in labs],
+        facts=_fact_rows(found.letter),
     )
 
 
@@ -129,9 +170,4 @@ def run(data: bytes, settings: Settings, *, document_id: str = "") -> Extracted:
     """Extract a whole document; raises the extractor's typed DocumentError on bad input."""
     media_type = extract.sniff_media_type(data)
     pages = extract.extract_pages(data, media_type, limits=intake.limits(settings))
-    lab_rows = [_lab_row(r) for r in labs.parse_labs(pages, document_id=document_id)]
-    fact_rows = [_fact_row(f) for f in letters.extract_facts(pages, document_id=document_id)]
-    kind = LAB_REPORT if lab_rows else LETTER if fact_rows else OTHER
-    return Extracted(
-        media_type=media_type, kind=kind, pages=pages, labs=lab_rows, facts=fact_rows
-    )
+    return analyse(pages, media_type, document_id=document_id)

@@ -21,6 +21,7 @@ class DocumentRead(BaseModel):
     sha256: str | None
     status: str
     kind: str
+    document_date: date | None
     page_count: int
     error: str | None
     created_at: datetime
@@ -31,6 +32,7 @@ class FactCounts(BaseModel):
     medication: int = 0
     problem: int = 0
     allergy: int = 0
+    follow_up: int = 0
 
 
 class ExtractionSummary(BaseModel):

@@ -21,11 +21,18 @@ from sqlalchemy.orm import Session
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import new_id
-from clinscribe.db.models import Document, DocumentFact, DocumentPage, Job, LabObservation
+from clinscribe.db.models import (
+    FACT_KINDS,
+    Document,
+    DocumentFact,
+    DocumentPage,
+    Job,
+    LabObservation,
+)
 from clinscribe.db.session import after_commit, after_rollback
 from clinscribe.documents import intake
 from clinscribe.documents.core.errors import DocumentTooLargeError
-from clinscribe.documents.core.pages import PageText, PageWord
+from clinscribe.documents.core.pages import PageText
 from clinscribe.documents.pipeline import Extracted
 from clinscribe.errors import NotFound
 from clinscribe.jobs import queue as workqueue
@@ -142,18 +149,17 @@ def summary(*, session: Session, document: Document) -> dict[str, Any]:
             func.coalesce(func.sum(cast(LabObservation.low_confidence, Integer)), 0),
         ).where(LabObservation.document_id == document.id)
     ).one()
-    facts = dict(
-        session.execute(
-            select(DocumentFact.kind, func.count())
-            .where(DocumentFact.document_id == document.id)
-            .group_by(DocumentFact.kind)
-        ).tuples()
-    )
+    rows = session.execute(
+        select(DocumentFact.kind, func.count())
+        .where(DocumentFact.document_id == document.id)
+        .group_by(DocumentFact.kind)
+    ).all()
+    facts = {str(kind): int(count) for kind, count in rows}
     return {
         "labs": int(labs[0]),
         "flagged": int(labs[1]),
         "low_confidence": int(labs[2]),
-        "facts": {k: int(facts.get(k, 0)) for k in ("medication", "problem", "allergy")},
+        "facts": {k: int(facts.get(k, 0)) for k in FACT_KINDS},
     }
 
 
@@ -196,7 +202,10 @@ def page(
 
 def _words_json(page_: PageText) -> str:
     return json.dumps(
-        [[w.text, w.begin, w.end, w.confidence, list(w.bbox) if w.bbox else None] for w in page_.words],
+        [
+            [w.text, w.begin, w.end, w.confidence, list(w.bbox) if w.bbox else None]
+            for w in page_.words
+        ],
         separators=(",", ":"),
     )
 
@@ -264,6 +273,7 @@ def store_extraction(*, session: Session, document: Document, result: Extracted)
             )
         )
     document.kind = result.kind
+    document.document_date = result.document_date
     document.page_count = len(result.pages)
     document.status = "ready"
     document.error = None
@@ -289,7 +299,9 @@ def erase(*, session: Session, principal: Principal, blobs: BlobStore, document_
     ]
     _remove_from_index(session, document)
     clear_derived(session, document.id)
-    session.execute(delete(Job).where(Job.subject_type == "document", Job.subject_id == document.id))
+    session.execute(
+        delete(Job).where(Job.subject_type == "document", Job.subject_id == document.id)
+    )
     session.execute(delete(Document).where(Document.id == document.id))
     audit.record(
         session,

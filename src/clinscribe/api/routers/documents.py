@@ -174,7 +174,7 @@ def get_page(
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-    format: Annotated[Literal["json", "png"], Query()] = "json",  # noqa: A002 - the API name
+    format: Annotated[Literal["json", "png"], Query()] = "json",
 ) -> Any:
     """A page's text with word offsets and low-confidence spans; `?format=png` its image."""
     document, row = service.page(
