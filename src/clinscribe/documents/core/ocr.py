@@ -48,7 +48,9 @@ def _binary(gray: Image.Image) -> npt.NDArray[np.bool_]:
     small = gray
     if gray.width > _SKEW_WIDTH:
         ratio = _SKEW_WIDTH / gray.width
-        small = gray.resize((_SKEW_WIDTH, max(1, round(gray.height * ratio))), Image.Resampling.BILINEAR)
+        small = gray.resize(
+            (_SKEW_WIDTH, max(1, round(gray.height * ratio))), Image.Resampling.BILINEAR
+        )
     arr = np.asarray(small, dtype=np.uint8)
     # Ink is what is clearly darker than the page: robust to grey paper and photo lighting.
     threshold = min(160.0, float(np.percentile(arr, 50)) - 40.0)
