@@ -149,14 +149,17 @@ def test_size_and_page_limits_and_unknown_patients(
 ) -> None:
     from clinscribe.api.app import create_app
 
-    small = settings.model_copy(update={"document_max_bytes": 4096, "document_max_pages": 2})
+    small = settings.model_copy(update={"document_max_bytes": 4096})
     with TestClient(create_app(small, start_worker=False), raise_server_exceptions=False) as c:
         big = upload(c, tenant_a, b"sodium 139 mmol/L\n" * 400, "big.txt", "text/plain")
         assert big.status_code == 413 and big.json()["error"] == "document_too_large"  # type: ignore[attr-defined]
+    few = settings.model_copy(update={"document_max_pages": 2})
+    with TestClient(create_app(few, start_worker=False), raise_server_exceptions=False) as c:
         pages = upload(c, tenant_a, samples.tiff(3), "scan.tif", "image/tiff")
         assert pages.status_code == 413 and pages.json()["error"] == "document_too_many_pages"  # type: ignore[attr-defined]
         nobody = upload(c, tenant_a, b"Sodium 139\n", "a.txt", "text/plain", patient_id="nope")
         assert nobody.status_code == 404  # type: ignore[attr-defined]
+        assert nobody.json()["error"] == "not_found"  # type: ignore[attr-defined]
 
 
 def test_another_tenants_documents_look_absent(
@@ -226,7 +229,9 @@ def test_delete_removes_the_file_pages_results_and_jobs_and_is_audited(
         for table in ("documents", "document_pages", "lab_observations", "document_facts"):
             assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0  # noqa: S608
         assert session.execute(select(Job).where(Job.subject_id == doc_id)).first() is None
-    assert actions(settings, doc_id) == [
+    trail = actions(settings, doc_id)
+    assert "DELETE /api/v1/documents/{document_id}" in trail  # the reviewer's denied attempt
+    assert [a for a in trail if a.startswith("document.")] == [
         "document.create",
         "document.extract",
         "document.page.read",
