@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from clinscribe.config import Settings
 from tests.support import (
     TenantWorld,
+    add_document,
     add_note,
     add_patient_and_encounter,
     add_recording,
-    add_document,
     add_text_transcript,
     unique,
     wav_bytes,

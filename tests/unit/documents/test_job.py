@@ -52,7 +52,9 @@ def test_a_document_that_fails_extraction_is_marked_failed_with_nothing_ingested
     doc_id = accepted["document"]["id"]
     # The stored file is damaged after it was accepted (a bad disk, a broken restore).
     with session_scope(settings.resolved_database_url) as session:
-        key = session.get(Document, doc_id).blob_key  # type: ignore[union-attr]
+        row = session.get(Document, doc_id)
+        assert row is not None and row.blob_key is not None
+        key = row.blob_key
     blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
     blobs.put(key, io.BytesIO(samples.corrupt_pdf()), max_bytes=10**6)
     setup_jobs(settings).run(EXTRACT_KIND, accepted["job"]["id"])
