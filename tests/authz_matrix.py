@@ -123,6 +123,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/patients/{patient_id}/documents/upload-url"): WRITERS,
     ("GET", "/api/v1/patients/{patient_id}/documents/labs"): READERS,
     ("GET", "/api/v1/patients/{patient_id}/documents/facts"): READERS,
+    ("GET", "/api/v1/patients/{patient_id}/documents/fhir"): READERS,
     ("GET", "/api/v1/documents/{document_id}"): READERS,
     ("GET", "/api/v1/documents/{document_id}/download-url"): READERS,
     ("GET", "/api/v1/documents/{document_id}/pages/{number}"): READERS,
