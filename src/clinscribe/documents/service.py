@@ -58,6 +58,12 @@ def _read_limited(data: BinaryIO, limit: int) -> bytes:
     return body
 
 
+def writable_patient(*, session: Session, principal: Principal, patient_id: str) -> None:
+    """The caller may add documents to this patient (403), who is theirs to see (404)."""
+    principal.require("patients:write")
+    patients.get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
+
+
 def accept(
     *,
     session: Session,
@@ -70,8 +76,7 @@ def accept(
     source: str = "upload",
 ) -> tuple[Document, Job]:
     """Probe the bytes (4xx when unreadable), store them sealed, and queue the extraction."""
-    principal.require("patients:write")
-    patients.get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
+    writable_patient(session=session, principal=principal, patient_id=patient_id)
     workqueue.check_capacity(session=session, max_depth=settings.max_queue_depth)
     body = _read_limited(data, settings.document_max_bytes)
     probe = intake.probe(body, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from fpdf import FPDF
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 LAB_LINES = [
     "SYNTHETIC LABORATORY REPORT - Test Valley Lab",
@@ -67,4 +67,16 @@ def tiff(pages: int) -> bytes:
     frames = [Image.new("L", (200, 100), 255) for _ in range(pages)]
     out = io.BytesIO()
     frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:])
+    return out.getvalue()
+
+
+def scanned_slip() -> bytes:
+    """A clean photo-like slip: large type on white, so OCR reads it in a second or two."""
+    image = Image.new("L", (1400, 500), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=44)
+    for row, line in enumerate(["LAB SLIP  Collected 2025-08-19", "Sodium  139 mmol/L  135-145"]):
+        draw.text((60, 80 + row * 120), line, fill=0, font=font)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
     return out.getvalue()

@@ -295,3 +295,23 @@ def test_erasing_a_patient_erases_their_documents_and_files(
         for table in ("documents", "document_pages", "lab_observations", "document_facts"):
             assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
         assert session.execute(select(Job).where(Job.subject_id == doc_id)).first() is None
+
+
+def test_an_image_is_read_by_ocr_with_word_confidences_and_its_page_rendered(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    headers = tenant_a.auth("clinician")
+    accepted = upload(client, tenant_a, samples.scanned_slip(), "slip.png", "image/png").json()  # type: ignore[attr-defined]
+    assert accepted["document"]["media_type"] == "image/png"
+    run_job(settings, accepted["job"]["id"])
+    doc_id = accepted["document"]["id"]
+    page = client.get(f"/api/v1/documents/{doc_id}/pages/1", headers=headers).json()
+    assert page["source"] == "ocr" and "Sodium" in page["text"]
+    assert page["words"] and all(w["confidence"] is not None for w in page["words"])
+    low = [w for w in page["words"] if w["confidence"] < 80]
+    assert [(s["begin"], s["end"]) for s in page["low_confidence_spans"]] == [
+        (w["begin"], w["end"]) for w in low
+    ]
+    assert page["image_url"] == f"/api/v1/documents/{doc_id}/pages/1?format=png"
+    image = client.get(page["image_url"], headers=headers)
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")

@@ -82,8 +82,7 @@ def upload_url(
     patient_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """A short-lived link that accepts one multipart `file` for this patient without a token."""
-    principal.require("patients:write")
-    service.list_for_patient(session=session, principal=principal, patient_id=patient_id)
+    service.writable_patient(session=session, principal=principal, patient_id=patient_id)
     token, expires = links.issue(
         session=session,
         settings=settings,
