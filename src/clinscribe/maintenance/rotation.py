@@ -19,9 +19,13 @@ from sqlalchemy.orm import Session
 from clinscribe.config import Settings
 from clinscribe.db import sealed
 from clinscribe.db.models import (
+    Document,
+    DocumentFact,
+    DocumentPage,
     EhrEndpoint,
     Encounter,
     ExtractionRecord,
+    LabObservation,
     Note,
     NoteVersion,
     Patient,
@@ -42,6 +46,10 @@ SEALED_MODELS: tuple[type[Any], ...] = (
     ExtractionRecord,
     Note,
     NoteVersion,
+    Document,
+    DocumentPage,
+    LabObservation,
+    DocumentFact,
 )
 
 
