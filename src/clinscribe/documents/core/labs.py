@@ -109,7 +109,11 @@ def _resolve_name(tokens: list[str]) -> tuple[Analyte, int, int, str | None] | N
     """The analyte named by the end of `tokens`: (analyte, name start, name end, flag)."""
     flag: str | None = None
     end = len(tokens)
-    while end > 0 and (tokens[end - 1].lower() in _FLAGS or tokens[end - 1].lower() in _FILLER):
+    while end > 0 and (
+        tokens[end - 1].lower() in _FLAGS
+        or tokens[end - 1].lower() in _FILLER
+        or not normalise_name(tokens[end - 1])  # dot leaders, dashes, bars
+    ):
         if tokens[end - 1].lower() in _FLAGS and flag is None:
             flag = _FLAGS[tokens[end - 1].lower()]
         end -= 1
@@ -159,7 +163,8 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
     words = [t for t, _b, _e in tokens]
     results: list[LabResult] = []
     for i, (token, tb, te) in enumerate(tokens):
-        m = _VALUE.match(token.rstrip(",;"))
+        # "4.7." and "2.7)" are a value with OCR debris or sentence punctuation after it.
+        m = _VALUE.match(token.rstrip(",;.)"))
         if m is None or i == 0:
             continue
         suffix = m["suffix"]

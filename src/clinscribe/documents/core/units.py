@@ -120,6 +120,8 @@ def _fold(printed: str) -> str:
     # 10^9, 10E9, 10e9, 10**9, superscript digits: all the same exponent.
     text = text.replace("⁹", "*9").replace("¹²", "*12").replace("³", "*3").replace("⁶", "*6")
     text = re.sub(r"10(?:\^|e|\*\*)(\d+)", r"10*\1", text)
+    # OCR reads a caret as "%" or drops it: "x10%9/L", "x109/L".
+    text = re.sub(r"^x?10[%\"']?(9|12)/l$", r"x10*\1/l", text)
     return text
 
 
