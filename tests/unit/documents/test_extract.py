@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fpdf import FPDF
 from PIL import Image
 
 from clinscribe.documents.core.errors import (
@@ -169,3 +170,17 @@ def test_pages_stream_one_at_a_time() -> None:
     first = next(pages)
     assert first.number == 1 and "Sodium 131" in first.text
     assert [p.number for p in pages] == [2, 3, 4, 5]
+
+
+def test_a_table_drawn_column_by_column_is_read_row_by_row() -> None:
+    rows = [("Sodium", "140", "mmol/L", "135-145"), ("Potassium", "4.1", "mmol/L", "3.5-5.1")]
+    rows += [("Creatinine", "88", "umol/L", "45-110")]
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    for column, x in enumerate([10, 60, 90, 120]):
+        for r, row in enumerate(rows):
+            pdf.set_xy(x, 20 + r * 6)
+            pdf.cell(0, 5, row[column])
+    text = extract_pages(bytes(pdf.output()))[0].text
+    assert text.splitlines() == [" ".join(row) for row in rows]

@@ -30,6 +30,7 @@ def one(text: str) -> LabResult:
         "Sodium | 133 | mmol/L | 135 - 145 | LOW",  # pipes
         "Sodium ............ 133 mmol/L 135 to 145 *L",  # dot leaders
         "Sodium: 133 mmol/L   Ref: 135-145   [L]",  # label style
+        "Sodium | 135 - 145 | 133 L | mmol/L",  # range before the value
     ],
 )
 def test_a_row_is_read_in_any_column_order(row: str) -> None:
@@ -115,6 +116,12 @@ def test_the_collection_date_is_read_in_the_documents_format() -> None:
     assert us[0].collected == date(2025, 6, 17)
     assert eu[0].collected == date(2025, 5, 6) and eu[0].loinc == "22664-7"
     assert uk[0].collected == date(2025, 3, 4)  # 23/09 settles day-first for the document
+
+
+def test_a_bound_printed_before_the_value_is_the_range_not_the_result() -> None:
+    for row in ("Triglycerides < 1.7 2.3 mmol/L", "Triglycerides | <1.7 | 2.3 | mmol/L"):
+        lab = one(row)
+        assert (lab.value, lab.ref_high, lab.comparator, lab.flag) == (2.3, 1.7, None, "H")
 
 
 def test_comparator_values_and_thousands() -> None:

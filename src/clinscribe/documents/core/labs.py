@@ -111,11 +111,18 @@ def _resolve_name(tokens: list[str]) -> tuple[Analyte, int, int, str | None] | N
     """The analyte named by the end of `tokens`: (analyte, name start, name end, flag)."""
     flag: str | None = None
     end = len(tokens)
+    while end > 2 and (
+        _plain_value(tokens[end - 1])
+        and tokens[end - 2].lower() in {"-", "to", "\u2013"}
+        and _plain_value(tokens[end - 3])
+    ):
+        end -= 3  # "Sodium | 135 - 145 | 133": a spaced range before the value
     while end > 0 and (
         tokens[end - 1].lower() in _FLAGS
         or tokens[end - 1].lower() in _FILLER
         or not normalise_name(tokens[end - 1])  # dot leaders, dashes, bars
         or _RANGE_TOKEN.match(tokens[end - 1])  # "Sodium | 135-145 | 141": range first
+        or (end > 1 and tokens[end - 2] in {"<", ">", "<=", ">="} and _plain_value(tokens[end - 1]))
     ):
         if tokens[end - 1].lower() in _FLAGS and flag is None:
             flag = _FLAGS[tokens[end - 1].lower()]
@@ -192,9 +199,22 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
         if named is None:
             continue
         analyte, start, name_end, pre_flag = named
-        if m["cmp"] and words[i - 1].lower() in {"is", "of", "than"}:
-            continue
-        if m["cmp"] and i + 1 < len(tokens) and _plain_value(tokens[i + 1][0]):
+        comparator = m["cmp"]
+        before = i - 1
+        if not comparator and words[before] in {"<", ">", "<=", ">=", "≤", "≥"}:
+            comparator, before = words[before][0], before - 1  # "< 0.05" printed apart
+        if comparator and before >= 0 and words[before].lower() in {"is", "of", "than"}:
+            continue  # "LDL is <100 mg/dL": a target in prose, not a result
+        if any(normalise_name(w) in _THRESHOLD_WORDS for w in words[:start]):
+            continue  # "Desirable LDL-cholesterol ...": a comment about a threshold
+        if (
+            i + 2 < len(tokens)
+            and tokens[i + 1][0].lower() in {"-", "to", "\u2013"}
+            and _plain_value(tokens[i + 2][0])
+            and any(_plain_value(t) for t, _b, _e in tokens[i + 3 :])
+        ):
+            continue  # "135 - 145 133": the low end of a range printed before the value
+        if comparator and i + 1 < len(tokens) and _plain_value(tokens[i + 1][0]):
             continue  # "<1.7 2.3": the bound of a range printed before the value
         between = page.text[tokens[name_end - 1][2] : tb] if name_end < i else ""
         tail_tokens = tokens[i + 1 :]
@@ -258,7 +278,7 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
                 citation=Citation(ctx.document_id, page.number, tokens[start][1], span_end),
                 low_confidence=uncertain or contradiction,
                 section=ctx.section,
-                comparator=m["cmp"] and {"≤": "<", "≥": ">"}.get(m["cmp"], m["cmp"]),
+                comparator=comparator and {"≤": "<", "≥": ">"}.get(comparator, comparator),
                 analyte_key=analyte.key,
             )
         )
