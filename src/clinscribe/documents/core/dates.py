@@ -69,9 +69,13 @@ def day_first(texts: Iterable[str]) -> bool | None:
         for m in _PATTERNS[3].finditer(text):
             a, b = int(m["a"]), int(m["b"])
             if m["sep"] == "." or a > 12 >= b:
-                votes += 1
+                votes += 3
             elif b > 12 >= a:
-                votes -= 1
+                votes -= 3
+        # Weaker evidence: writers of "12 August 2025" write day-first numbers too, writers
+        # of "August 12, 2025" month-first.
+        votes += sum(1 for _ in _PATTERNS[1].finditer(text))
+        votes -= sum(1 for _ in _PATTERNS[2].finditer(text))
     if votes == 0:
         return None
     return votes > 0

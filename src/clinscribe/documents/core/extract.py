@@ -9,6 +9,7 @@ the expensive work, and every way a file can be unreadable is a typed 4xx error.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zlib
 from collections.abc import Iterator
@@ -240,14 +241,14 @@ def _pdf_page(pdf: pdfium.PdfDocument, index: int, limits: ExtractLimits) -> Pag
     try:
         textpage = page.get_textpage()
         try:
-            text = textpage.get_text_range()
+            text = _layout_text(textpage) or textpage.get_text_range()
         finally:
             textpage.close()
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
         if len(_ALNUM.findall(text)) >= limits.min_text_chars or not limits.ocr:
             return text_page(index + 1, text, "text_layer")
         width, height = page.get_size()  # points
-        scale = limits.ocr_dpi / 72.0
+        scale = _raster_dpi(page, width, limits.ocr_dpi) / 72.0
         pixels = width * height * scale * scale
         if pixels > limits.max_pixels:
             # An oversized page is read at a lower resolution, not refused.
@@ -260,6 +261,63 @@ def _pdf_page(pdf: pdfium.PdfDocument, index: int, limits: ExtractLimits) -> Pag
         return ocr_page(image, index + 1, limits.ocr_settings)
     finally:
         page.close()
+
+
+def _layout_text(textpage: pdfium.PdfTextPage) -> str | None:
+    """The page's text rebuilt row by row, when its content stream is written column-wise.
+
+    PDFium returns text in drawing order. Most report engines draw a table row by row, so that
+    order is the reading order; some draw it column by column, which puts every name before
+    every value. Those pages jump back up the page again and again in drawing order; for them
+    the text runs are regrouped into rows by position, left to right. Returns None when the
+    drawing order is already the reading order.
+    """
+    runs = []
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(i)
+        runs.append((left, bottom, right, top))
+    if len(runs) < 4:
+        return None
+    heights = sorted(t - b for _l, b, _r, t in runs)
+    line_h = max(heights[len(heights) // 2], 1.0)
+    jumps = sum(
+        1
+        for (_l0, b0, _r0, t0), (_l1, b1, _r1, t1) in itertools.pairwise(runs)
+        if (b1 + t1) / 2 > (b0 + t0) / 2 + 1.5 * line_h
+    )
+    if jumps < 2:
+        return None
+    rows: list[list[tuple[float, float, float, float]]] = []
+    for run in sorted(runs, key=lambda r: -(r[1] + r[3]) / 2):
+        centre = (run[1] + run[3]) / 2
+        if rows and abs((rows[-1][0][1] + rows[-1][0][3]) / 2 - centre) < 0.5 * line_h:
+            rows[-1].append(run)
+        else:
+            rows.append([run])
+    lines = []
+    for row in rows:
+        parts = [textpage.get_text_bounded(*r).strip() for r in sorted(row, key=lambda r: r[0])]
+        lines.append(" ".join(p for p in parts if p))
+    return "\n".join(lines)
+
+
+def _raster_dpi(page: pdfium.PdfPage, width_pt: float, ceiling: int) -> float:
+    """The resolution to render a scanned page at: its scan's own, up to `ceiling`.
+
+    Rendering a 200 dpi scan at 300 dpi adds no detail, only pixels for OCR to chew through.
+    """
+    best = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1):
+        try:
+            px_width, _px_height = obj.get_px_size()
+        except (pdfium.PdfiumError, AttributeError):
+            continue
+        left, _bottom, right, _top = obj.get_bounds()
+        if right - left > 0.5 * width_pt:  # a full-page scan, not a logo
+            best = max(best, px_width / ((right - left) / 72.0))
+    if best <= 0:
+        return float(ceiling)
+    return float(min(ceiling, max(150, round(best))))
 
 
 # ------------------------------------------------------------------------------------- images

@@ -68,6 +68,8 @@ _RANGE = re.compile(
     rf"|(?:>=|≥|=>|>\s*or\s*=|>|greater than)\s*(?P<gt>{_NUM})",
     re.I,
 )
+# A reference range printed as one token, between a name and its value in some layouts.
+_RANGE_TOKEN = re.compile(rf"^[(\[]?(?:(?:<=|>=|[<>≤≥])\s*{_NUM}|{_NUM}-{_NUM})[)\]]?$")
 _BULLET = re.compile(r"^[\s*•·¢©®\-–—>.,;:'\"_~]+")  # noqa: RUF001
 
 
@@ -109,7 +111,19 @@ def _resolve_name(tokens: list[str]) -> tuple[Analyte, int, int, str | None] | N
     """The analyte named by the end of `tokens`: (analyte, name start, name end, flag)."""
     flag: str | None = None
     end = len(tokens)
-    while end > 0 and (tokens[end - 1].lower() in _FLAGS or tokens[end - 1].lower() in _FILLER):
+    while end > 2 and (
+        _plain_value(tokens[end - 1])
+        and tokens[end - 2].lower() in {"-", "to", "\u2013"}
+        and _plain_value(tokens[end - 3])
+    ):
+        end -= 3  # "Sodium | 135 - 145 | 133": a spaced range before the value
+    while end > 0 and (
+        tokens[end - 1].lower() in _FLAGS
+        or tokens[end - 1].lower() in _FILLER
+        or not normalise_name(tokens[end - 1])  # dot leaders, dashes, bars
+        or _RANGE_TOKEN.match(tokens[end - 1])  # "Sodium | 135-145 | 141": range first
+        or (end > 1 and tokens[end - 2] in {"<", ">", "<=", ">="} and _plain_value(tokens[end - 1]))
+    ):
         if tokens[end - 1].lower() in _FLAGS and flag is None:
             flag = _FLAGS[tokens[end - 1].lower()]
         end -= 1
@@ -127,6 +141,11 @@ def _resolve_name(tokens: list[str]) -> tuple[Analyte, int, int, str | None] | N
         if last and first and last[-1] in words and first[0] in words:
             return analyte, start, end, flag
     return None
+
+
+def _plain_value(token: str) -> bool:
+    m = _VALUE.match(token.rstrip(",;.)"))
+    return m is not None and not m["cmp"] and not m["suffix"]
 
 
 def _parse_tail(tail: str) -> tuple[tuple[float | None, float | None, str] | None, str | None]:
@@ -159,14 +178,18 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
     words = [t for t, _b, _e in tokens]
     results: list[LabResult] = []
     for i, (token, tb, te) in enumerate(tokens):
-        m = _VALUE.match(token.rstrip(",;"))
+        # "4.7." and "2.7)" are a value with OCR debris or sentence punctuation after it.
+        m = _VALUE.match(token.rstrip(",;.)"))
         if m is None or i == 0:
             continue
         suffix = m["suffix"]
         suffix_flag: str | None = None
         suffix_unit: str | None = None
         if suffix:
-            if suffix.lower() in _FLAGS:
+            # "33H": a flag glued to the value. Only capitals count: OCR reads the digit 1 as
+            # a lower-case l ("6l" is 61, not "6, low"), and a glued word from OCR means the
+            # engine merged two boxes, so the digits are reviewed.
+            if suffix in {"H", "L", "*H", "*L", "H*", "L*", "*"}:
                 suffix_flag = _FLAGS[suffix.lower()]
             elif to_ucum(suffix) is not None:
                 suffix_unit = suffix
@@ -176,8 +199,24 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
         if named is None:
             continue
         analyte, start, name_end, pre_flag = named
-        if m["cmp"] and words[i - 1].lower() in {"is", "of", "than"}:
-            continue
+        comparator = m["cmp"]
+        before = i - 1
+        if not comparator and words[before] in {"<", ">", "<=", ">=", "≤", "≥"}:
+            comparator, before = words[before][0], before - 1  # "< 0.05" printed apart
+        if comparator and before >= 0 and words[before].lower() in {"is", "of", "than"}:
+            continue  # "LDL is <100 mg/dL": a target in prose, not a result
+        if any(normalise_name(w) in _THRESHOLD_WORDS for w in words[:start]):
+            continue  # "Desirable LDL-cholesterol ...": a comment about a threshold
+        if (
+            i + 2 < len(tokens)
+            and tokens[i + 1][0].lower() in {"-", "to", "\u2013"}
+            and _plain_value(tokens[i + 2][0])
+            and any(_plain_value(t) for t, _b, _e in tokens[i + 3 :])
+        ):
+            continue  # "135 - 145 133": the low end of a range printed before the value
+        if comparator and i + 1 < len(tokens) and _plain_value(tokens[i + 1][0]):
+            continue  # "<1.7 2.3": the bound of a range printed before the value
+        between = page.text[tokens[name_end - 1][2] : tb] if name_end < i else ""
         tail_tokens = tokens[i + 1 :]
         # A following analyte name + value starts the next result on the same line.
         for k in range(1, len(tail_tokens)):
@@ -188,6 +227,8 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
                     break
         tail = page.text[te : tail_tokens[-1][2]] if tail_tokens else ""
         ref, _ = _parse_tail(tail)
+        if ref is None and between:
+            ref, _ = _parse_tail(between)
         unit_found = (suffix_unit, to_ucum(suffix_unit), tb, te) if suffix_unit else None
         if unit_found is None:
             unit_found = _find_unit(tail_tokens)
@@ -207,8 +248,17 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
         contradiction = flag is not None and ref is not None and derived != flag
         ucum = unit_found[1] if unit_found else None
         span_end = max([te] + [e for _t, _b, e in tail_tokens]) if tail_tokens else te
-        uncertain = page.is_uncertain(tb, te) or (
-            unit_found is not None and page.is_uncertain(unit_found[2], unit_found[3])
+        unit_printed = unit_found[0] if unit_found else None
+        unreadable_unit = False
+        if unit_found is None:
+            # A unit we cannot read is kept as printed; on a scan it is a sign OCR misread it.
+            unit_printed = next((t for t, _b, _e in tail_tokens if "/" in t), None)
+            unreadable_unit = unit_printed is not None and page.source == "ocr"
+        uncertain = (
+            page.is_uncertain(tb, te)
+            or unreadable_unit
+            or (suffix_flag is not None and page.source == "ocr")
+            or (unit_found is not None and page.is_uncertain(unit_found[2], unit_found[3]))
         )
         dates = list(find_dates(tail, dayfirst=ctx.dayfirst))
         results.append(
@@ -218,7 +268,7 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
                 loinc=analyte.code_for(ucum),
                 value=value,
                 value_as_printed=m["num"],
-                unit=unit_found[0] if unit_found else None,
+                unit=unit_printed,
                 ucum=ucum,
                 ref_low=low,
                 ref_high=high,
@@ -228,7 +278,7 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
                 citation=Citation(ctx.document_id, page.number, tokens[start][1], span_end),
                 low_confidence=uncertain or contradiction,
                 section=ctx.section,
-                comparator=m["cmp"] and {"≤": "<", "≥": ">"}.get(m["cmp"], m["cmp"]),
+                comparator=comparator and {"≤": "<", "≥": ">"}.get(comparator, comparator),
                 analyte_key=analyte.key,
             )
         )
@@ -271,17 +321,16 @@ def parse_labs(
             if _is_header(line.strip()):
                 ctx.section = line.strip()
                 continue
-            heading = _RESULTS_HEADING.search(line)
-            if heading:
-                # "Laboratory results (06/17/2025)": the date of the values listed under it.
-                found = list(find_dates(line, dayfirst=dayfirst))
-                if found and not any(_VALUE.match(w) for w in line.split()):
-                    ctx.collected = found[0].value
-                    continue
             # "TSH 3.02 mIU/L; free T4 1.21 ng/dL": a semicolon separates results.
+            before = len(results)
             seg_begin = start
             for piece in re.split(r"(;)", page.text[start : line_begin + len(line)]):
                 if piece != ";":
                     results.extend(_segment_results(page, seg_begin, seg_begin + len(piece), ctx))
                 seg_begin += len(piece)
+            if len(results) == before and _RESULTS_HEADING.search(line):
+                # "Laboratory results (06/17/2025)": the date of the values listed under it.
+                found = list(find_dates(line, dayfirst=dayfirst))
+                if found:
+                    ctx.collected = found[0].value
     return results

@@ -17,6 +17,7 @@ from typing import Literal
 
 from clinscribe.documents.core.dates import day_first, find_dates
 from clinscribe.documents.core.labs import LabResult, parse_labs
+from clinscribe.documents.core.loinc import find_analyte
 from clinscribe.documents.core.pages import Citation, PageText
 from clinscribe.nlp.core.drugs import DrugLexicon, load_drug_lexicon
 from clinscribe.nlp.core.medications import FREQUENCY_RE, ROUTE_RE
@@ -122,7 +123,7 @@ _CHANGE = re.compile(
 _CONTINUE = re.compile(r"\b(continu\w*|unchanged|same|ongoing)\b", re.I)
 _DOSE = re.compile(
     r"\b\d[\d,]*(?:\.\d+)?(?:/\d+(?:\.\d+)?)?\s*(?:mg|mcg|µg|ug|g|iu|units?|ml|mmol|%)"
-    r"(?![a-z])(?:\s*(?:inhaler|tablets?|capsules?)?,?\s*\d+\s*(?:puffs?|tablets?|capsules?|drops?))?",
+    r"(?![a-z/])(?:\s*(?:inhaler|tablets?|capsules?)?,?\s*\d+\s*(?:puffs?|tablets?|capsules?|drops?))?",
     re.I,
 )
 _RESOLVED = re.compile(
@@ -149,21 +150,28 @@ def _heading(line: str) -> tuple[_Section, str] | None:
 
 def _drug_name(lexicon: DrugLexicon, line: str) -> tuple[str, int, int] | None:
     """The first drug named on a line: the printed name (combinations kept), lower case."""
-    for m in re.finditer(r"[A-Za-z][A-Za-z0-9\-]*(?:/[A-Za-z][A-Za-z0-9\-]*)*", line):
+    words = list(re.finditer(r"[A-Za-z][A-Za-z0-9\-]*(?:/[A-Za-z][A-Za-z0-9\-]*)*", line))
+    for i, m in enumerate(words):
+        # Multi-word names first ("ferrous fumarate", "vitamin d3"), then the single word;
+        # a combination prints its parts with a slash ("sacubitril/valsartan").
+        for width in (3, 2):
+            if i + width <= len(words):
+                phrase = line[m.start() : words[i + width - 1].end()]
+                if (
+                    " " in phrase
+                    and len(phrase.split()) == width
+                    and lexicon.get(phrase.lower())
+                    and find_analyte(phrase) is None  # "LDL cholesterol" is a lab, not a drug
+                ):
+                    return phrase.lower(), m.start(), words[i + width - 1].end()
         parts = m.group().split("/")
-        if all(lexicon.get(p.lower()) for p in parts) and len(m.group()) > 2:
-            end = m.end()
-            after = line[end:]
-            # Brand-form suffixes print with the name ("GLICLAZIDE MR", "Albuterol HFA").
-            suffix = re.match(r"\s+(MR|XR|XL|SR|ER|CR|LA|HFA|D3)\b", after, re.I)
+        if len(m.group()) > 2 and all(lexicon.get(p.lower()) for p in parts):
             name = m.group().lower()
-            if suffix and suffix.group(1).upper() in {"MR", "XR", "XL", "SR", "ER", "CR", "LA"}:
+            # Release forms print with the name ("GLICLAZIDE MR").
+            suffix = re.match(r"\s+(MR|XR|XL|SR|ER|CR|LA)\b", line[m.end() :], re.I)
+            if suffix:
                 name += " " + suffix.group(1).upper()
-            return name, m.start(), end
-        two = line[m.start() : m.start() + 40].lower()
-        for combo in ("vitamin d3", "vitamin d", "vitamin b12", "fish oil", "folic acid"):
-            if two.startswith(combo) and lexicon.get(combo):
-                return combo, m.start(), m.start() + len(combo)
+            return name, m.start(), m.end()
     return None
 
 

@@ -128,6 +128,7 @@ ANALYTES: tuple[Analyte, ...] = (
     _a("lipase", "Lipase", "catalytic=3040-3", "lipase"),
     _a("ammonia", "Ammonia", "moles=16362-6", "ammonia"),
     _a("ntprobnp", "NT-proBNP", "mass=33762-6", "nt probnp", "ntprobnp", "n terminal pro bnp",
+       "n terminal probnp",
        "nt pro bnp", "pro bnp"),
     _a("bnp", "BNP", "mass=30934-4", "bnp", "b type natriuretic peptide"),
     _a("trop_i", "Troponin I", "mass=10839-9", "troponin i", "tni", "ctni", "trop i"),
@@ -246,6 +247,10 @@ def _normalise(name: str) -> str:
 
 
 _NOISE = {
+    "3rd",
+    "generation",
+    "gen",
+    "ultrasensitive",
     "serum",
     "plasma",
     "blood",

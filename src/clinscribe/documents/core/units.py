@@ -103,6 +103,7 @@ _UCUM: dict[str, str] = {
     "kpa": "kPa",
     # What OCR makes of the common units (l/I and u/µ confusions): still the same unit.
     "mlu/l": "m[IU]/L",
+    "mliu/l": "m[IU]/L",
     "miu/i": "m[IU]/L",
     "umoi/l": "umol/L",
     "mmoi/l": "mmol/L",
@@ -116,10 +117,13 @@ _UCUM: dict[str, str] = {
 def _fold(printed: str) -> str:
     text = printed.strip().lower().replace("µ", "u").replace("μ", "u").replace("×", "x")  # noqa: RUF001
     text = re.sub(r"\((calc|calculated|est)\)", "", text)
-    text = text.replace(" ", "")
+    # Spaces, and hyphens or stray punctuation OCR leaves in a unit ("mmol/-L", "mmol/L-").
+    text = text.replace(" ", "").replace("-", "").strip(".,;:)(")
     # 10^9, 10E9, 10e9, 10**9, superscript digits: all the same exponent.
     text = text.replace("⁹", "*9").replace("¹²", "*12").replace("³", "*3").replace("⁶", "*6")
     text = re.sub(r"10(?:\^|e|\*\*)(\d+)", r"10*\1", text)
+    # OCR reads a caret as "%" or drops it: "x10%9/L", "x109/L".
+    text = re.sub(r"^x?10[%\"']?(9|12)/l$", r"x10*\1/l", text)
     return text
 
 
