@@ -1,7 +1,8 @@
 """Bulk import of records: a folder per patient, every file in it one of their documents.
 
-A patient folder may hold `patient.json` (`mrn` or `key`, `given_name`/`family_name` or `name`,
-`sex`, `birth_date` or `dob`); without it the folder name is the MRN. The patient is found by
+A patient folder may hold `patient.json` (`mrn` or `key`, `given_name`/`family_name`,
+`first_name`/`last_name` or `name`, `sex`, `birth_date` or `dob`; what bench/records_synth.py
+writes); without it the folder name is the MRN. The patient is found by
 MRN or created, and each file is accepted exactly like an upload (probed, stored sealed,
 extraction queued); a file that cannot be read is reported and skipped.
 """
@@ -63,7 +64,8 @@ def patient_data(folder: Path) -> PatientCreate:
         except (ValueError, UnicodeDecodeError) as exc:
             raise Unprocessable(f"{folder.name}/{META} is not valid JSON") from exc
     mrn = str(meta.get("mrn") or meta.get("key") or folder.name)
-    given, family = meta.get("given_name"), meta.get("family_name")
+    given = meta.get("given_name") or meta.get("first_name")
+    family = meta.get("family_name") or meta.get("last_name")
     if not (given and family) and meta.get("name"):
         *first, last = str(meta["name"]).split()
         given, family = " ".join(first) or last, last
