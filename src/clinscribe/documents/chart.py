@@ -47,14 +47,23 @@ def labs_for_patient(
 def facts_for_patient(
     *, session: Session, principal: Principal, patient_id: str
 ) -> list[DocumentFact]:
+    """Medications, problems, allergies and follow-up read from letters (a PHI read: audited)."""
     patients.get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
-    return list(
+    rows = list(
         session.execute(
             readable(DocumentFact, principal)
             .where(DocumentFact.patient_id == patient_id)
             .order_by(DocumentFact.created_at, DocumentFact.page, DocumentFact.span_begin)
         ).scalars()
     )
+    audit.record(
+        session,
+        action="document.facts.read",
+        principal=principal,
+        object_type="patient",
+        object_id=patient_id,
+    )
+    return rows
 
 
 def fact_json(row: DocumentFact) -> dict[str, Any]:
