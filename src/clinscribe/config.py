@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -243,8 +245,13 @@ class Settings(BaseSettings):
         return self.dev_secret("jwt-secret")
 
     def document_url_key(self) -> bytes:
+        """The HMAC key of signed document links: its own secret, else one derived from the
+        JWT secret (so every node of a cluster agrees), else a dev key under the data dir."""
         if self.document_url_secret is not None:
             return self.document_url_secret.get_secret_value().encode()
+        if self.jwt_secret is not None:
+            jwt = self.jwt_secret.get_secret_value().encode()
+            return hmac.new(jwt, b"clinscribe document links", hashlib.sha256).digest()
         return self.dev_secret("document-url-key").encode()
 
     def api_key_hmac_key(self) -> bytes:
