@@ -12,7 +12,9 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
+from sqlalchemy import select
 
+from clinscribe.accounts import service as accounts
 from clinscribe.cli.common import CliError, emit, json_option, load_settings
 from clinscribe.config import Settings, get_settings
 from clinscribe.db.models import Document, Tenant
@@ -100,9 +102,9 @@ def _run_jobs(settings: Settings, job_ids: list[str]) -> None:
 
 @click.command("import-records")
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--tenant", required=True, help="Tenant id.")
+@click.option("--tenant", default=None, help="Tenant id (default: the only tenant there is).")
 @json_option
-def import_records(directory: Path, tenant: str, as_json: bool) -> None:
+def import_records(directory: Path, tenant: str | None, as_json: bool) -> None:
     """Import a folder per patient (patient.json optional); every file becomes a document."""
     if not directory.is_dir():
         raise CliError(f"{directory} is not a directory")
@@ -113,14 +115,12 @@ def import_records(directory: Path, tenant: str, as_json: bool) -> None:
     # Job logs go to stderr, so stdout stays the report (and valid JSON with --json).
     configure_logging(settings.log_level, settings.log_json)
     blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
-    principal = importer.importer(tenant)
-    outcomes: list[importer.PatientOutcome] = []
     url = settings.resolved_database_url
+    principal = importer.importer(_tenant(url, tenant))
+    outcomes: list[importer.PatientOutcome] = []
     for folder in folders:
         data = importer.patient_data(folder)
         with session_scope(url) as session:
-            if session.get(Tenant, tenant) is None:
-                raise CliError(f"no such tenant: {tenant}")
             patient_id, created = importer.find_or_create(
                 session=session, principal=principal, data=data
             )
@@ -140,6 +140,21 @@ def import_records(directory: Path, tenant: str, as_json: bool) -> None:
         _run_jobs(settings, [f.job_id for f in outcome.files if f.job_id])
         outcomes.append(outcome)
     _report(url, outcomes, as_json)
+
+
+def _tenant(url: str, tenant: str | None) -> str:
+    """The named tenant; else the only one; else a new one for a fresh install."""
+    with session_scope(url) as session:
+        if tenant is not None:
+            if session.get(Tenant, tenant) is None:
+                raise CliError(f"no such tenant: {tenant}")
+            return tenant
+        ids = list(session.execute(select(Tenant.id).limit(2)).scalars())
+        if len(ids) > 1:
+            raise CliError("there are several tenants: name one with --tenant")
+        if ids:
+            return str(ids[0])
+        return accounts.create_tenant(session=session, name="Imported records").id
 
 
 def _report(url: str, outcomes: list[importer.PatientOutcome], as_json: bool) -> None:

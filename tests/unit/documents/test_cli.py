@@ -68,7 +68,6 @@ def test_ingest_refuses_bad_input_with_one_line_and_a_non_zero_exit(
 def test_import_records_creates_patients_and_ingests_every_file(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     assert run(["db", "upgrade"], data_dir).returncode == 0
-    tenant = json.loads(run(["admin", "create-tenant", "Records", "--json"], data_dir).stdout)["id"]
     records = tmp_path / "records"
     one = records / "P001"
     one.mkdir(parents=True)
@@ -80,7 +79,8 @@ def test_import_records_creates_patients_and_ingests_every_file(tmp_path: Path) 
     two = records / "P002"
     two.mkdir()
     (two / "letter.txt").write_text(samples.LETTER)
-    result = run(["admin", "import-records", str(records), "--tenant", tenant, "--json"], data_dir)
+    # A fresh install: with no tenant named, the import makes one (later runs find it).
+    result = run(["admin", "import-records", str(records), "--json"], data_dir)
     # One file was unreadable: reported, the rest imported, and the exit says so.
     assert result.returncode == 1
     assert "1 file(s) could not be imported" in result.stderr
@@ -89,10 +89,15 @@ def test_import_records_creates_patients_and_ingests_every_file(tmp_path: Path) 
     files = {f["file"]: f for f in out["P001"]["files"]}
     assert files["labs.pdf"]["error"] is None and files["labs.pdf"]["document_id"]
     assert "document_corrupt" in files["broken.pdf"]["error"]
-    again = run(["admin", "import-records", str(records), "--tenant", tenant, "--json"], data_dir)
+    again = run(["admin", "import-records", str(records), "--json"], data_dir)
     second = {p["folder"]: p for p in json.loads(again.stdout)}
     # The patients are found by MRN the second time, not created again.
     assert second["P001"]["patient_id"] == out["P001"]["patient_id"]
     assert not second["P001"]["created"]
-    bad = run(["admin", "import-records", str(tmp_path / "missing"), "--tenant", tenant], data_dir)
+    bad = run(["admin", "import-records", str(tmp_path / "missing")], data_dir)
     assert bad.returncode == 1 and "is not a directory" in bad.stderr
+    assert run(["admin", "create-tenant", "Second", "--json"], data_dir).returncode == 0
+    several = run(["admin", "import-records", str(records)], data_dir)
+    assert several.returncode == 1 and "name one with --tenant" in several.stderr
+    unknown = run(["admin", "import-records", str(records), "--tenant", "nope"], data_dir)
+    assert unknown.returncode == 1 and "no such tenant" in unknown.stderr
