@@ -23,6 +23,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -152,30 +153,30 @@ def big_pdf(pages: int) -> bytes:
     return bytes(pdf.output())
 
 
-def speed_child() -> None:
+def speed_child(path: Path) -> None:
+    """Stream a 300-page PDF's pages; report pages/s and how far peak RSS rose while doing it."""
     import resource
 
-    data = big_pdf(300)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    count = 0
     from clinscribe.documents.core.extract import iter_pages
 
-    for _page in iter_pages(data, limits=ExtractLimits(ocr=False)):
+    data = path.read_bytes()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    count = chars = 0
+    for page in iter_pages(data, limits=ExtractLimits(ocr=False)):
         count += 1
+        chars += len(page.text)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        json.dumps(
-            {
-                "pages": count,
-                "seconds": elapsed,
-                "pdf_bytes": len(data),
-                "rss_before_mb": before / 1024,
-                "rss_peak_mb": after / 1024,
-            }
-        )
-    )
+    report = {
+        "pages": count,
+        "chars": chars,
+        "seconds": round(elapsed, 3),
+        "pdf_bytes": len(data),
+        "rss_before_mb": round(before / 1024, 1),
+        "rss_peak_mb": round(after / 1024, 1),
+    }
+    print(json.dumps(report))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,10 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["tune", "test", "all"], default="test")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--speed-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--speed-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.speed_child:
-        speed_child()
+        speed_child(args.speed_child)
         return 0
     roots = args.datasets or [DEV]
     for root in roots:
@@ -235,9 +236,11 @@ def main(argv: list[str] | None = None) -> int:
             timing["text_pages"] / timing["text_seconds"], 1
         )
     if args.speed:
-        out = subprocess.run(
-            [sys.executable, __file__, "--speed-child"], capture_output=True, text=True, check=True
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "big.pdf"
+            path.write_bytes(big_pdf(300))
+            command = [sys.executable, __file__, "--speed-child", str(path)]
+            out = subprocess.run(command, capture_output=True, text=True, check=True)
         child = json.loads(out.stdout)
         report["text_layer_300_pages"] = {
             **child,

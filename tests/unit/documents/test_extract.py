@@ -71,8 +71,17 @@ def test_a_tilted_page_is_deskewed_before_reading() -> None:
     assert abs(estimate_skew(straight)) <= 0.2
     tilted = page_image(LINES * 4, rotate=3.0)
     assert estimate_skew(tilted) == pytest.approx(-3.0, abs=0.4)
-    page = extract_pages(encode(page_image(LINES, rotate=-2.5), "JPEG", quality=90))[0]
+    image = page_image(LINES, rotate=-2.5)
+    page = extract_pages(encode(image, "JPEG", quality=90))[0]
     assert "138" in page.text and "135-145" in page.text
+    # Word boxes are mapped back onto the page as uploaded (not the straightened copy).
+    assert page.image_size == image.size
+    pixels = image.load()
+    for word in page.words:
+        assert word.bbox is not None
+        left, top, right, bottom = word.bbox
+        darkest = min(pixels[x, y] for x in range(left, right) for y in range(top, bottom))
+        assert darkest < 80, word
 
 
 def test_a_scanned_pdf_page_without_text_layer_goes_to_ocr() -> None:

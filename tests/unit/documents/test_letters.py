@@ -19,6 +19,7 @@ Problem list
 Current medications
 - Bisoprolol 5 mg once daily
 - Apixaban 5 mg twice daily
+- Salbutamol inhaler 100 mcg, 2 puffs every 4-6 hours as needed
 - Furosemide 80 mg once daily - INCREASED (was 40 mg once daily)
 Changes today
 - Start dapagliflozin 10 mg once daily.
@@ -44,6 +45,7 @@ def test_medications_carry_dose_frequency_route_and_status() -> None:
     assert set(meds) == {
         "bisoprolol",
         "apixaban",
+        "salbutamol",
         "furosemide",
         "dapagliflozin",
         "spironolactone",
@@ -52,6 +54,12 @@ def test_medications_carry_dose_frequency_route_and_status() -> None:
     assert (meds["bisoprolol"].dose, meds["bisoprolol"].frequency) == ("5 mg", "once daily")
     assert meds["bisoprolol"].status == "continued" and meds["bisoprolol"].route == "oral"
     assert meds["dapagliflozin"].status == "new"
+    inhaler = meds["salbutamol"]
+    assert (inhaler.dose, inhaler.frequency, inhaler.route) == (
+        "100 mcg, 2 puffs",
+        "every 4-6 hours as needed",
+        "inhaled",
+    )
     assert meds["spironolactone"].status == "stopped"
     assert meds["spironolactone"].reason == "hyperkalaemia"
     furosemide = meds["furosemide"]
@@ -118,7 +126,7 @@ def test_a_drug_named_in_prose_without_a_dose_is_not_a_statement() -> None:
 def test_documents_are_classified_and_dated() -> None:
     letter = analyse_document([text_page(1, LETTER, "text_layer")], document_id="l")
     assert (letter.kind, letter.date) == ("clinic_letter", date(2025, 8, 12))
-    assert letter.letter is not None and len(letter.letter.medications) == 6
+    assert letter.letter is not None and len(letter.letter.medications) == 7
     report = analyse_document(
         [
             text_page(

@@ -126,6 +126,14 @@ _DOSE = re.compile(
     r"(?![a-z/])(?:\s*(?:inhaler|tablets?|capsules?)?,?\s*\d+\s*(?:puffs?|tablets?|capsules?|drops?))?",
     re.I,
 )
+# "every 4-6 hours as needed": an interval range, which the dictation patterns do not cover.
+_INTERVAL = re.compile(
+    r"\bevery\s+\d+\s*(?:-|to)\s*\d+\s*(?:hours?|hrs?|days?|weeks?)"
+    r"(?:\s*,?\s*(?:as needed|as required|when required|if needed|prn))?",
+    re.I,
+)
+# The form printed inside a dose ("160/4.5 mcg inhaler, 2 puffs") is not part of the dose.
+_FORM_WORD = re.compile(r"\s+(?:inhaler|tablets?|capsules?)(?=,)", re.I)
 _RESOLVED = re.compile(
     r"\b(resolved|repleted|history of|previous|past|remote|treated|"
     r"in remission|cured|corrected)\b",
@@ -248,7 +256,7 @@ def _medication(
     rest = line[dose.end() :]
     if was:
         rest = rest.replace(was.group(), "")
-    freq = FREQUENCY_RE.search(rest)
+    freq = _INTERVAL.search(rest) or FREQUENCY_RE.search(rest)
     reason_m = re.search(r"\(([^)]*)\)", line[dose.end() :])
     reason = None
     if reason_m and not re.match(r"(was|previously)\b", reason_m.group(1), re.I):
@@ -258,7 +266,7 @@ def _medication(
     end = begin + len(line.rstrip())
     return MedicationFact(
         name=name,
-        dose=dose.group().strip(),
+        dose=_FORM_WORD.sub("", dose.group()).strip(),
         frequency=freq.group().strip() if freq else None,
         route=_route(line),
         status=status,

@@ -7,6 +7,7 @@ engine's 0-100 confidence; lab parsing uses that to flag numbers it must not tru
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -87,21 +88,60 @@ def estimate_skew(gray: Image.Image) -> float:
     return round(best, 2)
 
 
+@dataclass(frozen=True)
+class _Geometry:
+    """How a prepared image maps back onto the original: rotation about the centre, scale."""
+
+    angle: float
+    original: tuple[int, int]
+    rotated: tuple[int, int]
+    scale: float
+
+    def to_original(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        left, top, right, bottom = (v / self.scale for v in box)
+        theta = math.radians(self.angle)
+        cos, sin = math.cos(theta), math.sin(theta)
+        cx, cy = self.rotated[0] / 2, self.rotated[1] / 2
+        ox, oy = self.original[0] / 2, self.original[1] / 2
+        xs, ys = [], []
+        for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)):
+            # Pillow rotates counter-clockwise on screen (y down): undo it about the centres.
+            dx, dy = x - cx, y - cy
+            xs.append(ox + cos * dx - sin * dy)
+            ys.append(oy + sin * dx + cos * dy)
+        w, h = self.original
+        return _clamp(min(xs), w), _clamp(min(ys), h), _clamp(max(xs), w), _clamp(max(ys), h)
+
+
+def _clamp(value: float, high: int) -> int:
+    return max(0, min(high, round(value)))
+
+
 def prepare(image: Image.Image, settings: OcrSettings) -> tuple[Image.Image, float]:
     """Greyscale, deskewed copy of a page image, and the rotation applied."""
+    prepared, geometry = _prepare(image, settings)
+    return prepared, geometry.angle
+
+
+def _prepare(image: Image.Image, settings: OcrSettings) -> tuple[Image.Image, _Geometry]:
     gray = ImageOps.exif_transpose(image) if image.format in {"JPEG", "TIFF"} else image
     gray = gray.convert("L")
+    original = gray.size
     angle = estimate_skew(gray) if settings.deskew else 0.0
     if abs(angle) >= _FINE_STEP:
         gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    else:
+        angle = 0.0
+    rotated = gray.size
+    scale = 1.0
     # Small images (photos of slips) read better a little larger.
     if gray.width < 1400:
-        factor = 1400 / gray.width
-        gray = gray.resize((1400, round(gray.height * factor)), Image.Resampling.LANCZOS)
+        scale = 1400 / gray.width
+        gray = gray.resize((1400, round(gray.height * scale)), Image.Resampling.LANCZOS)
     # A light median filter takes scanner and sensor speckle off without blurring strokes; on
     # the noisy development scans it is worth two of eighteen values.
     gray = gray.filter(ImageFilter.MedianFilter(3))
-    return gray, angle
+    return gray, _Geometry(angle, original, rotated, scale)
 
 
 def ocr_page(image: Image.Image, number: int, settings: OcrSettings | None = None) -> PageText:
@@ -109,7 +149,7 @@ def ocr_page(image: Image.Image, number: int, settings: OcrSettings | None = Non
     settings = settings or OcrSettings()
     if not tesseract_available():
         raise OcrUnavailableError("this page has no text layer and Tesseract is not installed")
-    prepared, _angle = prepare(image, settings)
+    prepared, geometry = _prepare(image, settings)
     # One Tesseract thread per page: on a shared CPU its OpenMP threads only contend (measured
     # 2x slower under load); parallelism comes from running several jobs.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -124,10 +164,10 @@ def ocr_page(image: Image.Image, number: int, settings: OcrSettings | None = Non
     except (RuntimeError, pytesseract.TesseractError) as exc:
         # pytesseract signals its timeout as a bare RuntimeError.
         raise OcrUnavailableError(f"OCR of page {number} failed: {exc}") from exc
-    return _page_from_data(data, number)
+    return _page_from_data(data, number, geometry)
 
 
-def _page_from_data(data: dict[str, list[object]], number: int) -> PageText:
+def _page_from_data(data: dict[str, list[object]], number: int, geometry: _Geometry) -> PageText:
     parts: list[str] = []
     words: list[PageWord] = []
     length = 0
@@ -151,9 +191,15 @@ def _page_from_data(data: dict[str, list[object]], number: int) -> PageText:
                 begin=length,
                 end=length + len(text),
                 confidence=max(0.0, conf),
-                bbox=(left, top, left + width, top + height),
+                bbox=geometry.to_original((left, top, left + width, top + height)),
             )
         )
         parts.append(text)
         length += len(text)
-    return PageText(number=number, text="".join(parts), source="ocr", words=tuple(words))
+    return PageText(
+        number=number,
+        text="".join(parts),
+        source="ocr",
+        words=tuple(words),
+        image_size=geometry.original,
+    )

@@ -40,6 +40,10 @@ class PageText:
     text: str
     source: PageSource
     words: tuple[PageWord, ...] = field(default_factory=tuple)
+    # For OCR pages: (width, height) in pixels of the page image the word boxes refer to (the
+    # image as uploaded, or the PDF page rendered at the OCR resolution), so a viewer can scale
+    # the boxes onto a rendering of any size.
+    image_size: tuple[int, int] | None = None
 
     def low_confidence_spans(self) -> list[tuple[int, int]]:
         """Character ranges of words the OCR engine was unsure of."""
