@@ -134,6 +134,9 @@ def learn_template(train: list[dict[str, str]]) -> Template:
     return validate_template({"key": "aci_visit", "title": "ACI-Bench visit", "sections": sections})
 
 
+_SPEAKERS = {"doctor": "clinician", "patient": "patient", "patient_guest": "patient"}
+
+
 def transcript(dialogue: str) -> Transcript:
     """One segment per speaker turn; ASR variants put several tagged turns on one line."""
     segments = []
@@ -143,7 +146,8 @@ def transcript(dialogue: str) -> Transcript:
         text = " ".join(text.split())
         if not text:
             continue
-        speaker: Any = {"doctor": "clinician", "patient": "patient"}.get(tag)
+        # A companion speaking for the patient (parent, spouse) is the patient's side.
+        speaker: Any = _SPEAKERS.get(tag)
         n = len(segments)
         segments.append(Segment(id=n, start=float(n), end=n + 1.0, text=text, speaker=speaker))
     return Transcript(

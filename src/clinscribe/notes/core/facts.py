@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from clinscribe.notes.core.classify import fix_speakers, heading_kinds, opens_results, unit_kind
+from clinscribe.notes.core.hpi import confirmed, in_voice, is_intro, narrative_worthy
 from clinscribe.notes.core.rewrite import (
     Gender,
     clinician_to_clinical,
@@ -195,6 +196,7 @@ def draft_facts(prepared: Prepared) -> Drafted:
     consumed: set[int] = set()
     ros: list[RosFact] = []
     results_window = 0
+    voiced = 0
     spoken_cc = any(
         (found := heading_kinds(u.text)) and found[0] == ["chief_complaint"] for u in units
     )
@@ -227,8 +229,14 @@ def draft_facts(prepared: Prepared) -> Drafted:
             if isinstance(facts, NoteSentence) and answer is not None:
                 sentences.append(facts)
                 consumed.add(answer.index)
-            elif isinstance(facts, list):
+                continue
+            if isinstance(facts, list):
                 ros.extend(facts)
+            summary = confirmed(unit, answer, gender)
+            if summary is not None:
+                summary.text = in_voice(summary.text, voiced, gender)
+                voiced += 1
+                sentences.append(summary)
             continue
         kind: FactKind | None
         if heading and unit.speaker != "patient":
@@ -239,6 +247,9 @@ def draft_facts(prepared: Prepared) -> Drafted:
             kind = unit_kind(unit)
             if results_window and unit.speaker != "patient" and kind not in _NOT_RESULTS:
                 kind = "results"
+            intro = is_intro(unit) and kind != "results"
+            if intro or (kind is None and narrative_worthy(unit)):
+                kind = "hpi"
         if kind is None:
             continue
         meds = [e for e in unit.entities if e.category == "MEDICATION"]
@@ -261,11 +272,19 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 )
             if not heading:
                 continue
-        if not heading and kind in ("plan", "hpi") and not _clinical(unit):
+        patient_story = kind == "hpi" and narrative_worthy(unit)
+        if not heading and kind in ("plan", "hpi") and not (_clinical(unit) or patient_story):
             continue  # chatter: no entity, vital or number to document
-        drafted = make_sentence(_rewrite(unit, kind, text, gender), kind, [ev(unit, begin)])
+        rewritten = _rewrite(unit, kind, text, gender)
+        if patient_story:
+            rewritten = in_voice(rewritten, voiced, gender)
+            voiced += 1
+        drafted = make_sentence(rewritten, kind, [ev(unit, begin)])
         if drafted is not None:
-            sentences.append(drafted)
+            if is_intro(unit) and kind == "hpi":
+                sentences.insert(0, drafted)
+            else:
+                sentences.append(drafted)
     agreement = _agreement(units, sentences)
     if agreement is not None:
         sentences.append(agreement)

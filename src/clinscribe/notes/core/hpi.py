@@ -1,0 +1,174 @@
+"""History of present illness: the patient's own account as a clinical narrative.
+
+Three sources, each sentence keeping the transcript span it rests on:
+
+* the clinician's introduction ("ms. cooper is a 65 year old female here for anemia"), first;
+* the patient's own statements about the problem, in the third person ("The patient reports
+  that she has been feeling fatigued...");
+* the clinician's summarising questions the patient confirms ("so the pain started three weeks
+  ago?" / "yes" → "The pain started 3 weeks ago."), with the question and the answer as
+  evidence.
+
+Which patient sentences belong in the narrative, and how reference notes phrase them ("The
+patient reports...", "She states that..."), were learned from the ACI-Bench train split (Yim et
+al., Scientific Data 10:586, 2023, CC BY 4.0): see `cues.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from clinscribe.notes.core.cues import hpi_score
+from clinscribe.notes.core.rewrite import Gender, clinician_to_clinical, normalize_speech
+from clinscribe.notes.core.schemas import Evidence, NoteSentence
+from clinscribe.notes.core.units import Unit
+
+_YES = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|uh-?huh|mm-?hmm|correct|right|exactly|that's right|"
+    r"that is right|i do|i have|i did|it is|it does|it did|sure|definitely)\b",
+    re.I,
+)
+_NEGATIVE = re.compile(r"\b(?:no|not|n't|never|without|nothing)\b|n't\b", re.I)
+_AGREE_ONLY = re.compile(
+    r"^\W*(?:okay|ok|sounds good|that sounds good|alright|all right|yes|yeah|yep|sure|great|"
+    r"perfect|that's fine|fine|thank you|thanks|right|correct|no|nope|uh-?huh|mm-?hmm|um|uh|"
+    r"i agree|good|wonderful|awesome|lovely|cool|exactly|absolutely|of course|hi|hello|bye)"
+    r"\W*(?:\b(?:okay|thanks|thank you|doctor|doc|so much|that's it|too|you too)\b\W*)*$",
+    re.I,
+)
+_CHATTER = re.compile(
+    r"\b(?:weather|vacation|thank you|thanks|how are you|nice to|good to see|hello|bye|"
+    r"dragon|the game|my team|go (?:team|\w+s)\b)",
+    re.I,
+)
+# The clinician summarises the problem as a question the patient confirms.
+_PAST = {
+    "have": "had",
+    "get": "got",
+    "feel": "felt",
+    "notice": "noticed",
+    "take": "took",
+    "try": "tried",
+    "use": "used",
+    "see": "saw",
+    "hear": "heard",
+    "wake": "woke",
+    "fall": "fell",
+    "hit": "hit",
+    "hurt": "hurt",
+    "start": "started",
+    "go": "went",
+}
+_PRESENT = {"have": "has", "go": "goes", "do": "does", "hurt": "hurts", "radiate": "radiates"}
+_INVERTED: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^do you (have|get|feel|notice|take|use|see|hear|wake)\b", re.I), r"you \1"),
+    (
+        re.compile(rf"^did you ({'|'.join(_PAST)})\b", re.I),
+        lambda m: "you " + _PAST[m.group(1).lower()],
+    ),
+    (
+        re.compile(
+            r"^have you (been|had|noticed|tried|taken|felt|used|started|gotten|seen)\b", re.I
+        ),
+        r"you have \1",
+    ),
+    (
+        re.compile(r"^are you (still|now|currently|having|taking|feeling|able)\b", re.I),
+        r"you are \1",
+    ),
+    (re.compile(r"^(is|was) (it|the pain|that|this)\b", re.I), r"\2 \1"),
+    (
+        re.compile(rf"^does (it|the pain|that|this) ({'|'.join(_PRESENT)})\b", re.I),
+        lambda m: f"{m.group(1)} {_PRESENT[m.group(2).lower()]}",
+    ),
+]
+_DECLARATIVE = re.compile(
+    r"^(?:you|your|it|it's|the pain|this|that|and you|so you|so it|and it|so your|and your|"
+    r"so the|and the|so this|and this)\b",
+    re.I,
+)
+_LEAD = re.compile(r"^(?:(?:so|and|okay|ok|alright|all right|now|um|uh|and then|but)\W+)+", re.I)
+_HISTORY_CUE = re.compile(
+    r"\b(?:pain|hurts?|hurting|ache|aching|sore|started|start|since|ago|weeks?|days?|months?|"
+    r"years?|worse|better|worsen|improv|swell|swollen|when|after|before|night|morning|"
+    r"numb|tingl|radiat|sharp|dull|constant|comes and goes|on and off|fell|fall|injur|"
+    r"twist|happened|tried|taking|took|helps?|helped|medicine|medication|out of ten|/10)",
+    re.I,
+)
+_INTRO = re.compile(
+    r"\b(?:\d+|[a-z]+[- ](?:[a-z]+[- ])?)[- ]?years?[- ]old\b.{0,80}\b(?:male|female|man|woman|"
+    r"gentleman|lady|boy|girl|patient)\b",
+    re.I,
+)
+
+
+def _ev(unit: Unit) -> Evidence:
+    return Evidence(segment=unit.segment, begin=unit.begin, end=unit.end)
+
+
+def is_intro(unit: Unit) -> bool:
+    """The clinician introducing the patient: age, sex and the reason for the visit."""
+    return unit.speaker != "patient" and not unit.is_question and bool(_INTRO.search(unit.text))
+
+
+def narrative_worthy(unit: Unit) -> bool:
+    """A patient's own statement that belongs in the narrative (not assent or small talk)."""
+    if unit.speaker != "patient" or unit.is_question:
+        return False
+    text = normalize_speech(unit.text)
+    words = re.findall(r"[A-Za-z']+", text)
+    if len(words) < 4 or _AGREE_ONLY.match(text) or _CHATTER.search(text):
+        return False
+    # The learned word weights decide; a clinical entity or a history cue (onset, course,
+    # what helps) each count as one more unit of log-odds. Threshold tuned on ACI-Bench valid.
+    score = hpi_score(text) + bool(unit.entities or unit.vitals) + bool(_HISTORY_CUE.search(text))
+    return score > _THRESHOLD
+
+
+_THRESHOLD = -1.0
+_VOICES = ("The patient reports that", "{Subj} states that", "{Subj} notes that", "")
+
+
+def in_voice(text: str, turn: int, gender: Gender) -> str:
+    """Reported speech the way clinicians write it, rotating the reporting verb.
+
+    ``text`` is already in the third person; "Reports X." keeps its verb with a subject.
+    """
+    subj = {"female": "she", "male": "he"}.get(gender or "", "the patient")
+    if text.startswith("Reports "):
+        who = "The patient" if turn % 2 == 0 else subj.capitalize()
+        return f"{who} reports {text[len('Reports ') :]}"
+    if text.startswith("Denies "):
+        who = "The patient" if turn % 2 == 0 else subj.capitalize()
+        return f"{who} denies {text[len('Denies ') :]}"
+    voice = _VOICES[turn % len(_VOICES)].format(Subj=subj.capitalize())
+    if not voice or not re.match(r"^(?:She|He|The patient|Her|His|The patient's)\b", text):
+        return text
+    return f"{voice} {text[0].lower()}{text[1:]}"
+
+
+def confirmed(question: Unit, answer: Unit | None, gender: Gender) -> NoteSentence | None:
+    """A summarising question the patient answered yes, as a statement of fact."""
+    if answer is None or question.speaker == "patient" or not _YES.match(answer.text):
+        return None
+    if len(answer.text.split()) > 15:
+        return None
+    text = _LEAD.sub("", normalize_speech(question.text)).rstrip(" ?.")
+    negated = any("NEGATION" in e.traits for e in question.entities)
+    if negated or _NEGATIVE.search(text) or not (question.entities or _HISTORY_CUE.search(text)):
+        return None
+    for pattern, repl in _INVERTED:
+        new = pattern.sub(repl, text, count=1)
+        if new != text:
+            text = new
+            break
+    else:
+        if not _DECLARATIVE.match(text):
+            return None
+    if len(text.split()) < 4:
+        return None
+    # "have you had any fevers?" / "yes" -> "has had fevers"; "anything" -> "something".
+    text = re.sub(r"\bany\s+", "", re.sub(r"\banything\b", "something", text, flags=re.I))
+    out = clinician_to_clinical(text, gender)
+    return NoteSentence(text=out, kind="hpi", evidence=[_ev(question), _ev(answer)])
