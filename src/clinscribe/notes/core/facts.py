@@ -14,6 +14,7 @@ from clinscribe.notes.core.rewrite import (
     normalize_speech,
     patient_to_clinical,
 )
+from clinscribe.notes.core.results import result_sentence
 from clinscribe.notes.core.ros import RosFact, ros_block, ros_facts
 from clinscribe.notes.core.schemas import Evidence, FactKind, NoteSentence, Problem
 from clinscribe.notes.core.structured import (
@@ -276,6 +277,8 @@ def draft_facts(prepared: Prepared) -> Drafted:
         if not heading and kind in ("plan", "hpi") and not (_clinical(unit) or patient_story):
             continue  # chatter: no entity, vital or number to document
         rewritten = _rewrite(unit, kind, text, gender)
+        if kind == "results" and unit.speaker != "patient":
+            rewritten = result_sentence(rewritten)
         if patient_story:
             rewritten = in_voice(rewritten, voiced, gender)
             voiced += 1
