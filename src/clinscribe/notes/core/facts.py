@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass
 
 from clinscribe.notes.core.classify import fix_speakers, heading_kinds, opens_results, unit_kind
-from clinscribe.notes.core.hpi import confirmed, in_voice, is_intro, narrative_worthy
+from clinscribe.notes.core.hpi import (
+    confirmed,
+    denials,
+    in_voice,
+    is_intro,
+    narrative_worthy,
+    opening,
+)
+from clinscribe.notes.core.results import result_sentence
 from clinscribe.notes.core.rewrite import (
     Gender,
     clinician_to_clinical,
@@ -14,7 +22,6 @@ from clinscribe.notes.core.rewrite import (
     normalize_speech,
     patient_to_clinical,
 )
-from clinscribe.notes.core.results import result_sentence
 from clinscribe.notes.core.ros import RosFact, ros_block, ros_facts
 from clinscribe.notes.core.schemas import Evidence, FactKind, NoteSentence, Problem
 from clinscribe.notes.core.structured import (
@@ -156,6 +163,9 @@ _AGREE = re.compile(
 )
 
 
+_ASSENT = "The patient understands and agrees with the recommended medical treatment plan."
+
+
 def _agreement(units: list[Unit], sentences: list[NoteSentence]) -> NoteSentence | None:
     """The patient's assent after the plan was discussed, documented with its evidence."""
     plan_segments = [e.segment for s in sentences if s.kind == "plan" for e in s.evidence]
@@ -167,7 +177,7 @@ def _agreement(units: list[Unit], sentences: list[NoteSentence]) -> NoteSentence
             break
         if unit.speaker == "patient" and not unit.is_question and _AGREE.match(unit.text):
             return NoteSentence(
-                text="The patient understands and agrees with the recommended treatment plan.",
+                text=_ASSENT,
                 kind="plan",
                 evidence=[ev(unit)],
             )
@@ -179,6 +189,16 @@ _NUMBER_WORD = re.compile(
 )
 
 
+# What the clinician says while examining or talking about the talk is not the plan.
+_NOT_PLAN = re.compile(
+    r"\b(?:take a (?:listen|look|quick look|feel)|(?:listen|look|feel) (?:to|at)|examine|"
+    r"exam|press(?:ing)? on|push(?:ing)? on|turn (?:your|the patient's|his|her)|"
+    r"rest (?:your|the patient's|his|her) (?:arm|hand|leg)|lie (?:back|down)|lay (?:back|down)|"
+    r"sit up|deep breath|squeeze|bend (?:your|the patient's)|follow my finger|"
+    r"any (?:other )?questions|talk (?:a little )?(?:bit )?about|nurse (?:come|will come)|"
+    r"scale (?:of|from))\b",
+    re.IGNORECASE,
+)
 _NOT_RESULTS: frozenset[FactKind | None] = frozenset({"plan", "exam", "vitals"})
 
 
@@ -249,7 +269,8 @@ def draft_facts(prepared: Prepared) -> Drafted:
             if results_window and unit.speaker != "patient" and kind not in _NOT_RESULTS:
                 kind = "results"
             intro = is_intro(unit) and kind != "results"
-            if intro or (kind is None and narrative_worthy(unit)):
+            before = units[i - 1] if i else None
+            if intro or (kind is None and narrative_worthy(unit, before)):
                 kind = "hpi"
         if kind is None:
             continue
@@ -273,7 +294,9 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 )
             if not heading:
                 continue
-        patient_story = kind == "hpi" and narrative_worthy(unit)
+        if kind == "plan" and not heading and (_NOT_PLAN.search(text) or "?" in text):
+            continue
+        patient_story = kind == "hpi" and narrative_worthy(unit, units[i - 1] if i else None)
         if not heading and kind in ("plan", "hpi") and not (_clinical(unit) or patient_story):
             continue  # chatter: no entity, vital or number to document
         rewritten = _rewrite(unit, kind, text, gender)
@@ -292,6 +315,13 @@ def draft_facts(prepared: Prepared) -> Drafted:
     if agreement is not None:
         sentences.append(agreement)
     sentences.extend(history(prepared))
+    if not any(is_intro(u) for u in units):
+        intro = opening(units, sentences, gender)
+        if intro is not None:
+            sentences.insert(0, intro)
+    denied = denials([(f.term, f.present, list(f.evidence)) for f in ros])
+    if denied is not None:
+        sentences.append(denied)
     sentences.extend(ros_block(ros + ros_positives(prepared)))
     assessed = problems(prepared)
     for problem, where in assessed:

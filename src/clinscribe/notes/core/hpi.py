@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from clinscribe.nlp.core import parse_number
 from clinscribe.notes.core.cues import hpi_score
 from clinscribe.notes.core.rewrite import Gender, clinician_to_clinical, normalize_speech
 from clinscribe.notes.core.schemas import Evidence, NoteSentence
@@ -112,9 +113,22 @@ def is_intro(unit: Unit) -> bool:
     return unit.speaker != "patient" and not unit.is_question and bool(_INTRO.search(unit.text))
 
 
-def narrative_worthy(unit: Unit) -> bool:
-    """A patient's own statement that belongs in the narrative (not assent or small talk)."""
+_SMALL_TALK_Q = re.compile(
+    r"\b(?:weekend|vacation|holiday|weather|how are you|how's it going|how have you been|"
+    r"how(?:'s| is| are) (?:the|your) (?:family|kids|wife|husband|trip|game|team))\b",
+    re.I,
+)
+
+
+def narrative_worthy(unit: Unit, before: Unit | None = None) -> bool:
+    """A patient's own statement that belongs in the narrative (not assent or small talk).
+
+    ``before`` is the sentence said just before: an answer to "how was your weekend?" is
+    small talk whatever its words.
+    """
     if unit.speaker != "patient" or unit.is_question:
+        return False
+    if before is not None and before.speaker != "patient" and _SMALL_TALK_Q.search(before.text):
         return False
     text = normalize_speech(unit.text)
     words = re.findall(r"[A-Za-z']+", text)
@@ -172,3 +186,82 @@ def confirmed(question: Unit, answer: Unit | None, gender: Gender) -> NoteSenten
     text = re.sub(r"\bany\s+", "", re.sub(r"\banything\b", "something", text, flags=re.I))
     out = clinician_to_clinical(text, gender)
     return NoteSentence(text=out, kind="hpi", evidence=[_ev(question), _ev(answer)])
+
+
+_AGE = re.compile(
+    r"\b(?P<age>\d{1,3}|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]?)?"
+    r"(?:one|two|three|four|five|six|seven|eight|nine)|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety)[- ]years?[- ]old\b",
+    re.I,
+)
+
+
+def _age(units: list[Unit]) -> tuple[str, Evidence] | None:
+    for unit in units:
+        match = _AGE.search(unit.text)
+        if match is None:
+            continue
+        value = parse_number(match.group("age").replace("-", " "))
+        if value is None or not 0 < value < 120:
+            continue
+        begin = unit.begin + match.start()
+        return str(int(value)), Evidence(
+            segment=unit.segment, begin=begin, end=unit.begin + match.end()
+        )
+    return None
+
+
+def opening(
+    units: list[Unit], sentences: list[NoteSentence], gender: Gender
+) -> NoteSentence | None:
+    """The HPI's first sentence when the clinician gave no introduction: who, history, why.
+
+    "The patient is a 58-year-old male with a past medical history significant for
+    hypertension, who presents today for knee pain." Every part comes from a drafted sentence
+    or a transcript span (age as said; sex from how the clinician speaks of the patient, as in
+    every rewritten sentence), and the evidence lists them all.
+    """
+    cc = next((s for s in sentences if s.kind == "chief_complaint"), None)
+    history = [s for s in sentences if s.kind == "pmh" and s.text.startswith("History of ")]
+    if cc is None and not history:
+        return None
+    evidence: list[Evidence] = []
+    age = _age(units)
+    sex = {"female": "female", "male": "male"}.get(gender or "")
+    described = age is not None or sex is not None
+    who = "The patient is a" if described else "The patient"
+    if age is not None:
+        who += f" {age[0]}-year-old"
+        evidence.append(age[1])
+    if described:
+        who += f" {sex or 'patient'}"
+    if history:
+        names = [s.text[len("History of ") :].rstrip(".") for s in history[:3]]
+        lead = " with a" if described else " has a"
+        who += f"{lead} past medical history significant for " + ", ".join(names)
+        evidence.extend(e for s in history[:3] for e in s.evidence)
+    if cc is not None:
+        reason = cc.text.rstrip(".")
+        reason = reason[:1].lower() + reason[1:] if not reason[:2].isupper() else reason
+        link = ", who presents" if described else (" and presents" if history else " presents")
+        who += f"{link} today for {reason}"
+        evidence.extend(cc.evidence)
+    return NoteSentence(text=who + ".", kind="hpi", evidence=evidence)
+
+
+def denials(facts: list[tuple[str, bool, list[Evidence]]]) -> NoteSentence | None:
+    """The pertinent negatives of the visit in one HPI sentence ("He denies fever or chills")."""
+    reported = {term.lower() for term, present, _ in facts if present}
+    terms: list[str] = []
+    evidence: list[Evidence] = []
+    for term, present, spans in facts:
+        # A bare "pain" denied to one question is rarely the visit's answer about pain.
+        if present or term.lower() in reported or term in terms or term.lower() == "pain":
+            continue
+        terms.append(term)
+        evidence.extend(e for e in spans if e not in evidence)
+    if not terms:
+        return None
+    listed = " or ".join(terms) if len(terms) < 3 else ", ".join(terms[:-1]) + ", or " + terms[-1]
+    return NoteSentence(text=f"The patient denies {listed}.", kind="hpi", evidence=evidence)

@@ -17,8 +17,9 @@ _TEST = (
     r"(?:chest |abdominal |lumbar |spine )?x-?rays?(?: of (?:the |his |her |their )?"
     r"(?:left |right |lower |upper )?[a-z]+(?: spine)?)?|"
     r"echo(?:cardiogram)?|ekg|ecg|electrocardiogram|"
-    r"(?:brain )?mri(?: of (?:the |his |her )?(?:left |right )?[a-z]+)?|ct(?: scan)?(?: of (?:the )?"
-    r"[a-z]+)?|(?:abdominal |renal |pelvic )?ultrasound|(?:hemoglobin )?a1c|hemoglobin|"
+    r"(?:brain )?mri(?: of (?:the |his |her )?(?:left |right )?[a-z]+)?|"
+    r"ct(?: scan)?(?: of (?:the )?[a-z]+)?|(?:abdominal |renal |pelvic )?ultrasound|"
+    r"(?:hemoglobin )?a1c|hemoglobin|"
     r"(?:blood|lab) ?work|labs?|blood tests?|urinalysis|urine (?:test|culture)|"
     r"(?:lipid|cholesterol|thyroid|metabolic|autoimmune|diabetes) (?:panel|levels?)|cholesterol|"
     r"creatinine|kidney function|white (?:blood )?(?:cell )?count|biopsy|pathology|culture|"
@@ -29,7 +30,7 @@ _TEST_RE = re.compile(rf"\b(?:{_TEST})\b", re.IGNORECASE)
 _VERB_RE = re.compile(
     r"[^.;]{0,40}?\b(?P<verb>showed|shows|show|revealed|reveals|demonstrated|demonstrates|"
     r"came back|comes back|(?:does )?looks? like|looked like|looked|looks|appears to be|appeared|"
-    r"appears|is|was|were|are)\b\s+(?P<finding>[^.;]{3,})",
+    r"appears|is|was|were|are|there's|there is|there are)\b\s+(?P<finding>[^.;]{3,})",
     re.IGNORECASE,
 )
 _VERB = {
@@ -48,6 +49,9 @@ _VERB = {
     "does look like": "demonstrates",
     "looked like": "demonstrated",
     "comes back": "came back",
+    "there's": "demonstrates",
+    "there is": "demonstrates",
+    "there are": "demonstrates",
 }
 _LEAD = re.compile(
     r"^(?:(?:so|and|now|okay|um|uh|well|also)\W+)*(?:(?:i |we )?(?:(?:personally|also) )?"
@@ -87,7 +91,7 @@ def result_sentence(text: str) -> str:
         if verb_match is not None:
             found = (test_match, verb_match)
     if found is None:
-        return _cap(body)
+        return tidy(text)
     test_match, match = found
     # Only the test, its verb and the finding are kept: a negation anywhere else would be lost.
     dropped = body[: test_match.start()] + body[test_match.end() : match.start("verb")]

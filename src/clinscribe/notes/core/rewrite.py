@@ -26,7 +26,7 @@ _FILLER = re.compile(
 )
 _LEAD = re.compile(
     r"^(?:(?:(?:and|so|okay|ok|alright|all right|well|yeah|yes|yep|now|but|oh|"
-    r"great|good|sure|perfect|then|also|and then|let's see|i see|got it|hey dragon)\b"
+    r"great|good|sure|perfect|then|also|and then|let's see|i see|got it|hey,? dragon)\b"
     r"|right(?=[,.]))[,.]?\s*)+",
     re.IGNORECASE,
 )
