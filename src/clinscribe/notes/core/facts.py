@@ -316,9 +316,9 @@ def draft_facts(prepared: Prepared) -> Drafted:
         sentences.append(agreement)
     sentences.extend(history(prepared))
     if not any(is_intro(u) for u in units):
-        intro = opening(units, sentences, gender)
-        if intro is not None:
-            sentences.insert(0, intro)
+        opener = opening(units, sentences, gender)
+        if opener is not None:
+            sentences.insert(0, opener)
     denied = denials([(f.term, f.present, list(f.evidence)) for f in ros])
     if denied is not None:
         sentences.append(denied)
