@@ -14,7 +14,7 @@ from clinscribe.notes.core.hpi import (
     narrative_worthy,
     opening,
 )
-from clinscribe.notes.core.results import result_sentence
+from clinscribe.notes.core.results import result_sentence, result_span, tidy
 from clinscribe.notes.core.rewrite import (
     Gender,
     clinician_to_clinical,
@@ -129,6 +129,22 @@ def _topic_answer(q: Unit, answer: Unit, gender: Gender) -> NoteSentence | None:
     return make_sentence(text, kind, [ev(q), ev(answer)])
 
 
+def _after_yes(
+    units: list[Unit], i: int, answer: Unit | None, gender: Gender
+) -> NoteSentence | None:
+    """ "do you drink?" / "yeah," / "but only once or twice a year.": the content is the
+    sentence after the bare yes; it is kept with the question and both answers as evidence."""
+    if answer is None or len(answer.text.split()) > 2 or not _YES.match(answer.text):
+        return None
+    nxt = units[answer.index + 1] if answer.index + 1 < len(units) else None
+    if nxt is None or nxt.is_question or nxt.speaker != answer.speaker:
+        return None
+    found = _topic_answer(units[i], nxt, gender)
+    if found is not None:
+        found.evidence = [ev(units[i]), ev(answer), ev(nxt)]
+    return found
+
+
 def _question_facts(q: Unit, answer: Unit, gender: Gender) -> NoteSentence | list[RosFact]:
     context = _context_facts(q, answer) or _topic_answer(q, answer, gender)
     if context is not None:
@@ -206,6 +222,29 @@ def _clinical(unit: Unit) -> bool:
     return bool(unit.entities or unit.vitals or _NUMBER_WORD.search(unit.text))
 
 
+_LEAD_IN = re.compile(r"^(?:review|look at|go over|we did)\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def _spoken_results(units: list[Unit], gender: Gender) -> list[NoteSentence]:
+    """Results said inside long unpunctuated turns, when no sentence was classed as results."""
+    out: list[NoteSentence] = []
+    for unit in units:
+        if unit.speaker == "patient" or unit.is_question or len(out) >= 2:
+            continue
+        span = result_span(unit.text)
+        if span is None:
+            continue
+        text = tidy(_LEAD_IN.sub("", clinician_to_clinical(unit.text[span[0] : span[1]], gender)))
+        text = text[:1].upper() + text[1:]
+        evidence = [
+            Evidence(segment=unit.segment, begin=unit.begin + span[0], end=unit.begin + span[1])
+        ]
+        drafted = make_sentence(text, "results", evidence)
+        if drafted is not None:
+            out.append(drafted)
+    return out
+
+
 def draft_facts(prepared: Prepared) -> Drafted:
     """Draft every fact the transcript supports, in transcript order within each kind."""
     units = prepared.units
@@ -253,6 +292,11 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 continue
             if isinstance(facts, list):
                 ros.extend(facts)
+            more = _after_yes(units, i, answer, gender)
+            if more is not None:
+                sentences.append(more)
+                consumed.add(units[i + 1].index + 1)
+                continue
             summary = confirmed(unit, answer, gender)
             if summary is not None:
                 summary.text = in_voice(summary.text, voiced, gender)
@@ -311,6 +355,8 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 sentences.insert(0, drafted)
             else:
                 sentences.append(drafted)
+    if not any(s.kind == "results" for s in sentences):
+        sentences.extend(_spoken_results(units, gender))
     agreement = _agreement(units, sentences)
     if agreement is not None:
         sentences.append(agreement)

@@ -117,3 +117,45 @@ def result_sentence(text: str) -> str:
         said = "demonstrates"  # "X-ray is no fractures" reads "X-ray demonstrates no fractures"
     out = f"{_cap(test)} {said} {finding}"
     return out if out.endswith((".", "!", "?")) else out + "."
+
+
+_ABOUT = re.compile(
+    r"\b(?:normal|abnormal|fractures?|elevated|high|low|negative|positive|shows?|showed|"
+    r"reveal\w*|demonstrat\w*|looks?|looked|see|saw|came back|stable|unchanged|unremarkable|"
+    r"within normal limits)\b",
+    re.IGNORECASE,
+)
+_LEAD_IN = re.compile(
+    r"\b(?:review(?:ed|ing)?|look(?:ed|ing)? at|went over|go over|we did|you had|you got)\s+"
+    r"(?:\w+\s+){0,3}?$",
+    re.IGNORECASE,
+)
+_CUT = re.compile(
+    r"\s(?:so|which is good|um|uh|okay|alright|let's|now|how|do you|does that|any questions|"
+    r"gives us|is going to|will)\b|[.?!;]",
+    re.IGNORECASE,
+)
+MAX_WORDS = 30
+
+
+def result_span(text: str) -> tuple[int, int] | None:
+    """Where a long run of unpunctuated speech talks about a test and its finding.
+
+    Used when no sentence was classed as results: the span starts at the test (or the
+    "review the"/"look at" before it) and ends at the next pause word or after MAX_WORDS.
+    """
+    for match in _TEST_RE.finditer(text):
+        before = text[max(0, match.start() - 40) : match.start()]
+        lead = _LEAD_IN.search(before)
+        start = match.start() - (len(before) - lead.start()) if lead else match.start()
+        rest = text[match.end() :]
+        words = list(re.finditer(r"\S+", rest))[:MAX_WORDS]
+        if not words:
+            continue
+        end = match.end() + words[-1].end()
+        cut = _CUT.search(text, match.end() + 1, end)
+        if cut is not None and cut.start() - match.end() > 12:
+            end = cut.start()
+        if _ABOUT.search(text, match.end(), min(end, match.end() + 80)):
+            return start, end
+    return None
