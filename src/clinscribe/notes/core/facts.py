@@ -10,6 +10,7 @@ from clinscribe.notes.core.hpi import (
     confirmed,
     denials,
     in_voice,
+    intro_text,
     is_intro,
     narrative_worthy,
     opening,
@@ -349,6 +350,9 @@ def draft_facts(prepared: Prepared) -> Drafted:
         if patient_story:
             rewritten = in_voice(rewritten, voiced, gender)
             voiced += 1
+        if is_intro(unit) and kind == "hpi":
+            rewritten = intro_text(rewritten)
+            rewritten = rewritten[:1].upper() + rewritten[1:]
         drafted = make_sentence(rewritten, kind, [ev(unit, begin)])
         if drafted is not None:
             if is_intro(unit) and kind == "hpi":

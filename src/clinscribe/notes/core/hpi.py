@@ -120,6 +120,20 @@ _SMALL_TALK_Q = re.compile(
 )
 
 
+def intro_text(text: str) -> str:
+    """The clinician's spoken introduction in the form notes write it ("43-year-old female
+    who presents today for"); the same words, hyphenated and with the usual verb."""
+    out = re.sub(r"\b(\d{1,3}) years? old\b", r"\1-year-old", text)
+    out = re.sub(r"^(?:this is|today i'm seeing|i'm seeing)\s+", "", out, flags=re.I)
+    return re.sub(
+        r"\s*(?:,\s*)?\b(?:(?:who is|is) )?(?:here|in) (?:today )?(?:for|with)\b",
+        ", who presents today for",
+        out,
+        count=1,
+        flags=re.I,
+    )
+
+
 def narrative_worthy(unit: Unit, before: Unit | None = None) -> bool:
     """A patient's own statement that belongs in the narrative (not assent or small talk).
 
