@@ -374,6 +374,12 @@ def draft_facts(prepared: Prepared) -> Drafted:
         sentences.append(denied)
     sentences.extend(ros_block(ros + ros_positives(prepared)))
     assessed = problems(prepared)
+    if not spoken_cc and cc is None and assessed:
+        # No stated reason for the visit: the first problem the clinician names stands in.
+        first, where = assessed[0]
+        sentences.insert(
+            0, NoteSentence(text=f"{first.text}.", kind="chief_complaint", evidence=[where])
+        )
     for problem, where in assessed:
         label = f"{problem.text} ({problem.code})." if problem.code else f"{problem.text}."
         sentences.append(NoteSentence(text=label, kind="assessment", evidence=[where]))

@@ -171,7 +171,12 @@ def in_voice(text: str, turn: int, gender: Gender) -> str:
         who = "The patient" if turn % 2 == 0 else subj.capitalize()
         return f"{who} denies {text[len('Denies ') :]}"
     voice = _VOICES[turn % len(_VOICES)].format(Subj=subj.capitalize())
-    if not voice or not re.match(r"^(?:She|He|The patient|Her|His|The patient's)\b", text):
+    if subj == "the patient":
+        voice = voice if voice.startswith("The patient") else ""
+        starts = r"^(?:She|He|Her|His)\b"  # "The patient reports that the patient..." is clumsy
+    else:
+        starts = r"^(?:She|He|The patient|Her|His|The patient's)\b"
+    if not voice or not re.match(starts, text):
         return text
     return f"{voice} {text[0].lower()}{text[1:]}"
 

@@ -30,7 +30,8 @@ _TEST_RE = re.compile(rf"\b(?:{_TEST})\b", re.IGNORECASE)
 _VERB_RE = re.compile(
     r"[^.;]{0,40}?\b(?P<verb>showed|shows|show|revealed|reveals|demonstrated|demonstrates|"
     r"came back|comes back|(?:does )?looks? like|looked like|looked|looks|appears to be|appeared|"
-    r"appears|is|was|were|are|there's|there is|there are)\b\s+(?P<finding>[^.;]{3,})",
+    r"appears|is|was|were|are|there's|there is|there are)\b\s+"
+    r"(?P<finding>(?:[^.;]|\.(?=\d)){3,})",
     re.IGNORECASE,
 )
 _VERB = {
