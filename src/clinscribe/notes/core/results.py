@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 
 _TEST = (
-    r"(?:chest |abdominal |lumbar |spine )?x-?rays?(?: of (?:the |his |her |their )?"
+    r"(?:chest |abdominal |lumbar |spine )?x-?rays?(?: of (?:the patient's |the |his |her |their )?"
     r"(?:left |right |lower |upper )?[a-z]+(?: spine)?)?|"
     r"echo(?:cardiogram)?|ekg|ecg|electrocardiogram|"
-    r"(?:brain )?mri(?: of (?:the |his |her )?(?:left |right )?[a-z]+)?|"
+    r"(?:brain )?mri(?: of (?:the patient's |the |his |her )?(?:left |right )?[a-z]+)?|"
     r"ct(?: scan)?(?: of (?:the )?[a-z]+)?|(?:abdominal |renal |pelvic )?ultrasound|"
     r"(?:hemoglobin )?a1c|hemoglobin|"
     r"(?:blood|lab) ?work|labs?|blood tests?|urinalysis|urine (?:test|culture)|"
@@ -100,6 +100,7 @@ def result_sentence(text: str) -> str:
         return _cap(body)
     test = test_match.group()
     test = re.sub(r"^(?:his|her|their|the) ", "", test, flags=re.I)
+    test = re.sub(r"\bof (?:his|her|their|the patient's) ", "of the ", test, flags=re.I)
     verb = match.group("verb").lower()
     finding = match.group("finding").strip(" ,")
     finding = re.sub(

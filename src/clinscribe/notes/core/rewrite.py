@@ -201,7 +201,8 @@ _VERBS = (
     "exercise|think|know|notice|see|say|check|like|love|wake|hurt|experience|stay|keep|do|"
     "seem|start|continue|remember|forget|miss|wear|follow|agree|understand|deny|report|"
     "travel|enjoy|plan|hope|wonder|believe|mean|lift|cough|bleed|vomit|drive|sit|stand|"
-    "monitor|watch|avoid|cook|swim|bike|hike|are|were"
+    "monitor|watch|avoid|cook|swim|bike|hike|are|were|grip|climb|bend|kneel|squat|breathe|"
+    "swallow|chew|move|twist|turn|reach|push|pull|carry|type|write|open"
 )
 
 
