@@ -162,3 +162,18 @@ def test_templates_without_hpi_or_results_sections_still_draft() -> None:
     assert [s.key for s in note.sections] == ["plan"]
     assert "splint" in note.text and "fell off" not in note.text
     assert all(s.kind == "plan" for s in note.sections[0].sentences)
+
+
+def test_a_short_answer_to_when_or_how_long_completes_the_clinicians_question() -> None:
+    transcript = make_transcript(
+        "[doctor] when did your shoulder start hurting?\n"
+        "[patient] um, maybe three weeks ago.\n"
+        "[doctor] what do you do for work?\n"
+        "[patient] i'm a mail carrier.\n"
+    )
+    note = draft_note(transcript, "history_and_physical")
+    hpi = _sentences(note, "history_of_present_illness")
+    onset = next(s for s in hpi if "started" in s.text)
+    assert onset.text == "The patient's shoulder started hurting maybe 3 weeks ago."
+    assert [e.segment for e in onset.evidence] == [0, 1]
+    assert onset.supported

@@ -14,6 +14,7 @@ from clinscribe.notes.core.hpi import (
     is_intro,
     narrative_worthy,
     opening,
+    wh_answer,
 )
 from clinscribe.notes.core.results import result_sentence, result_span, tidy
 from clinscribe.notes.core.rewrite import (
@@ -298,7 +299,7 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 sentences.append(more)
                 consumed.add(units[i + 1].index + 1)
                 continue
-            summary = confirmed(unit, answer, gender)
+            summary = confirmed(unit, answer, gender) or wh_answer(unit, answer, gender)
             if summary is not None:
                 summary.text = in_voice(summary.text, voiced, gender)
                 voiced += 1

@@ -284,3 +284,52 @@ def denials(facts: list[tuple[str, bool, list[Evidence]]]) -> NoteSentence | Non
         return None
     listed = " or ".join(terms) if len(terms) < 3 else ", ".join(terms[:-1]) + ", or " + terms[-1]
     return NoteSentence(text=f"The patient denies {listed}.", kind="hpi", evidence=evidence)
+
+
+# Wh-questions about the course of the problem whose short answer completes a statement.
+_WH = [
+    (
+        re.compile(
+            r"\bhow long (?:has|have|did) (?P<what>this|that|it|the \w+|your \w+)"
+            r"(?: \w+)? been (?:going on|happening|bothering (?:you|him|her))",
+            re.I,
+        ),
+        "{What} has been going on {ans}.",
+    ),
+    (
+        re.compile(
+            r"\bwhen did (?P<what>this|that|it|the \w+|your \w+) (?:start|begin)"
+            r"(?P<rest> \w+ing)?",
+            re.I,
+        ),
+        "{What} started{rest} {ans}.",
+    ),
+]
+_SHORT_ANSWER = re.compile(
+    r"^\W*(?:(?:um|uh|oh|well),?\s*)*(?P<ans>(?:about|around|probably|"
+    r"almost|maybe|over|like|since|for|last|yesterday|this|a|an|two|three|four|five|six|seven|"
+    r"eight|nine|ten|\d)[^?]{0,40}?)\W*$",
+    re.I,
+)
+
+
+def wh_answer(question: Unit, answer: Unit | None, gender: Gender) -> NoteSentence | None:
+    """ "how long has this been going on?" / "about two weeks" -> "This has been going on for
+    about 2 weeks.": the question's topic and the patient's words, both spans as evidence."""
+    if answer is None or answer.speaker != "patient" or question.speaker == "patient":
+        return None
+    said = _SHORT_ANSWER.match(normalize_speech(answer.text))
+    if said is None:
+        return None
+    ans = said.group("ans").rstrip(" .,")
+    for pattern, form in _WH:
+        match = pattern.search(question.text)
+        if match is None:
+            continue
+        what = clinician_to_clinical(match.group("what"), gender).rstrip(".")
+        if form.startswith("{What} has been") and not re.match(r"(?:for|since)\b", ans, re.I):
+            ans = "for " + ans
+        rest = match.groupdict().get("rest") or ""
+        text = form.format(What=what[:1].upper() + what[1:], ans=ans, rest=rest)
+        return NoteSentence(text=text, kind="hpi", evidence=[_ev(question), _ev(answer)])
+    return None
