@@ -171,6 +171,20 @@ def rouge(refs: list[str], preds: list[str]) -> tuple[float, float, float]:
     )
 
 
+def split_sections(note: str) -> dict[str, str]:
+    """Reference note text by section group (text under each recognised heading)."""
+    out: dict[str, str] = {}
+    current = None
+    for line in note.splitlines():
+        m = HEADING_RE.match(line.strip())
+        if m and m.group(1).strip() in HEADING_GROUP:
+            current = HEADING_GROUP[m.group(1).strip()]
+            out.setdefault(current, "")
+        elif current:
+            out[current] += line + "\n"
+    return out
+
+
 def coverage(reference: str, note: Note, missed: Counter[str]) -> float | None:
     wanted = {HEADING_GROUP[h] for h in headings(reference)}
     if not wanted:
@@ -205,6 +219,19 @@ def evaluate(
     )
     if verbose:
         print("    sections missed:", ", ".join(f"{g} {k}" for g, k in missed.most_common()))
+        print(
+            "    section ROUGE-1 (draft section vs reference section, notes that have it):", end=""
+        )
+        for group in ("hpi", "results"):
+            pairs = [
+                (ref_sections[group], next((s.text for s in n.sections if s.key == group), ""))
+                for r, n in zip(refs, notes, strict=True)
+                if group in (ref_sections := split_sections(r))
+            ]
+            if pairs:
+                score = statistics.mean(SCORER.score(a, b)["rouge1"].fmeasure for a, b in pairs)
+                print(f"  {group} {100 * score:5.2f} (n={len(pairs)})", end="")
+        print()
     for note in notes[:show]:
         print(note.text, "\n" + "-" * 60)
 
