@@ -89,6 +89,11 @@ _SOCIAL_TOPIC = re.compile(
 _FAMILY_Q = re.compile(
     r"\bfamily (?:history|member)|\bin (?:your|the) family\b|\brelatives?\b", re.I
 )
+_PMH_Q = re.compile(
+    r"\b(?:past medical history|medical history|medical (?:problems|conditions)|"
+    r"health (?:problems|conditions)|surger(?:y|ies)|operations?)\b",
+    re.I,
+)
 _MEDS_Q = re.compile(r"\b(?:taking|take|on) any (?:medications?|meds)\b", re.I)
 _ALLERGY_Q = re.compile(r"\ballerg", re.I)
 
@@ -123,6 +128,8 @@ def _topic_answer(q: Unit, answer: Unit, gender: Gender) -> NoteSentence | None:
         kind = "allergies"
     elif _FAMILY_Q.search(q.text):
         kind = "family_history"
+    elif _PMH_Q.search(q.text):
+        kind = "pmh"
     elif _SOCIAL_TOPIC.search(q.text) and not q.entities:
         kind = "social_history"
     else:
