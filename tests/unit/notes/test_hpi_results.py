@@ -177,3 +177,16 @@ def test_a_short_answer_to_when_or_how_long_completes_the_clinicians_question() 
     assert onset.text == "The patient's shoulder started hurting maybe 3 weeks ago."
     assert [e.segment for e in onset.evidence] == [0, 1]
     assert onset.supported
+
+
+def test_an_answer_to_the_past_medical_history_question_goes_to_the_history() -> None:
+    note = draft_note(
+        make_transcript(
+            "[doctor] do you have any other past medical history?\n"
+            "[patient] i had my appendix taken out when i was eighteen.\n"
+        ),
+        "history_and_physical",
+    )
+    history = _sentences(note, "past_medical_history")
+    assert any("appendix" in s.text for s in history)
+    assert all(s.supported for s in history)
