@@ -134,6 +134,9 @@ def learn_template(train: list[dict[str, str]]) -> Template:
     return validate_template({"key": "aci_visit", "title": "ACI-Bench visit", "sections": sections})
 
 
+_SPEAKERS = {"doctor": "clinician", "patient": "patient", "patient_guest": "patient"}
+
+
 def transcript(dialogue: str) -> Transcript:
     """One segment per speaker turn; ASR variants put several tagged turns on one line."""
     segments = []
@@ -143,7 +146,8 @@ def transcript(dialogue: str) -> Transcript:
         text = " ".join(text.split())
         if not text:
             continue
-        speaker: Any = {"doctor": "clinician", "patient": "patient"}.get(tag)
+        # A companion speaking for the patient (parent, spouse) is the patient's side.
+        speaker: Any = _SPEAKERS.get(tag)
         n = len(segments)
         segments.append(Segment(id=n, start=float(n), end=n + 1.0, text=text, speaker=speaker))
     return Transcript(
@@ -165,6 +169,20 @@ def rouge(refs: list[str], preds: list[str]) -> tuple[float, float, float]:
         100 * statistics.mean(s[k].fmeasure for s in scores)
         for k in ("rouge1", "rouge2", "rougeLsum")
     )
+
+
+def split_sections(note: str) -> dict[str, str]:
+    """Reference note text by section group (text under each recognised heading)."""
+    out: dict[str, str] = {}
+    current = None
+    for line in note.splitlines():
+        m = HEADING_RE.match(line.strip())
+        if m and m.group(1).strip() in HEADING_GROUP:
+            current = HEADING_GROUP[m.group(1).strip()]
+            out.setdefault(current, "")
+        elif current:
+            out[current] += line + "\n"
+    return out
 
 
 def coverage(reference: str, note: Note, missed: Counter[str]) -> float | None:
@@ -201,6 +219,19 @@ def evaluate(
     )
     if verbose:
         print("    sections missed:", ", ".join(f"{g} {k}" for g, k in missed.most_common()))
+        print(
+            "    section ROUGE-1 (draft section vs reference section, notes that have it):", end=""
+        )
+        for group in ("hpi", "results"):
+            pairs = [
+                (ref_sections[group], next((s.text for s in n.sections if s.key == group), ""))
+                for r, n in zip(refs, notes, strict=True)
+                if group in (ref_sections := split_sections(r))
+            ]
+            if pairs:
+                score = statistics.mean(SCORER.score(a, b)["rouge1"].fmeasure for a, b in pairs)
+                print(f"  {group} {100 * score:5.2f} (n={len(pairs)})", end="")
+        print()
     for note in notes[:show]:
         print(note.text, "\n" + "-" * 60)
 

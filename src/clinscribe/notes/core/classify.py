@@ -80,7 +80,8 @@ _ASSESS = re.compile(
 _SOCIAL = re.compile(
     r"\b(?:smok|cigarette|tobacco|vap|alcohol|drink (?:alcohol|beer|wine)|beers?|wine|"
     r"drugs|marijuana|work (?:as|at|for|from)|i work|my job|retired|married|live (?:with|alone)|"
-    r"exercise|hik|walking|running|runner|gym|diet|soccer|basketball|baseball|football|golf|"
+    r"exercise|hik|walking|running(?! high| low)|runner|gym|diet|soccer|basketball|baseball|"
+    r"football|golf|"
     r"tennis|swim|bik|bicycl|garden|yoga|weights|dance|danc|ski|student|farmer|teacher|"
     r"volleyball|hockey|softball|pickleball|fishing|hunting|travel)\w*",
     re.IGNORECASE,

@@ -6,6 +6,17 @@ import re
 from dataclasses import dataclass
 
 from clinscribe.notes.core.classify import fix_speakers, heading_kinds, opens_results, unit_kind
+from clinscribe.notes.core.hpi import (
+    confirmed,
+    denials,
+    in_voice,
+    intro_text,
+    is_intro,
+    narrative_worthy,
+    opening,
+    wh_answer,
+)
+from clinscribe.notes.core.results import result_sentence, result_span, tidy
 from clinscribe.notes.core.rewrite import (
     Gender,
     clinician_to_clinical,
@@ -78,6 +89,11 @@ _SOCIAL_TOPIC = re.compile(
 _FAMILY_Q = re.compile(
     r"\bfamily (?:history|member)|\bin (?:your|the) family\b|\brelatives?\b", re.I
 )
+_PMH_Q = re.compile(
+    r"\b(?:past medical history|medical history|medical (?:problems|conditions)|"
+    r"health (?:problems|conditions)|surger(?:y|ies)|operations?)\b",
+    re.I,
+)
 _MEDS_Q = re.compile(r"\b(?:taking|take|on) any (?:medications?|meds)\b", re.I)
 _ALLERGY_Q = re.compile(r"\ballerg", re.I)
 
@@ -112,12 +128,30 @@ def _topic_answer(q: Unit, answer: Unit, gender: Gender) -> NoteSentence | None:
         kind = "allergies"
     elif _FAMILY_Q.search(q.text):
         kind = "family_history"
+    elif _PMH_Q.search(q.text):
+        kind = "pmh"
     elif _SOCIAL_TOPIC.search(q.text) and not q.entities:
         kind = "social_history"
     else:
         return None
     text = patient_to_clinical(answer.text, gender)
     return make_sentence(text, kind, [ev(q), ev(answer)])
+
+
+def _after_yes(
+    units: list[Unit], i: int, answer: Unit | None, gender: Gender
+) -> NoteSentence | None:
+    """ "do you drink?" / "yeah," / "but only once or twice a year.": the content is the
+    sentence after the bare yes; it is kept with the question and both answers as evidence."""
+    if answer is None or len(answer.text.split()) > 2 or not _YES.match(answer.text):
+        return None
+    nxt = units[answer.index + 1] if answer.index + 1 < len(units) else None
+    if nxt is None or nxt.is_question or nxt.speaker != answer.speaker:
+        return None
+    found = _topic_answer(units[i], nxt, gender)
+    if found is not None:
+        found.evidence = [ev(units[i]), ev(answer), ev(nxt)]
+    return found
 
 
 def _question_facts(q: Unit, answer: Unit, gender: Gender) -> NoteSentence | list[RosFact]:
@@ -154,6 +188,9 @@ _AGREE = re.compile(
 )
 
 
+_ASSENT = "The patient understands and agrees with the recommended medical treatment plan."
+
+
 def _agreement(units: list[Unit], sentences: list[NoteSentence]) -> NoteSentence | None:
     """The patient's assent after the plan was discussed, documented with its evidence."""
     plan_segments = [e.segment for s in sentences if s.kind == "plan" for e in s.evidence]
@@ -165,7 +202,7 @@ def _agreement(units: list[Unit], sentences: list[NoteSentence]) -> NoteSentence
             break
         if unit.speaker == "patient" and not unit.is_question and _AGREE.match(unit.text):
             return NoteSentence(
-                text="The patient understands and agrees with the recommended treatment plan.",
+                text=_ASSENT,
                 kind="plan",
                 evidence=[ev(unit)],
             )
@@ -177,11 +214,44 @@ _NUMBER_WORD = re.compile(
 )
 
 
+# What the clinician says while examining or talking about the talk is not the plan.
+_NOT_PLAN = re.compile(
+    r"\b(?:take a (?:listen|look|quick look|feel)|(?:listen|look|feel) (?:to|at)|examine|"
+    r"exam|press(?:ing)? on|push(?:ing)? on|turn (?:your|the patient's|his|her)|"
+    r"rest (?:your|the patient's|his|her) (?:arm|hand|leg)|lie (?:back|down)|lay (?:back|down)|"
+    r"sit up|deep breath|squeeze|bend (?:your|the patient's)|follow my finger|"
+    r"any (?:other )?questions|talk (?:a little )?(?:bit )?about|nurse (?:come|will come)|"
+    r"scale (?:of|from))\b",
+    re.IGNORECASE,
+)
 _NOT_RESULTS: frozenset[FactKind | None] = frozenset({"plan", "exam", "vitals"})
 
 
 def _clinical(unit: Unit) -> bool:
     return bool(unit.entities or unit.vitals or _NUMBER_WORD.search(unit.text))
+
+
+_LEAD_IN = re.compile(r"^(?:review|look at|go over|we did)\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def _spoken_results(units: list[Unit], gender: Gender) -> list[NoteSentence]:
+    """Results said inside long unpunctuated turns, when no sentence was classed as results."""
+    out: list[NoteSentence] = []
+    for unit in units:
+        if unit.speaker == "patient" or unit.is_question or len(out) >= 2:
+            continue
+        span = result_span(unit.text)
+        if span is None:
+            continue
+        text = tidy(_LEAD_IN.sub("", clinician_to_clinical(unit.text[span[0] : span[1]], gender)))
+        text = text[:1].upper() + text[1:]
+        evidence = [
+            Evidence(segment=unit.segment, begin=unit.begin + span[0], end=unit.begin + span[1])
+        ]
+        drafted = make_sentence(text, "results", evidence)
+        if drafted is not None:
+            out.append(drafted)
+    return out
 
 
 def draft_facts(prepared: Prepared) -> Drafted:
@@ -195,6 +265,7 @@ def draft_facts(prepared: Prepared) -> Drafted:
     consumed: set[int] = set()
     ros: list[RosFact] = []
     results_window = 0
+    voiced = 0
     spoken_cc = any(
         (found := heading_kinds(u.text)) and found[0] == ["chief_complaint"] for u in units
     )
@@ -227,8 +298,19 @@ def draft_facts(prepared: Prepared) -> Drafted:
             if isinstance(facts, NoteSentence) and answer is not None:
                 sentences.append(facts)
                 consumed.add(answer.index)
-            elif isinstance(facts, list):
+                continue
+            if isinstance(facts, list):
                 ros.extend(facts)
+            more = _after_yes(units, i, answer, gender)
+            if more is not None:
+                sentences.append(more)
+                consumed.add(units[i + 1].index + 1)
+                continue
+            summary = confirmed(unit, answer, gender) or wh_answer(unit, answer, gender)
+            if summary is not None:
+                summary.text = in_voice(summary.text, voiced, gender)
+                voiced += 1
+                sentences.append(summary)
             continue
         kind: FactKind | None
         if heading and unit.speaker != "patient":
@@ -239,6 +321,10 @@ def draft_facts(prepared: Prepared) -> Drafted:
             kind = unit_kind(unit)
             if results_window and unit.speaker != "patient" and kind not in _NOT_RESULTS:
                 kind = "results"
+            intro = is_intro(unit) and kind != "results"
+            before = units[i - 1] if i else None
+            if intro or (kind is None and narrative_worthy(unit, before)):
+                kind = "hpi"
         if kind is None:
             continue
         meds = [e for e in unit.entities if e.category == "MEDICATION"]
@@ -261,17 +347,47 @@ def draft_facts(prepared: Prepared) -> Drafted:
                 )
             if not heading:
                 continue
-        if not heading and kind in ("plan", "hpi") and not _clinical(unit):
+        if kind == "plan" and not heading and (_NOT_PLAN.search(text) or "?" in text):
+            continue
+        patient_story = kind == "hpi" and narrative_worthy(unit, units[i - 1] if i else None)
+        if not heading and kind in ("plan", "hpi") and not (_clinical(unit) or patient_story):
             continue  # chatter: no entity, vital or number to document
-        drafted = make_sentence(_rewrite(unit, kind, text, gender), kind, [ev(unit, begin)])
+        rewritten = _rewrite(unit, kind, text, gender)
+        if kind == "results" and unit.speaker != "patient":
+            rewritten = result_sentence(rewritten)
+        if patient_story:
+            rewritten = in_voice(rewritten, voiced, gender)
+            voiced += 1
+        if is_intro(unit) and kind == "hpi":
+            rewritten = intro_text(rewritten)
+            rewritten = rewritten[:1].upper() + rewritten[1:]
+        drafted = make_sentence(rewritten, kind, [ev(unit, begin)])
         if drafted is not None:
-            sentences.append(drafted)
+            if is_intro(unit) and kind == "hpi":
+                sentences.insert(0, drafted)
+            else:
+                sentences.append(drafted)
+    if not any(s.kind == "results" for s in sentences):
+        sentences.extend(_spoken_results(units, gender))
     agreement = _agreement(units, sentences)
     if agreement is not None:
         sentences.append(agreement)
     sentences.extend(history(prepared))
+    if not any(is_intro(u) for u in units):
+        opener = opening(units, sentences, gender)
+        if opener is not None:
+            sentences.insert(0, opener)
+    denied = denials([(f.term, f.present, list(f.evidence)) for f in ros])
+    if denied is not None:
+        sentences.append(denied)
     sentences.extend(ros_block(ros + ros_positives(prepared)))
     assessed = problems(prepared)
+    if not spoken_cc and cc is None and assessed:
+        # No stated reason for the visit: the first problem the clinician names stands in.
+        first, where = assessed[0]
+        sentences.insert(
+            0, NoteSentence(text=f"{first.text}.", kind="chief_complaint", evidence=[where])
+        )
     for problem, where in assessed:
         label = f"{problem.text} ({problem.code})." if problem.code else f"{problem.text}."
         sentences.append(NoteSentence(text=label, kind="assessment", evidence=[where]))

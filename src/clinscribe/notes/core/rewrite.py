@@ -26,7 +26,7 @@ _FILLER = re.compile(
 )
 _LEAD = re.compile(
     r"^(?:(?:(?:and|so|okay|ok|alright|all right|well|yeah|yes|yep|now|but|oh|"
-    r"great|good|sure|perfect|then|also|and then|let's see|i see|got it|hey dragon)\b"
+    r"great|good|sure|perfect|then|also|and then|let's see|i see|got it|hey,? dragon)\b"
     r"|right(?=[,.]))[,.]?\s*)+",
     re.IGNORECASE,
 )
@@ -201,7 +201,8 @@ _VERBS = (
     "exercise|think|know|notice|see|say|check|like|love|wake|hurt|experience|stay|keep|do|"
     "seem|start|continue|remember|forget|miss|wear|follow|agree|understand|deny|report|"
     "travel|enjoy|plan|hope|wonder|believe|mean|lift|cough|bleed|vomit|drive|sit|stand|"
-    "monitor|watch|avoid|cook|swim|bike|hike|are|were"
+    "monitor|watch|avoid|cook|swim|bike|hike|are|were|grip|climb|bend|kneel|squat|breathe|"
+    "swallow|chew|move|twist|turn|reach|push|pull|carry|type|write|open"
 )
 
 

@@ -250,7 +250,11 @@ def chief_complaint(prepared: Prepared) -> NoteSentence | None:
         if unit.speaker == "clinician" or unit.is_question:
             continue
         for ent in unit.entities:
-            if ent.category == "MEDICAL_CONDITION" and not SKIP_TRAITS & set(ent.traits):
+            if (
+                ent.category == "MEDICAL_CONDITION"
+                and not SKIP_TRAITS & set(ent.traits)
+                and "allerg" not in ent.text.lower()  # an allergy is history, not the complaint
+            ):
                 text = normalize_speech(ent.text)
                 ev = Evidence(segment=unit.segment, begin=ent.begin, end=ent.end)
                 return NoteSentence(
