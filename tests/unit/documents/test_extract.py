@@ -91,6 +91,18 @@ def test_a_scanned_pdf_page_without_text_layer_goes_to_ocr() -> None:
     assert "SODIUM 138" in pages[0].text
 
 
+def test_a_scan_with_a_stamped_line_of_text_is_still_read_by_ocr() -> None:
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.image(page_image(LINES), x=0, y=0, w=210)
+    pdf.set_font("Helvetica", size=8)
+    pdf.set_xy(10, 285)
+    pdf.cell(0, 4, "Received by fax 2025-03-04 10:15 - Riverbend Medical Centre - page 1 of 1")
+    page = extract_pages(bytes(pdf.output()))[0]
+    assert page.source == "ocr"
+    assert "SODIUM 138" in page.text
+
+
 def test_a_multi_page_tiff_is_one_page_per_frame() -> None:
     first, second = page_image(LINES[:1]), page_image(LINES[1:])
     data = encode(first, "TIFF", save_all=True, append_images=[second])
