@@ -84,11 +84,34 @@ def test_a_tilted_page_is_deskewed_before_reading() -> None:
         assert darkest < 80, word
 
 
+@pytest.mark.parametrize("turn", [90, 180])
+def test_a_page_scanned_sideways_or_upside_down_is_read_upright(turn: int) -> None:
+    image = page_image(LINES * 3).rotate(turn, expand=True, fillcolor=255)
+    page = extract_pages(encode(image, "PNG"))[0]
+    assert "SODIUM 138 mmol/L 135-145" in page.text
+    assert page.image_size == image.size
+    pixels = image.load()
+    left, top, right, bottom = page.words[0].bbox or (0, 0, 0, 0)
+    assert min(pixels[x, y] for x in range(left, right) for y in range(top, bottom)) < 80
+
+
 def test_a_scanned_pdf_page_without_text_layer_goes_to_ocr() -> None:
     data = scanned_pdf(page_image(LINES))
     pages = extract_pages(data)
     assert pages[0].source == "ocr"
     assert "SODIUM 138" in pages[0].text
+
+
+def test_a_scan_with_a_stamped_line_of_text_is_still_read_by_ocr() -> None:
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.image(page_image(LINES), x=0, y=0, w=210)
+    pdf.set_font("Helvetica", size=8)
+    pdf.set_xy(10, 285)
+    pdf.cell(0, 4, "Received by fax 2025-03-04 10:15 - Riverbend Medical Centre - page 1 of 1")
+    page = extract_pages(bytes(pdf.output()))[0]
+    assert page.source == "ocr"
+    assert "SODIUM 138" in page.text
 
 
 def test_a_multi_page_tiff_is_one_page_per_frame() -> None:

@@ -124,6 +124,24 @@ def test_a_bound_printed_before_the_value_is_the_range_not_the_result() -> None:
         assert (lab.value, lab.ref_high, lab.comparator, lab.flag) == (2.3, 1.7, None, "H")
 
 
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("eGFR (CKD-EPI 2021) >90 mL/min/1.73m²", ("33914-3", 90.0, "mL/min/{1.73_m2}")),
+        ("Haemoglobin (Hb) 128 g/L [130-180] L", ("718-7", 128.0, "g/L")),
+        ("Gamma GT 45 IU/L (0-50)", ("2324-2", 45.0, "U/L")),
+        ("Glucose (fasting)\t5,6\tmmol/l\t3,9 - 5,5\tH", ("14771-0", 5.6, "mmol/L")),
+        ("25-OH Vitamin D 62 nmol/L 50-150", ("14635-7", 62.0, "nmol/L")),
+        ("HbA1c 7.2 % (55 mmol/mol)", ("4548-4", 7.2, "%")),
+    ],
+)
+def test_names_with_parentheses_and_numbers_keep_their_own_value(
+    row: str, expected: tuple[str, float, str]
+) -> None:
+    lab = one(row)
+    assert (lab.loinc, lab.value, lab.ucum) == expected
+
+
 def test_comparator_values_and_thousands() -> None:
     crp = one("CRP <0.5 mg/L 0.0-5.0")
     bnp = one("NT-proBNP 1,840 H < 450 ng/L")

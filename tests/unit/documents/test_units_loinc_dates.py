@@ -128,6 +128,13 @@ def test_dates_in_many_formats() -> None:
     ]
 
 
+def test_year_first_dates_are_year_month_day_whatever_the_separator() -> None:
+    assert [f.value for f in find_dates("2025/03/04 and 2025.11.30")] == [
+        date(2025, 3, 4),
+        date(2025, 11, 30),
+    ]
+
+
 def test_numeric_day_month_order_is_settled_by_the_document() -> None:
     assert day_first(["DOB 23/09/1949", "04/03/2025"]) is True
     assert day_first(["DOB 09/23/1949"]) is False

@@ -34,8 +34,8 @@ _MONTHS = {
 }
 _MON = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # noqa: E501
 _PATTERNS = [
-    # 2025-03-04
-    re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    # 2025-03-04, 2025/03/04, 2025.03.04 (year first is always year-month-day)
+    re.compile(r"\b(?P<y>(?:19|20)\d\d)(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})\b"),
     # 04 Mar 2025, 14-MAR-2025, 4 March, 2025
     re.compile(
         rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*{_MON}[\s\-/.,]*(?P<y>(?:19|20)\d\d)\b", re.I

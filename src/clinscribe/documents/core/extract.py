@@ -44,6 +44,8 @@ MEDIA_TYPES: tuple[MediaType, ...] = (
 _WORD = re.compile(r"\S+")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _STREAM = re.compile(rb"stream\r?\n")
+# Letters and digits of real text a page holding a full-page scan needs to be read as text.
+_SCAN_TEXT_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -245,10 +247,17 @@ def _pdf_page(pdf: pdfium.PdfDocument, index: int, limits: ExtractLimits) -> Pag
         finally:
             textpage.close()
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-        if len(_ALNUM.findall(text)) >= limits.min_text_chars or not limits.ocr:
-            return text_page(index + 1, text, "text_layer")
         width, height = page.get_size()  # points
-        scale = _raster_dpi(page, width, limits.ocr_dpi) / 72.0
+        scan_dpi = _scan_dpi(page, width)
+        letters = len(_ALNUM.findall(text))
+        # A page is read from its text layer when it has one worth the name; a full-page scan
+        # with only a stamped line or footer of real text (fewer than _SCAN_TEXT_CHARS) is read
+        # by OCR, which sees that text too since it is rendered with the image.
+        enough = _SCAN_TEXT_CHARS if scan_dpi else limits.min_text_chars
+        if letters >= enough or not limits.ocr:
+            return text_page(index + 1, text, "text_layer")
+        ceiling = limits.ocr_dpi
+        scale = (min(ceiling, max(150, round(scan_dpi))) if scan_dpi else ceiling) / 72.0
         pixels = width * height * scale * scale
         if pixels > limits.max_pixels:
             # An oversized page is read at a lower resolution, not refused.
@@ -301,23 +310,22 @@ def _layout_text(textpage: pdfium.PdfTextPage) -> str | None:
     return "\n".join(lines)
 
 
-def _raster_dpi(page: pdfium.PdfPage, width_pt: float, ceiling: int) -> float:
-    """The resolution to render a scanned page at: its scan's own, up to `ceiling`.
+def _scan_dpi(page: pdfium.PdfPage, width_pt: float) -> float:
+    """The resolution of a full-page image on the page (a scan), or 0 when there is none.
 
-    Rendering a 200 dpi scan at 300 dpi adds no detail, only pixels for OCR to chew through.
+    A scan is rendered for OCR at its own resolution (at most the configured one): rendering a
+    200 dpi scan at 300 dpi adds no detail, only pixels for OCR to chew through.
     """
     best = 0.0
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1):
         try:
             px_width, _px_height = obj.get_px_size()
+            left, _bottom, right, _top = obj.get_bounds()
         except (pdfium.PdfiumError, AttributeError):
             continue
-        left, _bottom, right, _top = obj.get_bounds()
         if right - left > 0.5 * width_pt:  # a full-page scan, not a logo
             best = max(best, px_width / ((right - left) / 72.0))
-    if best <= 0:
-        return float(ceiling)
-    return float(min(ceiling, max(150, round(best))))
+    return best
 
 
 # ------------------------------------------------------------------------------------- images

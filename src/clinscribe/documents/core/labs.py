@@ -137,8 +137,10 @@ def _resolve_name(tokens: list[str]) -> tuple[Analyte, int, int, str | None] | N
         analyte, words = found
         last = normalise_name(tokens[end - 1]).split()
         first = normalise_name(tokens[start]).split()
-        # The name must end (and start) on its own words, not on prose around it.
-        if last and first and last[-1] in words and first[0] in words:
+        # The name must end (and start) on its own words, not on prose around it; a closing
+        # parenthetical belongs to the name ("eGFR (CKD-EPI 2021)").
+        closes = tokens[end - 1].endswith(")") and "(" in candidate
+        if last and first and (last[-1] in words or closes) and first[0] in words:
             return analyte, start, end, flag
     return None
 
@@ -178,8 +180,11 @@ def _segment_results(page: PageText, begin: int, end: int, ctx: _Context) -> lis
     words = [t for t, _b, _e in tokens]
     results: list[LabResult] = []
     for i, (token, tb, te) in enumerate(tokens):
-        # "4.7." and "2.7)" are a value with OCR debris or sentence punctuation after it.
-        m = _VALUE.match(token.rstrip(",;.)"))
+        # "4.7." and "2.7)" are a value with OCR debris or sentence punctuation after it; but a
+        # number inside parentheses opened before it is part of a name or a note ("(CKD-EPI
+        # 2021)", "(was 40 mg)"), never the result.
+        opened = page.text[begin:tb].count("(") - page.text[begin:tb].count(")")
+        m = _VALUE.match(token.rstrip(",;.)")) if opened <= 0 else None
         if m is None or i == 0:
             continue
         suffix = m["suffix"]

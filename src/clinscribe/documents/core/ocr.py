@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 from dataclasses import dataclass
 
@@ -123,15 +124,20 @@ def prepare(image: Image.Image, settings: OcrSettings) -> tuple[Image.Image, flo
     return prepared, geometry.angle
 
 
-def _prepare(image: Image.Image, settings: OcrSettings) -> tuple[Image.Image, _Geometry]:
+def _prepare(
+    image: Image.Image, settings: OcrSettings, turn: int = 0
+) -> tuple[Image.Image, _Geometry]:
+    """Greyscale, upright (`turn`: degrees counter-clockwise), deskewed, denoised copy."""
     gray = ImageOps.exif_transpose(image) if image.format in {"JPEG", "TIFF"} else image
     gray = gray.convert("L")
     original = gray.size
-    angle = estimate_skew(gray) if settings.deskew else 0.0
-    if abs(angle) >= _FINE_STEP:
+    upright = gray.rotate(turn, expand=True) if turn else gray
+    skew = estimate_skew(upright) if settings.deskew else 0.0
+    angle = turn + (skew if abs(skew) >= _FINE_STEP else 0.0)
+    if angle:
+        # One rotation from the original (right angle and skew together), so word boxes map
+        # back onto the page as uploaded through a single inverse.
         gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    else:
-        angle = 0.0
     rotated = gray.size
     scale = 1.0
     # Small images (photos of slips) read better a little larger.
@@ -144,17 +150,9 @@ def _prepare(image: Image.Image, settings: OcrSettings) -> tuple[Image.Image, _G
     return gray, _Geometry(angle, original, rotated, scale)
 
 
-def ocr_page(image: Image.Image, number: int, settings: OcrSettings | None = None) -> PageText:
-    """Read one page image into a `PageText` whose words carry Tesseract's confidence."""
-    settings = settings or OcrSettings()
-    if not tesseract_available():
-        raise OcrUnavailableError("this page has no text layer and Tesseract is not installed")
-    prepared, geometry = _prepare(image, settings)
-    # One Tesseract thread per page: on a shared CPU its OpenMP threads only contend (measured
-    # 2x slower under load); parallelism comes from running several jobs.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+def _read(prepared: Image.Image, settings: OcrSettings, number: int) -> dict[str, list[object]]:
     try:
-        data = pytesseract.image_to_data(
+        data: dict[str, list[object]] = pytesseract.image_to_data(
             prepared,
             lang=settings.language,
             config=f"--psm {settings.psm}",
@@ -164,7 +162,78 @@ def ocr_page(image: Image.Image, number: int, settings: OcrSettings | None = Non
     except (RuntimeError, pytesseract.TesseractError) as exc:
         # pytesseract signals its timeout as a bare RuntimeError.
         raise OcrUnavailableError(f"OCR of page {number} failed: {exc}") from exc
-    return _page_from_data(data, number, geometry)
+    return data
+
+
+_ODD_CHARS = re.compile("[€°’‘«»§¥£¢]")  # noqa: RUF001 - what upside-down text reads as
+_LETTER_RUN = re.compile(r"[A-Za-z]+")
+
+
+def _garbled(page: PageText) -> float:
+    """Share of words that no writer would print: what a page read upside down looks like.
+
+    Tesseract reads an upside-down page with high confidence as strings like "VjowwW" or
+    "L°S-G€": letters in mixed case inside a word, digits between letters, currency and degree
+    signs. Real text has few (HbA1c, NT-proBNP), so a high share means the page is turned.
+    """
+    words = [w.text for w in page.words if len(w.text) >= 3 and any(c.isalpha() for c in w.text)]
+    if not words:
+        return 0.0
+    bad = 0
+    for word in words:
+        runs = _LETTER_RUN.findall(word)
+        mixed = any(
+            not (r.islower() or r.isupper() or (r[0].isupper() and r[1:].islower())) for r in runs
+        )
+        if mixed or _ODD_CHARS.search(word) or re.search(r"[A-Za-z]\d+[A-Za-z]", word):
+            bad += 1
+    return bad / len(words)
+
+
+def _confident_chars(page: PageText) -> int:
+    return sum(len(w.text) for w in page.words if not w.low_confidence and w.text.isalnum())
+
+
+def _upright_turn(prepared: Image.Image, settings: OcrSettings) -> int:
+    """Degrees (counter-clockwise) that turn a sideways or upside-down page upright, or 0."""
+    try:
+        osd = pytesseract.image_to_osd(prepared, config="--psm 0", timeout=settings.timeout_s)
+    except (RuntimeError, pytesseract.TesseractError):
+        return 0  # too little text to tell: leave the page as it is
+    rotate = re.search(r"Rotate:\s*(\d+)", osd)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
+    if rotate is None or confidence is None or float(confidence.group(1)) < 1.0:
+        return 0
+    return -int(rotate.group(1)) % 360
+
+
+def ocr_page(image: Image.Image, number: int, settings: OcrSettings | None = None) -> PageText:
+    """Read one page image into a `PageText` whose words carry Tesseract's confidence.
+
+    A page that reads badly is checked for being sideways or upside down (Tesseract's
+    orientation detection) and read again turned upright; the better reading is kept.
+    """
+    settings = settings or OcrSettings()
+    if not tesseract_available():
+        raise OcrUnavailableError("this page has no text layer and Tesseract is not installed")
+    # One Tesseract thread per page: on a shared CPU its OpenMP threads only contend (measured
+    # 2x slower under load); parallelism comes from running several jobs.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    prepared, geometry = _prepare(image, settings)
+    page = _page_from_data(_read(prepared, settings, number), number, geometry)
+    words = [w for w in page.words if w.text.isalnum()]
+    reads_well = len(words) >= 8 and _confident_chars(page) >= 0.6 * sum(len(w.text) for w in words)
+    if reads_well and _garbled(page) < 0.3:
+        return page
+    turn = _upright_turn(prepared, settings)
+    if turn == 0 and _garbled(page) >= 0.3:
+        turn = 180  # orientation detection needs more text than a slip has: try the flip
+    if turn == 0:
+        return page
+    turned, turned_geometry = _prepare(image, settings, turn)
+    again = _page_from_data(_read(turned, settings, number), number, turned_geometry)
+    better = (_garbled(again), -_confident_chars(again)) < (_garbled(page), -_confident_chars(page))
+    return again if better else page
 
 
 def _page_from_data(data: dict[str, list[object]], number: int, geometry: _Geometry) -> PageText:
