@@ -27,6 +27,7 @@ from clinscribe.api.routers import (
     patients,
     recordings,
     retention,
+    search,
     stream,
     uploads,
     users,
@@ -166,6 +167,7 @@ def create_app(
         audit.router,
         admin.router,
         retention.router,
+        search.router,
         stream.router,
         health.router,
     ):
