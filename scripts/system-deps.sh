@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# System packages the test suite needs (speech synthesis for ASR tests). Installs only what is
-# missing, and only when it can (root with apt-get); otherwise it names what to install.
+# System packages the test suite needs (speech synthesis for ASR tests, OCR for scanned
+# documents). Installs only what is missing, and only when it can (root with apt-get);
+# otherwise it names what to install.
 set -euo pipefail
-packages=(espeak-ng chromium)
+packages=(espeak-ng chromium tesseract-ocr tesseract-ocr-eng)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -19,6 +19,7 @@ from tests.support import (
     add_note,
     add_patient_and_encounter,
     add_recording,
+    add_document,
     add_text_transcript,
     unique,
     wav_bytes,
@@ -35,6 +36,9 @@ PUBLIC = {
     ("GET", "/api/v1/auth/oidc/login"),
     ("GET", "/api/v1/auth/oidc/callback"),
     ("POST", "/api/v1/auth/oidc/session"),
+    # Signed document links: the token in the path is the credential (tested on their own).
+    ("POST", "/api/v1/document-links/{token}"),
+    ("GET", "/api/v1/document-links/{token}"),
 }
 
 USERS = ("clinician", "reviewer", "admin")
@@ -114,6 +118,15 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/admin/dead-letters"): ADMINS,
     ("POST", "/api/v1/stream/tokens"): WRITERS,
     ("POST", "/api/v1/admin/dead-letters/{job_id}/replay"): ADMINS,
+    ("POST", "/api/v1/patients/{patient_id}/documents"): WRITERS,
+    ("GET", "/api/v1/patients/{patient_id}/documents"): READERS,
+    ("POST", "/api/v1/patients/{patient_id}/documents/upload-url"): WRITERS,
+    ("GET", "/api/v1/patients/{patient_id}/documents/labs"): READERS,
+    ("GET", "/api/v1/patients/{patient_id}/documents/facts"): READERS,
+    ("GET", "/api/v1/documents/{document_id}"): READERS,
+    ("GET", "/api/v1/documents/{document_id}/download-url"): READERS,
+    ("GET", "/api/v1/documents/{document_id}/pages/{number}"): READERS,
+    ("DELETE", "/api/v1/documents/{document_id}"): WRITERS,
 }
 
 # The state a note must be in for each route to be a legal step.
@@ -210,6 +223,8 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
         "key": lambda: _a_template(settings, owner),
         "note_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[0],
         "transcription_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[1],
+        "document_id": lambda: add_document(settings, owner, patient_id)[0],
+        "number": lambda: "1",
     }
     owner.last_encounter_id = encounter_id
     return re.sub(r"\{(\w+)\}", lambda m: makers[m.group(1)](), path)
@@ -304,6 +319,9 @@ def call(
 ) -> Any:
     if path.endswith("/recordings") and method == "POST":
         files = {"file": ("tone.wav", wav_bytes(0.3), "audio/wav")}
+        return client.post(url, headers=headers, files=files)
+    if path.endswith("/documents") and method == "POST":
+        files = {"file": ("labs.txt", b"Sodium 139 mmol/L (135-145)\n", "text/plain")}
         return client.post(url, headers=headers, files=files)
     if path.startswith("/api/v1/uploads"):
         tus = {**headers, **TUS}

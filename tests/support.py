@@ -205,3 +205,40 @@ def add_note(
             else:
                 review.sign(session=session, principal=clinician, note_id=note.id)
         return note.id, transcript_id
+
+
+LAB_TEXT = (
+    "SYNTHETIC LABORATORY REPORT\nCollected: 2025-03-04\n"
+    "Glucose 7.9 mmol/L (3.9-5.5) H\nSodium 139 mmol/L (135-145)\n"
+)
+
+
+def add_document(
+    settings: Settings, world: TenantWorld, patient_id: str, text: str = LAB_TEXT
+) -> tuple[str, str]:
+    """A plain-text document of the patient with its pages stored (the pure extractor's pages,
+    no lab analysis), and the id of its extraction job."""
+    import io
+
+    from clinscribe.db.models import Document
+    from clinscribe.documents import service as documents
+    from clinscribe.documents.core import extract
+    from clinscribe.documents.pipeline import Extracted
+    from clinscribe.storage.blobs import LocalBlobStore
+
+    with session_scope(settings.resolved_database_url) as session:
+        document, job = documents.accept(
+            session=session,
+            settings=settings,
+            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
+            principal=world.principal("clinician"),
+            patient_id=patient_id,
+            data=io.BytesIO(text.encode()),
+            filename="labs.txt",
+        )
+        pages = extract.extract_pages(text.encode())
+        row = session.get(Document, document.id)
+        assert row is not None
+        result = Extracted("text/plain", "other", None, pages, [], [])
+        documents.store_extraction(session=session, document=row, result=result)
+        return document.id, job.id

@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     job_stale_seconds: float = Field(default=120.0, gt=0)
     job_resend_seconds: float = Field(default=300.0, gt=0)
     tus_expiry_days: int = Field(default=2, ge=1)
+    # Patient documents (records): upload size, page and pixel limits, signed link lifetime.
+    document_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    document_max_pages: int = Field(default=300, ge=1)
+    # Pixels per page image; larger images are refused as decompression bombs.
+    document_max_pixels: int = Field(default=60_000_000, ge=1_000_000)
+    document_url_seconds: int = Field(default=300, ge=10, le=3600)
+    # HMAC key of signed document links (dev: a random key kept under the data dir).
+    document_url_secret: SecretStr | None = None
     # Retention: hours between purges run by the worker (the embedded server's, or each
     # `clinscribe worker`); 0 leaves purging to `clinscribe admin purge`. Exports go under
     # `retention_export_dir` (default: the data dir's exports/).
@@ -233,6 +241,11 @@ class Settings(BaseSettings):
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
         return self.dev_secret("jwt-secret")
+
+    def document_url_key(self) -> bytes:
+        if self.document_url_secret is not None:
+            return self.document_url_secret.get_secret_value().encode()
+        return self.dev_secret("document-url-key").encode()
 
     def api_key_hmac_key(self) -> bytes:
         if self.api_key_pepper is not None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from clinscribe.asr import tasks as asr_tasks
 from clinscribe.config import Settings
+from clinscribe.documents import tasks as documents_tasks
 from clinscribe.fhir import tasks as fhir_tasks
 from clinscribe.jobs.runtime import Runtime, setup
 from clinscribe.jobs.tasks import TASKS
 from clinscribe.nlp import tasks as nlp_tasks
 
-__all__ = ["TASKS", "asr_tasks", "fhir_tasks", "nlp_tasks", "setup_jobs"]
+__all__ = ["TASKS", "asr_tasks", "documents_tasks", "fhir_tasks", "nlp_tasks", "setup_jobs"]
 
 
 def setup_jobs(settings: Settings) -> Runtime:

@@ -20,6 +20,7 @@ from clinscribe.api.routers import (
     admin,
     audit,
     auth,
+    documents,
     encounters,
     health,
     nlp,
@@ -123,6 +124,9 @@ def create_app(
             r"^/api/v1/encounters/[^/]+/recordings$": upload_limit,
             r"^/api/v1/uploads(/|$)": upload_limit,
             r"^/api/v1/encounters/[^/]+/text$": settings.max_text_chars * 4 + 4096,
+            r"^/api/v1/(patients/[^/]+/documents|document-links/[^/]+)$": (
+                settings.document_max_bytes + 1024 * 1024
+            ),
         },
     )
 
@@ -162,6 +166,7 @@ def create_app(
         patients.router,
         encounters.router,
         recordings.router,
+        documents.router,
         nlp.router,
         notes.router,
         audit.router,

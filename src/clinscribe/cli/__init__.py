@@ -1,8 +1,9 @@
 """The `clinscribe` command line: --help everywhere; bad input exits non-zero with one line.
 
 One module per command group: `serve` (serve, worker), `pipeline` (the offline transcribe,
-extract, deid and note), `db` (migrations) and `admin` (operator tasks); what they share is in
-`common`. Each module's commands are added to the `cli` group here.
+extract, deid and note), `records` (ingest, admin import-records), `db` (migrations) and `admin`
+(operator tasks); what they share is in `common`. Each module's commands are added to the
+`cli` group here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from clinscribe import __version__
-from clinscribe.cli import admin, db, pipeline, serve
+from clinscribe.cli import admin, db, pipeline, records, serve
 from clinscribe.errors import ClinscribeError, ConfigError
 
 __all__ = ["cli", "main"]
@@ -30,10 +31,12 @@ for command in (
     pipeline.deid,
     pipeline.transcribe,
     pipeline.note,
+    records.ingest,
     db.db,
     admin.admin,
 ):
     cli.add_command(command)
+admin.admin.add_command(records.import_records)
 
 
 def _one_line(message: str) -> str:

@@ -25,6 +25,8 @@ COMMANDS = [
     ["deid"],
     ["transcribe"],
     ["note"],
+    ["ingest"],
+    ["admin", "import-records"],
 ]
 
 

@@ -4,7 +4,8 @@ Each tenant's partial uploads live in their own folder, encrypted (`storage/uplo
 so another tenant's upload id is simply not found. Metadata must name the encounter
 (`encounter_id`), `filename` and `filetype`, and may give `mode`. When the last byte lands the
 file becomes a recording and its transcription is queued, exactly like a one-shot upload; the
-client finds it under the encounter's recordings.
+client finds it under the encounter's recordings. Metadata naming a patient (`patient_id`)
+instead makes the file one of that patient's documents, with its extraction queued.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.routers.recordings import refuse_when_draining
 from clinscribe.config import Settings
+from clinscribe.documents import service as documents
 from clinscribe.errors import Unprocessable
 from clinscribe.recordings import service as recordings
-from clinscribe.records import encounters
+from clinscribe.records import encounters, patients
 from clinscribe.security import crypto
 from clinscribe.storage.uploads import SealedUploads, for_tenant
 
@@ -56,6 +58,15 @@ def _pre_create(
     refuse_when_draining(request)
 
     def check(metadata: dict[str, Any], _info: dict[str, Any]) -> None:
+        if metadata.get("patient_id"):
+            principal.require("patients:write")
+            patients.get(
+                session=session,
+                principal=principal,
+                patient_id=str(metadata["patient_id"]),
+                audit_read=False,
+            )
+            return
         encounter_id = metadata.get("encounter_id")
         missing = [k for k in ("encounter_id", "filename", "filetype") if not metadata.get(k)]
         if missing:
@@ -80,6 +91,18 @@ def _on_complete(
             try:
                 # A damaged record surfaces as UploadCorruptError (409 upload_corrupt).
                 with storage.reader(uid) as source:
+                    if metadata.get("patient_id"):
+                        documents.accept(
+                            session=session,
+                            settings=settings,
+                            blobs=request.app.state.blobs,
+                            principal=principal,
+                            patient_id=str(metadata["patient_id"]),
+                            data=source,
+                            filename=metadata.get("filename"),
+                            source="tus",
+                        )
+                        return
                     recordings.adopt_upload(
                         session=session,
                         settings=settings,

@@ -26,9 +26,16 @@ from clinscribe.db.base import Base, IdMixin, TimestampMixin
 from clinscribe.db.sealed import Sealed
 
 DOCUMENT_STATUSES = ("stored", "processing", "ready", "failed")
-DOCUMENT_KINDS = ("unknown", "lab_report", "letter", "other")
+DOCUMENT_KINDS = (
+    "unknown",
+    "lab_report",
+    "clinic_letter",
+    "discharge_summary",
+    "lab_slip",
+    "other",
+)
 PAGE_SOURCES = ("text_layer", "ocr", "plain_text")
-FACT_KINDS = ("medication", "problem", "allergy")
+FACT_KINDS = ("medication", "problem", "allergy", "follow_up")
 
 
 def _opt_float(value: str) -> float | None:
@@ -54,7 +61,9 @@ class Document(IdMixin, TimestampMixin, Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     blob_key: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="stored")
-    kind: Mapped[str] = mapped_column(String(16), default="unknown")
+    kind: Mapped[str] = mapped_column(String(32), default="unknown")
+    # The date the document gives (collection date of a report, date of a letter).
+    document_date: Mapped[date | None] = mapped_column(Date)
     page_count: Mapped[int] = mapped_column(Integer, default=0)
     # A fixed, PHI-free message (error code + detail written by us, never document text).
     error: Mapped[str | None] = mapped_column(Text)
@@ -132,7 +141,7 @@ class DocumentFact(IdMixin, TimestampMixin, Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # medication | problem | allergy
+    kind: Mapped[str] = mapped_column(String(16))  # medication | problem | allergy | follow_up
     page: Mapped[int] = mapped_column(Integer)
     span_begin: Mapped[int] = mapped_column(Integer)
     span_end: Mapped[int] = mapped_column(Integer)
