@@ -26,7 +26,7 @@ from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
 
 REVIEW_REASON = "Records review: Client Health Report"
-_FACT_KINDS = ("medication", "problem", "allergy")
+_FACT_KINDS = ("medication", "problem", "allergy", "follow_up")
 
 
 def _details(raw: str | None) -> dict[str, Any]:
@@ -49,7 +49,13 @@ def load_sources(*, session: Session, principal: Principal, patient_id: str) -> 
     }
     ids = list(documents)
     pages = [
-        core.SourcePage(p.document_id, p.number, p.text, documents[p.document_id].kind)
+        core.SourcePage(
+            p.document_id,
+            p.number,
+            p.text,
+            documents[p.document_id].kind,
+            documents[p.document_id].document_date,
+        )
         for p in session.execute(
             readable(DocumentPage, principal)
             .where(DocumentPage.document_id.in_(ids))
@@ -160,16 +166,14 @@ def list_for_patient(*, session: Session, principal: Principal, patient_id: str)
     )
 
 
-def report_for_export(
-    *, session: Session, principal: Principal, note_id: str
-) -> tuple[Note, str, list[tuple[str, str]]]:
-    """A CHR's current version as (note, title, [(section title, text)]) for a PDF."""
+def pdf_for_note(*, session: Session, principal: Principal, note_id: str) -> bytes:
+    """The note's current version (a CHR or any note) as a PDF; the read is audited."""
     note = review.get(session=session, principal=principal, note_id=note_id)
-    if note.template_key != core.TEMPLATE:
-        raise Forbidden("this note is not a Client Health Report")
-    content = review.content_of(review.current_version(session=session, note=note))
-    sections = [(s.title, s.text) for s in content.sections if s.text]
-    return note, "Client Health Report", sections
-
-
-__all__ = ["draft_for_patient", "list_for_patient", "load_sources", "report_for_export"]
+    version = review.current_version(session=session, note=note)
+    content = review.content_of(version)
+    title = "Client Health Report" if note.template_key == core.TEMPLATE else "Clinical note"
+    signed = f", signed {note.signed_at:%Y-%m-%d}" if note.signed_at else ""
+    footer = f"Version {version.version}, {note.status}{signed}"
+    return core.render_pdf(
+        title, [(s.title, s.text) for s in content.sections if s.text], footer=footer
+    )

@@ -7,6 +7,7 @@ check(note, sources) -> Note       # the notes' faithfulness check against cited
 from clinscribe.reports.core.check import check, prepared_for
 from clinscribe.reports.core.dates import find_printed, renderings
 from clinscribe.reports.core.drafter import SECTIONS, TEMPLATE, draft_report
+from clinscribe.reports.core.pdf import render_pdf
 from clinscribe.reports.core.sources import LabEntry, LetterEntry, ReportSources, SourcePage
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "draft_report",
     "find_printed",
     "prepared_for",
+    "render_pdf",
     "renderings",
 ]

@@ -192,7 +192,9 @@ def _fact_sentences(citer: _Citer, facts: list[LetterEntry], kind: FactKind) -> 
 
 
 def _follow_up(citer: _Citer, sources: ReportSources, labs: list[LabEntry]) -> list[NoteSentence]:
-    out = []
+    stated = [f for f in sources.facts if f.kind == "follow_up"]
+    out = _fact_sentences(citer, stated, "plan")
+    seen = {s.text.lower() for s in out}
     for page in sources.pages:
         if page.kind == "lab_report":
             continue  # a laboratory's footnotes are not a clinician's plan
@@ -200,7 +202,8 @@ def _follow_up(citer: _Citer, sources: ReportSources, labs: list[LabEntry]) -> l
             if _FOLLOW_UP.search(match.group()) and len(match.group()) <= _MAX_LINE:
                 c = Citation(page.document_id, page.page, match.start(), match.end())
                 found = citer.line(c)
-                if found:
+                if found and _sentence_text(found[0]).lower() not in seen:
+                    seen.add(_sentence_text(found[0]).lower())
                     out.append(_sentence(_sentence_text(found[0]), "plan", [found[1]]))
     for group in _by_analyte(labs):
         latest = group[-1]

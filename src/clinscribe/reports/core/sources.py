@@ -14,7 +14,7 @@ from typing import Literal
 
 from clinscribe.documents.core.pages import Citation
 
-FactKind = Literal["medication", "problem", "allergy"]
+FactKind = Literal["medication", "problem", "allergy", "follow_up"]
 
 
 @dataclass(frozen=True)
