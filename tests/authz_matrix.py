@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from clinscribe.config import Settings
 from tests.support import (
     TenantWorld,
+    add_document,
     add_note,
     add_patient_and_encounter,
     add_recording,
-    add_document,
     add_text_transcript,
     unique,
     wav_bytes,
@@ -123,6 +123,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/patients/{patient_id}/documents/upload-url"): WRITERS,
     ("GET", "/api/v1/patients/{patient_id}/documents/labs"): READERS,
     ("GET", "/api/v1/patients/{patient_id}/documents/facts"): READERS,
+    ("GET", "/api/v1/patients/{patient_id}/documents/fhir"): READERS,
     ("GET", "/api/v1/documents/{document_id}"): READERS,
     ("GET", "/api/v1/documents/{document_id}/download-url"): READERS,
     ("GET", "/api/v1/documents/{document_id}/pages/{number}"): READERS,

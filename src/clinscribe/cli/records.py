@@ -20,6 +20,7 @@ from clinscribe.db.session import session_scope
 from clinscribe.documents import importer, pipeline
 from clinscribe.documents.service import EXTRACT_KIND
 from clinscribe.errors import ClinscribeError, ConfigError
+from clinscribe.observability.logging import configure_logging
 from clinscribe.security import crypto
 from clinscribe.storage.blobs import LocalBlobStore
 from clinscribe.tasks import setup_jobs
@@ -109,6 +110,8 @@ def import_records(directory: Path, tenant: str, as_json: bool) -> None:
     if not folders:
         raise CliError(f"{directory} has no patient folders")
     settings = load_settings()
+    # Job logs go to stderr, so stdout stays the report (and valid JSON with --json).
+    configure_logging(settings.log_level, settings.log_json)
     blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
     principal = importer.importer(tenant)
     outcomes: list[importer.PatientOutcome] = []

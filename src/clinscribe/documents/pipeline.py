@@ -155,7 +155,12 @@ def _fact_rows(letter: LetterFacts | None) -> list[FactRow]:
 def analyse(pages: list[PageText], media_type: str, *, document_id: str = "") -> Extracted:
     """Lab results and letter facts of already-extracted pages."""
     found = analyse_document(pages, document_id=document_id)
-    labs = [*found.labs, *(found.letter.labs if found.letter else [])]
+    # A letter's quoted values are already the document's labs; count each citation once.
+    labs = list(
+        {
+            r.citation: r for r in [*found.labs, *(found.letter.labs if found.letter else [])]
+        }.values()
+    )
     return Extracted(
         media_type=media_type,
         kind=found.kind,

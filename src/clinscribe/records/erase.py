@@ -3,8 +3,10 @@
 `DELETE /encounters/{id}`, `DELETE /patients/{id}` and the retention purge all come through
 `_cascade`, which removes, children first, the job rows, deliveries, note versions, notes,
 extractions, transcripts, recordings and live-session records of the encounters, then the
-encounters. Nothing relies on the database's `ON DELETE CASCADE` (job rows point at their
-subjects by id only, so they would outlive it anyway). Audio files are removed only once the
+encounters. Erasing a patient also removes their documents with the pages, lab results and
+facts read from them (and the files after commit). Nothing relies on the database's
+`ON DELETE CASCADE` (job rows point at their subjects by id only, so they would outlive it
+anyway). Audio files are removed only once the
 transaction commits: a rolled-back erase keeps its files.
 
 Callers with a principal are authorized here; the purge is the system's own path and takes
@@ -21,9 +23,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from clinscribe.audit import service as audit
 from clinscribe.db.models import (
     Delivery,
+    Document,
+    DocumentFact,
+    DocumentPage,
     Encounter,
     ExtractionRecord,
     Job,
+    LabObservation,
     Note,
     NoteVersion,
     Patient,
@@ -123,6 +129,34 @@ def erase_encounter(
     )
 
 
+def _erase_documents(session: Session, blobs: BlobStore, tenant_id: str, patient_id: str) -> None:
+    """A patient's documents, what was read from them, their jobs, and (after commit) files."""
+    docs = owned_by(Document, tenant_id).where(Document.patient_id == patient_id)
+    rows = session.execute(docs.with_only_columns(Document.id, Document.blob_key)).all()
+    ids = [doc_id for doc_id, _ in rows]
+    keys = [key for _, key in rows if key]
+    for batch in _batches(ids):
+        pages = owned_by(DocumentPage, tenant_id).where(DocumentPage.document_id.in_(batch))
+        keys += [
+            k
+            for k in session.execute(pages.with_only_columns(DocumentPage.image_blob_key)).scalars()
+            if k
+        ]
+        for model in (DocumentFact, LabObservation, DocumentPage):
+            session.execute(delete(model).where(model.document_id.in_(batch)))
+        session.execute(
+            delete(Job).where(Job.subject_type == "document", Job.subject_id.in_(batch))
+        )
+        session.execute(delete(Document).where(Document.id.in_(batch)))
+
+    def remove() -> None:
+        for key in keys:
+            blobs.delete(key)
+
+    if keys:
+        after_commit(session, remove)
+
+
 def erase_patient(
     *, session: Session, principal: Principal, blobs: BlobStore, patient_id: str
 ) -> None:
@@ -133,6 +167,7 @@ def erase_patient(
         session, principal.tenant_id, Encounter, Encounter.patient_id, [patient_id]
     )
     _cascade(session, blobs, principal.tenant_id, encounter_ids)
+    _erase_documents(session, blobs, principal.tenant_id, patient_id)
     session.execute(delete(Patient).where(Patient.id == patient_id))
     audit.record(
         session,

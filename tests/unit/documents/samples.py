@@ -17,6 +17,19 @@ LAB_LINES = [
     "Creatinine           88       umol/L    45-90",
 ]
 
+LETTER = """SYNTHETIC CLINIC LETTER
+Date: 12 June 2025
+Dear Dr Smith,
+Diagnoses:
+1. Heart failure with reduced ejection fraction
+2. Type 2 diabetes mellitus
+Medications:
+- Furosemide 40 mg once daily (increased from 20 mg)
+- Metformin 500 mg twice daily
+Allergies: Penicillin (rash)
+Follow-up: review in clinic in 6 weeks.
+"""
+
 
 def text_pdf(pages: list[list[str]]) -> bytes:
     pdf = FPDF()

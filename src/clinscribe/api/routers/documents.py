@@ -20,6 +20,7 @@ from clinscribe.documents.schemas import (
     PageRead,
     SignedLink,
 )
+from clinscribe.fhir import patient_records
 from clinscribe.security.principal import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["documents"], responses=ERROR_RESPONSES)
@@ -221,3 +222,18 @@ def patient_facts(
     """Medications, problems and allergies stated in the patient's letters, with citations."""
     rows = chart.facts_for_patient(session=session, principal=principal, patient_id=patient_id)
     return [chart.fact_json(r) for r in rows]
+
+
+@router.get(
+    "/patients/{patient_id}/documents/fhir",
+    response_class=Response,
+    responses={200: {"content": {"application/fhir+json": {}}}},
+)
+def patient_records_fhir(
+    patient_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """A FHIR R4 Bundle of the results and facts, each with DocumentReference provenance."""
+    bundle = patient_records.bundle_for_patient(
+        session=session, principal=principal, patient_id=patient_id
+    )
+    return Response(patient_records.dumps(bundle), media_type="application/fhir+json")

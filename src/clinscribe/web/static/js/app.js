@@ -6,6 +6,7 @@ const routes = [
   [/^#\/patients\/([\w-]+)$/, (m) => import("./views/patients.js").then((v) => v.patientPage(m[1]))],
   [/^#\/patients$/, () => import("./views/patients.js").then((v) => v.patientsPage())],
   [/^#\/encounters\/([\w-]+)$/, (m) => import("./views/encounter.js").then((v) => v.encounterPage(m[1]))],
+  [/^#\/documents\/([\w-]+)\/pages\/(\d+)(?:\?(.*))?$/, (m) => import("./views/records.js").then((v) => v.documentPage(m[1], m[2], m[3]))],
   [/^#\/notes\/([\w-]+)$/, (m) => import("./views/note.js").then((v) => v.notePage(m[1]))],
   [/^#\/admin\/(\w[\w-]*)$/, (m) => import("./views/admin.js").then((v) => v.adminPage(m[1]))],
 ];

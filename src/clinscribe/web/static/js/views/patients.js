@@ -1,6 +1,7 @@
 // Patients: search, list, create; a patient's encounters: list, create.
 import * as api from "../api.js";
 import { busy, clear, field, fmtDate, h, select, table } from "../dom.js";
+import { recordsSection } from "./records.js";
 
 const main = () => document.getElementById("main");
 
@@ -121,5 +122,6 @@ export async function patientPage(patientId) {
       h("h2", {}, "Encounters"),
       rows.length ? table(["Started", "Type", "Status", "Reason"], rows, "Encounters") : h("p", {}, "No encounters yet."),
     ),
+    recordsSection(patientId),
   );
 }
