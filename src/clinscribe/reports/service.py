@@ -14,14 +14,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clinscribe.db.models import Encounter, Note
+from clinscribe.audit import service as audit
+from clinscribe.config import Settings
+from clinscribe.db.models import Encounter, Note, Tenant
 from clinscribe.db.models.documents import Document, DocumentFact, DocumentPage, LabObservation
 from clinscribe.documents.core.pages import Citation
-from clinscribe.errors import Forbidden
+from clinscribe.errors import Forbidden, Unprocessable
+from clinscribe.notes import core as notes
 from clinscribe.records import encounters, patients
 from clinscribe.records.schemas import EncounterCreate
 from clinscribe.reports import core
 from clinscribe.review import service as review
+from clinscribe.security.associated import llm_key_aad
+from clinscribe.security.crypto import key_ring
+from clinscribe.security.outbound import UrlPolicy, validate_outbound_url
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
 
@@ -117,8 +123,60 @@ def _open_report_encounter(session: Session, principal: Principal, patient_id: s
     return note.encounter_id if note else None
 
 
-def draft_for_patient(*, session: Session, principal: Principal, patient_id: str) -> Note:
-    """Draft (or re-draft) the clinician's CHR of the patient from their ready documents."""
+def _refine(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    patient_id: str,
+    drafted: notes.Note,
+    sources: core.ReportSources,
+) -> notes.Note:
+    """LLM refinement under the tenant's PHI egress policy, as for notes; egress is audited."""
+    tenant = session.get(Tenant, principal.tenant_id)
+    if tenant is None or not (tenant.llm_base_url and tenant.llm_model):
+        raise Unprocessable("the tenant has no LLM endpoint configured")
+    policy = tenant.phi_egress_policy
+    if policy not in ("deidentify", "allow"):
+        raise Forbidden("the tenant's PHI egress policy denies sending data to an LLM")
+    validate_outbound_url(
+        tenant.llm_base_url,
+        UrlPolicy(
+            require_https=settings.profile == "prod", allow_loopback=settings.profile != "prod"
+        ),
+    )
+    key = (
+        key_ring(settings).decrypt(tenant.llm_key_encrypted, llm_key_aad(tenant.id)).decode()
+        if tenant.llm_key_encrypted
+        else None
+    )
+    client = notes.OpenAIChatClient(
+        base_url=tenant.llm_base_url, model=tenant.llm_model, api_key=key
+    )
+    audit.record(
+        session,
+        action="llm.egress",
+        principal=principal,
+        outcome=f"sent:{policy}",
+        object_type="patient",
+        object_id=patient_id,
+    )
+    return core.refine_report(
+        drafted, sources, client, "allow" if policy == "allow" else "deidentify"
+    )
+
+
+def draft_for_patient(
+    *,
+    session: Session,
+    principal: Principal,
+    patient_id: str,
+    refine: bool = False,
+    settings: Settings | None = None,
+) -> Note:
+    """Draft (or re-draft) the clinician's CHR of the patient from their ready documents.
+
+    With `refine`, the offline draft is rewritten by the tenant's LLM (off by default).
+    """
     principal.require("notes:write")
     patient = patients.get(
         session=session, principal=principal, patient_id=patient_id, audit_read=False
@@ -127,6 +185,10 @@ def draft_for_patient(*, session: Session, principal: Principal, patient_id: str
         raise Forbidden("a Client Health Report is drafted by a clinician")
     sources = load_sources(session=session, principal=principal, patient_id=patient.id)
     drafted = core.check(core.draft_report(sources), sources)
+    if refine:
+        if settings is None:
+            raise Unprocessable("refinement needs the service settings")
+        drafted = _refine(session, settings, principal, patient.id, drafted, sources)
     encounter_id = _open_report_encounter(session, principal, patient.id)
     if encounter_id is None:
         encounter_id = encounters.create(

@@ -9,13 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, ConfigDict
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep
+from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.api.routers.notes import note_out
 from clinscribe.reports import service
 from clinscribe.review.schemas import NoteRead
+
+
+class ReportDraftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refine: bool = False
+
 
 router = APIRouter(prefix=API_PREFIX, tags=["reports"], responses=ERROR_RESPONSES)
 
@@ -24,10 +32,24 @@ router = APIRouter(prefix=API_PREFIX, tags=["reports"], responses=ERROR_RESPONSE
     "/patients/{patient_id}/reports", response_model=NoteRead, status_code=status.HTTP_201_CREATED
 )
 def draft_report(
-    patient_id: str, principal: CurrentPrincipal, session: SessionDep, response: Response
+    patient_id: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    body: ReportDraftRequest | None = None,
 ) -> dict[str, Any]:
-    """Draft (or re-draft) the caller's CHR of the patient from their ready documents."""
-    note = service.draft_for_patient(session=session, principal=principal, patient_id=patient_id)
+    """Draft (or re-draft) the caller's CHR of the patient from their ready documents.
+
+    `{"refine": true}` has the tenant's LLM rewrite the offline draft (PHI egress policy).
+    """
+    note = service.draft_for_patient(
+        session=session,
+        principal=principal,
+        patient_id=patient_id,
+        refine=bool(body and body.refine),
+        settings=settings,
+    )
     response.headers["Location"] = f"{API_PREFIX}/notes/{note.id}"
     return note_out(session, note)
 
