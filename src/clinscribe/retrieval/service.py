@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import delete, text
+from sqlalchemy import null as sa_null
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
@@ -185,10 +186,13 @@ def search(
     patient = patients.get(
         session=session, principal=principal, patient_id=patient_id, audit_read=False
     )
+    # The stored terms are read only where the database cannot rank them itself.
+    full_text = session.get_bind().dialect.name in ("sqlite", "postgresql")
+    terms_column = sa_null().label("terms") if full_text else RetrievalChunk.terms
     rows = session.execute(
         readable(RetrievalChunk, principal)
         .where(RetrievalChunk.patient_id == patient.id)
-        .with_only_columns(RetrievalChunk.id, RetrievalChunk.terms, RetrievalChunk.embedding)
+        .with_only_columns(RetrievalChunk.id, terms_column, RetrievalChunk.embedding)
     ).all()
     audit.record(
         session,
@@ -203,7 +207,7 @@ def search(
             patient_id=patient.id, query=query, k=k, vector_backend=backend, results=[]
         )
     ids = [str(r[0]) for r in rows]
-    terms = {str(r[0]): str(r[1]) for r in rows}
+    terms = {str(r[0]): str(r[1] or "") for r in rows}
     model = model or embedder()
     cosine = _vector_scores(session, backend, ids, [r[2] for r in rows], model.embed_one(query))
     tokens = term_tokens(cipher_of_session(session), patient.tenant_id, query)
