@@ -244,7 +244,23 @@ def embedding_speed(
     }
 
 
-def search_latency(pages: list[PageText], queries: list[str], n_pages: int) -> dict[str, Any]:
+class RandomVectors:
+    """Unit vectors at random: indexes 500 pages in seconds when only search time is measured
+    (ranking cost does not depend on the vectors' values; the query is still embedded)."""
+
+    model_id = "random"
+
+    def __init__(self) -> None:
+        self.rng = np.random.default_rng(7)
+
+    def embed(self, texts: list[str]) -> Any:
+        v = self.rng.standard_normal((len(texts), retrieval.EMBEDDING_DIM)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def search_latency(
+    pages: list[PageText], queries: list[str], n_pages: int, index_model: Any = None
+) -> dict[str, Any]:
     """Index `n_pages` pages for one patient in a fresh SQLite database; time the search service."""
     secret = "bench-secret-that-is-long-enough-0123456789"
     with tempfile.TemporaryDirectory() as tmp:
@@ -290,7 +306,7 @@ def search_latency(pages: list[PageText], queries: list[str], n_pages: int) -> d
                 )
                 session.add(row)
                 session.flush()
-                chunks += service.index_document(session, row.id, doc_pages)
+                chunks += service.index_document(session, row.id, doc_pages, model=index_model)
         index_s = time.perf_counter() - start
         times = []
         for i in range(max(60, len(queries))):
@@ -321,9 +337,29 @@ def main() -> int:
     parser.add_argument("--own", action="store_true", help="also score the authored set")
     parser.add_argument("--speed", action="store_true", help="embedding and search speed")
     parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument(
+        "--random-vectors",
+        action="store_true",
+        help="index the latency patient with random vectors (search timing only)",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--show", action="store_true", help="print misses and flagged sentences")
+    parser.add_argument(
+        "--speed-only", action="store_true", help="only the speed figures, on the authored pages"
+    )
     args = parser.parse_args()
+    if args.speed_only:
+        own_patients, _ = load_own(Settings())
+        pages = [p for pt in own_patients.values() for ex in pt.docs.values() for p in ex.pages]
+        queries = [q["question"] for q in json.loads(OWN.read_text())["questions"]]
+        model = retrieval.MiniLmEmbedder()
+        index_model = RandomVectors() if args.random_vectors else None
+        speed = {
+            "embedding": embedding_speed(model, pages),
+            "search": search_latency(pages, queries, args.pages, index_model),
+        }
+        print(json.dumps({"speed": speed}, indent=2))
+        return 0
     if not (args.data / "gold.json").is_file():
         print(f"error: no gold.json in {args.data}", file=sys.stderr)
         return 2
@@ -360,7 +396,12 @@ def main() -> int:
     if args.speed:
         result["speed"] = {
             "embedding": embedding_speed(model, all_pages),
-            "search": search_latency(all_pages, [q["question"] for q in questions], args.pages),
+            "search": search_latency(
+                all_pages,
+                [q["question"] for q in questions],
+                args.pages,
+                RandomVectors() if args.random_vectors else None,
+            ),
         }
     if not args.show:
         for part in ("dev", "own"):
