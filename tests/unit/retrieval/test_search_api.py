@@ -151,3 +151,15 @@ def test_stored_terms_and_text_hold_no_readable_words(
         for stored_text, terms in raw:
             assert "rosuvastatin" not in stored_text.lower()
             assert "rosuvastatin" not in terms and terms.startswith("h")
+
+
+def test_erasing_a_document_row_takes_its_chunks_and_full_text_rows(
+    settings: Settings, tenant_a: TenantWorld, embedder: core.MiniLmEmbedder
+) -> None:
+    doc = store_document(settings, tenant_a, pages_of(LETTER_PAGE), model=embedder)
+    with session_scope(settings.resolved_database_url) as session:
+        # What a patient erase does: delete the document row; the cascade and trigger follow.
+        session.execute(text("DELETE FROM documents WHERE id = :d"), {"d": doc})
+        chunks = session.execute(text("SELECT count(*) FROM retrieval_chunks")).scalar_one()
+        fts = session.execute(text("SELECT count(*) FROM retrieval_chunks_fts")).scalar_one()
+        assert (chunks, fts) == (0, 0)

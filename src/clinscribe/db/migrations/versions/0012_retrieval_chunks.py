@@ -72,6 +72,12 @@ def upgrade() -> None:
             "CREATE VIRTUAL TABLE retrieval_chunks_fts USING fts5("
             "terms, chunk_id UNINDEXED, patient_id UNINDEXED, tokenize='ascii')"
         )
+        # Chunks also go when their document or patient is erased (a foreign-key cascade,
+        # which fires triggers): their full-text rows follow.
+        op.execute(
+            "CREATE TRIGGER retrieval_chunks_fts_forget AFTER DELETE ON retrieval_chunks "
+            "BEGIN DELETE FROM retrieval_chunks_fts WHERE chunk_id = old.id; END"
+        )
     elif bind.dialect.name == "postgresql":
         op.execute(
             "ALTER TABLE retrieval_chunks ADD COLUMN terms_tsv tsvector "
@@ -90,6 +96,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS retrieval_chunks_fts_forget")
         op.execute("DROP TABLE IF EXISTS retrieval_chunks_fts")
     with op.batch_alter_table("retrieval_chunks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_retrieval_chunks_document_id"))
