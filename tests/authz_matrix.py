@@ -128,6 +128,10 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/documents/{document_id}/download-url"): READERS,
     ("GET", "/api/v1/documents/{document_id}/pages/{number}"): READERS,
     ("DELETE", "/api/v1/documents/{document_id}"): WRITERS,
+    ("POST", "/api/v1/patients/{patient_id}/search"): READERS,
+    ("POST", "/api/v1/patients/{patient_id}/reports"): CLINICIAN,
+    ("GET", "/api/v1/patients/{patient_id}/reports"): READERS,
+    ("GET", "/api/v1/notes/{note_id}/pdf"): READERS,
 }
 
 # The state a note must be in for each route to be a legal step.
@@ -167,6 +171,7 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
             "family_name": "Matrix",
         },
         ("PATCH", "/api/v1/patients/{patient_id}"): lambda: {"given_name": "Bea"},
+        ("POST", "/api/v1/patients/{patient_id}/search"): lambda: {"query": "glucose", "k": 3},
         ("POST", "/api/v1/encounters"): lambda: {
             "patient_id": world.patient_id,
             "clinician_id": world.users["clinician"],

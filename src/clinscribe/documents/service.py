@@ -37,6 +37,7 @@ from clinscribe.documents.pipeline import Extracted
 from clinscribe.errors import NotFound
 from clinscribe.jobs import queue as workqueue
 from clinscribe.records import patients
+from clinscribe.retrieval import service as search_index
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, readable
 from clinscribe.storage.blobs import BlobStore
@@ -282,12 +283,15 @@ def store_extraction(*, session: Session, document: Document, result: Extracted)
     document.page_count = len(result.pages)
     document.status = "ready"
     document.error = None
+    session.flush()
+    search_index.index_document(session, document.id, result.pages)
 
 
 def _remove_from_index(session: Session, document: Document) -> None:
     """Retrieval chunks and vectors of the document (the retrieval service owns them)."""
     # The one call site for the retrieval index: its service removes the chunks and vectors
     # of this document here, inside the same transaction as the rows below.
+    search_index.forget_document(session, document.id)
 
 
 def erase(*, session: Session, principal: Principal, blobs: BlobStore, document_id: str) -> None:

@@ -84,7 +84,7 @@ def store_draft(
     session: Session,
     principal: Principal,
     encounter_id: str,
-    transcript_id: str,
+    transcript_id: str | None,
     template_key: str,
     drafted: notes.Note,
 ) -> Note:

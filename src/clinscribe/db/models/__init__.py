@@ -30,6 +30,7 @@ from clinscribe.db.models.records import (
     patient_name_query_token,
     patient_name_tokens,
 )
+from clinscribe.db.models.retrieval import RetrievalChunk
 from clinscribe.db.models.streaming import StreamSession, StreamToken
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "Patient",
     "Recording",
     "RefreshToken",
+    "RetrievalChunk",
     "StreamSession",
     "StreamToken",
     "Tenant",

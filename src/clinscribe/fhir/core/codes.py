@@ -47,6 +47,8 @@ DOCUMENT_TYPES: dict[str, Concept] = {
     "history_and_physical": HISTORY_AND_PHYSICAL,
     "hp": HISTORY_AND_PHYSICAL,
     "h&p": HISTORY_AND_PHYSICAL,
+    # The Client Health Report drafted from a patient's documents.
+    "client_health_report": Concept("60591-5", "Patient summary Document"),
 }
 
 _CC = Concept("10154-3", "Chief complaint Narrative - Reported")
@@ -80,6 +82,10 @@ SECTION_CODES: dict[str, Concept] = {
     "assessment_and_plan": _A_AND_P,
     "subjective": Concept("61150-9", "Subjective Narrative"),
     "objective": Concept("61149-1", "Objective Narrative"),
+    # Client Health Report sections.
+    "problems": Concept("11450-4", "Problem list - Reported"),
+    "labs": Concept("30954-2", "Relevant diagnostic tests/laboratory data Narrative"),
+    "follow_up": Concept("18776-5", "Plan of care note"),
 }
 
 # Which sections list which derived resources as Composition.section.entry.

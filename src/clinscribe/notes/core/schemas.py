@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from clinscribe.nlp.core.schemas import Entity, Vital
 
@@ -65,11 +71,26 @@ class Template(_Model):
 
 
 class Evidence(_Model):
-    """A character span of one transcript segment that a note sentence rests on."""
+    """A character span of one transcript segment that a note sentence rests on.
+
+    A report drafted from documents (the Client Health Report) cites pages instead: then
+    `document_id` and `page` name the page and `segment` numbers the report's cited pages.
+    """
 
     segment: int
     begin: int
     end: int
+    document_id: str | None = None
+    page: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _page_only_when_cited(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Transcript evidence keeps its stored shape (and stored hashes) byte for byte.
+        data: dict[str, Any] = handler(self)
+        if self.document_id is None and self.page is None:
+            data.pop("document_id", None)
+            data.pop("page", None)
+        return data
 
 
 class NoteSentence(_Model):

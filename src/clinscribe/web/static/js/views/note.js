@@ -4,6 +4,7 @@ import { state } from "../app.js";
 import { busy, clear, field, flash, fmtDate, h, table } from "../dom.js";
 import { deliveryCard } from "./delivery.js";
 import { entitiesCard } from "./entities.js";
+import { sourcesView } from "./sources.js";
 import { transcriptView } from "./transcript.js";
 
 const STATUS_TEXT = {
@@ -17,7 +18,9 @@ const STATUS_TEXT = {
 export async function notePage(noteId) {
   const note = await api.get(`/notes/${noteId}`);
   const transcript = note.transcript_id ? await api.get(`/transcripts/${note.transcript_id}`).catch(() => null) : null;
-  const view = transcript ? transcriptView(transcript) : null;
+  // A report drafted from documents cites pages, not a transcript.
+  const fromDocuments = note.template === "client_health_report";
+  const view = transcript ? transcriptView(transcript) : fromDocuments ? sourcesView() : null;
   const reload = () => notePage(noteId);
   const content = note.content;
   const main = document.getElementById("main");
@@ -42,7 +45,7 @@ export async function notePage(noteId) {
       h(
         "section",
         { class: "card transcript-pane", "aria-labelledby": "evidence-title" },
-        h("h2", { id: "evidence-title" }, "Transcript"),
+        h("h2", { id: "evidence-title" }, fromDocuments ? "Sources" : "Transcript"),
         view ? view.el : h("p", {}, "This note has no transcript."),
       ),
     ),

@@ -2,6 +2,7 @@
 import * as api from "../api.js";
 import { busy, clear, field, fmtDate, h, select, table } from "../dom.js";
 import { recordsSection } from "./records.js";
+import { reportsSection, searchSection } from "./search.js";
 
 const main = () => document.getElementById("main");
 
@@ -123,5 +124,7 @@ export async function patientPage(patientId) {
       rows.length ? table(["Started", "Type", "Status", "Reason"], rows, "Encounters") : h("p", {}, "No encounters yet."),
     ),
     recordsSection(patientId),
+    searchSection(patientId),
+    reportsSection(patientId),
   );
 }

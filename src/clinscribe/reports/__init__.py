@@ -1,0 +1,1 @@
+"""The Client Health Report: a patient summary drafted from their records, every sentence cited."""

@@ -1,0 +1,1 @@
+"""Per-patient search over document pages: chunks, embeddings, lexical and hybrid ranking."""
