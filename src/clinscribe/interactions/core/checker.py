@@ -51,7 +51,7 @@ class InteractionChecker:
             if resolved is None and text.strip() and self.source.knows(text.strip().lower()):
                 resolved = ResolvedName(written=text, generic=text.strip().lower())
             if resolved is None:
-                result.unresolved.append(text if text else repr(written))
+                result.unresolved.append(text if isinstance(written, str) else repr(written))
             else:
                 result.resolved.append(resolved)
                 out.append(resolved)

@@ -32,8 +32,7 @@ CLASSES: Final[dict[str, frozenset[str]]] = {
     ),
     "serotonergic opioids": _set("tramadol, methadone, fentanyl, meperidine, tapentadol"),
     "triptans": _set(
-        "sumatriptan, rizatriptan, zolmitriptan, eletriptan, naratriptan, almotriptan, "
-        "frovatriptan"
+        "sumatriptan, rizatriptan, zolmitriptan, eletriptan, naratriptan, almotriptan, frovatriptan"
     ),
     "ace inhibitors": _set(
         "lisinopril, enalapril, ramipril, captopril, benazepril, quinapril, perindopril, "
@@ -86,9 +85,7 @@ CLASSES: Final[dict[str, frozenset[str]]] = {
         "dronedarone, pimozide, domperidone, fluconazole, hydroxychloroquine, procainamide"
     ),
     "pde5 inhibitors": _set("sildenafil, tadalafil, vardenafil, avanafil"),
-    "nitrates": _set(
-        "nitroglycerin, isosorbide mononitrate, isosorbide dinitrate, amyl nitrite"
-    ),
+    "nitrates": _set("nitroglycerin, isosorbide mononitrate, isosorbide dinitrate, amyl nitrite"),
     "alpha blockers": _set("tamsulosin, alfuzosin, doxazosin, terazosin, silodosin, prazosin"),
     "cyp2c19-inhibiting ppis": _set("omeprazole, esomeprazole"),
     "ppis": _set("omeprazole, esomeprazole, pantoprazole, lansoprazole, rabeprazole"),
@@ -102,8 +99,7 @@ CLASSES: Final[dict[str, frozenset[str]]] = {
     "trimethoprim-containing": _set("trimethoprim, trimethoprim/sulfamethoxazole"),
     "calcineurin inhibitors": _set("cyclosporine, tacrolimus"),
     "beta blockers": _set(
-        "metoprolol, atenolol, carvedilol, propranolol, bisoprolol, nebivolol, labetalol, "
-        "nadolol"
+        "metoprolol, atenolol, carvedilol, propranolol, bisoprolol, nebivolol, labetalol, nadolol"
     ),
     "non-dihydropyridine calcium channel blockers": _set("diltiazem, verapamil"),
     "calcium channel blockers": _set("amlodipine, nifedipine, felodipine, diltiazem, verapamil"),
@@ -168,6 +164,7 @@ CROSS_REACTIVE: Final = (
     ("penicillins", "cephalosporins", "moderate", "beta-lactam cross-reactivity (about 1-2%)"),
     ("penicillins", "carbapenems", "minor", "beta-lactam cross-reactivity (under 1%)"),
     ("cephalosporins", "penicillins", "moderate", "beta-lactam cross-reactivity"),
+    ("aspirin", "nsaids", "major", "cross-sensitivity through COX-1 inhibition"),
 )
 # Ways an allergy is written that name a class rather than one drug.
 ALLERGEN_ALIASES: Final[dict[str, str]] = {

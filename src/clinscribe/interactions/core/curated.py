@@ -124,8 +124,8 @@ class CuratedSource:
         if out:
             return out
         for allergy_cls, drug_cls, severity, why in CROSS_REACTIVE:
-            if allergy_cls in allergy_classes and drug_cls in drug_classes:
-                text = f"Allergy to {allergen}; {drug} is a {drug_cls[:-1]}: {why}."
+            if allergy_cls in {allergen, *allergy_classes} and drug_cls in drug_classes:
+                text = f"Allergy to {allergen}; {drug} is in {drug_cls}: {why}."
                 out.append(
                     self._allergy_finding(
                         allergen, drug, _severity(severity), text, (allergy_cls, drug_cls)
