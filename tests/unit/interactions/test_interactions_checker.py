@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from clinscribe.interactions.core.checker import MAX_ITEMS, InteractionChecker
+from clinscribe.interactions.core.classes import CLASSES
 from clinscribe.interactions.core.model import FindingKind, Severity
+from clinscribe.interactions.core.names import NameResolver
+from clinscribe.interactions.core.rules import RULES
+from clinscribe.interactions.core.rules_more import MORE_RULES
+from clinscribe.nlp.core.drugs import load_drug_lexicon
 
 
 def _drug_drug(checker: InteractionChecker, *names: str) -> list[tuple[str, str, Severity]]:
@@ -151,3 +156,30 @@ def test_findings_are_ordered_most_severe_first(checker: InteractionChecker) -> 
     severities = [f.severity for f in result.findings]
     assert severities == sorted(severities, reverse=True)
     assert result.highest is Severity.CONTRAINDICATED
+
+
+def test_every_rule_names_a_class_or_a_resolvable_drug(checker: InteractionChecker) -> None:
+    resolver = NameResolver(load_drug_lexicon())
+    for rule in (*RULES, *MORE_RULES):
+        Severity[rule.severity.upper()]  # a typo in a severity fails here
+        for side in (rule.a, rule.b):
+            if side in CLASSES:
+                continue
+            resolved = resolver.resolve(side)
+            assert resolved is not None and resolved.generic == side, side
+    for members in CLASSES.values():
+        for member in members:
+            # A member spelled unlike the resolver's generic must have that generic beside it.
+            resolved = resolver.resolve(member)
+            assert resolved is None or resolved.generic in members, (member, resolved)
+
+
+def test_list_entries_naming_a_class_are_checked_as_that_class(
+    checker: InteractionChecker,
+) -> None:
+    result = checker.check(["SSRI", "tramadol", "oral contraceptive", "rifampicin"])
+    generics = [r.generic for r in result.resolved]
+    assert generics == ["ssris", "tramadol", "hormonal contraceptives", "rifampin"]
+    got = {(f.drug_a, f.drug_b): f.severity for f in result.findings}
+    assert got[("ssris", "tramadol")] is Severity.MAJOR
+    assert got[("hormonal contraceptives", "rifampin")] is Severity.MAJOR

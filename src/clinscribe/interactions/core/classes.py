@@ -97,7 +97,20 @@ CLASSES: Final[dict[str, frozenset[str]]] = {
         "norgestimate, etonogestrel"
     ),
     "trimethoprim-containing": _set("trimethoprim, trimethoprim/sulfamethoxazole"),
-    "calcineurin inhibitors": _set("cyclosporine, tacrolimus"),
+    "calcineurin inhibitors": _set("cyclosporine, tacrolimus, sirolimus, everolimus"),
+    "strong cyp2d6 inhibitors": _set("fluoxetine, paroxetine, bupropion, quinidine, terbinafine"),
+    "cyp2d6-activated opioids": _set("codeine, tramadol"),
+    "cyp3a4-dependent opioids": _set("fentanyl, oxycodone, hydrocodone, methadone"),
+    "gabapentinoids": _set("gabapentin, pregabalin"),
+    "corticosteroids": _set(
+        "prednisone, prednisolone, methylprednisolone, dexamethasone, hydrocortisone"
+    ),
+    "polyvalent cations": _set(
+        "antacids, calcium carbonate, ferrous sulfate, ferrous gluconate, aluminum hydroxide, "
+        "magnesium hydroxide, magnesium oxide, sucralfate, sevelamer, calcium acetate"
+    ),
+    "retinoids": _set("isotretinoin, acitretin"),
+    "insulin and sulfonylureas": _set("insulin, glipizide, glyburide, glimepiride, gliclazide"),
     "beta blockers": _set(
         "metoprolol, atenolol, carvedilol, propranolol, bisoprolol, nebivolol, labetalol, nadolol"
     ),
@@ -105,8 +118,9 @@ CLASSES: Final[dict[str, frozenset[str]]] = {
     "calcium channel blockers": _set("amlodipine, nifedipine, felodipine, diltiazem, verapamil"),
     "sulfonylureas": _set("glipizide, glyburide, glimepiride, gliclazide"),
     "penicillins": _set(
-        "penicillins, penicillin, penicillin v, penicillin g, benzylpenicillin, amoxicillin, "
-        "ampicillin, piperacillin, dicloxacillin, nafcillin, oxacillin, flucloxacillin"
+        "penicillins, penicillin, penicillin v, phenoxymethylpenicillin, penicillin g, "
+        "benzylpenicillin, amoxicillin, ampicillin, piperacillin, dicloxacillin, nafcillin, "
+        "oxacillin, flucloxacillin"
     ),
     "cephalosporins": _set(
         "cephalexin, cefazolin, ceftriaxone, cefuroxime, cefdinir, cefepime, cefpodoxime, "
@@ -166,8 +180,8 @@ CROSS_REACTIVE: Final = (
     ("cephalosporins", "penicillins", "moderate", "beta-lactam cross-reactivity"),
     ("aspirin", "nsaids", "major", "cross-sensitivity through COX-1 inhibition"),
 )
-# Ways an allergy is written that name a class rather than one drug.
-ALLERGEN_ALIASES: Final[dict[str, str]] = {
+# Ways a list entry or an allergy names a class rather than one drug ("SSRI", "sulfa").
+CLASS_ALIASES: Final[dict[str, str]] = {
     "penicillin": "penicillins",
     "penicillins": "penicillins",
     "pcn": "penicillins",
@@ -189,6 +203,43 @@ ALLERGEN_ALIASES: Final[dict[str, str]] = {
     "ace inhibitors": "ace inhibitors",
     "tetracyclines": "tetracyclines",
     "carbapenems": "carbapenems",
+    "ssri": "ssris",
+    "ssris": "ssris",
+    "snri": "snris",
+    "snris": "snris",
+    "maoi": "maois",
+    "maois": "maois",
+    "oral contraceptive": "hormonal contraceptives",
+    "oral contraceptives": "hormonal contraceptives",
+    "ocp": "hormonal contraceptives",
+    "birth control pill": "hormonal contraceptives",
+    "birth control pills": "hormonal contraceptives",
+    "beta blocker": "beta blockers",
+    "beta blockers": "beta blockers",
+    "thiazide": "thiazide diuretics",
+    "loop diuretic": "loop diuretics",
+    "potassium-sparing diuretic": "potassium-sparing diuretics",
+    "statin": "statins",
+    "statins": "statins",
+    "ppi": "ppis",
+    "ppis": "ppis",
+    "proton pump inhibitor": "ppis",
+    "proton pump inhibitors": "ppis",
+    "opioid": "opioids",
+    "opiate": "opioids",
+    "anticoagulant": "anticoagulants",
+    "anticoagulants": "anticoagulants",
+    "alpha blocker": "alpha blockers",
+    "corticosteroid": "corticosteroids",
+    "corticosteroids": "corticosteroids",
+    "steroids": "corticosteroids",
+    "fluoroquinolone": "fluoroquinolones",
+    "nitrate": "nitrates",
+    "nitrates": "nitrates",
+    "benzodiazepine": "benzodiazepines",
+    "benzodiazepines": "benzodiazepines",
+    "triptan": "triptans",
+    "triptans": "triptans",
 }
 
 

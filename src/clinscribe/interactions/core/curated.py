@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Final
 
 from clinscribe.interactions.core.classes import (
-    ALLERGEN_ALIASES,
     ALLERGY_CLASSES,
+    CLASS_ALIASES,
     CLASSES,
     CROSS_REACTIVE,
     DUPLICATE_CLASSES,
@@ -21,6 +21,7 @@ from clinscribe.interactions.core.model import (
     SourceInfo,
 )
 from clinscribe.interactions.core.rules import RULES, Rule
+from clinscribe.interactions.core.rules_more import MORE_RULES
 
 CURATED_INFO: Final = SourceInfo(
     name="clinscribe-curated",
@@ -41,12 +42,12 @@ class CuratedSource:
     def __init__(self) -> None:
         # (group, group) -> rules, both orders, so a pair lookup is a few dict probes.
         self._rules: dict[tuple[str, str], list[tuple[Rule, bool]]] = {}
-        for rule in RULES:
+        for rule in (*RULES, *MORE_RULES):
             self._rules.setdefault((rule.a, rule.b), []).append((rule, False))
             if rule.a != rule.b:
                 self._rules.setdefault((rule.b, rule.a), []).append((rule, True))
         self._known = frozenset(
-            set().union(*CLASSES.values()) | {r.a for r in RULES} | {r.b for r in RULES}
+            set().union(*CLASSES.values()) | {g for r in (*RULES, *MORE_RULES) for g in (r.a, r.b)}
         )
 
     @property
@@ -54,7 +55,7 @@ class CuratedSource:
         return CURATED_INFO
 
     def knows(self, generic: str) -> bool:
-        return generic in self._known or generic in ALLERGEN_ALIASES
+        return generic in self._known or generic in CLASS_ALIASES
 
     def findings(self, pairs: Sequence[Pair]) -> list[Finding]:
         out: list[Finding] = []
@@ -151,7 +152,7 @@ class CuratedSource:
 
 def _allergy_classes(allergen: str) -> frozenset[str]:
     """The allergy classes an allergen stands for: the class itself, or a member's classes."""
-    alias = ALLERGEN_ALIASES.get(allergen)
+    alias = CLASS_ALIASES.get(allergen)
     if alias is not None:
         return frozenset({alias})
     if allergen in ALLERGY_CLASSES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from clinscribe.interactions.core.classes import ALLERGEN_ALIASES
+from clinscribe.interactions.core.classes import CLASS_ALIASES
 from clinscribe.interactions.core.model import ResolvedName
 from clinscribe.nlp.core.drugs import DrugLexicon
 
@@ -14,7 +14,12 @@ _SPACES: Final = re.compile(r"\s+")
 # A dose, strength or form ends the name: "simvastatin 40 mg tablet" -> "simvastatin".
 _TAIL: Final = re.compile(r"\s*(?:\d|\(|,|;).*$")
 # The lexicon spells a few generics differently from the tables (US adopted names).
-_SPELLING: Final[dict[str, str]] = {"rifampicin": "rifampin", "paracetamol": "acetaminophen"}
+_SPELLING: Final[dict[str, str]] = {
+    "rifampicin": "rifampin",
+    "paracetamol": "acetaminophen",
+    "lithium carbonate": "lithium",
+    "lithium citrate": "lithium",
+}
 
 
 class NameResolver:
@@ -31,7 +36,7 @@ class NameResolver:
         if not text:
             return None
         for candidate in _candidates(text):
-            alias = ALLERGEN_ALIASES.get(candidate)
+            alias = CLASS_ALIASES.get(candidate)
             if alias is not None:
                 return ResolvedName(written=written, generic=alias)
             drug = self._lexicon.get(candidate)
