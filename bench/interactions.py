@@ -20,6 +20,7 @@ from pathlib import Path
 from clinscribe.config import Settings
 from clinscribe.interactions.checks import checker_from_settings
 from clinscribe.interactions.core.checker import InteractionChecker
+from clinscribe.interactions.core.curated import example_pairs
 from clinscribe.interactions.core.model import FindingKind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,13 @@ def main() -> None:
         f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms over {args.repeat} runs"
     )
     print(f"findings: {len(result.findings)} {by_kind}; unresolved: {result.unresolved}")
+    if checker.source.info.name == "clinscribe-curated":
+        examples = example_pairs()
+        fired = sum(
+            any(f.mechanism == rule.mechanism for f in checker.check([a, b]).findings)
+            for a, b, rule in examples
+        )
+        print(f"table rules found for a concrete pair: {fired}/{len(examples)}")
     for name, (found, total, missed) in sorted(recall(checker).items()):
         print(f"recall {name} half: {found}/{total} = {found / total:.3f}")
         for item in missed:

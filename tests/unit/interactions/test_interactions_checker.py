@@ -6,6 +6,7 @@ import pytest
 
 from clinscribe.interactions.core.checker import MAX_ITEMS, InteractionChecker
 from clinscribe.interactions.core.classes import CLASSES
+from clinscribe.interactions.core.curated import example_pairs
 from clinscribe.interactions.core.model import FindingKind, Severity
 from clinscribe.interactions.core.names import NameResolver
 from clinscribe.interactions.core.rules import RULES
@@ -183,3 +184,17 @@ def test_list_entries_naming_a_class_are_checked_as_that_class(
     got = {(f.drug_a, f.drug_b): f.severity for f in result.findings}
     assert got[("ssris", "tramadol")] is Severity.MAJOR
     assert got[("hormonal contraceptives", "rifampin")] is Severity.MAJOR
+
+
+def test_every_rule_of_the_table_is_found_for_a_concrete_pair(
+    checker: InteractionChecker,
+) -> None:
+    missed = []
+    for a, b, rule in example_pairs():
+        result = checker.check([a, b])
+        if not any(
+            f.mechanism == rule.mechanism and f.severity.label == rule.severity
+            for f in result.findings
+        ):
+            missed.append((a, b, rule.a, rule.b, result.unresolved))
+    assert missed == []

@@ -158,3 +158,13 @@ def _allergy_classes(allergen: str) -> frozenset[str]:
     if allergen in ALLERGY_CLASSES:
         return frozenset({allergen})
     return frozenset(c for c in classes_of(allergen) if c in ALLERGY_CLASSES)
+
+
+def example_pairs() -> list[tuple[str, str, Rule]]:
+    """One concrete drug pair per rule (first members by name), to prove every rule fires."""
+    out: list[tuple[str, str, Rule]] = []
+    for rule in (*RULES, *MORE_RULES):
+        side_a = sorted(CLASSES.get(rule.a, {rule.a}))
+        side_b = sorted(CLASSES.get(rule.b, {rule.b}) - {side_a[0]})
+        out.append((side_a[0], side_b[0], rule))
+    return out
