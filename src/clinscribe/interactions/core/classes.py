@@ -110,7 +110,11 @@ CLASSES: Final[dict[str, frozenset[str]]] = {
         "magnesium hydroxide, magnesium oxide, sucralfate, sevelamer, calcium acetate"
     ),
     "retinoids": _set("isotretinoin, acitretin"),
-    "insulin and sulfonylureas": _set("insulin, glipizide, glyburide, glimepiride, gliclazide"),
+    "insulin and sulfonylureas": _set(
+        "insulin, insulin glargine, insulin lispro, insulin aspart, insulin detemir, "
+        "insulin degludec, glipizide, glyburide, glimepiride, gliclazide"
+    ),
+    "vitamin k": _set("vitamin k, phytonadione"),
     "beta blockers": _set(
         "metoprolol, atenolol, carvedilol, propranolol, bisoprolol, nebivolol, labetalol, nadolol"
     ),

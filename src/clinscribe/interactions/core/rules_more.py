@@ -140,6 +140,22 @@ _TABLE: Final = (
     ("calcineurin inhibitors", "nsaids", "moderate", "Additive nephrotoxicity.", _FDA),
     ("warfarin", "tamoxifen", "major", "Raised INR and bleeding.", _FDA + " (tamoxifen)"),
     ("warfarin", "chloramphenicol", "major", "Raised INR (CYP2C9 inhibition).", _FDA),
+    (
+        "warfarin",
+        "vitamin k",
+        "major",
+        "Vitamin K reverses warfarin: loss of anticoagulation; keep intake steady.",
+        _FDA + " (warfarin)",
+    ),
+    (
+        "anticoagulants",
+        "ginkgo biloba",
+        "moderate",
+        "Bleeding risk (antiplatelet effect).",
+        "NIH NCCIH herb monographs",
+    ),
+    ("anticoagulants", "fish oil", "minor", "Possible added bleeding at high doses.", _FDA),
+    ("st. john's wort", "ssris", "major", "Serotonin syndrome risk.", _FDA),
     ("warfarin", "acetaminophen", "minor", "Regular acetaminophen raises INR.", _FDA),
     (
         "opioids",
