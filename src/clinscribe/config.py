@@ -147,6 +147,8 @@ class Settings(BaseSettings):
     # Clinical NLP engines by registered name (nlp/core/engine.py).
     nlp_context_engine: str = "medspacy"
     nlp_phi_engine: str = "presidio"
+    # Drug interaction knowledge base by registered name (interactions/core/sources.py).
+    interactions_source: str = "curated"
     log_level: str = "INFO"
     log_json: bool = True
 

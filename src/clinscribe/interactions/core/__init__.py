@@ -1,0 +1,1 @@
+"""Pure interaction checking: no database, broker, web framework or audit log."""
