@@ -387,6 +387,11 @@ def main() -> None:
         help="rows to run, from plain,direct,raw,lexicon,full (fewer rows, quicker runs)",
     )
     parser.add_argument("--cpu-threads", type=int, default=None)
+    parser.add_argument(
+        "--no-word-timestamps",
+        action="store_true",
+        help="estimated word times instead of aligned ones (to measure what alignment costs)",
+    )
     parser.add_argument("--make-heldout", type=Path, metavar="DIR")
     args = parser.parse_args()
     if args.make_heldout:
@@ -435,7 +440,9 @@ def main() -> None:
 
     def ours(path: Path, style: str) -> str:
         mode = "conversation" if style == "dialogue" else "dictation"
-        options = TranscribeOptions(beam_size=args.beam_size, mode=mode)
+        options = TranscribeOptions(
+            beam_size=args.beam_size, mode=mode, word_timestamps=not args.no_word_timestamps
+        )
         last[:] = [engine.transcribe(decode_audio(path), options=options)]
         return last[0].text
 
