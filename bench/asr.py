@@ -388,9 +388,9 @@ def main() -> None:
     )
     parser.add_argument("--cpu-threads", type=int, default=None)
     parser.add_argument(
-        "--no-word-timestamps",
+        "--word-timestamps",
         action="store_true",
-        help="estimated word times instead of aligned ones (to measure what alignment costs)",
+        help="align every word (TranscribeOptions.word_timestamps), to measure what it costs",
     )
     parser.add_argument("--make-heldout", type=Path, metavar="DIR")
     args = parser.parse_args()
@@ -441,7 +441,7 @@ def main() -> None:
     def ours(path: Path, style: str) -> str:
         mode = "conversation" if style == "dialogue" else "dictation"
         options = TranscribeOptions(
-            beam_size=args.beam_size, mode=mode, word_timestamps=not args.no_word_timestamps
+            beam_size=args.beam_size, mode=mode, word_timestamps=args.word_timestamps
         )
         last[:] = [engine.transcribe(decode_audio(path), options=options)]
         return last[0].text
