@@ -87,10 +87,14 @@ def align_words(
 
 
 def _retimed(segment: Segment, offset: float, aligned: list[dict[str, Any]]) -> Segment:
+    durations = sorted(max(float(w["end"]) - float(w["start"]), 0.0) for w in aligned)
+    # Where the text is short for the audio, the alignment stretches a word over the speech
+    # that was never decoded; a word is never longer than this (faster-whisper clips the same).
+    cap = max(0.8, 3 * durations[len(durations) // 2])
     words = [
         Word(
             start=round(offset + float(w["start"]), 3),
-            end=round(offset + max(float(w["end"]), float(w["start"])), 3),
+            end=round(offset + min(max(float(w["end"]), float(w["start"])), w["start"] + cap), 3),
             word=str(w["word"]),
             probability=round(min(max(float(w["probability"]), 0.0), 1.0), 4),
         )
@@ -104,3 +108,22 @@ def _retimed(segment: Segment, offset: float, aligned: list[dict[str, Any]]) -> 
             "flags": [f for f in segment.flags if f != ESTIMATED],
         }
     )
+
+
+def estimated_words(start: float, end: float, text: str, probability: float) -> list[Word]:
+    """Words spread over the segment by length: cheap stand-ins when alignment is off."""
+    parts = text.split()
+    total = sum(len(p) + 1 for p in parts) or 1
+    words, cursor = [], start
+    for part in parts:
+        length = (end - start) * (len(part) + 1) / total
+        words.append(
+            Word(
+                start=round(cursor, 3),
+                end=round(cursor + length, 3),
+                word=f" {part}",
+                probability=probability,
+            )
+        )
+        cursor += length
+    return words

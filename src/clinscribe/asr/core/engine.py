@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from clinscribe.asr.core.alignment import align_words
+from clinscribe.asr.core.alignment import align_words, estimated_words
 from clinscribe.asr.core.biasing import rebias
 from clinscribe.asr.core.correction import DrugCorrector
 from clinscribe.asr.core.coverage import (
@@ -227,13 +227,14 @@ class FasterWhisperEngine:
         covering = opts.coverage_check and opts.vad
         # Finer regions than the decoding chunks: a pause splits them, so a hole is speech.
         heard = self._speech(samples, fine=True) if covering else []
-        if opts.word_timestamps or covering:
-            # Every word aligned when asked for; otherwise only where the text looks short
-            # for the speech under it (an encoder pass per window is the cost).
-            only = None if opts.word_timestamps else set(sparse_segments(segments, heard))
-            if only is None or only:
-                segments = align_words(self.model, samples, segments, only)
+        if opts.word_timestamps:
+            segments = align_words(self.model, samples, segments)
         if covering:
+            # Only where the text looks short for the speech under it (an encoder pass per
+            # window is the cost of aligning): decoded again on its own, or aligned.
+            sparse = set(sparse_segments(segments, heard)) if not opts.word_timestamps else set()
+            if sparse:
+                segments = self._sparse(samples, segments, sparse, opts)
             segments, found = remove_looped_tails(segments, heard)
             warnings.extend(found)
 
@@ -261,6 +262,32 @@ class FasterWhisperEngine:
                 segments = rebias(samples, segments, self._corrector, biased, prior)
         # Gaps go in last: correction and biasing only ever see decoded text.
         return with_gaps(segments, gaps)
+
+    def _sparse(
+        self,
+        samples: FloatArray,
+        segments: list[Segment],
+        sparse: set[int],
+        opts: TranscribeOptions,
+    ) -> list[Segment]:
+        """Segments whose text is short for their speech: re-decoded over their own span,
+        kept when that hears more words, else aligned so the coverage check sees the hole."""
+        out: list[Segment] = []
+        for i, seg in enumerate(segments):
+            if i not in sparse:
+                out.append(seg)
+                continue
+            start = max(0.0, seg.start - 0.2)
+            clip = samples[
+                int(start * SAMPLE_RATE) : int(min(seg.end + 0.2, start + 30) * SAMPLE_RATE)
+            ]
+            found = self._decode(clip, [(0.0, _seconds(clip))], opts, prompt=None, words=True)
+            if sum(len(s.words) for s in found) > len(seg.text.split()):
+                flagged = [s.model_copy(update={"flags": [*s.flags, "recovered"]}) for s in found]
+                out.extend(_shift(s, start) for s in flagged)
+            else:
+                out.append(align_words(self.model, samples, [seg])[0])
+        return out
 
     def _speech(self, samples: FloatArray, *, fine: bool = False) -> list[Interval]:
         from faster_whisper.vad import (  # type: ignore[import-untyped]
@@ -321,25 +348,6 @@ class FasterWhisperEngine:
         return [_segment(s, _clamp_end(s.end, speech)) for s in restored if s.text.strip()]
 
 
-def _estimated_words(start: float, end: float, text: str, probability: float) -> list[Word]:
-    """Words spread over the segment by length: cheap stand-ins when alignment is off."""
-    parts = text.split()
-    total = sum(len(p) + 1 for p in parts) or 1
-    words, cursor = [], start
-    for part in parts:
-        length = (end - start) * (len(part) + 1) / total
-        words.append(
-            Word(
-                start=round(cursor, 3),
-                end=round(cursor + length, 3),
-                word=f" {part}",
-                probability=probability,
-            )
-        )
-        cursor += length
-    return words
-
-
 def _clamp_end(end: float, speech: list[Interval]) -> float:
     """Whisper may end a short clip's last segment at the 30 s window; cap it at real speech."""
     ends = [b for a, b in speech if a < end]
@@ -362,7 +370,7 @@ def _segment(raw: Any, end: float) -> Segment:
         # Only when word timestamps are switched off: word times are then estimated (and
         # flagged so), and every word carries the segment's mean token probability.
         mean = round(float(np.exp(raw.avg_logprob)), 4)
-        words = _estimated_words(raw.start, end, raw.text, min(max(mean, 0.0), 1.0))
+        words = estimated_words(raw.start, end, raw.text, min(max(mean, 0.0), 1.0))
         flags.append("estimated_word_times")
     return Segment(
         id=raw.id,
