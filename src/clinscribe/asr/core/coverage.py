@@ -19,6 +19,7 @@ Pure functions: the caller supplies the speech intervals and a re-decoding callb
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from clinscribe.asr.core.schemas import Segment, Word
@@ -92,14 +93,16 @@ def _speech_within(speech: Sequence[Interval], start: float, end: float) -> floa
 
 
 def sparse_segments(
-    segments: Sequence[Segment], speech: Sequence[Interval], *, slack: float = 1.0
-) -> list[int]:
-    """Indices of segments with clearly more speech under them than their text accounts for.
+    segments: Sequence[Segment], speech: Sequence[Interval], *, slack: float = 0.8
+) -> dict[int, float]:
+    """Segments with more speech under them than their text accounts for: index -> seconds
+    of speech unaccounted for.
 
     Aligning every word costs an encoder pass per 30 s window; a segment whose text is short
-    for the speech its time span holds is where Whisper may have jumped over words, and only
-    those need real word times. The recording's own speaking rate (the median characters per
-    second of speech over its segments) sets what a segment's text accounts for.
+    for the speech its time span holds is where Whisper may have jumped over words (a window
+    seam, a timestamp jump), and only those need real word times. The recording's own
+    speaking rate (the median characters per second of speech over its segments) sets what a
+    segment's text accounts for; a deficit over ``slack`` s and a tenth of its speech counts.
     """
     rates = []
     spans = []
@@ -110,13 +113,10 @@ def sparse_segments(
         if heard > 0.5 and chars:
             rates.append(chars / heard)
     if not rates:
-        return []
+        return {}
     rate = sorted(rates)[len(rates) // 2]
-    return [
-        i
-        for i, (heard, chars) in enumerate(spans)
-        if heard - chars / rate > max(slack, 0.3 * heard)
-    ]
+    deficits = {i: heard - chars / rate for i, (heard, chars) in enumerate(spans)}
+    return {i: round(d, 3) for i, d in deficits.items() if d > max(slack, 0.1 * spans[i][0])}
 
 
 def gap_segment(start: float, end: float) -> Segment:
@@ -177,11 +177,30 @@ def check_coverage(
         if found:
             added.extend(s.model_copy(update={"flags": [*s.flags, RECOVERED_FLAG]}) for s in found)
             warnings.append(f"recovered speech skipped by the decoder at {start:.1f}s")
-    merged = _renumber([*segments, *added]) if added else segments
+    merged = _renumber([*_unplaced_dropped(segments, added), *added]) if added else segments
     # Whatever the re-decode left uncovered (all of a hole, or part of it) is a gap.
     gaps = uncovered_speech(speech, merged, min_gap=min_gap)
     warnings.extend(gap_warning(a, b) for a, b in gaps)
     return merged, gaps, warnings
+
+
+def _unplaced_dropped(segments: list[Segment], added: list[Segment]) -> list[Segment]:
+    """Drop words the alignment could not place (squeezed to no duration) that the re-decode
+    heard again in a hole: the re-decoded copy has real times, the squeezed one is a duplicate."""
+    again = Counter(_key(w.word) for s in added for w in s.words)
+    out = []
+    for seg in segments:
+        keep = []
+        for w in seg.words:
+            if w.end - w.start < 0.03 and again[_key(w.word)] > 0:
+                again[_key(w.word)] -= 1
+            else:
+                keep.append(w)
+        if len(keep) == len(seg.words):
+            out.append(seg)
+        elif keep:
+            out.append(seg.part(keep))
+    return out
 
 
 def with_gaps(segments: list[Segment], gaps: Sequence[Interval]) -> list[Segment]:

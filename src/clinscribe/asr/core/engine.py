@@ -232,7 +232,7 @@ class FasterWhisperEngine:
         if covering:
             # Only where the text looks short for the speech under it (an encoder pass per
             # window is the cost of aligning): decoded again on its own, or aligned.
-            sparse = set(sparse_segments(segments, heard)) if not opts.word_timestamps else set()
+            sparse = sparse_segments(segments, heard) if not opts.word_timestamps else {}
             if sparse:
                 segments = self._sparse(samples, segments, sparse, opts)
             segments, found = remove_looped_tails(segments, heard)
@@ -267,15 +267,20 @@ class FasterWhisperEngine:
         self,
         samples: FloatArray,
         segments: list[Segment],
-        sparse: set[int],
+        sparse: dict[int, float],
         opts: TranscribeOptions,
     ) -> list[Segment]:
-        """Segments whose text is short for their speech: re-decoded over their own span,
-        kept when that hears more words, else aligned so the coverage check sees the hole."""
+        """Segments whose text is short for their speech. A few seconds short: aligned, so the
+        coverage check finds and re-decodes the hole. Much more: the alignment of so little
+        text over so much speech misplaces words, so the span is decoded again on its own and
+        kept when that hears more words (aligned as a last resort)."""
         out: list[Segment] = []
         for i, seg in enumerate(segments):
             if i not in sparse:
                 out.append(seg)
+                continue
+            if sparse[i] < 4.0:
+                out.append(align_words(self.model, samples, [seg])[0])
                 continue
             start = max(0.0, seg.start - 0.2)
             clip = samples[
