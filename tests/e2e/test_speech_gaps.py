@@ -1,4 +1,4 @@
-"""Speech the engine could not recognise is shown to the reviewer: in the transcript and the draft."""
+"""Speech the engine could not recognise is shown to the reviewer: in the transcript and draft."""
 
 from __future__ import annotations
 
