@@ -13,7 +13,8 @@ count collapses. The kept variant specs go to bench/data/asr_gaps/corpus.jsonl; 
 audio is re-synthesised on demand (Piper without noise and espeak-ng are deterministic).
 Variants are split once into tuning and test halves by a hash of their id.
 
-`eval` runs plain faster-whisper and the Clinscribe engine over the kept variants and reports:
+`eval` runs plain faster-whisper, faster-whisper with the engine's first-pass settings ("direct")
+and the Clinscribe engine over the kept variants and reports:
 recordings with a lost stretch not marked as a gap, lost stretches, gaps marked, gaps marked
 where nothing was lost, reference words heard, and WER.
 """
@@ -276,7 +277,7 @@ def evaluate(which: str) -> None:
     engine = FasterWhisperEngine()
     engine.load()
     synth = Synth()
-    plain, ours = Tally(), Tally()
+    plain, direct, ours = Tally(), Tally(), Tally()
     words = 0
     audio_seconds = 0.0
     for spec in specs:
@@ -288,6 +289,9 @@ def evaluate(which: str) -> None:
         plain.add(ref, normalize(plain_text(engine.model, audio)), [])
         plain.seconds += time.perf_counter() - t
         t = time.perf_counter()
+        direct.add(ref, normalize(direct_text(engine.model, audio)), [])
+        direct.seconds += time.perf_counter() - t
+        t = time.perf_counter()
         transcript = engine.transcribe(audio)
         ours.seconds += time.perf_counter() - t
         missed = ours.add(ref, normalize(transcript.text), gap_spans(transcript))
@@ -295,6 +299,7 @@ def evaluate(which: str) -> None:
         print(f"{spec['id']} {spec['voice']:<6} gaps {gap_spans(transcript)}{note}", flush=True)
     print(f"\n[{which}] {len(specs)} recordings, {audio_seconds:.0f}s of audio, {words} words")
     print(plain.row("plain", words))
+    print(direct.row("direct", words))
     print(ours.row("ours", words))
     print(f"  words recovered over plain: {ours.hits - plain.hits}")
 

@@ -30,6 +30,7 @@ Redecoder = Callable[[float, float], list[Segment]]
 GAP_FLAG = "speech_gap"
 RECOVERED_FLAG = "recovered"
 LOOP_FLAG = "loop_removed"
+MIN_RATE = 8.0  # characters per second of speech
 _WORD = re.compile(r"[\w']+")
 
 
@@ -114,7 +115,9 @@ def sparse_segments(
             rates.append(chars / heard)
     if not rates:
         return {}
-    rate = sorted(rates)[len(rates) // 2]
+    # Nobody speaks under 8 characters a second for long: the floor catches a recording
+    # whose only segment (so its own median) is the one that skipped.
+    rate = max(sorted(rates)[len(rates) // 2], MIN_RATE)
     deficits = {i: heard - chars / rate for i, (heard, chars) in enumerate(spans)}
     return {i: round(d, 3) for i, d in deficits.items() if d > max(slack, 0.1 * spans[i][0])}
 
