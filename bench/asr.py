@@ -387,6 +387,11 @@ def main() -> None:
         help="rows to run, from plain,direct,raw,lexicon,full (fewer rows, quicker runs)",
     )
     parser.add_argument("--cpu-threads", type=int, default=None)
+    parser.add_argument(
+        "--word-timestamps",
+        action="store_true",
+        help="align every word (TranscribeOptions.word_timestamps), to measure what it costs",
+    )
     parser.add_argument("--make-heldout", type=Path, metavar="DIR")
     args = parser.parse_args()
     if args.make_heldout:
@@ -435,7 +440,9 @@ def main() -> None:
 
     def ours(path: Path, style: str) -> str:
         mode = "conversation" if style == "dialogue" else "dictation"
-        options = TranscribeOptions(beam_size=args.beam_size, mode=mode)
+        options = TranscribeOptions(
+            beam_size=args.beam_size, mode=mode, word_timestamps=args.word_timestamps
+        )
         last[:] = [engine.transcribe(decode_audio(path), options=options)]
         return last[0].text
 

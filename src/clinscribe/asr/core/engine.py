@@ -10,10 +10,18 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from clinscribe.asr.core.alignment import align_words, estimated_words
 from clinscribe.asr.core.biasing import rebias
 from clinscribe.asr.core.correction import DrugCorrector
+from clinscribe.asr.core.coverage import (
+    Interval,
+    check_coverage,
+    remove_looped_tails,
+    sparse_segments,
+    with_gaps,
+)
 from clinscribe.asr.core.errors import ModelUnavailableError, TranscriptionError
-from clinscribe.asr.core.guards import Interval, fill_coverage_gaps, remove_hallucinations
+from clinscribe.asr.core.guards import remove_hallucinations
 from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
 from clinscribe.asr.core.partial import WhisperPartialDecoder
 from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript, Word
@@ -215,16 +223,31 @@ class FasterWhisperEngine:
         segments = self._decode(samples, speech, opts, prompt=prompt)
         segments, found = remove_hallucinations(segments)
         warnings.extend(found)
-        if opts.coverage_check and opts.vad:
+        gaps: list[Interval] = []
+        covering = opts.coverage_check and opts.vad
+        # Finer regions than the decoding chunks: a pause splits them, so a hole is speech.
+        heard = self._speech(samples, fine=True) if covering else []
+        if opts.word_timestamps:
+            segments = align_words(self.model, samples, segments)
+        if covering:
+            # Only where the text looks short for the speech under it (an encoder pass per
+            # window is the cost of aligning): decoded again on its own, or aligned.
+            sparse = sparse_segments(segments, heard) if not opts.word_timestamps else {}
+            if sparse:
+                segments = self._sparse(samples, segments, sparse, opts)
+            segments, found = remove_looped_tails(segments, heard)
+            warnings.extend(found)
 
             def redecode(start: float, end: float) -> list[Segment]:
                 clip = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
                 # Plain settings for the retry: no prompt, so a biasing side effect that
-                # swallowed the sentence is not repeated.
-                found = self._decode(clip, [(0.0, _seconds(clip))], opts, prompt=None)
+                # swallowed the sentence is not repeated; aligned words, to keep those heard
+                # inside the hole (a short clip: the alignment reuses its one encoder pass).
+                whole = [(0.0, _seconds(clip))]
+                found = self._decode(clip, whole, opts, prompt=None, words=True)
                 return [_shift(s, start) for s in found]
 
-            segments, found = fill_coverage_gaps(segments, speech, redecode)
+            segments, gaps, found = check_coverage(segments, heard, redecode)
             warnings.extend(found)
         if opts.correct_vocabulary and self._corrector is not None:
             segments = self._corrector.correct(segments)
@@ -237,15 +260,53 @@ class FasterWhisperEngine:
                     return self._decode(clip, whole, hot, prompt=None, fallback=False)
 
                 segments = rebias(samples, segments, self._corrector, biased, prior)
-        return segments
+        # Gaps go in last: correction and biasing only ever see decoded text.
+        return with_gaps(segments, gaps)
 
-    def _speech(self, samples: FloatArray) -> list[Interval]:
+    def _sparse(
+        self,
+        samples: FloatArray,
+        segments: list[Segment],
+        sparse: dict[int, float],
+        opts: TranscribeOptions,
+    ) -> list[Segment]:
+        """Segments whose text is short for their speech. A few seconds short: aligned, so the
+        coverage check finds and re-decodes the hole. Much more: the alignment of so little
+        text over so much speech misplaces words, so the span is decoded again on its own and
+        kept when that hears more words (aligned as a last resort)."""
+        out: list[Segment] = []
+        for i, seg in enumerate(segments):
+            if i not in sparse:
+                out.append(seg)
+                continue
+            if sparse[i] < 4.0:
+                out.append(align_words(self.model, samples, [seg])[0])
+                continue
+            start = max(0.0, seg.start - 0.2)
+            clip = samples[
+                int(start * SAMPLE_RATE) : int(min(seg.end + 0.2, start + 30) * SAMPLE_RATE)
+            ]
+            found = self._decode(clip, [(0.0, _seconds(clip))], opts, prompt=None, words=True)
+            if sum(len(s.words) for s in found) > len(seg.text.split()):
+                flagged = [s.model_copy(update={"flags": [*s.flags, "recovered"]}) for s in found]
+                out.extend(_shift(s, start) for s in flagged)
+            else:
+                out.append(align_words(self.model, samples, [seg])[0])
+        return out
+
+    def _speech(self, samples: FloatArray, *, fine: bool = False) -> list[Interval]:
         from faster_whisper.vad import (  # type: ignore[import-untyped]
             VadOptions,
             get_speech_timestamps,
         )
 
-        vad = VadOptions(min_silence_duration_ms=1000, speech_pad_ms=300)
+        # Decoding chunks keep short pauses and pad generously (context for Whisper); the
+        # coverage check wants speech only, so pauses split its regions and padding is small.
+        vad = (
+            VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
+            if fine
+            else VadOptions(min_silence_duration_ms=1000, speech_pad_ms=300)
+        )
         chunks = get_speech_timestamps(samples, vad, sampling_rate=SAMPLE_RATE)
         return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
 
@@ -257,6 +318,7 @@ class FasterWhisperEngine:
         *,
         prompt: str | None,
         fallback: bool = True,
+        words: bool = False,
     ) -> list[Segment]:
         from faster_whisper.transcribe import (  # type: ignore[import-untyped]
             restore_speech_timestamps,
@@ -273,7 +335,10 @@ class FasterWhisperEngine:
             beam_size=opts.beam_size,
             initial_prompt=prompt,
             hotwords=", ".join(opts.hotwords) or None,
-            word_timestamps=opts.word_timestamps,
+            # faster-whisper's own alignment also moves its next window to the last aligned
+            # word, which changes (and on our dev set worsens) long-form decoding; long audio
+            # is aligned afterwards instead (alignment.py).
+            word_timestamps=words,
             vad_filter=False,
             no_speech_threshold=opts.no_speech_threshold,
             log_prob_threshold=opts.log_prob_threshold,
@@ -286,25 +351,6 @@ class FasterWhisperEngine:
         )
         restored: Iterable[Any] = restore_speech_timestamps(raw, chunks, SAMPLE_RATE)
         return [_segment(s, _clamp_end(s.end, speech)) for s in restored if s.text.strip()]
-
-
-def _estimated_words(start: float, end: float, text: str, probability: float) -> list[Word]:
-    """Words spread over the segment by length: cheap stand-ins when alignment is off."""
-    parts = text.split()
-    total = sum(len(p) + 1 for p in parts) or 1
-    words, cursor = [], start
-    for part in parts:
-        length = (end - start) * (len(part) + 1) / total
-        words.append(
-            Word(
-                start=round(cursor, 3),
-                end=round(cursor + length, 3),
-                word=f" {part}",
-                probability=probability,
-            )
-        )
-        cursor += length
-    return words
 
 
 def _clamp_end(end: float, speech: list[Interval]) -> float:
@@ -326,10 +372,10 @@ def _segment(raw: Any, end: float) -> Segment:
             for w in raw.words
         ]
     else:
-        # Word alignment more than halves throughput on CPU; without it, word times are
-        # estimated and every word carries the segment's mean token probability.
+        # Only when word timestamps are switched off: word times are then estimated (and
+        # flagged so), and every word carries the segment's mean token probability.
         mean = round(float(np.exp(raw.avg_logprob)), 4)
-        words = _estimated_words(raw.start, end, raw.text, min(max(mean, 0.0), 1.0))
+        words = estimated_words(raw.start, end, raw.text, min(max(mean, 0.0), 1.0))
         flags.append("estimated_word_times")
     return Segment(
         id=raw.id,

@@ -1,13 +1,14 @@
-"""Guards against Whisper failure modes: repetition loops, stock hallucinations, lost speech."""
+"""Guards against Whisper failure modes: repetition loops and stock hallucinations.
+
+Lost speech and looped tails at window seams are the coverage check's (`coverage.py`).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from clinscribe.asr.core.schemas import Segment, Word
-
-Interval = tuple[float, float]
+from clinscribe.asr.core.schemas import Segment
 
 # Phrases Whisper is known to invent over silence or noise (YouTube-caption training data).
 # Dropped only when the segment is also weakly supported (high no-speech or low log-prob).
@@ -96,82 +97,3 @@ def remove_hallucinations(segments: list[Segment]) -> tuple[list[Segment], list[
             continue
         kept.append(seg)
     return kept, warnings
-
-
-def covered_intervals(segments: Sequence[Segment]) -> list[Interval]:
-    """Time spans the transcript accounts for: words when timed, whole segments otherwise."""
-    spans: list[Interval] = []
-    for s in segments:
-        spans.extend((w.start, w.end) for w in s.words) if s.words else spans.append(
-            (s.start, s.end)
-        )
-    return merge_intervals(spans, gap=0.0)
-
-
-def merge_intervals(spans: Sequence[Interval], *, gap: float) -> list[Interval]:
-    """Sort and merge intervals closer than ``gap`` seconds."""
-    merged: list[Interval] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1] + gap:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def uncovered_speech(
-    speech: Sequence[Interval], segments: Sequence[Segment], *, min_gap: float = 1.0
-) -> list[Interval]:
-    """Parts of VAD speech regions, ``min_gap`` s or longer, that no word/segment covers."""
-    covered = merge_intervals(covered_intervals(segments), gap=0.3)
-    holes: list[Interval] = []
-    for start, end in speech:
-        cursor = start
-        for c_start, c_end in covered:
-            if c_end <= cursor or c_start >= end:
-                continue
-            if c_start - cursor >= min_gap:
-                holes.append((cursor, c_start))
-            cursor = max(cursor, c_end)
-        if end - cursor >= min_gap:
-            holes.append((cursor, end))
-    return holes
-
-
-Redecoder = Callable[[float, float], list[Segment]]
-
-
-def fill_coverage_gaps(
-    segments: list[Segment],
-    speech: Sequence[Interval],
-    redecode: Redecoder,
-    *,
-    min_gap: float = 1.0,
-    pad: float = 0.25,
-) -> tuple[list[Segment], list[str]]:
-    """Re-decode speech the transcript skipped and splice what is found back in, in order."""
-    holes = uncovered_speech(speech, segments, min_gap=min_gap)
-    warnings: list[str] = []
-    added: list[Segment] = []
-    for start, end in holes:
-        clipped = [
-            _inside(s, start - pad, end + pad) for s in redecode(max(0.0, start - pad), end + pad)
-        ]
-        found = [s for s in clipped if s is not None and _norm_words(s.text)]
-        if found:
-            added.extend(s.model_copy(update={"flags": [*s.flags, "recovered"]}) for s in found)
-            warnings.append(f"recovered speech skipped by the decoder at {start:.1f}s")
-        else:
-            warnings.append(f"speech at {start:.1f}-{end:.1f}s produced no text")
-    if not added:
-        return segments, warnings
-    merged = sorted([*segments, *added], key=lambda s: (s.start, s.end))
-    return [s.model_copy(update={"id": i}) for i, s in enumerate(merged)], warnings
-
-
-def _inside(segment: Segment, start: float, end: float) -> Segment | None:
-    """Keep only the words of a re-decoded segment that fall in the hole being filled."""
-    if not segment.words:
-        return segment if segment.start < end and segment.end > start else None
-    words: list[Word] = [w for w in segment.words if start <= (w.start + w.end) / 2 <= end]
-    return segment.part(words) if words else None

@@ -10,6 +10,7 @@ from clinscribe.notes.core.content import render_text
 from clinscribe.notes.core.errors import EmptyTranscriptError
 from clinscribe.notes.core.facts import draft_facts
 from clinscribe.notes.core.faithfulness import check_sentences
+from clinscribe.notes.core.gaps import mark_gaps
 from clinscribe.notes.core.schemas import (
     Evidence,
     FactKind,
@@ -79,7 +80,7 @@ def draft_from_segments(
     drafted = draft_facts(prepared)
     sentences = _dedupe(drafted.sentences)
     faithfulness = check_sentences(sentences, prepared)
-    sections, text = assemble(resolved, sentences)
+    sections, text = mark_gaps(assemble(resolved, sentences)[0], segments)
     return Note(
         template=resolved.key,
         sections=sections,

@@ -5,7 +5,7 @@ import { LiveCapture } from "../capture/live.js";
 import { TUS_THRESHOLD, multipartUpload, tusUpload, waitForTranscript } from "../capture/upload.js";
 import { busy, clear, describe, field, fmtDate, h, select, showError, table } from "../dom.js";
 import { patientName } from "./patients.js";
-import { clock, transcriptView } from "./transcript.js";
+import { clock, gapLabel, transcriptView } from "./transcript.js";
 
 const STATES = {
   idle: "Not recording",
@@ -127,7 +127,8 @@ function liveCard(ctx) {
           partial.textContent = "";
           // A session taken over by another server sends its finals again, with their ids.
           if (finals.querySelector(`[data-segment="${segment.id}"]`)) return;
-          finals.append(h("p", { class: "final", "data-segment": String(segment.id) }, segment.text));
+          const gap = (segment.flags || []).includes("speech_gap");
+          finals.append(h("p", { class: "final", "data-segment": String(segment.id) }, gap ? h("mark", { class: "gap" }, gapLabel(segment)) : segment.text));
         },
         done: async (transcriptId) => {
           live = null;

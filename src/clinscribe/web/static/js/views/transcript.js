@@ -96,6 +96,11 @@ class Player {
   }
 }
 
+// The marker a gap segment shows (the same words the note draft uses).
+export function gapLabel(segment) {
+  return `[speech not recognised ${segment.start.toFixed(1)}–${segment.end.toFixed(1)} s]`;
+}
+
 // → {el, highlight(evidence), player}
 export function transcriptView(transcript) {
   const status = h("span", { class: "play-status", role: "status" });
@@ -104,12 +109,16 @@ export function transcriptView(transcript) {
   const list = h("ol", { class: "segments", "aria-label": "Transcript segments" });
   for (const segment of transcript.segments || []) {
     const text = h("span", { class: "seg-text" });
-    const render = (extra = []) => clear(text).append(...markText(segment.text, [...correctionRanges(segment), ...extra]));
+    // Speech the engine heard but could not turn into words: shown, never silently joined.
+    const gap = (segment.flags || []).includes("speech_gap");
+    const render = gap
+      ? () => clear(text).append(h("mark", { class: "gap" }, gapLabel(segment)))
+      : (extra = []) => clear(text).append(...markText(segment.text, [...correctionRanges(segment), ...extra]));
     render();
     const speaker = segment.speaker ? SPEAKERS[segment.speaker] || segment.speaker : "—";
     const li = h(
       "li",
-      { id: `seg-${segment.id}`, class: `segment speaker-${segment.speaker || "unknown"}`, dataset: { segment: segment.id } },
+      { id: `seg-${segment.id}`, class: `segment speaker-${segment.speaker || "unknown"}${gap ? " speech-gap" : ""}`, dataset: { segment: segment.id } },
       h(
         "button",
         {
@@ -125,14 +134,17 @@ export function transcriptView(transcript) {
       text,
     );
     if (segment.original_text && segment.original_text !== segment.text) li.title = `Heard: ${segment.original_text}`;
+    if (gap) li.title = "Speech was detected here but not recognised: listen to the audio and complete the note.";
     text.addEventListener("click", () => player.play(segment.start).catch((e) => (status.textContent = e.message)));
     items.set(segment.id, { li, render });
     list.append(li);
   }
+  const gaps = (transcript.segments || []).filter((s) => (s.flags || []).includes("speech_gap")).length;
   const el = h(
     "div",
     { class: "transcript" },
     h("div", { class: "row" }, h("button", { type: "button", onclick: () => player.stop() }, "Stop audio"), status),
+    gaps ? h("p", { class: "gap-warning", role: "note" }, `${gaps} stretch${gaps > 1 ? "es" : ""} of speech not recognised — marked below; listen before signing.`) : "",
     list.childElementCount ? list : h("p", {}, "(no speech found)"),
   );
 
