@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from clinscribe.asr.core.biasing import rebias
 from clinscribe.asr.core.correction import DrugCorrector
+from clinscribe.asr.core.scoring import score_candidates
 from clinscribe.asr.core.errors import ModelUnavailableError, TranscriptionError
 from clinscribe.asr.core.guards import Interval, fill_coverage_gaps, remove_hallucinations
 from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
@@ -236,7 +238,8 @@ class FasterWhisperEngine:
                     whole = [(0.0, _seconds(clip))]
                     return self._decode(clip, whole, hot, prompt=None, fallback=False)
 
-                segments = rebias(samples, segments, self._corrector, biased, prior)
+                score = partial(score_candidates, self.model)
+                segments = rebias(samples, segments, self._corrector, biased, prior, score=score)
         return segments
 
     def _speech(self, samples: FloatArray) -> list[Interval]:
