@@ -42,24 +42,23 @@ import jiwer
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from asr import normalize  # noqa: E402
-
-from clinscribe.asr.core.biasing import rebias  # noqa: E402
-from clinscribe.asr.core.engine import FasterWhisperConfig, FasterWhisperEngine  # noqa: E402
-from clinscribe.asr.core.lexicon import letters, load_drug_lexicon  # noqa: E402
-from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript  # noqa: E402
-from clinscribe.asr.core.scoring import score_candidates  # noqa: E402
-from clinscribe.audio.decode import SAMPLE_RATE, FloatArray, decode_audio  # noqa: E402
+from asr import normalize
+from clinscribe.asr.core.biasing import rebias
+from clinscribe.asr.core.engine import FasterWhisperConfig, FasterWhisperEngine
+from clinscribe.asr.core.lexicon import letters, load_drug_lexicon
+from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript
+from clinscribe.asr.core.scoring import score_candidates
+from clinscribe.audio.decode import SAMPLE_RATE, FloatArray, decode_audio
 
 SCRIPTS = Path(__file__).resolve().parent / "data" / "asr_vocab" / "scripts.jsonl"
 
 # name -> (engine, options); piper options are SynthesisConfig fields, espeak ones CLI flags.
 VOICINGS: dict[str, tuple[str, dict[str, Any], float | None]] = {
     "piper_joe": ("piper", {"noise_scale": 0.0, "noise_w_scale": 0.0}, None),
-    "piper_joe_fast": ("piper", {"length_scale": 0.85}, None),
-    "piper_joe_noise": ("piper", {"noise_scale": 0.0, "noise_w_scale": 0.0}, 15.0),
     "espeak_us": ("espeak", {"voice": "en-us", "speed": 165}, None),
+    "piper_joe_fast": ("piper", {"length_scale": 0.85}, None),
     "espeak_gb_m3_slow": ("espeak", {"voice": "en-gb-x-rp+m3", "speed": 145}, None),
+    "piper_joe_noise": ("piper", {"noise_scale": 0.0, "noise_w_scale": 0.0}, 15.0),
     "espeak_us_f2_fast_noise": ("espeak", {"voice": "en-us+f2", "speed": 190}, 20.0),
 }
 
@@ -113,7 +112,9 @@ def make(out: Path) -> None:
                     cmd = ["espeak-ng", "-v", opts["voice"], "-s", str(opts["speed"])]
                     subprocess.run([*cmd, "-w", str(path), said], check=True)
                 if snr is not None:
-                    _add_noise(path, snr, seed=int(hashlib.sha256(path.name.encode()).hexdigest()[:8], 16))
+                    _add_noise(
+                        path, snr, seed=int(hashlib.sha256(path.name.encode()).hexdigest()[:8], 16)
+                    )
             manifest.append(
                 {"id": row["id"], "voicing": name, "voice": engine, "kind": row["kind"]}
                 | {"audio": path.name, "seconds": round(decode_audio(path).duration, 2)}
@@ -217,14 +218,16 @@ def evaluate(args: argparse.Namespace) -> None:
         raw_opts = TranscribeOptions(mode=mode, correct_vocabulary=False)
         raw = cache.get(
             f"raw|{item['audio']}",
-            lambda: engine.transcribe(samples, options=raw_opts).model_dump(),
+            lambda: engine.transcribe(samples, options=raw_opts).model_dump(),  # noqa: B023
         )
         segments = Transcript.model_validate(raw).segments
         if not args.raw:
             segments = corrector.correct(segments)
             prior = corrector.mentioned(segments)
 
-            def biased(clip: FloatArray, hotwords: list[str], _a: str = item["audio"]) -> list[Segment]:
+            def biased(
+                clip: FloatArray, hotwords: list[str], _a: str = item["audio"]
+            ) -> list[Segment]:
                 key = f"bias|{_a}|{hashlib.sha256(clip.tobytes()).hexdigest()}|{hotwords}"
                 hot = TranscribeOptions(hotwords=hotwords)
                 whole = [(0.0, len(clip) / SAMPLE_RATE)]
@@ -286,7 +289,14 @@ def report(tallies: dict[str, Tally], verbose: bool) -> None:
             print("  " + t.row(name))
             for attr in ("refs", "hyps", "swaps", "wrong_drug"):
                 getattr(total, attr).extend(getattr(t, attr))
-            for attr in ("drugs", "drugs_ok", "seconds", "flagged", "flagged_wrong", "wrong_unflagged"):
+            for attr in (
+                "drugs",
+                "drugs_ok",
+                "seconds",
+                "flagged",
+                "flagged_wrong",
+                "wrong_unflagged",
+            ):
                 setattr(total, attr, getattr(total, attr) + getattr(t, attr))
             total.misses.update(t.misses)
         if total.refs:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from clinscribe.asr.core.engine import (
-    BUNDLED_MODEL,
     AsrEngine,
     FasterWhisperConfig,
     FasterWhisperEngine,

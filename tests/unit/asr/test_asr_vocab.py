@@ -180,7 +180,7 @@ def test_a_missing_or_unknown_model_is_a_clear_error(value: str, message: str) -
 
 
 def test_a_directory_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelUnavailableError, match="model.bin missing"):
+    with pytest.raises(ModelUnavailableError, match=r"model\.bin missing"):
         resolve_model(str(tmp_path))
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
 import threading
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict
 
 from clinscribe.asr.core.biasing import rebias
 from clinscribe.asr.core.correction import DrugCorrector
-from clinscribe.asr.core.scoring import score_candidates
 from clinscribe.asr.core.errors import ModelUnavailableError, TranscriptionError
 from clinscribe.asr.core.guards import Interval, fill_coverage_gaps, remove_hallucinations
 from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
 from clinscribe.asr.core.partial import WhisperPartialDecoder
 from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript, Word
+from clinscribe.asr.core.scoring import score_candidates
 from clinscribe.asr.core.speakers import channel_roles, label_from_text, split_turns
 from clinscribe.audio.decode import SAMPLE_RATE, DecodedAudio, FloatArray
 

@@ -155,7 +155,10 @@ def _brands(data: dict[str, dict[str, object]], common: set[str]) -> dict[str, s
         target = canonical.get(generic, {})
         if generic not in common or not ("medline_plus_id" in target or "nhs_url" in target):
             continue
-        if Levenshtein.normalized_similarity(letters(name), letters(generic)) >= _BRAND_SPELLING_LIMIT:
+        if (
+            Levenshtein.normalized_similarity(letters(name), letters(generic))
+            >= _BRAND_SPELLING_LIMIT
+        ):
             continue
         brands[name] = generic
     return brands

@@ -55,7 +55,7 @@ def _from_cache(name: str) -> str:
             f"unknown speech model {name!r}: give a CTranslate2 model directory, a "
             "faster-whisper model name (base.en, small.en, ...) or a repository id"
         ) from exc
-    except Exception as exc:  # noqa: BLE001  # the hub client raises several kinds here
+    except Exception as exc:  # the hub client raises several kinds here
         raise ModelUnavailableError(
             f"speech model {name!r} is not in the local model cache; download it once "
             "where the network allows (faster-whisper, HF_HOME) or point "

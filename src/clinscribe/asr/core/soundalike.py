@@ -23,7 +23,7 @@ from clinscribe.asr.core.lexicon import DrugEntry, letters
 from clinscribe.asr.core.schemas import Segment
 from clinscribe.asr.core.scoring import CandidateScorer
 from clinscribe.asr.core.spans import Match, apply_matches, similarity, tokens
-from clinscribe.audio.decode import SAMPLE_RATE
+from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
 
 RIVAL_SIMILARITY = 0.6  # sound/spelling blend; celebrex-celexa and zantac-xanax sit near it
 MAX_RIVALS = 3
@@ -108,7 +108,7 @@ def _wording(segment: Segment, word: int, name: str) -> str:
 
 
 def check_soundalikes(
-    samples: np.ndarray,
+    samples: FloatArray,
     segments: list[Segment],
     alikes: SoundAlikes,
     score: CandidateScorer,
