@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from clinscribe.asr.core.engine import (
-    BUNDLED_MODEL,
     AsrEngine,
     FasterWhisperConfig,
     FasterWhisperEngine,
     StreamingAsrEngine,
-    resolve_model_path,
 )
 from clinscribe.asr.core.errors import ModelUnavailableError
+from clinscribe.asr.core.models import resolve_model, resolve_model_path
 from clinscribe.asr.core.openai_engine import OpenAICompatibleConfig, OpenAICompatibleEngine
 from clinscribe.config import Settings
 
@@ -43,7 +42,7 @@ LocalEngineBuilder = Callable[[LocalEngineSpec], AsrEngine]
 
 
 def _faster_whisper(spec: LocalEngineSpec) -> AsrEngine:
-    model = BUNDLED_MODEL if spec.model == "bundled" else spec.model
+    model = resolve_model(spec.model)
     config = FasterWhisperConfig(model=model, device=spec.device, compute_type=spec.compute_type)
     if spec.cpu_threads:
         config = config.model_copy(update={"cpu_threads": spec.cpu_threads})
@@ -53,7 +52,7 @@ def _faster_whisper(spec: LocalEngineSpec) -> AsrEngine:
 
 
 def _faster_whisper_ready(spec: LocalEngineSpec) -> None:
-    resolve_model_path(BUNDLED_MODEL if spec.model == "bundled" else spec.model)
+    resolve_model_path(resolve_model(spec.model))
 
 
 LocalEngineCheck = Callable[[LocalEngineSpec], None]

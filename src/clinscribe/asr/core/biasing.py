@@ -16,6 +16,8 @@ import numpy as np
 from clinscribe.asr.core.correction import DrugCorrector, Suspect
 from clinscribe.asr.core.lexicon import letters
 from clinscribe.asr.core.schemas import Segment
+from clinscribe.asr.core.scoring import CandidateScorer
+from clinscribe.asr.core.soundalike import check_soundalikes, soundalikes_of
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
 
 PAD = 1.5  # seconds of context either side of a suspect (word times are estimates)
@@ -70,8 +72,10 @@ def rebias(
     corrector: DrugCorrector,
     decode: BiasedDecoder,
     prior: frozenset[str] = frozenset(),
+    score: CandidateScorer | None = None,
 ) -> list[Segment]:
-    """Confirm suspect drug names by decoding their clips again, biased towards candidates."""
+    """Confirm suspect drug names by decoding their clips again, biased towards candidates;
+    with `score`, then let the audio decide between sound-alike drugs (`soundalike`)."""
     suspects = [corrector.suspects(s, prior) for s in segments]
     windows = _windows(segments, suspects)
     confirmed: dict[int, list[tuple[Suspect, str, float]]] = {}
@@ -103,7 +107,11 @@ def rebias(
                 )
                 if name is not None:
                     confirmed.setdefault(w.segment, []).append((suspect, name, suspect.score))
-    return [
+    segments = [
         corrector.apply(s, confirmed[i], source="biased_redecode") if i in confirmed else s
         for i, s in enumerate(segments)
     ]
+    if score is None:
+        return segments
+    # Last: a drug name chosen above, or heard as it is, may be its real sound-alike rival.
+    return check_soundalikes(samples, segments, soundalikes_of(corrector), score)

@@ -47,6 +47,7 @@ class CorrectionConfig:
     # Ordinary words run together ("hour vast that in") must come close to the in-context
     # acceptance level before they are worth re-hearing: plain English is everywhere.
     plain_suspect: float = 0.68
+    brand_by_spelling: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,11 @@ class DrugCorrector:
                 span = toks[first : last + 1]
                 if any(not t.key for t in span) or ends_sentence(span[:-1]):
                     break
+                # A number heard as digits may be part of a name, never all of it, nor two.
+                if sum(t.digits for t in span) > 1:
+                    break
+                if len(span) == 1 and span[0].digits:
+                    continue
                 head = "".join(t.key for t in span[:-1])
                 spans.append((first, last, head + span[-1].key, ""))
                 if last > first:
@@ -190,8 +196,20 @@ class DrugCorrector:
         return [
             m
             for m, _ in self._spans(toks, prior)
-            if m.score >= 1.0 or m.score >= self._threshold(toks, m.first, m.last)
+            if m.score >= 1.0
+            or (m.score >= self._threshold(toks, m.first, m.last) and self._plausible(toks, m))
         ]
+
+    def _plausible(self, toks: list[Tok], m: Match) -> bool:
+        """Brand names are thousands of short invented words close to English ("nostrilla"
+        for "nostril"): spelling alone may pick one only when it is nearly exact and the words
+        are not ordinary ones. Otherwise a brand must be confirmed by the biased re-decode."""
+        entry = self.lexicon.by_key.get(letters(m.name))
+        if entry is None or not entry.generic:
+            return True
+        span = toks[m.first : m.last + 1]
+        ordinary = all(t.key in self.common_words for t in span)
+        return m.score >= self.config.brand_by_spelling and not ordinary
 
     def suspects(self, segment: Segment, prior: frozenset[str] = frozenset()) -> list[Suspect]:
         """Spans that sound like a drug near a dose but fell short of a confident correction.
@@ -220,7 +238,9 @@ class DrugCorrector:
                 )
                 or (all(t.key in self.common_words for t in span) and not self._split_name(toks, m))
                 or not has_context(toks, first, last)
-                or score >= self._threshold(toks, first, last)
+                # Close enough to rewrite outright; a brand spelling alone may not pick is
+                # still worth re-hearing.
+                or (score >= self._threshold(toks, first, last) and self._plausible(toks, m))
             ):
                 continue
             names = tuple(n for n, sc in ranked if sc >= self.config.suspect_floor)
@@ -245,7 +265,8 @@ class DrugCorrector:
             fix = fixes.get((w.start, w.original_text or ""))
             if fix is None or fix.score >= CLEAR_MENTION or not has_context(toks, i, i):
                 continue
-            ranked = self.rank(fix.original, MAX_CANDIDATES, prior)
+            # Every prior name is scored; with thousands of brands it may rank below six others.
+            ranked = self.rank(fix.original, MAX_CANDIDATES + len(prior), prior)
             rivals = [n for n, _ in ranked if n in prior and n != fix.replacement]
             if rivals:
                 names = (fix.replacement, *rivals)
@@ -263,7 +284,10 @@ class DrugCorrector:
         self, segment: Segment, replacements: list[tuple[Suspect, str, float]], source: str
     ) -> Segment:
         """Replace suspect spans (found by ``suspects`` on this segment) with drug names."""
-        matches = [Match(s.first, s.last, name, score) for s, name, score in replacements]
+        matches = [
+            Match(s.first, s.last, name, score, low=score < CLEAR_MENTION)
+            for s, name, score in replacements
+        ]
         return apply_matches(
             segment, tokens(segment), sorted(matches, key=lambda m: m.first), source
         )
@@ -300,10 +324,24 @@ class DrugCorrector:
                 continue
             taken |= span
             if m.score < 1.0:
+                # A weak reading of unclear words: shown, but flagged for the reviewer.
+                chosen.append(replace(m, low=m.score < CLEAR_MENTION))
+            elif self._split_exact(toks, m):
                 chosen.append(m)
         if not chosen:
             return segment
         return apply_matches(segment, toks, sorted(chosen, key=lambda m: m.first), "drug_lexicon")
+
+    def _split_exact(self, toks: list[Tok], m: Match) -> bool:
+        """A name heard exactly but cut into words, maybe with a number ("10 or min" for
+        tenormin), next to a dose or a medication verb: joined back into the name."""
+        span = toks[m.first : m.last + 1]
+        words = [t.key for t in span]
+        if m.keep:
+            words[-1] = words[-1][: -len(m.keep)]
+        if len(span) < 2 or words == [letters(w) for w in m.name.split()]:
+            return False
+        return has_context(toks, m.first, m.last)
 
     def _extends(self, toks: list[Tok], m: Match, exact: list[Match]) -> bool:
         """A multi-word name growing out of a drug heard right, with unusual extra words.

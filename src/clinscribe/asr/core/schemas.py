@@ -21,13 +21,18 @@ class Correction(BaseModel):
 
 
 class Word(BaseModel):
-    """A timed word; ``original_text`` is set when a correction replaced what was heard."""
+    """A timed word; ``original_text`` is set when a correction replaced what was heard.
+
+    ``low_confidence`` marks a drug name the engine is unsure of (a weak correction, or a
+    sound-alike drug the audio fits almost as well): the reviewer should check it.
+    """
 
     start: float
     end: float
     word: str
     probability: float = Field(ge=0.0, le=1.0)
     original_text: str | None = None
+    low_confidence: bool = False
 
 
 class Segment(BaseModel):

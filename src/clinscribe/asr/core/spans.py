@@ -46,6 +46,50 @@ class Tok:
     probability: float
     timed: bool = True
     original: str | None = None  # what was heard, when an earlier pass corrected this word
+    low: bool = False  # flagged for review by an earlier pass
+    digits: bool = False  # written as a number by the recogniser; ``key`` is it spoken
+
+
+_UNITS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def spoken_number(text: str) -> str:
+    """Letters of a small whole number as said ("7" -> "seven", "42" -> "fortytwo"), or "".
+
+    Whisper writes numbers it hears as digits, so part of a drug name heard as a number
+    ("a pic 7") would otherwise have no letters to match on: the name is matched on what was
+    said, before any number reading.
+    """
+    bare = text.strip().rstrip(".,;:!?")
+    if not bare.isdigit() or len(bare) > 2 or (len(bare) == 2 and bare[0] == "0"):
+        return ""
+    value = int(bare)
+    if value < 20:
+        return _UNITS[value]
+    tens, unit = divmod(value, 10)
+    return _TENS[tens - 2] + (_UNITS[unit] if unit else "")
 
 
 @dataclass(frozen=True)
@@ -55,6 +99,7 @@ class Match:
     name: str
     score: float
     keep: str = ""  # letters at the end of the last word that stay as a word of their own
+    low: bool = False  # the engine is unsure: flag the name for review
 
 
 def tokens(segment: Segment) -> list[Tok]:
@@ -62,7 +107,17 @@ def tokens(segment: Segment) -> list[Tok]:
         # Estimated words carry the segment's mean probability: no use for confidence gating.
         timed = "estimated_word_times" not in segment.flags
         return [
-            Tok(w.word, letters(w.word), w.start, w.end, w.probability, timed, w.original_text)
+            Tok(
+                w.word,
+                letters(w.word) or spoken_number(w.word),
+                w.start,
+                w.end,
+                w.probability,
+                timed,
+                w.original_text,
+                w.low_confidence,
+                not letters(w.word) and bool(spoken_number(w.word)),
+            )
             for w in segment.words
         ]
     parts = segment.text.split()
@@ -70,11 +125,12 @@ def tokens(segment: Segment) -> list[Tok]:
     return [
         Tok(
             f" {p}",
-            letters(p),
+            letters(p) or spoken_number(p),
             segment.start + i * step,
             segment.start + (i + 1) * step,
             1.0,
             False,
+            digits=not letters(p) and bool(spoken_number(p)),
         )
         for i, p in enumerate(parts)
     ]
@@ -97,6 +153,8 @@ def has_context(toks: list[Tok], first: int, last: int) -> bool:
 
 
 RARE_PENALTY = 0.04
+# Thousands of brands, most of them rare: a brand must sound a little closer than a generic.
+BRAND_PENALTY = 0.03
 
 
 def comparable(key: str, entry: DrugEntry) -> bool:
@@ -108,7 +166,8 @@ def similarity(key: str, sound: str, entry: DrugEntry) -> float:
     spelled = Levenshtein.normalized_similarity(key, entry.key)
     heard = Levenshtein.normalized_similarity(sound, entry.sound) if sound else 0.0
     coarse = Levenshtein.normalized_similarity(sound_class(sound), entry.coarse) if sound else 0.0
-    return 0.4 * spelled + 0.3 * heard + 0.3 * coarse - (0.0 if entry.common else RARE_PENALTY)
+    penalty = (0.0 if entry.common else RARE_PENALTY) + (BRAND_PENALTY if entry.generic else 0.0)
+    return 0.4 * spelled + 0.3 * heard + 0.3 * coarse - penalty
 
 
 def ends_sentence(span: list[Tok]) -> bool:
@@ -143,6 +202,7 @@ def apply_matches(segment: Segment, toks: list[Tok], chosen: list[Match], source
                 word=f" {text}",
                 probability=round(min(m.score, 1.0), 3),
                 original_text=original,
+                low_confidence=m.low,
             )
         )
         corrections.append(
@@ -185,5 +245,10 @@ def split_tok(tok: Tok, keep: str) -> tuple[Tok, Tok]:
 
 def to_word(t: Tok) -> Word:
     return Word(
-        start=t.start, end=t.end, word=t.text, probability=t.probability, original_text=t.original
+        start=t.start,
+        end=t.end,
+        word=t.text,
+        probability=t.probability,
+        original_text=t.original,
+        low_confidence=t.low,
     )

@@ -23,6 +23,22 @@ function correctionRanges(segment) {
   return ranges;
 }
 
+// Ranges of drug names the engine is unsure of (words flagged low_confidence): for review.
+function lowConfidenceRanges(segment) {
+  const ranges = [];
+  const lower = segment.text.toLowerCase();
+  let from = 0;
+  for (const w of segment.words || []) {
+    const word = String(w.word || "").trim().replace(/^[^\w]+|[^\w]+$/g, "");
+    if (!word) continue;
+    const at = lower.indexOf(word.toLowerCase(), from);
+    if (at < 0) continue;
+    from = at + word.length;
+    if (w.low_confidence) ranges.push({ begin: at, end: at + word.length, cls: "unsure" });
+  }
+  return ranges;
+}
+
 // Text split on every range boundary; covered pieces become <mark>s.
 export function markText(text, ranges) {
   const cuts = new Set([0, text.length]);
@@ -42,9 +58,14 @@ export function markText(text, ranges) {
     }
     const mark = h("mark", { class: [...new Set(covering.map((r) => r.cls))].join(" ") }, piece);
     const corrected = covering.find((r) => r.cls === "corrected");
+    const unsure = covering.some((r) => r.cls === "unsure");
+    const check = unsure ? " Unsure: check this drug name against the recording." : "";
     if (corrected) {
-      mark.title = `Corrected; heard “${corrected.original}”`;
-      out.push(mark, h("span", { class: "sr-only" }, ` (corrected from “${corrected.original}”)`));
+      mark.title = `Corrected; heard “${corrected.original}”.${check}`;
+      out.push(mark, h("span", { class: "sr-only" }, ` (corrected from “${corrected.original}”)${unsure ? " (unsure, check)" : ""}`));
+    } else if (unsure) {
+      mark.title = check.trim();
+      out.push(mark, h("span", { class: "sr-only" }, " (unsure, check)"));
     } else {
       out.push(mark);
     }
@@ -113,7 +134,7 @@ export function transcriptView(transcript) {
     const gap = (segment.flags || []).includes("speech_gap");
     const render = gap
       ? () => clear(text).append(h("mark", { class: "gap" }, gapLabel(segment)))
-      : (extra = []) => clear(text).append(...markText(segment.text, [...correctionRanges(segment), ...extra]));
+      : (extra = []) => clear(text).append(...markText(segment.text, [...correctionRanges(segment), ...lowConfidenceRanges(segment), ...extra]));
     render();
     const speaker = segment.speaker ? SPEAKERS[segment.speaker] || segment.speaker : "—";
     const li = h(
