@@ -9,13 +9,21 @@ lab values.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Final
 
 from clinscribe.nlp.core.engine import PhiEngine, get_phi_engine
 from clinscribe.nlp.core.entities import load_lexicon, tokenize
-from clinscribe.nlp.core.phi_patterns import STATE_NAMES, name_hits, pattern_hits
+from clinscribe.nlp.core.phi_context import locations, names, organizations
+from clinscribe.nlp.core.phi_patterns import ORDINAL_WORDS, STATE_NAMES, name_hits, pattern_hits
+from clinscribe.nlp.core.phi_spoken import (
+    spelled_sequences,
+    spoken_addresses,
+    spoken_ages_and_dates,
+    spoken_web,
+)
 from clinscribe.nlp.core.schemas import DeidMode, DeidResult, PhiSpan, PhiType
 from clinscribe.nlp.core.surrogates import SurrogateGenerator
 from clinscribe.nlp.core.vocabulary import is_english
@@ -76,11 +84,16 @@ _EPONYM_HEADS: Final = frozenset(
 _DATE_SHAPE: Final = re.compile(
     r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d|the|of|[a-z]+(?:st|nd|rd|th)\b)|"
-    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+    # Spoken: "june ninth", "august twenty eighth", "the second of february".
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(?:the\s+)?"
+    rf"(?:{ORDINAL_WORDS}|twenty|thirty|one|two|three|four|five|six|seven|eight|nine|ten)\b|"
+    rf"\b{ORDINAL_WORDS}\s+of\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
     re.IGNORECASE,
 )
 _TITLE_BEFORE: Final = re.compile(r"(?:dr|doctor|mr|mrs|ms|miss|prof)\.?\s*$", re.IGNORECASE)
 _MAX_CHUNK: Final = 100_000
+_CONTEXT_SCORE: Final = 0.86  # distinct from Presidio's 0.85 NER score
 _NON_NAMES: Final = frozenset(
     [
         "doctor",
@@ -186,7 +199,34 @@ def _candidates(text: str, engine: PhiEngine) -> list[tuple[int, int, PhiType, f
                 found.append((begin, end, phi_type, hit.score))
     found.extend((b, e, t, 0.95) for b, e, t in pattern_hits(text))
     found.extend((b, e, "NAME", 0.9) for b, e in name_hits(text, _is_common_word))
+    found.extend(_spoken_candidates(text))
     return found
+
+
+def _spoken_candidates(text: str) -> list[tuple[int, int, PhiType, float]]:
+    """Lower-case and spoken PHI (their score marks them as context-licensed)."""
+    stop = _stop_words()
+    found: list[tuple[int, int, PhiType, float]] = []
+    for hits in (
+        spoken_web(text),
+        spelled_sequences(text),
+        spoken_addresses(text, stop),
+        spoken_ages_and_dates(text),
+        organizations(text, _is_common_word, stop),
+    ):
+        found.extend((b, e, t, _CONTEXT_SCORE) for b, e, t in hits)
+    for b, e, licensed in names(text, _is_common_word, stop):
+        found.append((b, e, "NAME", _CONTEXT_SCORE if licensed else 0.84))
+    for b, e in locations(text, _is_common_word, stop):
+        found.append((b, e, "LOCATION", _CONTEXT_SCORE))
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | frozenset(["okay", "ok", "yeah", "um", "uh", "so"])
 
 
 def _chunks(text: str) -> Iterable[tuple[int, str]]:
@@ -214,7 +254,10 @@ def _resolve(text: str, candidates: list[tuple[int, int, PhiType, float]]) -> li
     chosen: list[PhiSpan] = []
     for begin, end, phi_type, score in ordered:
         begin, end = _trim(text, begin, end)
-        if begin >= end or _false_positive(text, begin, end, phi_type):
+        if begin >= end:
+            continue
+        trusted = score == _CONTEXT_SCORE
+        if not trusted and _false_positive(text, begin, end, phi_type):
             continue
         if any(begin < s.end and s.begin < end for s in chosen):
             continue

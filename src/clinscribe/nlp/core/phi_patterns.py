@@ -122,6 +122,7 @@ _ORDINAL_WORDS: Final = (
     r"thirty[\s-]first)"
 )
 _DAY: Final = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL_WORDS})"
+ORDINAL_WORDS: Final = _ORDINAL_WORDS
 _SMALL_WORD: Final = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"

@@ -1,0 +1,276 @@
+"""Names, places and organisations in lower-case text, from gazetteers and context.
+
+A transcript has no capitals, so the statistical NER model misses "my brother gus", "from
+kingsport" and "i work at piggly wiggly". Three kinds of evidence are combined:
+- gazetteers (Census first names and surnames, GeoNames places, health plans and large
+  employers), for words that are not also ordinary English;
+- context words that license an ordinary-looking word as a name or place ("my brother",
+  "her husband", "doctor", "lives in", "work at");
+- institution heads in lower case ("... nursing home", "... urgent care", "... rehab").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Final
+
+from clinscribe.nlp.core.phi_gazetteers import (
+    AMBIGUOUS_EMPLOYERS,
+    EMPLOYERS,
+    HEALTH_PLANS,
+    first_names,
+    longest_place_words,
+    places,
+    surnames,
+)
+from clinscribe.nlp.core.schemas import PhiType
+
+WordTest = Callable[[str], bool]
+_WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_RELATIONS: Final = frozenset(
+    "brother sister husband wife son daughter mom mother dad father grandson granddaughter "
+    "grandma grandmother grandpa grandfather niece nephew aunt auntie uncle cousin partner "
+    "roommate girlfriend boyfriend friend neighbor neighbour stepson stepdaughter stepmother "
+    "stepfather fiance fiancee caregiver spouse twin kid child baby".split()
+)
+_NAME_CUES: Final = frozenset(
+    "named called doctor dr mister mr mrs ms miss missus nurse hi hello hey thanks bye "
+    "goodbye morning evening afternoon dear".split()
+)
+_MULTI_CUES: Final = (
+    "in law",
+    "talked to",
+    "spoke to",
+    "spoke with",
+    "ask for",
+    "name is",
+    "name's",
+    "this is",
+    "i'm",
+    "patient",
+    "pt",
+    "seeing",
+    "note for",
+    "dictation for",
+    "dictating for",
+    "dictating on",
+    "visit for",
+    "physical",
+    "caller",
+    "contact",
+    "referring",
+    "for",
+)
+# Everyday words the English test misses (irregular forms, interjections).
+_COLLOQUIAL: Final = frozenset(
+    "got gotten said went came took felt thought knew told made gave saw ran yep yup nope nah "
+    "sure thanks sorry nice great good fine right well wow cool alright gonna wanna whoa oops "
+    "ugh huh hmm ah oh aw".split()
+)
+_STRONG_PLACE_CUES: Final = (
+    "from",
+    "lives in",
+    "live in",
+    "living in",
+    "moved to",
+    "moved here from",
+    "out in",
+    "over in",
+    "down in",
+    "up in",
+    "out of",
+    "grew up in",
+    "born in",
+    "based in",
+    "located in",
+    "city of",
+    "town of",
+    "visiting",
+    "near",
+    "outside",
+    "outside of",
+)
+_WEAK_PLACE_CUES: Final = ("in", "to", "at", "of", "around")
+_PLACE_FOLLOWERS: Final = frozenset(
+    "and but so with for on at since last this next visiting where who which when".split()
+)
+_INSTITUTION_LOWER: Final = re.compile(
+    r"\b(?P<mods>(?:(?:saint|st|mount|mt)\s+)?(?:[a-z][a-z'&-]*\s+){1,3})"
+    r"(?:nursing home|assisted living|senior living|senior care|rehab|rehabilitation|"
+    r"urgent care|medical center|medical group|health center|health system|hospital|clinic|"
+    r"sleep lab|sleep center|surgery center|heart center|cancer center|imaging|pharmacy|"
+    r"family practice|family medicine|pediatrics|associates|health plan|health|"
+    r"fire department|police department|school district|schools|elementary|high school|"
+    r"distribution center|warehouse|plant|factory|mill|daycare|day care|university|college)\b"
+)
+_GENERIC_MODIFIERS: Final = frozenset(
+    "new old local nearest same other big small main primary urgent emergency outpatient "
+    "inpatient walk walk-in home public private community regional general county state city "
+    "mental behavioral physical occupational speech cardiac pulmonary skilled the".split()
+)
+_WORK_CUE_RE: Final = re.compile(
+    r"\b(?:work(?:s|ed|ing)?\s+(?:at|for)|job\s+(?:at|with)|employed\s+(?:at|by)|"
+    r"drive(?:s)?\s+for|driver\s+for|retired\s+from|started\s+(?:at|with)|"
+    r"(?:cashier|nurse|secretary|engineer|teacher|manager|clerk|paralegal|mechanic|roofer|"
+    r"paramedic|technician|tech|aide|assistant|worker|driver|cook|server|janitor|guard|"
+    r"accountant|analyst|electrician|plumber|welder)\s+(?:at|for|with))\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+
+
+def _cue_before(text: str, begin: int, cues: tuple[str, ...] | frozenset[str]) -> bool:
+    before = re.sub(r"[^a-z' ]+", " ", text[max(0, begin - 30) : begin].lower()).split()
+    joined = " ".join(before)
+    return any(joined == c or joined.endswith(" " + c) for c in cues)
+
+
+def names(
+    text: str, is_common: WordTest, stop_words: frozenset[str]
+) -> Iterator[tuple[int, int, bool]]:
+    """Lower-case names: gazetteer words, or any word after a cue (flagged True)."""
+    words = _words(text)
+    firsts, lasts = first_names(), surnames()
+    i = 0
+    while i < len(words):
+        word, begin, end = words[i]
+        prev = words[i - 1][0] if i else ""
+        usable = len(word) >= 3 and word not in stop_words
+        cued = prev in _RELATIONS or prev in _NAME_CUES or _cue_before(text, begin, _MULTI_CUES)
+        plain = usable and word in firsts and not is_common(word)
+        licensed = (
+            usable
+            and cued
+            and word not in _COLLOQUIAL
+            and (word in firsts or not is_common(word))
+            and not _clinical(word, is_common)
+        )
+        if not (plain or licensed):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(words) and j - i < 3:
+            nxt, nb, _ = words[j]
+            gap = text[words[j - 1][2] : nb]
+            if gap.strip() or nxt in stop_words or len(nxt) < 2:
+                break
+            if not (nxt in lasts and (not is_common(nxt) or nxt in firsts)):
+                break
+            j += 1
+        yield begin, words[j - 1][2], licensed
+        i = j
+
+
+def _clinical(word: str, is_common: WordTest) -> bool:
+    # is_common covers English, lexicon and drug words; a licensed name must still not be a
+    # clinical word like "afib" that the English test does not know.
+    return word in ("afib", "copd", "uti", "bp", "ekg", "ecg", "mri", "ct") or (
+        is_common(word) and word not in first_names() and word not in surnames()
+    )
+
+
+def _place_at(words: list[tuple[str, int, int]], i: int) -> int:
+    """Index after the longest gazetteer place starting at words[i], else i."""
+    known = places()
+    best = i
+    for n in range(1, longest_place_words() + 1):
+        if i + n > len(words):
+            break
+        if " ".join(w for w, _, _ in words[i : i + n]) in known:
+            best = i + n
+    return best
+
+
+def locations(
+    text: str, is_common: WordTest, stop_words: frozenset[str]
+) -> Iterator[tuple[int, int]]:
+    """Towns, states and countries from the gazetteer, with a cue when they are words."""
+    words = _words(text)
+    i = 0
+    while i < len(words):
+        j = _place_at(words, i)
+        if j == i:
+            i += 1
+            continue
+        begin = words[i][1]
+        single = j - i == 1
+        ordinary = all(is_common(w) for w, _, _ in words[i:j]) or (single and len(words[i][0]) < 4)
+        strong = _cue_before(text, begin, _STRONG_PLACE_CUES)
+        weak = _cue_before(text, begin, _WEAK_PLACE_CUES)
+        if ordinary and weak and not strong:
+            # "in boise." / "in verona no complaints": a phrase ends there, unlike
+            # "in normal sinus rhythm".
+            after = text[words[j - 1][2] : words[j - 1][2] + 20]
+            nxt = _words(after)[:1]
+            strong = not nxt or bool(re.match(r"\s*[^\sA-Za-z]", after)) or (
+                nxt[0][0] in _PLACE_FOLLOWERS or nxt[0][0] in stop_words
+            )
+        if strong or not ordinary:
+            k = _place_at(words, j) if j < len(words) else j  # "ocala florida"
+            yield begin, words[max(j, k) - 1][2]
+            i = max(j, k)
+        else:
+            i = j
+
+
+def organizations(
+    text: str, is_common: WordTest, stop_words: frozenset[str]
+) -> Iterator[tuple[int, int, PhiType]]:
+    """Health plans, large employers, named institutions and workplaces in lower case."""
+    lowered = text.lower()
+    for vocabulary in (HEALTH_PLANS, EMPLOYERS):
+        pattern = re.compile(
+            r"\b(?:" + "|".join(map(re.escape, sorted(vocabulary, key=len, reverse=True))) + r")"
+            r"(?:\s+of\s+[a-z]+)?\b"
+        )
+        for m in pattern.finditer(lowered):
+            head = m.group().split(" of ")[0]
+            if head in AMBIGUOUS_EMPLOYERS and not _WORK_CUE_RE.search(
+                text[max(0, m.start() - 40) : m.start()]
+            ):
+                continue
+            yield m.start(), m.end(), "ORGANIZATION"
+    for m in _INSTITUTION_LOWER.finditer(lowered):
+        mods = m.group("mods").split()
+        while mods and (mods[0] in stop_words or mods[0] in _GENERIC_MODIFIERS):
+            mods = mods[1:]
+        if not mods or any(w in stop_words or w in _GENERIC_MODIFIERS for w in mods):
+            continue
+        start = m.end("mods") - len(" ".join(mods)) - 1
+        yield start, m.end(), "ORGANIZATION"
+    for m in _WORK_CUE_RE.finditer(text):
+        span = _work_place(text, m.end(), is_common, stop_words)
+        if span is not None:
+            yield span[0], span[1], "ORGANIZATION"
+
+
+def _work_place(
+    text: str, start: int, is_common: WordTest, stop_words: frozenset[str]
+) -> tuple[int, int] | None:
+    words = _words(text[start : start + 60])
+    taken: list[tuple[str, int, int]] = []
+    for k, (word, b, e) in enumerate(words):
+        gap = text[start + (taken[-1][2] if taken else 0) : start + b] if taken else ""
+        if taken and gap.strip():
+            break
+        if k == 0 and b != 0:
+            return None
+        if word == "and" and taken and k + 1 < len(words) and words[k + 1][0] not in stop_words:
+            taken.append((word, b, e))
+            continue
+        if word in stop_words or len(taken) >= 4:
+            break
+        taken.append((word, b, e))
+    if not taken:
+        return None
+    content = [w for w, _, _ in taken if w != "and"]
+    if len(content) == 1 and is_common(content[0]):
+        return None
+    return start + taken[0][1], start + taken[-1][2]
+
+
+__all__ = ["locations", "names", "organizations"]
