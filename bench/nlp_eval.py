@@ -89,7 +89,9 @@ def score(items: list[dict[str, Any]]) -> dict[str, Any]:
             else:
                 v_ok += 1
                 remaining.remove(hit)
-        errors.extend(f"{item['id']} vital extra: {text[p['begin']:p['end']]!r}" for p in remaining)
+        errors.extend(
+            f"{item['id']} vital extra: {text[p['begin'] : p['end']]!r}" for p in remaining
+        )
         conds = [e for e in result["entities"] if e["category"] == "MEDICAL_CONDITION"]
         c_gold += len(item["conditions"])
         c_pred += len(conds)
@@ -97,7 +99,9 @@ def score(items: list[dict[str, Any]]) -> dict[str, Any]:
             if any(_overlap(g, e) and _same_concept(g["code"], e) for e in conds):
                 c_hit += 1
             else:
-                got = [(e["text"], [c["code"] for c in e["codes"]]) for e in conds if _overlap(g, e)]
+                got = [
+                    (e["text"], [c["code"] for c in e["codes"]]) for e in conds if _overlap(g, e)
+                ]
                 errors.append(f"{item['id']} condition miss {g['code']}: {g['text']!r} got {got}")
         for e in conds:
             if any(_overlap(g, e) and _same_concept(g["code"], e) for g in item["conditions"]):

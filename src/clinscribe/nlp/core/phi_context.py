@@ -17,8 +17,16 @@ from typing import Final
 
 from clinscribe.nlp.core.phi_gazetteers import (
     AMBIGUOUS_EMPLOYERS,
+    COLLOQUIAL,
     EMPLOYERS,
+    GENERIC_MODIFIERS,
     HEALTH_PLANS,
+    MULTI_CUES,
+    NAME_CUES,
+    PLACE_FOLLOWERS,
+    RELATIONS,
+    STRONG_PLACE_CUES,
+    WEAK_PLACE_CUES,
     first_names,
     longest_place_words,
     places,
@@ -28,73 +36,6 @@ from clinscribe.nlp.core.schemas import PhiType
 
 WordTest = Callable[[str], bool]
 _WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_RELATIONS: Final = frozenset(
-    "brother sister husband wife son daughter mom mother dad father grandson granddaughter "
-    "grandma grandmother grandpa grandfather niece nephew aunt auntie uncle cousin partner "
-    "roommate girlfriend boyfriend friend neighbor neighbour stepson stepdaughter stepmother "
-    "stepfather fiance fiancee caregiver spouse twin kid child baby".split()
-)
-_NAME_CUES: Final = frozenset(
-    "named called doctor dr mister mr mrs ms miss missus nurse hi hello hey thanks bye "
-    "goodbye morning evening afternoon dear".split()
-)
-_MULTI_CUES: Final = (
-    "in law",
-    "talked to",
-    "spoke to",
-    "spoke with",
-    "ask for",
-    "name is",
-    "name's",
-    "this is",
-    "i'm",
-    "patient",
-    "pt",
-    "seeing",
-    "note for",
-    "dictation for",
-    "dictating for",
-    "dictating on",
-    "visit for",
-    "physical",
-    "caller",
-    "contact",
-    "referring",
-    "for",
-)
-# Everyday words the English test misses (irregular forms, interjections).
-_COLLOQUIAL: Final = frozenset(
-    "got gotten said went came took felt thought knew told made gave saw ran yep yup nope nah "
-    "sure thanks sorry nice great good fine right well wow cool alright gonna wanna whoa oops "
-    "ugh huh hmm ah oh aw".split()
-)
-_STRONG_PLACE_CUES: Final = (
-    "from",
-    "lives in",
-    "live in",
-    "living in",
-    "moved to",
-    "moved here from",
-    "out in",
-    "over in",
-    "down in",
-    "up in",
-    "out of",
-    "grew up in",
-    "born in",
-    "based in",
-    "located in",
-    "city of",
-    "town of",
-    "visiting",
-    "near",
-    "outside",
-    "outside of",
-)
-_WEAK_PLACE_CUES: Final = ("in", "to", "at", "of", "around")
-_PLACE_FOLLOWERS: Final = frozenset(
-    "and but so with for on at since last this next visiting where who which when".split()
-)
 _INSTITUTION_LOWER: Final = re.compile(
     r"\b(?P<mods>(?:(?:saint|st|mount|mt)\s+)?(?:[a-z][a-z'&-]*\s+){1,3})"
     r"(?:nursing home|assisted living|senior living|senior care|rehab|rehabilitation|"
@@ -103,11 +44,6 @@ _INSTITUTION_LOWER: Final = re.compile(
     r"family practice|family medicine|pediatrics|associates|health plan|health|"
     r"fire department|police department|school district|schools|elementary|high school|"
     r"distribution center|warehouse|plant|factory|mill|daycare|day care|university|college)\b"
-)
-_GENERIC_MODIFIERS: Final = frozenset(
-    "new old local nearest same other big small main primary urgent emergency outpatient "
-    "inpatient walk walk-in home public private community regional general county state city "
-    "mental behavioral physical occupational speech cardiac pulmonary skilled the".split()
 )
 _WORK_CUE_RE: Final = re.compile(
     r"\b(?:work(?:s|ed|ing)?\s+(?:at|for)|job\s+(?:at|with)|employed\s+(?:at|by)|"
@@ -137,15 +73,15 @@ def names(
     firsts, lasts = first_names(), surnames()
     i = 0
     while i < len(words):
-        word, begin, end = words[i]
+        word, begin, _ = words[i]
         prev = words[i - 1][0] if i else ""
         usable = len(word) >= 3 and word not in stop_words
-        cued = prev in _RELATIONS or prev in _NAME_CUES or _cue_before(text, begin, _MULTI_CUES)
+        cued = prev in RELATIONS or prev in NAME_CUES or _cue_before(text, begin, MULTI_CUES)
         plain = usable and word in firsts and not is_common(word)
         licensed = (
             usable
             and cued
-            and word not in _COLLOQUIAL
+            and word not in COLLOQUIAL
             and (word in firsts or not is_common(word))
             and not _clinical(word, is_common)
         )
@@ -199,15 +135,17 @@ def locations(
         begin = words[i][1]
         single = j - i == 1
         ordinary = all(is_common(w) for w, _, _ in words[i:j]) or (single and len(words[i][0]) < 4)
-        strong = _cue_before(text, begin, _STRONG_PLACE_CUES)
-        weak = _cue_before(text, begin, _WEAK_PLACE_CUES)
+        strong = _cue_before(text, begin, STRONG_PLACE_CUES)
+        weak = _cue_before(text, begin, WEAK_PLACE_CUES)
         if ordinary and weak and not strong:
             # "in boise." / "in verona no complaints": a phrase ends there, unlike
             # "in normal sinus rhythm".
             after = text[words[j - 1][2] : words[j - 1][2] + 20]
             nxt = _words(after)[:1]
-            strong = not nxt or bool(re.match(r"\s*[^\sA-Za-z]", after)) or (
-                nxt[0][0] in _PLACE_FOLLOWERS or nxt[0][0] in stop_words
+            strong = (
+                not nxt
+                or bool(re.match(r"\s*[^\sA-Za-z]", after))
+                or (nxt[0][0] in PLACE_FOLLOWERS or nxt[0][0] in stop_words)
             )
         if strong or not ordinary:
             k = _place_at(words, j) if j < len(words) else j  # "ocala florida"
@@ -236,9 +174,9 @@ def organizations(
             yield m.start(), m.end(), "ORGANIZATION"
     for m in _INSTITUTION_LOWER.finditer(lowered):
         mods = m.group("mods").split()
-        while mods and (mods[0] in stop_words or mods[0] in _GENERIC_MODIFIERS):
+        while mods and (mods[0] in stop_words or mods[0] in GENERIC_MODIFIERS):
             mods = mods[1:]
-        if not mods or any(w in stop_words or w in _GENERIC_MODIFIERS for w in mods):
+        if not mods or any(w in stop_words or w in GENERIC_MODIFIERS for w in mods):
             continue
         start = m.end("mods") - len(" ".join(mods)) - 1
         yield start, m.end(), "ORGANIZATION"

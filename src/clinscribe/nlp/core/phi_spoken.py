@@ -23,9 +23,54 @@ _DIGIT_WORDS: Final = frozenset(
 _DASHES: Final = frozenset(["dash", "hyphen"])
 # Words that are never part of a spoken e-mail user name or web site name.
 _ADDRESS_STOP: Final = frozenset(
-    "is it's its it email e-mail address mail my your his her our their the that which and "
-    "yeah yes sure okay ok um uh so login username track go visit site website portal at "
-    "on to can you see look up check find there here".split()
+    [
+        "is",
+        "it's",
+        "its",
+        "it",
+        "email",
+        "e-mail",
+        "address",
+        "mail",
+        "my",
+        "your",
+        "his",
+        "her",
+        "our",
+        "their",
+        "the",
+        "that",
+        "which",
+        "and",
+        "yeah",
+        "yes",
+        "sure",
+        "okay",
+        "ok",
+        "um",
+        "uh",
+        "so",
+        "login",
+        "username",
+        "track",
+        "go",
+        "visit",
+        "site",
+        "website",
+        "portal",
+        "at",
+        "on",
+        "to",
+        "can",
+        "you",
+        "see",
+        "look",
+        "up",
+        "check",
+        "find",
+        "there",
+        "here",
+    ]
 )
 _DOMAIN_END: Final = r"(?:com|org|net|edu|gov|io|us|co|info|health)"
 _SPOKEN_EMAIL_RE: Final = re.compile(

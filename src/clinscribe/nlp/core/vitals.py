@@ -12,8 +12,14 @@ NUMBER_PATTERN: Final = VALUE_PATTERN  # one value at a time: "sixty four one tw
 _N: Final = rf"(?P<v>{NUMBER_PATTERN})"
 # Up to four short words between the name and the value ("temp of", "was running at").
 # A question answered in the next turn: "[doctor] and weight\n[patient] about one ninety five".
-_TURN: Final = r"(?:\s*[?.]?\s*\n\s*(?:\[\w+\]|\w+:)\s*(?:(?:about|around|like|um|uh|it's|i'm)\s+)*)"
-_GAP: Final = r"(?:'s)?(?:" + _TURN + r"|\s*[:=]?\s*|\s+(?:(?:is|was|of|at|about|around|today|now|reading|running|"
+_TURN: Final = (
+    r"(?:\s*[?.]?\s*\n\s*(?:\[\w+\]|\w+:)\s*(?:(?:about|around|like|um|uh|it's|i'm)\s+)*)"
+)
+_GAP: Final = (
+    r"(?:'s)?(?:"
+    + _TURN
+    + r"|\s*[:=]?\s*|\s+(?:(?:is|was|of|at|about|around|today|now|reading|running|"
+)
 _GAP_END: Final = (
     r"were|been|has|had|came|back|currently|measured|on|your|her|his|the|a|room|air|goes|went|"
     r"go|up\s+to|down\s+to|to|as|high|low|this|morning|it|gets)\s+){1,4})"
@@ -104,6 +110,27 @@ _FEET_BARE_RE: Final = re.compile(
     r"(?!\s*(?:years|months|weeks|days|percent|pounds|hours|minutes|o'clock|times|and a half))",
     re.IGNORECASE,
 )
+_LEFT_NUMBER: Final = re.compile(rf"(?<![\w/]){NUMBER_PATTERN}\s*$", re.IGNORECASE)
+_OVER: Final = re.compile(r"\sover\s", re.IGNORECASE)
+_WEIGHT_UNIT: Final = re.compile(r"\b(?:pounds|lbs|kilograms|kilos|kg)\b", re.IGNORECASE)
+
+
+def _anchored(pattern: re.Pattern[str], anchor: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Matches of a number-first pattern, tried only just before an anchor word.
+
+    A pattern that starts with a spoken number is slow to scan for everywhere; the anchor
+    ("over", "pounds") is rare, so look for it first and read the number to its left.
+    """
+    found: list[re.Match[str]] = []
+    for a in anchor.finditer(text):
+        left = _LEFT_NUMBER.search(text, max(0, a.start() - 40), a.start())
+        if left is not None:
+            m = pattern.match(text, left.start())
+            if m is not None and (not found or m.start() >= found[-1].end()):
+                found.append(m)
+    return found
+
+
 _VITAL_RES: Final = {
     kind: re.compile(
         rf"\b(?:{kw})(?:{_FILLER})?{_N}(?:\s*(?P<u>{_UNITS[kind]}))?(?![\d/])",
@@ -151,8 +178,13 @@ def find_vitals(text: str) -> list[Vital]:
     def free(b: int, e: int) -> bool:
         return all(e <= tb or b >= te for tb, te in taken)
 
-    for pattern in (_BP_RE, _BARE_BP_RE, _SPOKEN_BP_RE):
-        for m in pattern.finditer(text):
+    bp_matches = [
+        *_BP_RE.finditer(text),
+        *_BARE_BP_RE.finditer(text),
+        *_anchored(_SPOKEN_BP_RE, _OVER, text),
+    ]
+    if True:
+        for m in bp_matches:
             sys_v, dia_v = parse_number(m.group("s")), parse_number(m.group("d"))
             if sys_v is None or dia_v is None or not free(m.start(), m.end()):
                 continue
@@ -197,8 +229,15 @@ def find_vitals(text: str) -> list[Vital]:
         ("oxygen_saturation", _OXYGEN_BARE_RE),
         ("weight", _BARE_WEIGHT_RE),
     ]
+    lowered = text.lower()
     for kind, pattern in [*extra, *_VITAL_RES.items(), *late]:
-        for m in pattern.finditer(text):
+        if pattern is _HEIGHT_TALL_RE and "tall" not in lowered:
+            continue
+        if pattern is _BARE_WEIGHT_RE:
+            matches = _anchored(pattern, _WEIGHT_UNIT, text)
+        else:
+            matches = list(pattern.finditer(text))
+        for m in matches:
             value = parse_number(m.group("v"))
             if value is None or not free(m.start(), m.end()):
                 continue
