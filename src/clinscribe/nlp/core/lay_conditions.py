@@ -332,6 +332,8 @@ def add_lay_mentions(text: str, mentions: list[Mention]) -> list[Mention]:
             for m in overlapping
         ):
             continue  # a lexicon term already covers it
+        if any((m.term.icd10 or "")[:3] == code[:3] for m in overlapping):
+            continue  # same concept as the lexicon term it overlaps ("swelling in his ankle")
         drop = {id(m) for m in overlapping}
         result = [m for m in result if id(m) not in drop]
         term = Term("MEDICAL_CONDITION", "DX_NAME", text[begin:end].lower(), (trait,), code)
