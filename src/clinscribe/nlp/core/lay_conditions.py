@@ -64,7 +64,8 @@ _RULES: Final[list[tuple[str, str, str]]] = [
     (
         "R00.2",
         "S",
-        r"\bheart\s+(?:(?:is|just|keeps|starts?|does|'s|been|kind of|sometimes|a little|"
+        r"\bheart\s+(?:(?:is|isn't|was|wasn't|has|hasn't|not|just|keeps|starts?|does|'s|been|"
+        r"kind of|sometimes|a little|"
         r"really)\s+)*(?:racing|races|race|pounding|pounds|flutter(?:s|ing)?|flip[\s-]?flops?|"
         r"skip(?:s|ping)?(?:\s+a\s+beat|\s+beats)?|jumping|beating (?:fast|hard|out of))",
     ),
