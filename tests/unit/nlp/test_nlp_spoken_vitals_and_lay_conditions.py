@@ -10,7 +10,7 @@ from clinscribe.nlp.core.numbers import VALUE_PATTERN, parse_number
 
 
 def vitals(text: str) -> list[tuple[str, Any, str]]:
-    found = []
+    found: list[tuple[str, Any, str]] = []
     for v in nlp.extract(text).vitals:
         value = (v.systolic, v.diastolic) if v.type == "blood_pressure" else v.value
         found.append((v.type, value, v.unit))
