@@ -20,6 +20,7 @@ from clinscribe.nlp.core.phi_gazetteers import (
     COLLOQUIAL,
     EMPLOYERS,
     GENERIC_MODIFIERS,
+    GREETINGS,
     HEALTH_PLANS,
     MULTI_CUES,
     NAME_CUES,
@@ -35,7 +36,8 @@ from clinscribe.nlp.core.phi_gazetteers import (
 from clinscribe.nlp.core.schemas import PhiType
 
 WordTest = Callable[[str], bool]
-_WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# Words may hold an apostrophe or hyphen but not end with one ("therapy-" is "therapy").
+_WORD_RE: Final = re.compile(r"[A-Za-z](?:[A-Za-z'-]*[A-Za-z])?")
 _INSTITUTION_LOWER: Final = re.compile(
     r"\b(?P<mods>(?:(?:saint|st|mount|mt)\s+)?(?:[a-z][a-z'&-]*\s+){1,3})"
     r"(?:nursing home|assisted living|senior living|senior care|rehab|rehabilitation|"
@@ -46,13 +48,19 @@ _INSTITUTION_LOWER: Final = re.compile(
     r"distribution center|warehouse|plant|factory|mill|daycare|day care|university|college)\b"
 )
 _WORK_CUE_RE: Final = re.compile(
-    r"\b(?:work(?:s|ed|ing)?\s+(?:at|for)|job\s+(?:at|with)|employed\s+(?:at|by)|"
-    r"drive(?:s)?\s+for|driver\s+for|retired\s+from|started\s+(?:at|with)|"
+    # A person works somewhere ("i work at", "she's employed by"), not "it works for".
+    r"\b(?:(?:i|he|she|they|we|you|who)(?:'m|'re|'s|\s+am|\s+is|\s+are|\s+was)?\s+"
+    r"(?:still\s+|also\s+|currently\s+|just\s+|used\s+to\s+)?(?:work(?:s|ed|ing)?\s+(?:at|for)|"
+    r"employed\s+(?:at|by)|drive(?:s)?\s+for|retired\s+from|started\s+(?:at|with))|"
+    r"(?:my|his|her|their|a|new|old)\s+job\s+(?:at|with)|driver\s+for|"
     r"(?:cashier|nurse|secretary|engineer|teacher|manager|clerk|paralegal|mechanic|roofer|"
     r"paramedic|technician|tech|aide|assistant|worker|driver|cook|server|janitor|guard|"
     r"accountant|analyst|electrician|plumber|welder)\s+(?:at|for|with))\s+(?:the\s+)?",
     re.IGNORECASE,
 )
+
+
+_NAME_QUESTION: Final = re.compile(r"\bnames?\b[^\n]{0,40}\n\s*\[\w+\]\s*$", re.IGNORECASE)
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -76,16 +84,38 @@ def names(
         word, begin, _ = words[i]
         prev = words[i - 1][0] if i else ""
         usable = len(word) >= 3 and word not in stop_words
-        cued = prev in RELATIONS or prev in NAME_CUES or _cue_before(text, begin, MULTI_CUES)
-        plain = usable and word in firsts and not is_common(word)
+        # "[patient] mm-hmm": a speaker tag is not a cue word.
+        tagged = text[max(0, begin - 3) : begin].rstrip().endswith("]")
+        # The first word of an answer to "what's your name": "[patient] donnelly".
+        answer = tagged and bool(_NAME_QUESTION.search(text, max(0, begin - 80), begin))
+        greeted = not tagged and prev in GREETINGS
+        cued = (
+            greeted
+            or answer
+            or (
+                not tagged
+                and (prev in RELATIONS or prev in NAME_CUES or _cue_before(text, begin, MULTI_CUES))
+            )
+        )
+        plain = usable and word in firsts and not is_common(word) and word not in COLLOQUIAL
         licensed = (
             usable
             and cued
             and word not in COLLOQUIAL
-            and (word in firsts or not is_common(word))
+            and (not is_common(word) or (word in firsts and not greeted))
             and not _clinical(word, is_common)
         )
-        if not (plain or licensed):
+        # An unknown word followed by an uncommon Census surname: "yusuf karimi".
+        paired = (
+            usable
+            and not is_common(word)
+            and word not in COLLOQUIAL
+            and i + 1 < len(words)
+            and not text[words[i][2] : words[i + 1][1]].strip()
+            and words[i + 1][0] in lasts
+            and not is_common(words[i + 1][0])
+        )
+        if not (plain or licensed or paired):
             i += 1
             continue
         j = i + 1
@@ -137,15 +167,15 @@ def locations(
         ordinary = all(is_common(w) for w, _, _ in words[i:j]) or (single and len(words[i][0]) < 4)
         strong = _cue_before(text, begin, STRONG_PLACE_CUES)
         weak = _cue_before(text, begin, WEAK_PLACE_CUES)
-        if ordinary and weak and not strong:
-            # "in boise." / "in verona no complaints": a phrase ends there, unlike
-            # "in normal sinus rhythm".
+        if ordinary and weak and not strong and _cue_before(text, begin, ("in",)):
+            # "in boise." / "in hermitage and": a phrase ends there, unlike "in normal sinus
+            # rhythm"; "to cook or", "at college and" are not places (only "in" counts).
             after = text[words[j - 1][2] : words[j - 1][2] + 20]
             nxt = _words(after)[:1]
             strong = (
                 not nxt
-                or bool(re.match(r"\s*[^\sA-Za-z]", after))
-                or (nxt[0][0] in PLACE_FOLLOWERS or nxt[0][0] in stop_words)
+                or bool(re.match(r"\s*[^\sA-Za-z'-]", after))
+                or nxt[0][0] in PLACE_FOLLOWERS
             )
         if strong or not ordinary:
             k = _place_at(words, j) if j < len(words) else j  # "ocala florida"

@@ -98,18 +98,11 @@ NAME_CUES: Final = frozenset(
         "miss",
         "missus",
         "nurse",
-        "hi",
-        "hello",
-        "hey",
-        "thanks",
-        "bye",
-        "goodbye",
-        "morning",
-        "evening",
-        "afternoon",
         "dear",
     ]
 )
+#: A greeting licenses only a word that is not ordinary English ("thanks hope you ...").
+GREETINGS: Final = _vocabulary("hi; hello; hey; thanks; bye; goodbye; morning; evening; afternoon")
 MULTI_CUES: Final = (
     "in law",
     "talked to",
@@ -178,6 +171,9 @@ COLLOQUIAL: Final = frozenset(
         "oh",
         "aw",
     ]
+) | _vocabulary(
+    "mm-hmm; mm; mhm; hmmm; uh-huh; uh-oh; oof; agh; ouch; alrighty; gosh; geez; jeez; um; uh; "
+    "ooh; whoops; yikes; kinda; sorta; instead; anyway; anyways; man; ex; therapy; okay; ok"
 )
 STRONG_PLACE_CUES: Final = (
     "from",
@@ -319,6 +315,7 @@ __all__ = [
     "COLLOQUIAL",
     "EMPLOYERS",
     "GENERIC_MODIFIERS",
+    "GREETINGS",
     "HEALTH_PLANS",
     "MULTI_CUES",
     "NAME_CUES",
