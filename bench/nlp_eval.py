@@ -1,10 +1,13 @@
 """Score clinscribe.nlp on the generalization set in bench/data/nlp_eval/ (run by hand).
 
-    python bench/nlp_eval.py [--half tune|test|both] [--errors]
+    python bench/nlp_eval.py [--half tune|test|both] [--set all|1|2] [--errors]
 
 The set (80 texts, most of them lower-case ASR-style dialogue and dictation) was written
 before any rule was tuned on it and split once by a hash of the item id (see build.py there).
 Rules are tuned only on errors of the tuning half; test-half figures are the results.
+A second set (ids `s2-*`, 45 texts, written before the second round of rule changes with
+phrasing, names and places unlike the first) joins the same halves by the same hash rule;
+`--set 2` scores it alone, `--set 1` the first 80 texts alone.
 
 Scoring, by character offsets:
 - PHI: a gold span is found when a predicted span overlaps it (recall; "typed" also needs the
@@ -29,9 +32,16 @@ EVAL_SET = ROOT / "bench" / "data" / "nlp_eval" / "eval.jsonl"
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def load(path: Path = EVAL_SET, half: str = "both") -> list[dict[str, Any]]:
+def _in_set(item_id: str, which: str) -> bool:
+    second = item_id.startswith("s2-")
+    return which == "all" or (which == "2") == second
+
+
+def load(path: Path = EVAL_SET, half: str = "both", which: str = "all") -> list[dict[str, Any]]:
     items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [i for i in items if half == "both" or i["split"] == half]
+    return [
+        i for i in items if (half == "both" or i["split"] == half) and _in_set(i["id"], which)
+    ]
 
 
 def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -142,8 +152,11 @@ def _fmt(value: float | None) -> str:
     return "    -  " if value is None else f"{value:7.3f}"
 
 
-def report(name: str, result: dict[str, Any], show_errors: bool = False) -> None:
-    print(f"== generalization set, {name} half ({result['texts']} texts) ==")
+def report(
+    name: str, result: dict[str, Any], show_errors: bool = False, which: str = "all"
+) -> None:
+    label = {"all": "", "1": " (first set)", "2": " (second set)"}[which]
+    print(f"== generalization set{label}, {name} half ({result['texts']} texts) ==")
     print(f"{'PHI type':14} {'recall':>7} {'typed':>7} {'prec':>7}  gold pred")
     for t, r in result["phi"].items():
         print(
@@ -170,11 +183,13 @@ def report(name: str, result: dict[str, Any], show_errors: bool = False) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=["tune", "test", "both"], default="both")
+    parser.add_argument("--set", dest="which", choices=["all", "1", "2"], default="all")
     parser.add_argument("--errors", action="store_true", help="list the errors (tuning half!)")
     args = parser.parse_args()
     halves = ["tune", "test"] if args.half == "both" else [args.half]
     for half in halves:
-        report(half, score(load(half=half)), args.errors and half == "tune")
+        result = score(load(half=half, which=args.which))
+        report(half, result, args.errors and half == "tune", args.which)
 
 
 if __name__ == "__main__":
