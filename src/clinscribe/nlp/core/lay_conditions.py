@@ -14,6 +14,7 @@ import re
 from typing import Final
 
 from clinscribe.nlp.core.entities import Mention, Term
+from clinscribe.nlp.core.lay_vocabulary import vocabulary_spans
 from clinscribe.nlp.core.schemas import Trait
 
 _P: Final = r"(?:my|your|his|her|their|our|the|this|that)"
@@ -33,10 +34,14 @@ _PARTS: Final[dict[str, tuple[str | None, str | None]]] = {
     "knees?": ("M25.569", "M25.40"),
     "hips?": ("M25.559", None),
     "shoulders?": ("M25.519", None),
-    "joints?|knuckles|fingers?|wrists?|elbows?|toes?|big toe": ("M25.50", "M25.40"),
-    "hands?|whole hand": ("M25.50", "R60.0"),
-    "ankles?|feet|legs?": ("M79.609", "R60.0"),
-    "arms?|foot": ("M79.609", None),
+    "joints?|knuckles|wrists?|elbows?|big toe": ("M25.50", "M25.40"),
+    # ICD-10-CM puts pain in a limb segment under M79.6- (hand, foot, leg), joints under M25.5-.
+    "hands?|whole hand|fingers?": ("M79.643", "R60.0"),
+    "feet|foot|toes?|heels?": ("M79.673", "R60.0"),
+    "ankles?|legs?|calf|calves|shins?|thighs?": ("M79.609", "R60.0"),
+    "arms?|forearms?|upper arm": ("M79.609", "R60.0"),
+    "eyes?": ("H57.10", None),
+    "sinus|sinuses": ("J32.9", None),
     "muscles|whole body|body": ("M79.10", None),
     "lips?|tongue|face": (None, "T78.3XXA"),
     "glands": (None, "R59.9"),
@@ -45,15 +50,16 @@ _PARTS: Final[dict[str, tuple[str | None, str | None]]] = {
 _SIDE: Final = r"(?:(?:left|right|lower|upper|whole)\s+)?"
 _BE: Final = (
     r"(?:(?:is|are|was|were|has been|have been|'s been|'s|keeps|been|really|so|just|kind of|"
-    r"all|always|still|gets?|starts?|on the (?:left|right)|on (?:my|the) (?:left|right) side)\s+)*"
+    r"all|always|still|gets?|starts?|on the (?:left|right)|on (?:my|the) (?:left|right) side|"
+    r"[a-z]+ing and)\s+)*"
 )
 _PAIN_WORDS: Final = (
     r"(?:hurt(?:s|ing)?|ach(?:e|es|ing|y)|sore|killing (?:me|him|her)|pounding|throbbing|"
-    r"throbs|on fire|burning|tight|bothering (?:me|him|her))\b"
+    r"throbs|on fire|burning|burns|stings|raw|scratchy|tender|tight|bothering (?:me|him|her))\b"
 )
 _PAIN_NOUNS: Final = (
-    r"(?:pain|ache|aches|pressure|squeeze|squeezing|tightness|burning|discomfort|gnawing ache|"
-    r"sharp pain)"
+    r"(?:pains?|ache|aches|pressure|squeeze|squeezing|tightness|burning|discomfort|gnawing ache|"
+    r"sharp pains?|cramping)"
 )
 _SWELL_WORDS: Final = (
     r"(?:swollen|swell(?:s|ing)?(?:\s+up)?|puffy|puffed up|blew up|blown up|all swollen)\b"
@@ -227,7 +233,7 @@ _RULES: Final[list[tuple[str, str, str]]] = [
         "R07.9",
         "S",
         r"\b" + _PAIN_NOUNS + r"\s+(?:in|on)\s+" + _P + r"\s+chest|\bchest\s+"
-        r"(?:feels?|is|was)\s+(?:so\s+|really\s+)?(?:tight|heavy)",
+        r"(?:feels?|is|was|gets?|got)\s+(?:so\s+|really\s+|all\s+)?(?:tight|heavy)",
     ),
 ]
 
@@ -252,7 +258,16 @@ def _part_patterns() -> list[tuple[int, re.Pattern[str]]]:
     return [
         (0, re.compile(rf"{site}(?:'s)?\s+{_BE}{_PAIN_WORDS}")),
         (1, re.compile(rf"{site}(?:'s)?\s+{_BE}{_SWELL_WORDS}")),
-        (0, re.compile(rf"\b{_PAIN_NOUNS}\s+(?:in|on)\s+{_P}\s+{_SIDE}{site}")),
+        (
+            0,
+            re.compile(
+                rf"\b{_PAIN_NOUNS}\s+(?:(?:down|up|low|high|deep|way|right|all)\s+){{0,3}}"
+                rf"(?:in|on)\s+{_P}\s+{_SIDE}{site}"
+            ),
+        ),
+        # "pounding head", "achy knees", "swollen ankles": the symptom word before the part.
+        (0, re.compile(rf"\b(?:pounding|splitting|throbbing|aching|achy|sore|painful)\s+{site}")),
+        (1, re.compile(rf"\b(?:swollen|puffy)\s+{site}")),
         (1, re.compile(rf"\bswelling\s+(?:in|of)\s+{_P}\s+{_SIDE}{site}")),
     ]
 
@@ -313,6 +328,7 @@ def lay_spans(text: str) -> list[tuple[int, int, str, Trait]]:
         if m.end() > m.start()
     ]
     found.extend(_part_spans(lowered))
+    found.extend(vocabulary_spans(lowered))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     chosen: list[tuple[int, int, str, Trait]] = []
     for span in found:

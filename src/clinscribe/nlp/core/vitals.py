@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 from clinscribe.nlp.core.numbers import VALUE_PATTERN, as_number, parse_number
@@ -13,7 +14,9 @@ _N: Final = rf"(?P<v>{NUMBER_PATTERN})"
 # Up to four short words between the name and the value ("temp of", "was running at").
 # A question answered in the next turn: "[doctor] and weight\n[patient] about one ninety five".
 _TURN: Final = (
-    r"(?:\s*[?.]?\s*\n\s*(?:\[\w+\]|\w+:)\s*(?:(?:about|around|like|um|uh|it's|i'm)\s+)*)"
+    r"(?:\s*[?.]?\s*\n\s*(?:\[\w+\]|\w+:)\s*(?:(?:about|around|like|um|uh|it's|i'm)\s+)*"
+    # ... or after a short clause that ends in "it was" ("i checked this morning and it was").
+    r"(?:(?:[a-z']+\s+){0,6}?(?:it was|it's|it read|i got|that was)\s+)?)"
 )
 _GAP: Final = (
     r"(?:'s)?(?:"
@@ -22,12 +25,14 @@ _GAP: Final = (
 )
 _GAP_END: Final = (
     r"were|been|has|had|came|back|currently|measured|on|your|her|his|the|a|room|air|goes|went|"
-    r"go|up\s+to|down\s+to|to|as|high|low|this|morning|it|gets)\s+){1,4})"
+    r"go|up\s+to|down\s+to|to|as|high|low|this|morning|it|gets|here|there|still|tonight|"
+    r"you're|you\s+are|he's|she's|i'm|reads|read|showing|shows|checks\s+in\s+at)\s+){1,4})"
 )
 _FILLER: Final = _GAP + _GAP_END
 
 _KEYWORDS: Final[dict[VitalType, str]] = {
-    "heart_rate": r"heart\s*rate|pulse(?:\s*rate)?|hr|heartrate|p(?=\s*\d)",
+    "heart_rate": r"heart\s*rate|pulse(?:\s*rate)?|hr|heartrate|p(?=\s*\d)|"
+    r"heart(?:'s|\s+is|\s+was)?\s+(?:going|beating|racing|pumping)(?:\s+at)?",
     "respiratory_rate": r"respiratory\s*rate|resp(?:iratory)?\.?\s*rate|respirations|rr|resps?|"
     r"breathing\s*rate",
     "temperature": r"temperature|temp|t(?=\s*\d)|tmax|t\s?max",
@@ -253,4 +258,49 @@ def find_vitals(text: str) -> list[Vital]:
                 Vital(type=kind, value=as_number(value), unit=unit, begin=m.start(), end=end)
             )
             taken.append((m.start(), end))
+    found.extend(_height_weight_pairs(text, found, free))
     return sorted(found, key=lambda v: v.begin)
+
+
+# Dictated habitus reads height then weight with no keyword ("six foot two one eighty"), or
+# weight then height ("weight two eighty seven and five ten").
+_AFTER_HEIGHT_RE: Final = re.compile(rf"[\s,]+(?:and\s+)?{_N}(?![\w/]|\s+(?:over|years|percent))")
+_AFTER_WEIGHT_RE: Final = re.compile(
+    r"[\s,]+(?:and\s+)?(?P<ft>four|five|six)\s+"
+    r"(?P<inch>one|two|three|four|five|six|seven|eight|nine|ten|eleven)\b(?!\s+(?:over|years))"
+)
+
+
+def _height_weight_pairs(
+    text: str, found: list[Vital], free: Callable[[int, int], bool]
+) -> list[Vital]:
+    pairs: list[Vital] = []
+    for v in found:
+        if v.type == "height" and v.unit == "[in_i]":
+            m = _AFTER_HEIGHT_RE.match(text, v.end)
+            value = parse_number(m.group("v")) if m else None
+            if m and value is not None and 80 <= value <= 500 and free(m.start("v"), m.end()):
+                pairs.append(
+                    Vital(
+                        type="weight",
+                        value=as_number(value),
+                        unit="[lb_av]",
+                        begin=m.start("v"),
+                        end=m.end(),
+                    )
+                )
+        elif v.type == "weight":
+            m = _AFTER_WEIGHT_RE.match(text, v.end)
+            feet = parse_number(m.group("ft")) if m else None
+            inches = parse_number(m.group("inch")) if m else None
+            if m and feet and inches and free(m.start("ft"), m.end()):
+                pairs.append(
+                    Vital(
+                        type="height",
+                        value=as_number(feet * 12 + inches),
+                        unit="[in_i]",
+                        begin=m.start("ft"),
+                        end=m.end(),
+                    )
+                )
+    return pairs
