@@ -45,7 +45,22 @@ _INSTITUTION_LOWER: Final = re.compile(
     r"sleep lab|sleep center|surgery center|heart center|cancer center|imaging|pharmacy|"
     r"family practice|family medicine|pediatrics|associates|health plan|health|"
     r"fire department|police department|school district|schools|elementary|high school|"
-    r"distribution center|warehouse|plant|factory|mill|daycare|day care|university|college)\b"
+    r"distribution center|warehouse|plant|factory|mill|daycare|day care|university|college|"
+    # The head noun names the kind of organisation, whatever its name: "... savings bank",
+    # "... diabetes center", "... lumber supply", "... county ems".
+    r"bank|savings bank|credit union|center|centre|company|co|corporation|corp|inc|llc|"
+    r"institute|foundation|academy|church|ministries|supply|works|services|solutions|"
+    r"logistics|diner|restaurant|kitchen|grill|market|supermarket|grocery|store|stores|"
+    r"insurance|health insurance|authority|transit|ems|ambulance|retirement village|"
+    r"retirement home|retirement community|manor|village|repair|motors|auto|trucking)\b"
+)
+# Who pays for care: "my insurance is ...", "covered by ...", "my plan is through ...".
+_PLAN_CUE_RE: Final = re.compile(
+    r"\b(?:(?:my|his|her|their|your|the)\s+(?:insurance|coverage|plan|health plan|insurer|"
+    r"carrier)(?:'s|\s+is|\s+was|\s+are)?\s+(?:through\s+|with\s+|from\s+)?|"
+    r"insurance\s+(?:is\s+)?(?:through|with)\s+|covered\s+by\s+|insured\s+(?:by|through|"
+    r"with)\s+)(?:the\s+)?",
+    re.IGNORECASE,
 )
 _WORK_CUE_RE: Final = re.compile(
     # A person works somewhere ("i work at", "she's employed by"), not "it works for".
@@ -124,7 +139,9 @@ def names(
             gap = text[words[j - 1][2] : nb]
             if gap.strip() or nxt in stop_words or len(nxt) < 2:
                 break
-            if not (nxt in lasts and (not is_common(nxt) or nxt in firsts)):
+            # "horace lindqvist", "gideon marsh": after a name, a Census surname (even an
+            # English word) or a word English does not know continues it.
+            if not ((nxt in lasts and not _clinical(nxt, is_common)) or not is_common(nxt)):
                 break
             j += 1
         yield begin, words[j - 1][2], licensed
@@ -176,6 +193,7 @@ def locations(
                 not nxt
                 or bool(re.match(r"\s*[^\sA-Za-z'-]", after))
                 or nxt[0][0] in PLACE_FOLLOWERS
+                or nxt[0][0] in RELATIONS  # "in duluth daughter agnes says"
             )
         if strong or not ordinary:
             k = _place_at(words, j) if j < len(words) else j  # "ocala florida"
@@ -210,7 +228,7 @@ def organizations(
             continue
         start = m.end("mods") - len(" ".join(mods)) - 1
         yield start, m.end(), "ORGANIZATION"
-    for m in _WORK_CUE_RE.finditer(text):
+    for m in [*_WORK_CUE_RE.finditer(text), *_PLAN_CUE_RE.finditer(text)]:
         span = _work_place(text, m.end(), is_common, stop_words)
         if span is not None:
             yield span[0], span[1], "ORGANIZATION"

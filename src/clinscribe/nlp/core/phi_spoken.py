@@ -111,6 +111,25 @@ _AGE_CUE_RE: Final = re.compile(
     r"mg|milligrams|point|/|feet|foot|inches|times|minutes|hours|days|weeks|months))",
     re.IGNORECASE,
 )
+_AGE_NOT_AFTER: Final = (
+    r"(?!\s*(?:percent|%|pounds|lbs?|kilos?|kg|degrees|over|beats|mg|milligrams|point|/|feet|"
+    r"foot|inches|times|minutes|hours|days|weeks|months|dollars|miles))"
+)
+# Other ways an age is said: "my aunt's ninety three", "just turned ninety seven", "at ninety
+# four she ...", "ninety six and still ...", or the answer to "how old ...".
+_AGE_MORE_RES: Final = tuple(
+    re.compile(p + _AGE_NOT_AFTER, re.IGNORECASE)
+    for p in (
+        r"\b(?:aunt|auntie|uncle|grand(?:ma|pa|mother|father)|granny|husband|wife|sister|"
+        r"brother|patient|neighbor|friend|mom|dad|mother|father)(?:'s|\s+is|\s+was|\s+turned|"
+        rf"\s+turns)\s+(?:now\s+|just\s+)?(?P<n>{NUMBER_PATTERN})\b",
+        rf"\bjust\s+turned\s+(?P<n>{NUMBER_PATTERN})\b",
+        rf"\bat\s+(?:the\s+age\s+of\s+)?(?P<n>{NUMBER_PATTERN})\s+(?=(?:she|he|they|i)\b)",
+        rf"(?<![\w-])(?P<n>{NUMBER_PATTERN})\s+and\s+still\b",
+        r"\bhow old\b[^\n]{0,40}\n\s*(?:\[\w+\]|\w+:)\s*(?:(?:um|uh|oh|well|she's|he's|i'm|"
+        rf"she is|he is|i am|about|almost|nearly)\s+)*(?P<n>{NUMBER_PATTERN})\b",
+    )
+)
 _DOB_CUE_RE: Final = re.compile(
     r"\b(?:date of birth|dob|born on|birth ?date|birthday)\b[^a-z0-9]*(?:\[?\w+\]\s*)?"
     r"(?:(?:it's|is|its|um|uh)\s+)*",
@@ -130,6 +149,12 @@ _DAY_ONLY_RE: Final = re.compile(
 _RELATIVE_MONTH_RE: Final = re.compile(
     rf"\b(?:(?:last|this past|this coming|next)\s+{_MONTH}|{_MONTH}\s+of\s+(?:last|this|next)"
     r"\s+year)\b",
+    re.IGNORECASE,
+)
+# A month after a preposition is a date ("a hundred and three in may", "since august").
+_PREP_MONTH_RE: Final = re.compile(
+    rf"\b(?:in|since|until|till|by|early|late|mid)\s+(?P<m>{_MONTH})\b"
+    r"(?!\s+(?:be|have|not|i|you|we|he|she))",
     re.IGNORECASE,
 )
 _HOLIDAY_RE: Final = re.compile(
@@ -273,7 +298,7 @@ def spoken_addresses(text: str, stop_words: frozenset[str]) -> Iterator[tuple[in
 
 def spoken_ages_and_dates(text: str) -> Iterator[tuple[int, int, PhiType]]:
     """Ages over 89 after "she's"/"he'll be"; dates of birth, bare day ordinals, holidays."""
-    for m in _AGE_CUE_RE.finditer(text):
+    for m in (m for p in (_AGE_CUE_RE, *_AGE_MORE_RES) for m in p.finditer(text)):
         value = parse_number(m.group("n"))
         if value is not None and 90 <= value < 130:
             yield m.start("n"), m.end("n"), "AGE_OVER_89"
@@ -281,6 +306,8 @@ def spoken_ages_and_dates(text: str) -> Iterator[tuple[int, int, PhiType]]:
         run = re.match(rf"(?:{NUMBER_PATTERN})(?:[\s/,-]+(?:{NUMBER_PATTERN}))*", text[m.end() :])
         if run and run.group().strip():
             yield m.end(), m.end() + len(run.group().rstrip(" ,-/")), "DATE"
+    for m in _PREP_MONTH_RE.finditer(text):
+        yield m.start("m"), m.end("m"), "DATE"
     for pattern in (_DAY_ONLY_RE, _RELATIVE_MONTH_RE, _HOLIDAY_RE):
         for m in pattern.finditer(text):
             yield m.start(), m.end(), "DATE"
