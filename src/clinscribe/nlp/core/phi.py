@@ -17,6 +17,7 @@ from typing import Final
 from clinscribe.nlp.core.engine import PhiEngine, get_phi_engine
 from clinscribe.nlp.core.entities import load_lexicon, tokenize
 from clinscribe.nlp.core.phi_context import locations, names, organizations
+from clinscribe.nlp.core.phi_gazetteers import first_names, surnames
 from clinscribe.nlp.core.phi_patterns import ORDINAL_WORDS, STATE_NAMES, name_hits, pattern_hits
 from clinscribe.nlp.core.phi_spoken import (
     spelled_sequences,
@@ -269,13 +270,21 @@ def _resolve(text: str, candidates: list[tuple[int, int, PhiType, float]]) -> li
 
 def _repeat_names(text: str, spans: list[PhiSpan]) -> list[tuple[int, int, PhiType, float]]:
     """Other mentions of a detected name ("thanks deshawn" after "my name is deshawn")."""
-    words = {
-        w.text
-        for s in spans
-        if s.type == "NAME"
-        for w in tokenize(s.text)
-        if len(w.text) >= 3 and not _is_common_word(w.text)
-    }
+    words: set[str] = set()
+    for s in (s for s in spans if s.type == "NAME"):
+        tokens = [w.text.lower() for w in tokenize(s.text)]
+        # A full name ("theo lindqvist") vouches for its parts even when one is also an
+        # English word, as long as the Census knows it as a name ("nice to meet you theo").
+        full = len(tokens) >= 2
+        words.update(
+            w
+            for w in tokens
+            if len(w) >= 3
+            and (
+                not _is_common_word(w)
+                or (full and (w in first_names() or w in surnames()) and w not in _NON_NAMES)
+            )
+        )
     if not words:
         return []
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b", re.I)

@@ -98,7 +98,7 @@ def names(
     while i < len(words):
         word, begin, _ = words[i]
         prev = words[i - 1][0] if i else ""
-        usable = len(word) >= 3 and word not in stop_words
+        usable = len(word) >= 3 and word not in stop_words and text[begin - 1 : begin] != "["
         # "[patient] mm-hmm": a speaker tag is not a cue word.
         tagged = text[max(0, begin - 3) : begin].rstrip().endswith("]")
         # The first word of an answer to "what's your name": "[patient] donnelly".
@@ -117,7 +117,12 @@ def names(
             usable
             and cued
             and word not in COLLOQUIAL
-            and (not is_common(word) or (word in firsts and not greeted))
+            and (
+                not is_common(word)
+                or (word in firsts and not greeted)
+                # After a relation or title ("my supervisor", "doctor"), a Census surname.
+                or (word in lasts and (prev in RELATIONS or prev in NAME_CUES))
+            )
             and not _clinical(word, is_common)
         )
         # An unknown word followed by an uncommon Census surname: "yusuf karimi".

@@ -240,6 +240,31 @@ PATTERNS: Final[list[tuple[PhiType, re.Pattern[str], int]]] = [
         ),
         0,
     ),
+    (
+        # Capitalised name + a capitalised head noun that says what kind of body it is
+        # ("Brightline Logistics", "Harlan County EMS", "Oscar Health"); case-sensitive, so
+        # "mental health" or "the store" are not organisations.
+        "ORGANIZATION",
+        re.compile(
+            r"\b(?:[A-Z][a-z'&-]+[ \t]+|[A-Z]{2,5}[ \t]+){1,4}(?:Bank|Credit Union|Center|Centre|Company|"
+            r"Co\.|Corporation|Corp\.|Inc\.?|LLC|Foundation|Academy|Church|Supply|Works|"
+            r"Services|Solutions|Logistics|Diner|Restaurant|Kitchen|Grill|Market|Stores?|"
+            r"Authority|Transit|EMS|Ambulance|Health|Motors|Trucking|Manor|Electric|Energy|"
+            r"Airlines|Railroad|Systems|Insurance|Pharmacy)\b"
+        ),
+        0,
+    ),
+    (
+        # Form labels: "Employer: ...", "Insurance: ...", "Health plan: ...".
+        "ORGANIZATION",
+        re.compile(
+            r"(?<=(?i:employer): )[A-Z][\w'&.-]*(?:[ ][A-Z&][\w'&.-]*){0,5}"
+            r"|(?<=(?i:insurance): )[A-Z][\w'&.-]*(?:[ ][A-Z&][\w'&.-]*){0,5}"
+            r"|(?<=(?i:health plan): )[A-Z][\w'&.-]*(?:[ ][A-Z&][\w'&.-]*){0,5}"
+            r"|(?<=(?i:employer):\t)[A-Z][\w'&.-]*(?:[ ][A-Z&][\w'&.-]*){0,5}"
+        ),
+        0,
+    ),
 ]
 _DIGIT: Final = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 _SPOKEN_DIGITS_RE: Final = re.compile(rf"\b{_DIGIT}(?:[\s,-]+{_DIGIT}){{6,10}}\b", re.IGNORECASE)
