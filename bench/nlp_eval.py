@@ -39,9 +39,7 @@ def _in_set(item_id: str, which: str) -> bool:
 
 def load(path: Path = EVAL_SET, half: str = "both", which: str = "all") -> list[dict[str, Any]]:
     items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [
-        i for i in items if (half == "both" or i["split"] == half) and _in_set(i["id"], which)
-    ]
+    return [i for i in items if (half == "both" or i["split"] == half) and _in_set(i["id"], which)]
 
 
 def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -29,7 +29,8 @@ _VOCAB: Final[list[tuple[str, str, tuple[str, ...], str]]] = [
         "R30.0",
         "S",
         ("pee", "urinat", "bathroom"),
-        r"\b(?:sting|burn|hurt)s?(?:ing)?\b(?:\s+\w+){0,3}?\s+when\s+" + _SUBJ
+        r"\b(?:sting|burn|hurt)s?(?:ing)?\b(?:\s+\w+){0,3}?\s+when\s+"
+        + _SUBJ
         + r"\s+(?:pee|urinate|go)\b|\b(?:peeing|urinating|urination)\s+(?:burns|hurts|stings)"
         r"|\bhurts? to (?:pee|urinate)\b|\bpainful (?:urination|peeing)",
     ),
@@ -37,8 +38,10 @@ _VOCAB: Final[list[tuple[str, str, tuple[str, ...], str]]] = [
         "R35.0",
         "S",
         ("bathroom", "pee", "urinat"),
-        r"\b(?:running|going|run|go|rushing)\s+to the bathroom\s+(?:every|" + _OFTEN[3:]
-        + r"|\b(?:pee|peeing|urinating)\s+(?:like a racehorse|" + _OFTEN[3:]
+        r"\b(?:running|going|run|go|rushing)\s+to the bathroom\s+(?:every|"
+        + _OFTEN[3:]
+        + r"|\b(?:pee|peeing|urinating)\s+(?:like a racehorse|"
+        + _OFTEN[3:]
         + r"|\bhave to (?:pee|go) (?:all the time|constantly)",
     ),
     (
@@ -84,7 +87,8 @@ _VOCAB: Final[list[tuple[str, str, tuple[str, ...], str]]] = [
         "S",
         ("go", "backed", "bound", "poop"),
         r"\b(?:can't|cannot|couldn't|haven't been able to)\s+go\s+(?:for\s+(?:days|a week)|"
-        r"to the bathroom|number two)|\b(?:backed|bound|stopped)\s+up\b(?!\s+(?:nose|sinus))",
+        r"to the bathroom|number two)|\b(?:i'm|been|feel(?:s|ing)?|so|really)\s+(?:all\s+)?"
+        r"(?:backed|bound|stopped)\s+up\b(?!\s+(?:nose|sinus|at))",
     ),
     (
         "K92.1",
@@ -210,8 +214,11 @@ _VOCAB: Final[list[tuple[str, str, tuple[str, ...], str]]] = [
         "S",
         ("balance", "unsteady", "wobbl"),
         r"\bunsteady\b(?:\s+on\s+" + _POSS + r"\s+feet)?|\bwobbl(?:y|ing)\b"
-        r"|\b(?:trouble|problems?|hard time|difficulty)\s+(?:keeping|with)\s+" + _POSS
-        + r"\s+balance|\b(?:los(?:e|es|ing)|lost)\s+" + _POSS + r"\s+balance|\boff balance\b",
+        r"|\b(?:trouble|problems?|hard time|difficulty)\s+(?:keeping|with)\s+"
+        + _POSS
+        + r"\s+balance|\b(?:los(?:e|es|ing)|lost)\s+"
+        + _POSS
+        + r"\s+balance|\boff balance\b",
     ),
     (
         "R47.81",
@@ -261,7 +268,8 @@ _VOCAB: Final[list[tuple[str, str, tuple[str, ...], str]]] = [
         "S",
         ("lights", "flash", "spots", "lines"),
         r"\bsee(?:s|ing)?\s+(?:\w+\s+)?(?:zig\s?zag|flashing|sparkl\w+|wavy|shimmering|"
-        r"bright)\s+(?:lights?|lines?|spots?)|\bflashes of light\b|\bspots in\s+" + _POSS
+        r"bright)\s+(?:lights?|lines?|spots?)|\bflashes of light\b|\bspots in\s+"
+        + _POSS
         + r"\s+vision",
     ),
     ("H53.2", "S", ("double",), r"\bsee(?:s|ing)?\s+double\b|\bdouble vision\b"),
@@ -295,12 +303,7 @@ _VOCAB: Final[list[tuple[str, str, tuple[str, ...], str]]] = [
         r"\bhair\s+(?:is\s+)?(?:falling|coming)\s+out\b|\blosing\s+" + _POSS + r"\s+hair\b",
     ),
     # -- general
-    (
-        "R50.9",
-        "S",
-        ("fever", "burning up"),
-        r"\bfeverish\b|\bfevers?\b|\bburning up\b",
-    ),
+    ("R50.9", "S", ("fever", "burning up"), r"\bfeverish\b|\bfevers?\b|\bburning up\b"),
     (
         "R68.83",
         "S",
@@ -325,22 +328,21 @@ _VOCAB: Final[list[tuple[str, str, tuple[str, ...], str]]] = [
         "R63.0",
         "S",
         ("food", "appetite", "hungry"),
-        r"\bwon't\s+(?:touch|eat)\s+" + _POSS + r"\s+food\b|\b(?:lost|losing)\s+" + _POSS
+        r"\bwon't\s+(?:touch|eat)\s+"
+        + _POSS
+        + r"\s+food\b|\b(?:lost|losing)\s+"
+        + _POSS
         + r"\s+appetite\b|\bappetite\s+(?:is|'s|has been)\s+(?:gone|poor|bad|off)|\bnot hungry\b",
     ),
-    (
-        "R63.4",
-        "S",
-        ("weight",),
-        r"\blosing weight\b|\blost (?:a lot of |some |so much )?weight\b",
-    ),
+    ("R63.4", "S", ("weight",), r"\blosing weight\b|\blost (?:a lot of |some |so much )?weight\b"),
     # -- musculoskeletal
     (
         "M54.50",
         "S",
         ("back",),
         r"\b(?:back|lower back)\s+(?:went|gave|goes)\s+out\b|\b(?:threw|pulled|hurt)\s+(?:out\s+)?"
-        + _POSS + r"\s+(?:lower\s+)?back\b",
+        + _POSS
+        + r"\s+(?:lower\s+)?back\b",
     ),
     (
         "R25.2",
@@ -379,8 +381,7 @@ _TRAITS: Final[dict[str, Trait]] = {"S": "SYMPTOM", "G": "SIGN", "D": "DIAGNOSIS
 @functools.lru_cache(maxsize=1)
 def _compiled() -> list[tuple[str, Trait, tuple[str, ...], re.Pattern[str]]]:
     return [
-        (code, _TRAITS[trait], keys, re.compile(pattern))
-        for code, trait, keys, pattern in _VOCAB
+        (code, _TRAITS[trait], keys, re.compile(pattern)) for code, trait, keys, pattern in _VOCAB
     ]
 
 

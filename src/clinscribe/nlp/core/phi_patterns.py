@@ -246,8 +246,9 @@ PATTERNS: Final[list[tuple[PhiType, re.Pattern[str], int]]] = [
         # "mental health" or "the store" are not organisations.
         "ORGANIZATION",
         re.compile(
-            r"\b(?:[A-Z][a-z'&-]+[ \t]+|[A-Z]{2,5}[ \t]+){1,4}(?:Bank|Credit Union|Center|Centre|Company|"
-            r"Co\.|Corporation|Corp\.|Inc\.?|LLC|Foundation|Academy|Church|Supply|Works|"
+            r"\b(?:[A-Z][a-z'&-]+[ \t]+|[A-Z]{2,5}[ \t]+){1,4}"
+            r"(?:Bank|Credit Union|Center|Centre|Company|Co\.|Corporation|Corp\.|Inc\.?|LLC|"
+            r"Foundation|Academy|Church|Supply|Works|"
             r"Services|Solutions|Logistics|Diner|Restaurant|Kitchen|Grill|Market|Stores?|"
             r"Authority|Transit|EMS|Ambulance|Health|Motors|Trucking|Manor|Electric|Energy|"
             r"Airlines|Railroad|Systems|Insurance|Pharmacy)\b"

@@ -26,7 +26,8 @@ _GAP: Final = (
 _GAP_END: Final = (
     r"were|been|has|had|came|back|currently|measured|on|your|her|his|the|a|room|air|goes|went|"
     r"go|up\s+to|down\s+to|to|as|high|low|this|morning|it|gets|here|there|still|tonight|"
-    r"you're|you\s+are|he's|she's|i'm|reads|read|showing|shows|checks\s+in\s+at)\s+){1,4})"
+    r"you're|you\s+are|he's|she's|i'm|reads|read|showing|shows|checks\s+in\s+at|are|up|down|"
+    r"as\s+high\s+as|peaked\s+at|got\s+up\s+to)\s+){1,4})"
 )
 _FILLER: Final = _GAP + _GAP_END
 
@@ -35,7 +36,7 @@ _KEYWORDS: Final[dict[VitalType, str]] = {
     r"heart(?:'s|\s+is|\s+was)?\s+(?:going|beating|racing|pumping)(?:\s+at)?",
     "respiratory_rate": r"respiratory\s*rate|resp(?:iratory)?\.?\s*rate|respirations|rr|resps?|"
     r"breathing\s*rate",
-    "temperature": r"temperature|temp|t(?=\s*\d)|tmax|t\s?max",
+    "temperature": r"temperature|temp|t(?=\s*\d)|tmax|t\s?max|fever",
     "oxygen_saturation": r"oxygen\s*saturation|o2\s*sat(?:uration)?s?|sat(?:uration)?s?|"
     r"spo2|sp\s?o2|pulse\s*ox(?:imetry)?|satting",
     "weight": r"weight|weighs|weighing|wt",
