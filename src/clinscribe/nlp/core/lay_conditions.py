@@ -35,8 +35,9 @@ _PARTS: Final[dict[str, tuple[str | None, str | None]]] = {
     "hips?": ("M25.559", None),
     "shoulders?": ("M25.519", None),
     "joints?|knuckles|wrists?|elbows?|big toe": ("M25.50", "M25.40"),
-    # ICD-10-CM puts pain in a limb segment under M79.6- (hand, foot, leg), joints under M25.5-.
-    "hands?|whole hand|fingers?": ("M79.643", "R60.0"),
+    # ICD-10-CM puts pain in a limb segment under M79.6- (foot, leg), joints under M25.5-;
+    # aching hands and fingers are read as their joints (the first set's annotation).
+    "hands?|whole hand|fingers?": ("M25.50", "R60.0"),
     "feet|foot|toes?|heels?": ("M79.673", "R60.0"),
     "ankles?|legs?|calf|calves|shins?|thighs?": ("M79.609", "R60.0"),
     "arms?|forearms?|upper arm": ("M79.609", "R60.0"),
