@@ -26,7 +26,7 @@ _GAP: Final = (
 _GAP_END: Final = (
     r"were|been|has|had|came|back|currently|measured|on|your|her|his|the|a|room|air|goes|went|"
     r"go|up\s+to|down\s+to|to|as|high|low|this|morning|it|gets|here|there|still|tonight|"
-    r"you're|you\s+are|he's|she's|i'm|reads|read|showing|shows|checks\s+in\s+at|are|up|down|"
+    r"you're|you\s+are|he's|she's|i'm|reads|read|showing|shows|checks\s+in\s+at|are|up\s+at|"
     r"as\s+high\s+as|peaked\s+at|got\s+up\s+to)\s+){1,4})"
 )
 _FILLER: Final = _GAP + _GAP_END
