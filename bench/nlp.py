@@ -1,10 +1,13 @@
 """Benchmark the clinical NLP package on the development sets (run by hand).
 
-    python bench/nlp.py [NLP_DEV.jsonl] [PHI_DEV.jsonl] [--aci DIR]
+    python bench/nlp.py [NLP_DEV.jsonl] [PHI_DEV.jsonl] [--aci DIR] [--eval-errors]
 
 Defaults: ../shared/datasets/dev/{nlp_dev,phi_dev}.jsonl relative to the repository root
 and ../shared/datasets/aci-bench for throughput on real dialogues (ACI-Bench: Yim et al.,
 Scientific Data 10:586, 2023, CC BY 4.0).
+
+Also scores the generalization set bench/data/nlp_eval/ (tuning and test halves reported
+apart; see bench/nlp_eval.py).
 
 Scoring: entities match on category and overlapping text (case-insensitive), one to one;
 traits are scored on matched entities; medication attributes exactly after lower-casing and
@@ -28,6 +31,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import nlp_eval  # noqa: E402  (the generalization-set scorer beside this script)
 
 TRAITS = ["NEGATION", "SYMPTOM", "SIGN", "DIAGNOSIS", "HYPOTHETICAL", "HISTORICAL"]
 TRAITS += ["FAMILY_HISTORY", "UNCERTAIN"]
@@ -266,6 +272,9 @@ def main() -> None:
     parser.add_argument("nlp_dev", nargs="?", default=DATASETS / "dev" / "nlp_dev.jsonl", type=Path)
     parser.add_argument("phi_dev", nargs="?", default=DATASETS / "dev" / "phi_dev.jsonl", type=Path)
     parser.add_argument("--aci", default=DATASETS / "aci-bench", type=Path)
+    parser.add_argument(
+        "--eval-errors", action="store_true", help="list generalization-set tuning-half errors"
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -280,6 +289,8 @@ def main() -> None:
     nlp_items = load_jsonl(args.nlp_dev)
     bench_nlp(nlp_items)
     bench_phi(load_jsonl(args.phi_dev))
+    for half in ("tune", "test"):
+        nlp_eval.report(half, nlp_eval.score(nlp_eval.load(half=half)), args.eval_errors)
     texts = aci_texts(args.aci) or [i["text"] for i in nlp_items]
     bench_speed(texts)
     bench_large()

@@ -19,7 +19,7 @@ E05.90|D|hyperthyroidism; overactive thyroid; graves disease
 E66.9|D|obesity; obese; morbid obesity
 E55.9|D|vitamin d deficiency; low vitamin d
 D64.9|D|anemia; anaemia; low blood count
-D50.9|D|iron deficiency anemia; iron deficiency
+D50.9|D|iron deficiency anemia; iron deficiency; low iron; low iron levels
 E87.6|D|hypokalemia; low potassium
 E87.1|D|hyponatremia; low sodium
 E86.0|D|dehydration; dehydrated
@@ -27,7 +27,7 @@ M10.9|D|gout; gouty arthritis
 I50.9|D|heart failure; congestive heart failure; chf; hf; cardiac failure
 I50.22|D|heart failure with reduced ejection fraction; hfref; systolic heart failure
 I50.32|D|heart failure with preserved ejection fraction; hfpef; diastolic heart failure; diastolic dysfunction
-I25.10|D|coronary artery disease; cad; coronary disease; ischemic heart disease; ashd
+I25.10|D|coronary artery disease; cad; coronary disease; ischemic heart disease; ashd; blocked arteries; clogged arteries; blocked heart arteries
 I21.9|D|myocardial infarction; mi; heart attack; stemi; nstemi; ami
 I20.9|D|angina; angina pectoris
 I48.91|D|atrial fibrillation; afib; a fib; af; a-fib; atrial fib
@@ -50,7 +50,7 @@ I63.9|D|stroke; cva; cerebrovascular accident; cerebral infarction; ischemic str
 G45.9|D|transient ischemic attack; tia; mini stroke
 I71.40|D|abdominal aortic aneurysm; aaa
 I95.9|G|hypotension; low blood pressure
-R55|S|syncope; fainting; passed out; passing out; blacked out; loss of consciousness
+R55|S|syncope; fainting; passed out; passing out; blacked out; loss of consciousness; syncopal episode; fainting spell
 R42|S|dizziness; dizzy; lightheadedness; lightheaded; light headed; vertigo; room spinning
 R07.9|S|chest pain; chest discomfort; chest pressure; chest tightness; chest pains
 R07.89|S|pleuritic chest pain
@@ -271,7 +271,8 @@ R16.1|G|splenomegaly; enlarged spleen
 R22.9|G|lump; localized swelling
 I87.2|D|venous insufficiency; varicose veins
 I80.9|D|phlebitis; thrombophlebitis
-M62.830|S|muscle spasm; muscle spasms; spasms; cramps; cramping
+M62.830|S|muscle spasm; muscle spasms; spasms
+R25.2|S|cramp; cramps; cramping; leg cramps; muscle cramps; charley horse
 M43.6|S|stiff neck; neck stiffness
 M25.60|S|joint stiffness; stiffness; morning stiffness
 R29.898|G|decreased range of motion; limited range of motion

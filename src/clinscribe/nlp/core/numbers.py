@@ -124,3 +124,23 @@ def parse_number(text: str) -> float | None:
 def as_number(value: float) -> int | float:
     """Return an int when the value is whole, so 96.0 prints as 96."""
     return int(value) if value.is_integer() else round(value, 2)
+
+
+def _alt(words: list[str]) -> str:
+    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")\b"
+
+
+_U = _alt([w for w in UNITS if w != "zero"])
+_TEEN = _alt(list(TEENS))
+_TU = rf"{_alt(list(TENS))}(?:[\s-]+{_U})?"
+_BELOW_100 = rf"(?:{_TU}|{_TEEN}|{_U})"
+_HUNDREDS = rf"(?:(?:a|{_U})\s+)?hundred\b(?:\s+(?:and\s+)?{_BELOW_100})?"
+_COLLOQUIAL = rf"{_U}\s+(?:{_TU}|{_TEEN}|oh\s+{_U})"
+#: One well-formed number: digits, or spoken words that make one value. Unlike
+#: NUMBER_PATTERN it stops where a second number starts, so "heart rate sixty four one twenty
+#: two over eighty" reads as 64 and then 122/80.
+VALUE_PATTERN = (
+    r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+    rf"|(?:{_HUNDREDS}|{_COLLOQUIAL}|{_BELOW_100}|zero\b)"
+    rf"(?:\s+point(?:\s+{_alt([*UNITS, 'oh'])})+)?)"
+)

@@ -9,13 +9,22 @@ lab values.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Final
 
 from clinscribe.nlp.core.engine import PhiEngine, get_phi_engine
 from clinscribe.nlp.core.entities import load_lexicon, tokenize
-from clinscribe.nlp.core.phi_patterns import STATE_NAMES, name_hits, pattern_hits
+from clinscribe.nlp.core.phi_context import locations, names, organizations
+from clinscribe.nlp.core.phi_gazetteers import first_names, surnames
+from clinscribe.nlp.core.phi_patterns import ORDINAL_WORDS, STATE_NAMES, name_hits, pattern_hits
+from clinscribe.nlp.core.phi_spoken import (
+    spelled_sequences,
+    spoken_addresses,
+    spoken_ages_and_dates,
+    spoken_web,
+)
 from clinscribe.nlp.core.schemas import DeidMode, DeidResult, PhiSpan, PhiType
 from clinscribe.nlp.core.surrogates import SurrogateGenerator
 from clinscribe.nlp.core.vocabulary import is_english
@@ -76,11 +85,16 @@ _EPONYM_HEADS: Final = frozenset(
 _DATE_SHAPE: Final = re.compile(
     r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d|the|of|[a-z]+(?:st|nd|rd|th)\b)|"
-    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+    # Spoken: "june ninth", "august twenty eighth", "the second of february".
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(?:the\s+)?"
+    rf"(?:{ORDINAL_WORDS}|twenty|thirty|one|two|three|four|five|six|seven|eight|nine|ten)\b|"
+    rf"\b{ORDINAL_WORDS}\s+of\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
     re.IGNORECASE,
 )
 _TITLE_BEFORE: Final = re.compile(r"(?:dr|doctor|mr|mrs|ms|miss|prof)\.?\s*$", re.IGNORECASE)
 _MAX_CHUNK: Final = 100_000
+_CONTEXT_SCORE: Final = 0.86  # distinct from Presidio's 0.85 NER score
 _NON_NAMES: Final = frozenset(
     [
         "doctor",
@@ -186,7 +200,34 @@ def _candidates(text: str, engine: PhiEngine) -> list[tuple[int, int, PhiType, f
                 found.append((begin, end, phi_type, hit.score))
     found.extend((b, e, t, 0.95) for b, e, t in pattern_hits(text))
     found.extend((b, e, "NAME", 0.9) for b, e in name_hits(text, _is_common_word))
+    found.extend(_spoken_candidates(text))
     return found
+
+
+def _spoken_candidates(text: str) -> list[tuple[int, int, PhiType, float]]:
+    """Lower-case and spoken PHI (their score marks them as context-licensed)."""
+    stop = _stop_words()
+    found: list[tuple[int, int, PhiType, float]] = []
+    for hits in (
+        spoken_web(text),
+        spelled_sequences(text),
+        spoken_addresses(text, stop),
+        spoken_ages_and_dates(text),
+        organizations(text, _is_common_word, stop),
+    ):
+        found.extend((b, e, t, _CONTEXT_SCORE) for b, e, t in hits)
+    for b, e, licensed in names(text, _is_common_word, stop):
+        found.append((b, e, "NAME", _CONTEXT_SCORE if licensed else 0.84))
+    for b, e in locations(text, _is_common_word, stop):
+        found.append((b, e, "LOCATION", _CONTEXT_SCORE))
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | frozenset(["okay", "ok", "yeah", "um", "uh", "so"])
 
 
 def _chunks(text: str) -> Iterable[tuple[int, str]]:
@@ -214,7 +255,10 @@ def _resolve(text: str, candidates: list[tuple[int, int, PhiType, float]]) -> li
     chosen: list[PhiSpan] = []
     for begin, end, phi_type, score in ordered:
         begin, end = _trim(text, begin, end)
-        if begin >= end or _false_positive(text, begin, end, phi_type):
+        if begin >= end:
+            continue
+        trusted = score == _CONTEXT_SCORE
+        if not trusted and _false_positive(text, begin, end, phi_type):
             continue
         if any(begin < s.end and s.begin < end for s in chosen):
             continue
@@ -226,13 +270,21 @@ def _resolve(text: str, candidates: list[tuple[int, int, PhiType, float]]) -> li
 
 def _repeat_names(text: str, spans: list[PhiSpan]) -> list[tuple[int, int, PhiType, float]]:
     """Other mentions of a detected name ("thanks deshawn" after "my name is deshawn")."""
-    words = {
-        w.text
-        for s in spans
-        if s.type == "NAME"
-        for w in tokenize(s.text)
-        if len(w.text) >= 3 and not _is_common_word(w.text)
-    }
+    words: set[str] = set()
+    for s in (s for s in spans if s.type == "NAME"):
+        tokens = [w.text.lower() for w in tokenize(s.text)]
+        # A full name ("theo lindqvist") vouches for its parts even when one is also an
+        # English word, as long as the Census knows it as a name ("nice to meet you theo").
+        full = len(tokens) >= 2
+        words.update(
+            w
+            for w in tokens
+            if len(w) >= 3
+            and (
+                not _is_common_word(w)
+                or (full and (w in first_names() or w in surnames()) and w not in _NON_NAMES)
+            )
+        )
     if not words:
         return []
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b", re.I)

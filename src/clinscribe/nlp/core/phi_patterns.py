@@ -122,6 +122,7 @@ _ORDINAL_WORDS: Final = (
     r"thirty[\s-]first)"
 )
 _DAY: Final = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL_WORDS})"
+ORDINAL_WORDS: Final = _ORDINAL_WORDS
 _SMALL_WORD: Final = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
@@ -236,6 +237,32 @@ PATTERNS: Final[list[tuple[PhiType, re.Pattern[str], int]]] = [
         "ORGANIZATION",
         re.compile(
             rf"\b(?:(?:St\.?|Saint|Mount|Mt\.?)\s+)?(?:[A-Z][a-z'&-]+\s+){{1,4}}(?i:{_INSTITUTION})\b"
+        ),
+        0,
+    ),
+    (
+        # Capitalised name + a capitalised head noun that says what kind of body it is
+        # ("Brightline Logistics", "Harlan County EMS", "Oscar Health"); case-sensitive, so
+        # "mental health" or "the store" are not organisations.
+        "ORGANIZATION",
+        re.compile(
+            r"\b(?:[A-Z][a-z'&-]+[ \t]+|[A-Z]{2,5}[ \t]+){1,4}"
+            r"(?:Bank|Credit Union|Center|Centre|Company|Co\.|Corporation|Corp\.|Inc\.?|LLC|"
+            r"Foundation|Academy|Church|Supply|Works|"
+            r"Services|Solutions|Logistics|Diner|Restaurant|Kitchen|Grill|Market|Stores?|"
+            r"Authority|Transit|EMS|Ambulance|Health|Motors|Trucking|Manor|Electric|Energy|"
+            r"Airlines|Railroad|Systems|Insurance|Pharmacy)\b"
+        ),
+        0,
+    ),
+    (
+        # Form labels: "Employer: ...", "Insurance: ...", "Health plan: ...".
+        "ORGANIZATION",
+        re.compile(
+            r"(?<=(?i:employer): )[A-Z][\w'&.-]*(?:[ ][A-Z&][\w'&.-]*){0,5}"
+            r"|(?<=(?i:insurance): )[A-Z][\w'&.-]*(?:[ ][A-Z&][\w'&.-]*){0,5}"
+            r"|(?<=(?i:health plan): )[A-Z][\w'&.-]*(?:[ ][A-Z&][\w'&.-]*){0,5}"
+            r"|(?<=(?i:employer):\t)[A-Z][\w'&.-]*(?:[ ][A-Z&][\w'&.-]*){0,5}"
         ),
         0,
     ),

@@ -11,6 +11,7 @@ from clinscribe.nlp.core.context import apply_context
 from clinscribe.nlp.core.engine import ContextEngine, get_context_engine
 from clinscribe.nlp.core.entities import Mention, find_mentions
 from clinscribe.nlp.core.icd_displays import DISPLAYS
+from clinscribe.nlp.core.lay_conditions import add_lay_mentions
 from clinscribe.nlp.core.medications import medication_attributes
 from clinscribe.nlp.core.schemas import (
     DRUGBANK_SYSTEM,
@@ -138,7 +139,7 @@ def run_extraction(text: str, engine: ContextEngine | None = None) -> Extraction
     if not text.strip():
         return Extraction()
     sentences = split_sentences(text)
-    mentions = find_mentions(text)
+    mentions = add_lay_mentions(text, find_mentions(text))
     apply_context(text, sentences, mentions, engine or get_context_engine())
     starts = [s.begin for s in sentences]
     meds = [m for m in mentions if m.term.category == "MEDICATION"]
