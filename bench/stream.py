@@ -61,6 +61,7 @@ class Run:
     finals: list[tuple[float, str]] = field(default_factory=list)  # (arrival, text)
     sent: list[tuple[float, float]] = field(default_factory=list)  # (audio seconds, time)
     first_partial: float | None = None  # arrival time of the first partial
+    broken: str = ""  # why the server dropped the connection, if it did
 
     @property
     def text(self) -> str:
@@ -161,7 +162,10 @@ async def replay(server: Server, name: str, pcm: bytes) -> Run:
 
     run = Run(name, len(pcm) / 32000)
     async with websockets.connect(
-        server.url, additional_headers={"Authorization": f"Bearer {server.token}"}, max_size=None
+        server.url,
+        additional_headers={"Authorization": f"Bearer {server.token}"},
+        max_size=None,
+        ping_interval=None,  # a starved machine must not end the measure by a missed ping
     ) as ws:
         config = {"type": "config", "sample_rate": 16000, "encounter_id": server.encounter}
         await ws.send(json.dumps(config))
@@ -187,7 +191,7 @@ async def replay(server: Server, name: str, pcm: bytes) -> Run:
                 run.final.append(group[-1][0] - run.sent_at(min(end, run.seconds)))
                 group.clear()
 
-        async for raw in ws:
+        async for raw in _messages(ws, run):
             now = time.monotonic()
             message = json.loads(raw)
             if message["type"] == "partial":
@@ -205,8 +209,23 @@ async def replay(server: Server, name: str, pcm: bytes) -> Run:
                     print(f"  {name}: error {message}", file=sys.stderr)
                 break
         close_group()
-        await sender
+        if run.broken:
+            sender.cancel()
+        else:
+            await sender
     return run
+
+
+async def _messages(ws: Any, run: Run) -> Any:
+    """The server's messages; a connection the server drops ends the run, marked broken."""
+    import websockets
+
+    try:
+        async for raw in ws:
+            yield raw
+    except websockets.ConnectionClosedError as exc:
+        run.broken = str(exc)
+        print(f"  {run.name}: connection closed: {exc}", file=sys.stderr)
 
 
 def segment_latencies(run: Run, item: dict[str, Any]) -> list[float | None]:
@@ -289,6 +308,8 @@ def live_set(args: argparse.Namespace, server: Server) -> None:
         )
 
     runs: list[Run] = []
+    done: list[dict[str, Any]] = []
+    broken: list[str] = []
     warm: list[float] = []
     segments: list[float] = []
     missing = 0
@@ -296,7 +317,11 @@ def live_set(args: argparse.Namespace, server: Server) -> None:
         cpu = server.cpu_seconds()
         for item in items:
             run = asyncio.run(replay(server, item["audio"], audio[item["audio"]][0]))
+            if run.broken:
+                broken.append(item["audio"])
+                continue
             runs.append(run)
+            done.append(item)
             warm.append((run.first_partial or float("nan")) - run.sent_at(item["times"][0][0]))
             latencies = segment_latencies(run, item)
             found = [x for x in latencies if x is not None]
@@ -315,8 +340,10 @@ def live_set(args: argparse.Namespace, server: Server) -> None:
     )
     partial = [x for r in runs for x in r.partial]
     print(f"  partial latency  p50 {_p(partial, 50):.2f} s  p95 {_p(partial, 95):.2f} s")
-    print(f"  {wer_line(items, runs, offline)}")
+    print(f"  {wer_line(done, runs, offline)}")
     print(f"  server CPU: {cpu / sum(r.seconds for r in runs):.2f} core-seconds per audio second")
+    if broken:
+        print(f"  dropped by the server (not counted): {', '.join(broken)}")
 
 
 def _fmt(values: list[float]) -> str:
