@@ -88,7 +88,7 @@ def main() -> None:
         print(
             f"{voice}: {len(items)} files  WER offline {jiwer.wer(refs, offline):.2%}  "
             f"streamed {jiwer.wer(refs, stream):.2%}  "
-            f"(+{(jiwer.wer(refs, stream) - jiwer.wer(refs, offline)) * 100:.1f} points)  "
+            f"({(jiwer.wer(refs, stream) - jiwer.wer(refs, offline)) * 100:+.1f} points)  "
             f"streamed vs offline {jiwer.wer(offline, stream):.2%}  "
             f"context fallbacks {CONTEXT_FALLBACKS._value.get() - fallbacks:.0f}  "
             f"{time.perf_counter() - started:.0f} s"
