@@ -6,7 +6,7 @@ transcription of the same audio by the same engine, both scored against the refe
 the Whisper-style normaliser of bench/asr.py. Latency needs real time: see bench/stream.py.
 
     .venv/bin/python bench/stream_wer.py [--data ../shared/datasets/dev/audio] [--voices piper]
-                                         [--show]
+                                         [--half test] [--show]
 
 ``--data`` takes any folder with a manifest.jsonl (bench/asr.py --make-heldout writes one).
 """
@@ -62,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--voices", default="piper")
+    parser.add_argument("--half", default="all", help="tune or test, where the set has halves")
     parser.add_argument(
         "--show", action="store_true", help="print where streamed and offline differ"
     )
@@ -70,7 +71,7 @@ def main() -> None:
     manifest = [json.loads(line) for line in (args.data / "manifest.jsonl").open()]
     engine = FasterWhisperEngine()
     for voice in voices:
-        items = [m for m in manifest if m["voice"] == voice]
+        items = [m for m in manifest if m["voice"] == voice and args.half in ("all", m.get("half"))]
         refs, offline, stream = [], [], []
         fallbacks = CONTEXT_FALLBACKS._value.get()
         started = time.perf_counter()
@@ -87,7 +88,7 @@ def main() -> None:
         print(
             f"{voice}: {len(items)} files  WER offline {jiwer.wer(refs, offline):.2%}  "
             f"streamed {jiwer.wer(refs, stream):.2%}  "
-            f"(+{(jiwer.wer(refs, stream) - jiwer.wer(refs, offline)) * 100:.1f} points)  "
+            f"({(jiwer.wer(refs, stream) - jiwer.wer(refs, offline)) * 100:+.1f} points)  "
             f"streamed vs offline {jiwer.wer(offline, stream):.2%}  "
             f"context fallbacks {CONTEXT_FALLBACKS._value.get() - fallbacks:.0f}  "
             f"{time.perf_counter() - started:.0f} s"

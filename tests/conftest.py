@@ -35,6 +35,8 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "jwt_secret": TEST_SECRET,
         "api_key_pepper": TEST_SECRET + "-pepper",
         "log_json": True,
+        # Loading the live model at start-up is for servers; tests that stream turn it on.
+        "stream_warmup": False,
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]

@@ -131,6 +131,10 @@ class Settings(BaseSettings):
     # Threads of the live decoder's own model (0: as asr_cpu_threads). A final waits on one
     # decode, so it gets both cores of the reference node (bench/stream.py, docs/benchmarks.md).
     stream_cpu_threads: int = Field(default=2, ge=0, le=64)
+    # Load and warm the live model when the server starts (readiness waits for it), so the
+    # first stream after a restart gets its first partial as fast as any other. Off where no
+    # stream will come: tests, and apps built only to run a command.
+    stream_warmup: bool = True
 
     # Speech recognition. The local engine by registered name (asr/engines.py); "bundled" is
     # the offline Whisper tiny.en shipped as a package.

@@ -45,6 +45,7 @@ from clinscribe.retention.schedule import purge_timer
 from clinscribe.security import crypto
 from clinscribe.security.ratelimit import Clock
 from clinscribe.storage.blobs import LocalBlobStore
+from clinscribe.streaming.warmup import LiveWarmup
 from clinscribe.tasks import setup_jobs
 from clinscribe.web.routes import router as web_router
 
@@ -62,8 +63,13 @@ def create_app(
     configure_logging(settings.log_level, settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
+    # The live model loads in the background while the server starts; /readyz waits for it.
+    warmup = LiveWarmup(AsrEngineProvider(settings).live) if settings.stream_warmup else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warmup is not None:
+            warmup.start()
         runtime = setup_jobs(settings)
         worker: InProcessWorker | None = None
         sweeper: Sweeper | None = None
@@ -114,6 +120,9 @@ def create_app(
     app.state.blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
     # Readiness checks for the models this profile needs (present on disk; loaded lazily).
     app.state.model_checks = {"speech_model": AsrEngineProvider(settings).check}
+    if warmup is not None:
+        app.state.model_checks["live_model"] = warmup.check
+    app.state.live_warmup = warmup
 
     errors.install(app)
     # Outermost first: CORS answers preflights, hardening limits and decorates every response.

@@ -34,14 +34,22 @@ def test_an_utterance_closes_after_a_sentence_pause_and_not_on_a_short_one() -> 
     segmenter = Segmenter()
     assert segmenter.push(frames(0.5, 0.0)) == []
     assert segmenter.push(frames(2.0, 0.9)) == []
-    assert segmenter.push(frames(0.3, 0.1)) == []  # a sentence-sized pause keeps it open
+    assert segmenter.push(frames(0.15, 0.1)) == []  # a comma-sized pause keeps it open
     assert segmenter.push(frames(1.0, 0.9)) == []
-    closed = segmenter.push(frames(0.7, 0.0))
+    closed = segmenter.push(frames(0.3, 0.0))  # the pause after a sentence closes it
     assert len(closed) == 1
     utterance = closed[0]
     assert utterance.start / SAMPLE_RATE == pytest.approx(0.2, abs=0.05)  # 0.3 s pre-roll
-    assert utterance.speech_end / SAMPLE_RATE == pytest.approx(3.8, abs=0.05)
+    assert utterance.speech_end / SAMPLE_RATE == pytest.approx(3.65, abs=0.05)
     assert segmenter.open_start is None
+
+
+def test_a_short_fragment_waits_for_a_clear_pause() -> None:
+    segmenter = Segmenter()
+    segmenter.push(frames(0.5, 0.0))
+    assert segmenter.push(frames(0.8, 0.9)) == []
+    assert segmenter.push(frames(0.3, 0.0)) == []  # "Okay," may go on
+    assert len(segmenter.push(frames(0.3, 0.0))) == 1
 
 
 def test_speech_without_pauses_is_cut_before_whisper_s_window_fills() -> None:

@@ -301,10 +301,13 @@ class StreamDecoder:
         self._partial_speech = speech
         began = time.monotonic()
         text = self._partials.decode(self._clip(start, end))
-        self._step = max(PARTIAL_STEP, PARTIAL_LOAD_FACTOR * (time.monotonic() - began))
         self._last_partial = end
         if not text:
+            # Usually the first few hundred ms of speech, too little to read a word from: try
+            # again as soon as a little more has come (the first partial is the one waited on).
+            self._step = PARTIAL_STEP
             return
+        self._step = max(PARTIAL_STEP, PARTIAL_LOAD_FACTOR * (time.monotonic() - began))
         shown, stable = self._agreement.update(text)
         self.on_event(
             {

@@ -53,18 +53,21 @@ class Utterance:
 
 @dataclass(frozen=True)
 class SegmenterConfig:
-    """Silence needed to close an utterance shrinks as it grows, so finals keep coming."""
+    """Silence needed to close an utterance: a sentence-sized pause, so finals keep coming."""
 
     threshold: float = 0.5
     release: float = 0.35  # hysteresis: speech continues until the probability drops below
     pre_pad: float = 0.3
     post_pad: float = 0.2
-    # (utterance seconds below which, silence seconds needed): short utterances wait for a
-    # clear pause, so Whisper decodes several sentences together as it does offline; long
-    # ones close on any pause. On the 12 Piper dev files, streamed WER against offline:
-    # (4 s, 0.5)/(9, 0.3)/15 s max 12.7% vs 6.5% offline; (6, 0.6)/(12, 0.35)/20 s 9.6%;
-    # these 8.8%; (10, 0.6)/(20, 0.35)/28 s 8.6%, at a higher final latency.
-    silence_steps: tuple[tuple[float, float], ...] = ((8.0, 0.6), (15.0, 0.35), (1e9, 0.2))
+    # (utterance seconds below which, silence seconds needed). A final is due 2.5 s after
+    # the end of its own speech, so an utterance closes on the pause after each sentence
+    # (0.25 s: a dictating voice pauses longer between sentences than at a comma), and the
+    # audio context of finals (context.py) gives Whisper the earlier sentences to hear it
+    # with. Only a fragment under 1.5 s waits for a clear 0.5 s pause. On the tuning half of
+    # bench/data/stream (Piper), streamed WER against offline 6.9%: 0.6 s below 8 s, 0.35 s
+    # below 15 s, then 0.2 s (the rule before) 8.2%, a sentence's utterance closing 4.9 s
+    # (p95) after its speech ended; 0.25 s throughout 8.6%, this rule 8.6%, both 0.36 s.
+    silence_steps: tuple[tuple[float, float], ...] = ((1.5, 0.5), (1e9, 0.25))
     max_utterance: float = 25.0
     min_cut: float = 5.0  # a forced cut falls at the quietest frame after this many seconds
 
