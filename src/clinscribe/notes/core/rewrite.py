@@ -240,8 +240,10 @@ def detect_gender(texts: list[str]) -> Gender:
     joined = " ".join(texts).lower()
     female = len(re.findall(r"\b(?:she|her|hers|female|woman|mrs|ms|lady|girl)\b", joined))
     male = len(re.findall(r"\b(?:he|him|his|male|man|mr|gentleman|boy)\b", joined))
-    if female >= 2 and female > 2 * male:
+    # One clear cue with nothing against it is enough (a greeting "hi, ms. hill" or a single
+    # "she" in the clinician's summary); mixed cues stay unresolved ("the patient").
+    if female >= 1 and female > 2 * male:
         return "female"
-    if male >= 2 and male > 2 * female:
+    if male >= 1 and male > 2 * female:
         return "male"
     return None
