@@ -30,6 +30,9 @@ _LEAD = re.compile(
     r"|right(?=[,.]))[,.]?\s*)+",
     re.IGNORECASE,
 )
+# Stutters: a doubled word joined by a hyphen ("I-I") and cut-off word starts ("s- s- systolic").
+_STUTTER = re.compile(r"\b(\w+)-\1\b", re.IGNORECASE)
+_CUTOFF = re.compile(r"(?<![\w-])[a-z]{1,3}-(?=\s)", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:[\s,]+\1\b)+", re.IGNORECASE)
 _UNIT = (
     r"(?=\s*(?:-\s*)?(?:days?|weeks?|months?|years?|hours?|minutes?|times?|mg|milligrams?|"
@@ -61,6 +64,7 @@ def normalize_speech(text: str) -> str:
     for pattern, repl in _JOIN:
         out = pattern.sub(repl, out)
     out = _FILLER.sub("", out)
+    out = _CUTOFF.sub("", _STUTTER.sub(r"\1", out))
     out = _REPEAT.sub(r"\1", out)
     out = _LEAD.sub("", out)
     out = _NUMBER_UNIT.sub(_digits, out)
@@ -142,6 +146,26 @@ _SWAPS_CLINICIAN = [
     (r"\bi(?:'ve)\b", "I have"),
     (r"\bi\b", "I"),
 ]
+# The clinician announcing the exam, as a whole sentence.
+_EXAM_ANNOUNCE = re.compile(
+    r"^(?:(?:so|now|okay|alright|and|let me go ahead|go ahead)[,.]?\s+)*(?:(?:let me|let's|i will|"
+    r"i'll|i'm going to|i am going to|i want to|i'd like to|we will|we'll|we're going to|"
+    r"i'm just going to)\s+)?(?:go ahead(?: and)?\s+)?(?:do|perform|take|have|use|examine)?\s*"
+    r"(?:a |my |your |the )?(?:quick |brief |general |focused )?(?:physical )?"
+    r"(?:exam(?:ination)?|look)?(?: template| on you| at you| now| real quick)?[.!]?$",
+    re.IGNORECASE,
+)
+# "I do appreciate some crackles" → "crackles"; "I don't hear any murmurs" → "no murmurs".
+_EXAM_SEEN = re.compile(
+    r"\b(?:i|we)(?: do| also| can| could)? (?:appreciate|hear|see|feel|note|notice|say)\b"
+    r"(?: that)?(?: there(?:'s| is| are))?\s*",
+    re.IGNORECASE,
+)
+_EXAM_NEG = re.compile(
+    r"\b(?:i|we) (?:do not|don't|did not|didn't|can't|cannot) (?:appreciate|hear|see|feel|note|"
+    r"notice)(?: any| a)?\s+",
+    re.IGNORECASE,
+)
 _EXAM_DROP = re.compile(
     r"^(?:on (?:your )?(?:physical )?exam(?:ination)?,?\s*|(?:when )?i (?:listen|listened|look|"
     r"looked|feel|felt|examine|examined|press|pressed|push|pushed)\w* (?:to|at|on)?\s*"
@@ -226,6 +250,10 @@ def clinician_to_clinical(text: str, gender: Gender, *, exam: bool = False) -> s
     words = _pronouns(gender)
     out = normalize_speech(text)
     if exam:
+        if _EXAM_ANNOUNCE.match(out):
+            return ""  # "I will do a quick physical exam." states no finding
+        out = _EXAM_NEG.sub("no ", out)
+        out = _EXAM_SEEN.sub("", out)
         out = _EXAM_DROP.sub("", out)
         out = re.sub(r"\b(?:and )?does (?:that|this|it) hurt(?: at all)?\b", "", out, flags=re.I)
         out = re.sub(r"\byou (?:do )?(?:have|had)\s+", "", out, flags=re.IGNORECASE)
