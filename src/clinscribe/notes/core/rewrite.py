@@ -21,7 +21,7 @@ _JOIN = [
 ]
 _FILLER = re.compile(
     r"\b(?:um+|uh+|hmm+|mm-?hmm|uh-?huh|you know|i mean|kind of|sort of|basically|"
-    r"like i said|just|actually|really|definitely|go ahead and|okay|alright)\b,?\s*",
+    r"like i said|just|actually|really|definitely|go ahead(?: and|,)|okay|alright)\b,?\s*",
     re.IGNORECASE,
 )
 _LEAD = re.compile(
@@ -124,6 +124,8 @@ _SWAPS_PATIENT = [
     (r"\bmyself\b", "{obj}self"),
 ]
 _SWAPS_CLINICIAN = [
+    # "we'll have her use crutches" → "she will use crutches", the way plans are written.
+    (r"\bwe(?:'ll| will| are going to|'re going to) have (?:her|him|you) (?=[a-z])", "{subj} will "),
     (r"\byou(?:'re| are)\b", "{subj} is"),
     (r"\byou(?:'ve| have)\b", "{subj} has"),
     (r"\byou(?:'ll| will)\b", "{subj} will"),
