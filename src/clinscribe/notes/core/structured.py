@@ -234,6 +234,25 @@ _HURTS = re.compile(
 )
 
 
+# Side and body part said just before a complaint ("my left | shoulder pain", "right-sided |
+# abdominal pain"): the complaint is written with them, as notes name it.
+_SIDE_BEFORE = re.compile(
+    r"\b(?P<q>(?:(?:left|right)(?:[- ]sided)? )?(?:(?:lower |upper )?(?:knee|back|shoulder|hip|"
+    r"ankle|wrist|elbow|neck|foot|hand|arm|leg|chest|stomach|abdominal|belly|throat|ear|eye|jaw|"
+    r"finger|toe) )?)$",
+    re.I,
+)
+
+
+def _qualified(prepared: Prepared, segment: int, begin: int, text: str) -> tuple[str, int]:
+    before = prepared.segment_text.get(segment, "")[max(begin - 40, 0) : begin]
+    match = _SIDE_BEFORE.search(before)
+    q = match.group("q") if match else ""
+    if not q or q.lower().rstrip().split()[-1] in text.lower().split():
+        return text, begin
+    return normalize_speech(q) + " " + text, begin - len(q)
+
+
 def chief_complaint(prepared: Prepared) -> NoteSentence | None:
     """The reason for the visit as stated by the clinician, else the patient's first complaint."""
     for unit in prepared.units[:40]:
@@ -255,8 +274,10 @@ def chief_complaint(prepared: Prepared) -> NoteSentence | None:
                 and not SKIP_TRAITS & set(ent.traits)
                 and "allerg" not in ent.text.lower()  # an allergy is history, not the complaint
             ):
-                text = normalize_speech(ent.text)
-                ev = Evidence(segment=unit.segment, begin=ent.begin, end=ent.end)
+                text, begin = _qualified(
+                    prepared, unit.segment, ent.begin, normalize_speech(ent.text)
+                )
+                ev = Evidence(segment=unit.segment, begin=begin, end=ent.end)
                 return NoteSentence(
                     text=text[0].upper() + text[1:] + ".", kind="chief_complaint", evidence=[ev]
                 )
