@@ -36,6 +36,7 @@ from clinscribe.notes.core.structured import (
     medication_line,
     problems,
     ros_positives,
+    stated_negatives,
     vital_line,
 )
 from clinscribe.notes.core.units import Prepared, Unit
@@ -373,6 +374,7 @@ def draft_facts(prepared: Prepared) -> Drafted:
     if agreement is not None:
         sentences.append(agreement)
     sentences.extend(history(prepared))
+    sentences.extend(stated_negatives(prepared, sentences))
     if not any(is_intro(u) for u in units):
         opener = opening(units, sentences, gender)
         if opener is not None:

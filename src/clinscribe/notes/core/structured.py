@@ -177,6 +177,39 @@ _CHRONIC = (
 )
 
 
+# Stated (not asked) negatives: "I'm not taking any medications", "no known allergies".
+_STATED_NO: list[tuple[re.Pattern[str], FactKind, str]] = [
+    (
+        re.compile(
+            r"\b(?:not|n't|never) (?:taking|on|take) any (?:\w+ )?(?:medications?|meds|medicines?)"
+            r"|\bno (?:current |daily )?(?:medications?|meds)\b",
+            re.I,
+        ),
+        "medications",
+        "Denies taking any current medications.",
+    ),
+    (
+        re.compile(r"\bno known (?:drug )?allergies|\bnot allergic to any", re.I),
+        "allergies",
+        "No known drug allergies.",
+    ),
+]
+
+
+def stated_negatives(prepared: Prepared, drafted: list[NoteSentence]) -> list[NoteSentence]:
+    """A section the visit states as empty, when nothing else was drafted for it."""
+    out: list[NoteSentence] = []
+    have = {s.kind for s in drafted}
+    for pattern, kind, text in _STATED_NO:
+        if kind in have:
+            continue
+        for unit in prepared.units:
+            if not unit.is_question and pattern.search(unit.text):
+                out.append(NoteSentence(text=text, kind=kind, evidence=[ev(unit)]))
+                break
+    return out
+
+
 def history(prepared: Prepared) -> list[NoteSentence]:
     """Past medical history: prior diagnoses and procedures, one sentence per source sentence."""
     out: list[NoteSentence] = []
