@@ -26,6 +26,7 @@ from clinscribe.notes.core.rewrite import (
 )
 from clinscribe.notes.core.ros import RosFact, ros_block, ros_facts
 from clinscribe.notes.core.schemas import Evidence, FactKind, NoteSentence, Problem
+from clinscribe.notes.core.shown import shown_results
 from clinscribe.notes.core.structured import (
     SKIP_TRAITS,
     chief_complaint,
@@ -369,7 +370,7 @@ def draft_facts(prepared: Prepared) -> Drafted:
             else:
                 sentences.append(drafted)
     if not any(s.kind == "results" for s in sentences):
-        sentences.extend(_spoken_results(units, gender))
+        sentences.extend(_spoken_results(units, gender) or shown_results(units, gender))
     agreement = _agreement(units, sentences)
     if agreement is not None:
         sentences.append(agreement)

@@ -125,7 +125,10 @@ _SWAPS_PATIENT = [
 ]
 _SWAPS_CLINICIAN = [
     # "we'll have her use crutches" → "she will use crutches", the way plans are written.
-    (r"\bwe(?:'ll| will| are going to|'re going to) have (?:her|him|you) (?=[a-z])", "{subj} will "),
+    (
+        r"\bwe(?:'ll| will| are going to|'re going to) have (?:her|him|you) (?=[a-z])",
+        "{subj} will ",
+    ),
     (r"\byou(?:'re| are)\b", "{subj} is"),
     (r"\byou(?:'ve| have)\b", "{subj} has"),
     (r"\byou(?:'ll| will)\b", "{subj} will"),
