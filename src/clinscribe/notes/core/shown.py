@@ -1,4 +1,5 @@
-"""RESULTS from a test the clinician brings up and then reads out in the next sentence.
+"""RESULTS when no sentence was classed as results: a test and its finding said inside a long
+unpunctuated turn, or a test the clinician brings up and then reads out in the next sentence.
 
 "let's look at your x-ray. hey dragon, show me the last x-ray. so what i'm seeing here is ...
 you have a fracture." names the test in one sentence and the finding in the next, so neither
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from clinscribe.notes.core.results import _TEST_RE
+from clinscribe.notes.core.results import _TEST_RE, result_span, tidy
 from clinscribe.notes.core.rewrite import Gender, clinician_to_clinical
-from clinscribe.notes.core.schemas import NoteSentence
+from clinscribe.notes.core.schemas import Evidence, NoteSentence
 from clinscribe.notes.core.structured import ev, make_sentence
 from clinscribe.notes.core.units import Unit
 
@@ -73,3 +74,31 @@ def shown_results(units: list[Unit], gender: Gender, limit: int = 2) -> list[Not
         if drafted is not None and len(finding.split()) >= 3:
             out.append(drafted)
     return out
+
+
+_LEAD_IN = re.compile(r"^(?:review|look at|go over|we did)\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def spoken_results(units: list[Unit], gender: Gender) -> list[NoteSentence]:
+    """Results said inside long unpunctuated turns, when no sentence was classed as results."""
+    out: list[NoteSentence] = []
+    for unit in units:
+        if unit.speaker == "patient" or unit.is_question or len(out) >= 2:
+            continue
+        span = result_span(unit.text)
+        if span is None:
+            continue
+        text = tidy(_LEAD_IN.sub("", clinician_to_clinical(unit.text[span[0] : span[1]], gender)))
+        text = text[:1].upper() + text[1:]
+        evidence = [
+            Evidence(segment=unit.segment, begin=unit.begin + span[0], end=unit.begin + span[1])
+        ]
+        drafted = make_sentence(text, "results", evidence)
+        if drafted is not None:
+            out.append(drafted)
+    return out
+
+
+def fallback_results(units: list[Unit], gender: Gender) -> list[NoteSentence]:
+    """Results from long turns first, else from a test brought up and read out."""
+    return spoken_results(units, gender) or shown_results(units, gender)
