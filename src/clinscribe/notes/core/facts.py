@@ -16,7 +16,7 @@ from clinscribe.notes.core.hpi import (
     opening,
     wh_answer,
 )
-from clinscribe.notes.core.results import result_sentence, result_span, tidy
+from clinscribe.notes.core.results import result_sentence
 from clinscribe.notes.core.rewrite import (
     Gender,
     clinician_to_clinical,
@@ -26,6 +26,7 @@ from clinscribe.notes.core.rewrite import (
 )
 from clinscribe.notes.core.ros import RosFact, ros_block, ros_facts
 from clinscribe.notes.core.schemas import Evidence, FactKind, NoteSentence, Problem
+from clinscribe.notes.core.shown import fallback_results
 from clinscribe.notes.core.structured import (
     SKIP_TRAITS,
     chief_complaint,
@@ -36,6 +37,7 @@ from clinscribe.notes.core.structured import (
     medication_line,
     problems,
     ros_positives,
+    stated_negatives,
     vital_line,
 )
 from clinscribe.notes.core.units import Prepared, Unit
@@ -231,29 +233,6 @@ def _clinical(unit: Unit) -> bool:
     return bool(unit.entities or unit.vitals or _NUMBER_WORD.search(unit.text))
 
 
-_LEAD_IN = re.compile(r"^(?:review|look at|go over|we did)\s+(?:the\s+)?", re.IGNORECASE)
-
-
-def _spoken_results(units: list[Unit], gender: Gender) -> list[NoteSentence]:
-    """Results said inside long unpunctuated turns, when no sentence was classed as results."""
-    out: list[NoteSentence] = []
-    for unit in units:
-        if unit.speaker == "patient" or unit.is_question or len(out) >= 2:
-            continue
-        span = result_span(unit.text)
-        if span is None:
-            continue
-        text = tidy(_LEAD_IN.sub("", clinician_to_clinical(unit.text[span[0] : span[1]], gender)))
-        text = text[:1].upper() + text[1:]
-        evidence = [
-            Evidence(segment=unit.segment, begin=unit.begin + span[0], end=unit.begin + span[1])
-        ]
-        drafted = make_sentence(text, "results", evidence)
-        if drafted is not None:
-            out.append(drafted)
-    return out
-
-
 def draft_facts(prepared: Prepared) -> Drafted:
     """Draft every fact the transcript supports, in transcript order within each kind."""
     units = prepared.units
@@ -368,11 +347,12 @@ def draft_facts(prepared: Prepared) -> Drafted:
             else:
                 sentences.append(drafted)
     if not any(s.kind == "results" for s in sentences):
-        sentences.extend(_spoken_results(units, gender))
+        sentences.extend(fallback_results(units, gender))
     agreement = _agreement(units, sentences)
     if agreement is not None:
         sentences.append(agreement)
     sentences.extend(history(prepared))
+    sentences.extend(stated_negatives(prepared, sentences))
     if not any(is_intro(u) for u in units):
         opener = opening(units, sentences, gender)
         if opener is not None:

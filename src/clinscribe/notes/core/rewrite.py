@@ -21,7 +21,7 @@ _JOIN = [
 ]
 _FILLER = re.compile(
     r"\b(?:um+|uh+|hmm+|mm-?hmm|uh-?huh|you know|i mean|kind of|sort of|basically|"
-    r"like i said|just|actually|really|definitely|go ahead and|okay|alright)\b,?\s*",
+    r"like i said|just|actually|really|definitely|go ahead(?: and|,)|okay|alright)\b,?\s*",
     re.IGNORECASE,
 )
 _LEAD = re.compile(
@@ -30,6 +30,9 @@ _LEAD = re.compile(
     r"|right(?=[,.]))[,.]?\s*)+",
     re.IGNORECASE,
 )
+# Stutters: a doubled word joined by a hyphen ("I-I") and cut-off word starts ("s- s- systolic").
+_STUTTER = re.compile(r"\b(\w+)-\1\b", re.IGNORECASE)
+_CUTOFF = re.compile(r"(?<![\w-])[a-z]{1,3}-(?=\s)", re.IGNORECASE)
 _REPEAT = re.compile(r"\b(\w+)(?:[\s,]+\1\b)+", re.IGNORECASE)
 _UNIT = (
     r"(?=\s*(?:-\s*)?(?:days?|weeks?|months?|years?|hours?|minutes?|times?|mg|milligrams?|"
@@ -61,6 +64,7 @@ def normalize_speech(text: str) -> str:
     for pattern, repl in _JOIN:
         out = pattern.sub(repl, out)
     out = _FILLER.sub("", out)
+    out = _CUTOFF.sub("", _STUTTER.sub(r"\1", out))
     out = _REPEAT.sub(r"\1", out)
     out = _LEAD.sub("", out)
     out = _NUMBER_UNIT.sub(_digits, out)
@@ -120,6 +124,11 @@ _SWAPS_PATIENT = [
     (r"\bmyself\b", "{obj}self"),
 ]
 _SWAPS_CLINICIAN = [
+    # "we'll have her use crutches" → "she will use crutches", the way plans are written.
+    (
+        r"\bwe(?:'ll| will| are going to|'re going to) have (?:her|him|you) (?=[a-z])",
+        "{subj} will ",
+    ),
     (r"\byou(?:'re| are)\b", "{subj} is"),
     (r"\byou(?:'ve| have)\b", "{subj} has"),
     (r"\byou(?:'ll| will)\b", "{subj} will"),
@@ -142,6 +151,26 @@ _SWAPS_CLINICIAN = [
     (r"\bi(?:'ve)\b", "I have"),
     (r"\bi\b", "I"),
 ]
+# The clinician announcing the exam, as a whole sentence.
+_EXAM_ANNOUNCE = re.compile(
+    r"^(?:(?:so|now|okay|alright|and|let me go ahead|go ahead)[,.]?\s+)*(?:(?:let me|let's|i will|"
+    r"i'll|i'm going to|i am going to|i want to|i'd like to|we will|we'll|we're going to|"
+    r"i'm just going to)\s+)?(?:go ahead(?: and)?\s+)?(?:do|perform|take|have|use|examine)?\s*"
+    r"(?:a |my |your |the )?(?:quick |brief |general |focused )?(?:physical )?"
+    r"(?:exam(?:ination)?|look)?(?: template| on you| at you| now| real quick)?[.!]?$",
+    re.IGNORECASE,
+)
+# "I do appreciate some crackles" → "crackles"; "I don't hear any murmurs" → "no murmurs".
+_EXAM_SEEN = re.compile(
+    r"\b(?:i|we)(?: do| also| can| could)? (?:appreciate|hear|see|feel|note|notice|say)\b"
+    r"(?: that)?(?: there(?:'s| is| are))?\s*",
+    re.IGNORECASE,
+)
+_EXAM_NEG = re.compile(
+    r"\b(?:i|we) (?:do not|don't|did not|didn't|can't|cannot) (?:appreciate|hear|see|feel|note|"
+    r"notice)(?: any| a)?\s+",
+    re.IGNORECASE,
+)
 _EXAM_DROP = re.compile(
     r"^(?:on (?:your )?(?:physical )?exam(?:ination)?,?\s*|(?:when )?i (?:listen|listened|look|"
     r"looked|feel|felt|examine|examined|press|pressed|push|pushed)\w* (?:to|at|on)?\s*"
@@ -226,6 +255,10 @@ def clinician_to_clinical(text: str, gender: Gender, *, exam: bool = False) -> s
     words = _pronouns(gender)
     out = normalize_speech(text)
     if exam:
+        if _EXAM_ANNOUNCE.match(out):
+            return ""  # "I will do a quick physical exam." states no finding
+        out = _EXAM_NEG.sub("no ", out)
+        out = _EXAM_SEEN.sub("", out)
         out = _EXAM_DROP.sub("", out)
         out = re.sub(r"\b(?:and )?does (?:that|this|it) hurt(?: at all)?\b", "", out, flags=re.I)
         out = re.sub(r"\byou (?:do )?(?:have|had)\s+", "", out, flags=re.IGNORECASE)
@@ -240,8 +273,10 @@ def detect_gender(texts: list[str]) -> Gender:
     joined = " ".join(texts).lower()
     female = len(re.findall(r"\b(?:she|her|hers|female|woman|mrs|ms|lady|girl)\b", joined))
     male = len(re.findall(r"\b(?:he|him|his|male|man|mr|gentleman|boy)\b", joined))
-    if female >= 2 and female > 2 * male:
+    # One clear cue with nothing against it is enough (a greeting "hi, ms. hill" or a single
+    # "she" in the clinician's summary); mixed cues stay unresolved ("the patient").
+    if female >= 1 and female > 2 * male:
         return "female"
-    if male >= 2 and male > 2 * female:
+    if male >= 1 and male > 2 * female:
         return "male"
     return None

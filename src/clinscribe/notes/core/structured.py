@@ -177,6 +177,39 @@ _CHRONIC = (
 )
 
 
+# Stated (not asked) negatives: "I'm not taking any medications", "no known allergies".
+_STATED_NO: list[tuple[re.Pattern[str], FactKind, str]] = [
+    (
+        re.compile(
+            r"\b(?:not|n't|never) (?:taking|on|take) any (?:\w+ )?(?:medications?|meds|medicines?)"
+            r"|\bno (?:current |daily )?(?:medications?|meds)\b",
+            re.I,
+        ),
+        "medications",
+        "Denies taking any current medications.",
+    ),
+    (
+        re.compile(r"\bno known (?:drug )?allergies|\bnot allergic to any", re.I),
+        "allergies",
+        "No known drug allergies.",
+    ),
+]
+
+
+def stated_negatives(prepared: Prepared, drafted: list[NoteSentence]) -> list[NoteSentence]:
+    """A section the visit states as empty, when nothing else was drafted for it."""
+    out: list[NoteSentence] = []
+    have = {s.kind for s in drafted}
+    for pattern, kind, text in _STATED_NO:
+        if kind in have:
+            continue
+        for unit in prepared.units:
+            if not unit.is_question and pattern.search(unit.text):
+                out.append(NoteSentence(text=text, kind=kind, evidence=[ev(unit)]))
+                break
+    return out
+
+
 def history(prepared: Prepared) -> list[NoteSentence]:
     """Past medical history: prior diagnoses and procedures, one sentence per source sentence."""
     out: list[NoteSentence] = []
@@ -234,6 +267,25 @@ _HURTS = re.compile(
 )
 
 
+# Side and body part said just before a complaint ("my left | shoulder pain", "right-sided |
+# abdominal pain"): the complaint is written with them, as notes name it.
+_SIDE_BEFORE = re.compile(
+    r"\b(?P<q>(?:(?:left|right)(?:[- ]sided)? )?(?:(?:lower |upper )?(?:knee|back|shoulder|hip|"
+    r"ankle|wrist|elbow|neck|foot|hand|arm|leg|chest|stomach|abdominal|belly|throat|ear|eye|jaw|"
+    r"finger|toe) )?)$",
+    re.I,
+)
+
+
+def _qualified(prepared: Prepared, segment: int, begin: int, text: str) -> tuple[str, int]:
+    before = prepared.segment_text.get(segment, "")[max(begin - 40, 0) : begin]
+    match = _SIDE_BEFORE.search(before)
+    q = match.group("q") if match else ""
+    if not q or q.lower().rstrip().split()[-1] in text.lower().split():
+        return text, begin
+    return normalize_speech(q) + " " + text, begin - len(q)
+
+
 def chief_complaint(prepared: Prepared) -> NoteSentence | None:
     """The reason for the visit as stated by the clinician, else the patient's first complaint."""
     for unit in prepared.units[:40]:
@@ -255,8 +307,10 @@ def chief_complaint(prepared: Prepared) -> NoteSentence | None:
                 and not SKIP_TRAITS & set(ent.traits)
                 and "allerg" not in ent.text.lower()  # an allergy is history, not the complaint
             ):
-                text = normalize_speech(ent.text)
-                ev = Evidence(segment=unit.segment, begin=ent.begin, end=ent.end)
+                text, begin = _qualified(
+                    prepared, unit.segment, ent.begin, normalize_speech(ent.text)
+                )
+                ev = Evidence(segment=unit.segment, begin=begin, end=ent.end)
                 return NoteSentence(
                     text=text[0].upper() + text[1:] + ".", kind="chief_complaint", evidence=[ev]
                 )
