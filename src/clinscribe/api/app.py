@@ -25,6 +25,7 @@ from clinscribe.api.routers import (
     health,
     nlp,
     notes,
+    openemr,
     patients,
     recordings,
     retention,
@@ -173,6 +174,7 @@ def create_app(
         retention.router,
         stream.router,
         health.router,
+        openemr.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)
