@@ -44,3 +44,29 @@ class OpenEmrLoginRequest(BaseModel):
     tenant_id: str = Field(min_length=1, max_length=64)
     username: str = Field(min_length=1, max_length=255)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class SyncRead(BaseModel):
+    patients_created: int
+    patients_updated: int
+    patients_linked: int
+    patients_skipped: int
+    encounters_created: int
+    encounters_updated: int
+    encounters_skipped: int
+
+
+class FacilityRead(BaseModel):
+    id: int
+    name: str | None
+    city: str | None
+    state: str | None
+
+
+class ProviderRead(BaseModel):
+    id: int
+    username: str
+    fname: str | None
+    lname: str | None
+    npi: str | None
+    facility_id: int

@@ -8,12 +8,15 @@ from clinscribe.accounts.schemas import TokenPair
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.openemr import auth, service
+from clinscribe.openemr import auth, service, sync
 from clinscribe.openemr.schemas import (
     ConnectionRead,
     ConnectionStatus,
     ConnectionUpdate,
+    FacilityRead,
     OpenEmrLoginRequest,
+    ProviderRead,
+    SyncRead,
 )
 
 router = APIRouter(prefix=API_PREFIX, tags=["openemr"], responses=ERROR_RESPONSES)
@@ -59,3 +62,20 @@ def openemr_login(
         auth.record_failure(session=session, failure=failure)
         session.commit()  # the refusal is audited even though the request fails
         raise
+
+
+@router.post("/openemr/sync", response_model=SyncRead)
+def run_sync(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> SyncRead:
+    """Import or refresh the OpenEMR patients and encounters (idempotent)."""
+    result = sync.sync(session=session, settings=settings, principal=principal)
+    return SyncRead(**result.as_dict())
+
+
+@router.get("/openemr/facilities", response_model=list[FacilityRead])
+def facilities(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> object:
+    return sync.facilities(session=session, settings=settings, principal=principal)
+
+
+@router.get("/openemr/providers", response_model=list[ProviderRead])
+def providers(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> object:
+    return sync.providers(session=session, settings=settings, principal=principal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -66,7 +67,7 @@ class User(IdMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     # The OpenEMR account (users.id) this user signs in with, linked on first OpenEMR sign-in.
-    openemr_user_id: Mapped[int | None] = mapped_column(Integer)
+    openemr_user_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RefreshToken(IdMixin, Base):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -48,7 +48,12 @@ class Patient(IdMixin, TimestampMixin, Base):
     mrn_index: Mapped[str | None] = mapped_column(String(64))
     search_index: Mapped[str | None] = mapped_column(Text)
     # The patient's `patient_data.pid` in the tenant's OpenEMR, when it came from (or went to) it.
-    openemr_pid: Mapped[int | None] = mapped_column(Integer)
+    openemr_pid: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def external_ids(self) -> dict[str, int]:
+        """Ids of this patient in other systems (shown as `external_ids`)."""
+        return {} if self.openemr_pid is None else {"openemr_pid": self.openemr_pid}
 
     mrn = Sealed[str]("mrn_sealed")
     given_name = Sealed[str]("given_name_sealed")
@@ -112,4 +117,11 @@ class Encounter(IdMixin, TimestampMixin, Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The `form_encounter.encounter` number in the tenant's OpenEMR.
-    openemr_encounter: Mapped[int | None] = mapped_column(Integer)
+    openemr_encounter: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def external_ids(self) -> dict[str, int]:
+        """Ids of this encounter in other systems (shown as `external_ids`)."""
+        if self.openemr_encounter is None:
+            return {}
+        return {"openemr_encounter": self.openemr_encounter}

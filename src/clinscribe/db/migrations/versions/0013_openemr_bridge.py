@@ -26,17 +26,17 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("openemr_facility_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("openemr_user_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("openemr_user_id", sa.BigInteger(), nullable=True))
         batch_op.create_unique_constraint(
             "uq_users_tenant_openemr_user", ["tenant_id", "openemr_user_id"]
         )
     with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("openemr_pid", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("openemr_pid", sa.BigInteger(), nullable=True))
         batch_op.create_unique_constraint(
             "uq_patients_tenant_openemr_pid", ["tenant_id", "openemr_pid"]
         )
     with op.batch_alter_table("encounters", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("openemr_encounter", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("openemr_encounter", sa.BigInteger(), nullable=True))
         batch_op.create_unique_constraint(
             "uq_encounters_tenant_openemr", ["tenant_id", "openemr_encounter"]
         )
