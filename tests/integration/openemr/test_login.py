@@ -6,9 +6,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from clinscribe.api.app import create_app
 from clinscribe.config import Settings
 from clinscribe.db.models import AuditEvent, User
 from clinscribe.db.session import session_scope
+from tests.conftest import make_settings
 from tests.integration.openemr.conftest import PASSWORDS
 from tests.support import TenantWorld
 
@@ -123,3 +125,15 @@ def test_openemr_down_is_a_clear_502(client: TestClient, tenant_a: TenantWorld) 
     _connect(client, tenant_a, "mysql://root@127.0.0.1:1/openemr")
     r = _login(client, tenant_a, "physician", PASSWORDS["physician"])
     assert (r.status_code, r.json()["error"]) == (502, "openemr_unavailable")
+
+
+def test_openemr_sign_in_shares_the_per_address_rate_limit(
+    settings: Settings, tenant_a: TenantWorld
+) -> None:
+    limited = make_settings(settings.data_dir, rate_limit_ip_per_minute=3)
+    with TestClient(create_app(limited, start_worker=False), raise_server_exceptions=False) as c:
+        body = {"tenant_id": tenant_a.id, "username": "physician", "password": "wrong"}
+        codes = [c.post(LOGIN, json=body).status_code for _ in range(3)]
+        local = c.post("/api/v1/auth/login", json={"email": "a@example.org", "password": "x"})
+    assert codes == [401, 401, 401]
+    assert local.status_code == 429  # the same bucket as local sign-in
