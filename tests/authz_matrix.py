@@ -32,6 +32,8 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
+    # Sign-in with OpenEMR credentials (checked in tests/integration/openemr).
+    ("POST", "/api/v1/auth/openemr/login"),
     # Browser single sign-on: the provider's redirect and the page's one-time collection.
     ("GET", "/api/v1/auth/oidc/login"),
     ("GET", "/api/v1/auth/oidc/callback"),
@@ -39,6 +41,16 @@ PUBLIC = {
     # Signed document links: the token in the path is the credential (tested on their own).
     ("POST", "/api/v1/document-links/{token}"),
     ("GET", "/api/v1/document-links/{token}"),
+}
+
+# Routes that need the tenant's OpenEMR connection, which the matrix's tenants do not have: an
+# allowed caller gets past authorization to exactly this error (the connected behaviour is
+# tested against MariaDB in tests/integration/openemr).
+NEEDS_OPENEMR = {
+    ("GET", "/api/v1/tenant/openemr/status"),
+    ("POST", "/api/v1/openemr/sync"),
+    ("GET", "/api/v1/openemr/facilities"),
+    ("GET", "/api/v1/openemr/providers"),
 }
 
 USERS = ("clinician", "reviewer", "admin")
@@ -115,6 +127,12 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/tenant/ehr"): ADMINS,
     ("GET", "/api/v1/tenant/retention"): READERS,
     ("PUT", "/api/v1/tenant/retention"): ADMINS,
+    ("GET", "/api/v1/tenant/openemr"): ADMINS,
+    ("PUT", "/api/v1/tenant/openemr"): ADMINS,
+    ("GET", "/api/v1/tenant/openemr/status"): ADMINS,
+    ("POST", "/api/v1/openemr/sync"): ADMINS,
+    ("GET", "/api/v1/openemr/facilities"): READERS,
+    ("GET", "/api/v1/openemr/providers"): READERS,
     ("GET", "/api/v1/admin/dead-letters"): ADMINS,
     ("POST", "/api/v1/stream/tokens"): WRITERS,
     ("POST", "/api/v1/admin/dead-letters/{job_id}/replay"): ADMINS,
@@ -205,6 +223,9 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
             "allow_loopback": True,
         },
         ("PUT", "/api/v1/tenant/retention"): lambda: {"retention_days": 3650},
+        ("PUT", "/api/v1/tenant/openemr"): lambda: {
+            "database_url": "mysql://bridge:secret@127.0.0.1:9/openemr"
+        },
         ("POST", "/api/v1/nlp/deid"): lambda: {"text": "Seen by Dr. Ann Lee.", "mode": "mask"},
         ("POST", "/api/v1/encounters/{encounter_id}/text"): lambda: {
             "text": "Doctor: Any fever?\nPatient: No fever."
@@ -358,7 +379,9 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         for who in sorted(EVERYONE):
             url = _fill(settings, path, a, client)
             response = call(client, method, path, url, a.auth(who), _body(method, path, a), a)
-            if who in allowed:
+            if who in allowed and (method, path) in NEEDS_OPENEMR:
+                assert response.json()["error"] == "openemr_not_configured", (method, path, who)
+            elif who in allowed:
                 assert response.status_code < 400, (
                     method,
                     path,

@@ -13,8 +13,17 @@ from clinscribe.fhir import tasks as fhir_tasks
 from clinscribe.jobs.runtime import Runtime, setup
 from clinscribe.jobs.tasks import TASKS
 from clinscribe.nlp import tasks as nlp_tasks
+from clinscribe.openemr import tasks as openemr_tasks
 
-__all__ = ["TASKS", "asr_tasks", "documents_tasks", "fhir_tasks", "nlp_tasks", "setup_jobs"]
+__all__ = [
+    "TASKS",
+    "asr_tasks",
+    "documents_tasks",
+    "fhir_tasks",
+    "nlp_tasks",
+    "openemr_tasks",
+    "setup_jobs",
+]
 
 
 def setup_jobs(settings: Settings) -> Runtime:

@@ -44,6 +44,11 @@ def _signed_in(session: Session, settings: Settings, user: User, *, via: str) ->
     return _issue_pair(session, settings, user)
 
 
+def signed_in(session: Session, settings: Settings, user: User, *, via: str) -> TokenPair:
+    """A sign-in another capability checked (e.g. OpenEMR credentials): audited, token pair."""
+    return _signed_in(session, settings, user, via=via)
+
+
 def login(*, session: Session, settings: Settings, email: str, password: str) -> TokenPair:
     """Check a password (argon2) and issue an access + refresh token pair."""
     user = session.execute(select(User).where(User.email == email.lower())).scalar_one_or_none()

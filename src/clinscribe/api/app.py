@@ -25,6 +25,7 @@ from clinscribe.api.routers import (
     health,
     nlp,
     notes,
+    openemr,
     patients,
     recordings,
     reports,
@@ -186,6 +187,7 @@ def create_app(
         search.router,
         stream.router,
         health.router,
+        openemr.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

@@ -12,7 +12,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from clinscribe import __version__
-from clinscribe.cli import admin, db, pipeline, records, serve
+from clinscribe.cli import admin, db, openemr, pipeline, records, serve
 from clinscribe.errors import ClinscribeError, ConfigError
 
 __all__ = ["cli", "main"]
@@ -34,6 +34,7 @@ for command in (
     records.ingest,
     db.db,
     admin.admin,
+    openemr.openemr,
 ):
     cli.add_command(command)
 admin.admin.add_command(records.import_records)

@@ -34,7 +34,7 @@ from clinscribe.db.models import (
     Transcript,
 )
 from clinscribe.db.session import session_scope
-from clinscribe.security.associated import endpoint_aad, llm_key_aad
+from clinscribe.security.associated import endpoint_aad, llm_key_aad, openemr_url_aad
 from clinscribe.security.crypto import PREFIX, KeyRing, ModelCipher, install, key_ring
 from clinscribe.storage.blobs import LocalBlobStore
 
@@ -128,6 +128,7 @@ def _reseal_secret(ring: KeyRing, value: str | None, aad: str) -> str | None:
 SECRETS: tuple[tuple[type[Any], str, Callable[[Any], str]], ...] = (
     (Tenant, "llm_key_encrypted", lambda t: llm_key_aad(t.id)),
     (EhrEndpoint, "auth_encrypted", lambda e: endpoint_aad(e.tenant_id)),
+    (Tenant, "openemr_url_encrypted", lambda t: openemr_url_aad(t.id)),
 )
 
 

@@ -49,6 +49,7 @@ def list(
     family_name: str | None,
     limit: int,
     offset: int,
+    openemr_pid: int | None = None,
 ) -> tuple[Sequence[Patient], int]:
     principal.require("patients:read")
     # Names and MRNs are encrypted, so the database cannot sort by them: newest first, and
@@ -64,6 +65,8 @@ def list(
                 f"family_name search matches prefixes of up to {NAME_PREFIX_MAX} characters"
             )
         stmt = stmt.where(Patient.search_index.contains(token))
+    if openemr_pid is not None:
+        stmt = stmt.where(Patient.openemr_pid == openemr_pid)
     rows, total = fetch_page(session, stmt, limit=limit, offset=offset)
     audit.record(session, action="patient.list", principal=principal, object_type="patient")
     return rows, total

@@ -55,6 +55,8 @@ class PatientRead(BaseModel):
     sex: Sex
     phone: str | None
     email: str | None
+    # Ids of the patient elsewhere, e.g. {"openemr_pid": 3}.
+    external_ids: dict[str, int] = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
 
@@ -114,5 +116,7 @@ class EncounterRead(BaseModel):
     reason: str | None
     started_at: datetime | None
     ended_at: datetime | None
+    # Ids of the encounter elsewhere, e.g. {"openemr_encounter": 5}.
+    external_ids: dict[str, int] = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime

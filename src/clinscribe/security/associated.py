@@ -15,3 +15,8 @@ def llm_key_aad(tenant_id: str) -> str:
 def endpoint_aad(tenant_id: str) -> str:
     """A tenant's EHR endpoint credentials."""
     return f"ehr_endpoints:{tenant_id}:auth"
+
+
+def openemr_url_aad(tenant_id: str) -> str:
+    """A tenant's OpenEMR database URL (it carries the database password)."""
+    return f"tenants:{tenant_id}:openemr_url"

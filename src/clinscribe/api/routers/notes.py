@@ -17,6 +17,7 @@ from clinscribe.fhir.schemas import DeliveryRead
 from clinscribe.notes import core as notes
 from clinscribe.notes import service as drafting
 from clinscribe.notes import templates
+from clinscribe.openemr import writeback as openemr_writeback
 from clinscribe.review import decisions as facts
 from clinscribe.review import service as review
 from clinscribe.review.schemas import (
@@ -176,6 +177,8 @@ def sign_note(
     note = delivery.sign_and_queue(
         session=session, settings=settings, principal=principal, note_id=note_id
     )
+    # An OpenEMR-linked encounter also gets the note as a SOAP form, through the same outbox.
+    openemr_writeback.queue(session=session, settings=settings, note=note)
     return note_out(session, note)
 
 

@@ -25,12 +25,14 @@ def list_patients(
     offset: Offset = 0,
     mrn: Annotated[str | None, Query(max_length=64)] = None,
     family_name: Annotated[str | None, Query(max_length=200, description="Prefix match.")] = None,
+    openemr_pid: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> dict[str, Any]:
     rows, total = service.list(
         session=session,
         principal=principal,
         mrn=mrn,
         family_name=family_name,
+        openemr_pid=openemr_pid,
         limit=limit,
         offset=offset,
     )

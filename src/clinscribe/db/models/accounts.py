@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +40,13 @@ class Tenant(IdMixin, TimestampMixin, Base):
     allow_self_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Days after an encounter ends before the purge job exports and deletes it; None keeps forever.
     retention_days: Mapped[int | None] = mapped_column(Integer)
+    # OpenEMR bridge: the database URL (sealed, it holds a password), what signing writes back
+    # ("soap" | "none") and the OpenEMR facility new encounters belong to.
+    openemr_url_encrypted: Mapped[str | None] = mapped_column(Text)
+    openemr_write_back: Mapped[str] = mapped_column(
+        String(8), default="none", server_default="none"
+    )
+    openemr_facility_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -45,6 +54,7 @@ class User(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("role IN ('clinician', 'reviewer', 'admin')", name="role"),
         Index("ix_users_tenant_id", "tenant_id"),
+        UniqueConstraint("tenant_id", "openemr_user_id", name="uq_users_tenant_openemr_user"),
     )
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -56,6 +66,8 @@ class User(IdMixin, TimestampMixin, Base):
     can_view_all_encounters: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The OpenEMR account (users.id) this user signs in with, linked on first OpenEMR sign-in.
+    openemr_user_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RefreshToken(IdMixin, Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -30,6 +31,7 @@ class Patient(IdMixin, TimestampMixin, Base):
     __tablename__ = "patients"
     __table_args__ = (
         UniqueConstraint("tenant_id", "mrn_index"),
+        UniqueConstraint("tenant_id", "openemr_pid", name="uq_patients_tenant_openemr_pid"),
         CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
     )
     __sealed_scope__ = "tenant_id"
@@ -45,6 +47,13 @@ class Patient(IdMixin, TimestampMixin, Base):
     email_sealed: Mapped[str | None] = mapped_column("email", Text)
     mrn_index: Mapped[str | None] = mapped_column(String(64))
     search_index: Mapped[str | None] = mapped_column(Text)
+    # The patient's `patient_data.pid` in the tenant's OpenEMR, when it came from (or went to) it.
+    openemr_pid: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def external_ids(self) -> dict[str, int]:
+        """Ids of this patient in other systems (shown as `external_ids`)."""
+        return {} if self.openemr_pid is None else {"openemr_pid": self.openemr_pid}
 
     mrn = Sealed[str]("mrn_sealed")
     given_name = Sealed[str]("given_name_sealed")
@@ -94,6 +103,7 @@ class Encounter(IdMixin, TimestampMixin, Base):
         ),
         Index("ix_encounters_tenant_clinician", "tenant_id", "clinician_id"),
         Index("ix_encounters_tenant_patient", "tenant_id", "patient_id"),
+        UniqueConstraint("tenant_id", "openemr_encounter", name="uq_encounters_tenant_openemr"),
     )
     __sealed_scope__ = "tenant_id"
 
@@ -106,3 +116,12 @@ class Encounter(IdMixin, TimestampMixin, Base):
     reason = Sealed[str | None]("reason_sealed")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The `form_encounter.encounter` number in the tenant's OpenEMR.
+    openemr_encounter: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def external_ids(self) -> dict[str, int]:
+        """Ids of this encounter in other systems (shown as `external_ids`)."""
+        if self.openemr_encounter is None:
+            return {}
+        return {"openemr_encounter": self.openemr_encounter}

@@ -1,0 +1,81 @@
+"""The OpenEMR bridge: the tenant's connection, its status, and signing in with OpenEMR."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from clinscribe.accounts.schemas import TokenPair
+from clinscribe.api import API_PREFIX
+from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.openemr import auth, service, sync
+from clinscribe.openemr.schemas import (
+    ConnectionRead,
+    ConnectionStatus,
+    ConnectionUpdate,
+    FacilityRead,
+    OpenEmrLoginRequest,
+    ProviderRead,
+    SyncRead,
+)
+
+router = APIRouter(prefix=API_PREFIX, tags=["openemr"], responses=ERROR_RESPONSES)
+
+
+@router.put("/tenant/openemr", response_model=ConnectionRead)
+def put_connection(
+    body: ConnectionUpdate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> ConnectionRead:
+    return service.put_connection(
+        session=session, settings=settings, principal=principal, data=body
+    )
+
+
+@router.get("/tenant/openemr", response_model=ConnectionRead)
+def get_connection(
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> ConnectionRead:
+    return service.get_connection(session=session, settings=settings, principal=principal)
+
+
+@router.get("/tenant/openemr/status", response_model=ConnectionStatus)
+def connection_status(
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> ConnectionStatus:
+    return service.status(session=session, settings=settings, principal=principal)
+
+
+@router.post("/auth/openemr/login", response_model=TokenPair)
+def openemr_login(
+    body: OpenEmrLoginRequest, session: SessionDep, settings: SettingsDep
+) -> TokenPair:
+    try:
+        return auth.login(
+            session=session,
+            settings=settings,
+            tenant_id=body.tenant_id,
+            username=body.username,
+            password=body.password,
+        )
+    except auth.OpenEmrSignInFailed as failure:
+        session.rollback()  # nothing half-provisioned survives a refused sign-in
+        auth.record_failure(session=session, failure=failure)
+        session.commit()  # the refusal is audited even though the request fails
+        raise
+
+
+@router.post("/openemr/sync", response_model=SyncRead)
+def run_sync(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> SyncRead:
+    """Import or refresh the OpenEMR patients and encounters (idempotent)."""
+    result = sync.sync(session=session, settings=settings, principal=principal)
+    return SyncRead(**result.as_dict())
+
+
+@router.get("/openemr/facilities", response_model=list[FacilityRead])
+def facilities(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> object:
+    return sync.facilities(session=session, settings=settings, principal=principal)
+
+
+@router.get("/openemr/providers", response_model=list[ProviderRead])
+def providers(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> object:
+    return sync.providers(session=session, settings=settings, principal=principal)

@@ -1,0 +1,1 @@
+"""OpenEMR bridge: a tenant's OpenEMR database as sign-in, record source and note destination."""

@@ -1,0 +1,152 @@
+"""Signing in with an OpenEMR account, checked against the tenant's OpenEMR `users_secure`.
+
+The checks follow OpenEMR's `AuthUtils`: an active `users` row with exactly this username
+(`BINARY`, so case matters), the `users_secure` row of the same username and id, then the hash.
+The password is only ever handed to `core.hashes.verify`; it is never stored, logged or audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from clinscribe.accounts import auth as accounts_auth
+from clinscribe.accounts.schemas import TokenPair
+from clinscribe.audit import service as audit
+from clinscribe.config import Settings
+from clinscribe.db.models import Tenant, User
+from clinscribe.errors import Unauthorized
+from clinscribe.openemr import service
+from clinscribe.openemr.connection import connect
+from clinscribe.openemr.core import hashes
+from clinscribe.security.scoping import owned_by
+
+INVALID = "invalid OpenEMR username or password"
+
+_ACCOUNT = text(
+    "SELECT u.id, u.username, u.fname, u.lname, u.authorized, u.active, u.password AS old, "
+    "s.id AS secure_id, s.password AS hash "
+    "FROM users u LEFT JOIN users_secure s ON BINARY s.username = BINARY u.username "
+    "WHERE BINARY u.username = :username"
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    """The OpenEMR account that passed every check."""
+
+    id: int
+    username: str
+    full_name: str
+    authorized: bool
+
+
+class OpenEmrSignInFailed(Unauthorized):
+    """A refused OpenEMR sign-in; `reason` is for the audit log, never for the client."""
+
+    def __init__(self, reason: str, *, tenant_id: str | None = None) -> None:
+        super().__init__(INVALID)
+        self.reason = reason
+        self.tenant_id = tenant_id
+
+
+def check_account(url: str, username: str, password: str) -> Account:
+    """The account if `password` is right for `username`; else `OpenEmrSignInFailed`."""
+    with connect(url) as conn:
+        row = conn.execute(_ACCOUNT, {"username": username}).mappings().first()
+    if row is None:
+        hashes.dummy_check(password)  # the same work for an unknown name: no user enumeration
+        raise OpenEmrSignInFailed("unknown_user")
+    stored = row["hash"]
+    if row["secure_id"] is None and hashes.kind_of(row["old"]) in (
+        hashes.HashKind.MD5,
+        hashes.HashKind.SHA1,
+    ):
+        stored = row["old"]  # before OpenEMR 4.1.2 the unsalted hash sat in users.password
+    elif row["secure_id"] is not None and int(row["secure_id"]) != int(row["id"]):
+        hashes.dummy_check(password)
+        raise OpenEmrSignInFailed("id_mismatch")
+    # OpenEMR 6 dropped users_secure.salt: a salted-SHA1 row cannot be checked (salt=None).
+    ok = hashes.verify(password, stored, salt=None)
+    if not ok:
+        raise OpenEmrSignInFailed(
+            "unverifiable_hash"
+            if hashes.kind_of(stored) is hashes.HashKind.SALTED_SHA1
+            else "bad_password"
+        )
+    if int(row["active"] or 0) != 1:
+        raise OpenEmrSignInFailed("inactive")  # checked after the hash: same timing either way
+    name = " ".join(p for p in (row["fname"], row["lname"]) if p) or str(row["username"])
+    return Account(
+        id=int(row["id"]),
+        username=str(row["username"]),
+        full_name=name,
+        authorized=int(row["authorized"] or 0) == 1,
+    )
+
+
+def role_for(account: Account) -> str:
+    # OpenEMR's `authorized` marks a provider who may sign clinical documents.
+    return "clinician" if account.authorized else "reviewer"
+
+
+def _linked_user(session: Session, tenant: Tenant, account: Account) -> User:
+    user = session.execute(
+        owned_by(User, tenant.id).where(User.openemr_user_id == account.id)
+    ).scalar_one_or_none()
+    if user is not None:
+        if not user.is_active:
+            raise OpenEmrSignInFailed("disabled_locally", tenant_id=tenant.id)
+        return user
+    user = User(
+        tenant_id=tenant.id,
+        # A placeholder address only: OpenEMR's email is not proof of owning a local account.
+        email=f"openemr-{account.id}.{tenant.id}@openemr.invalid",
+        full_name=account.full_name,
+        role=role_for(account),
+        openemr_user_id=account.id,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        action="user.provision",
+        tenant_id=tenant.id,
+        actor_type="openemr",
+        actor_id=user.id,
+        object_type="user",
+        object_id=user.id,
+    )
+    return user
+
+
+def login(
+    *, session: Session, settings: Settings, tenant_id: str, username: str, password: str
+) -> TokenPair:
+    """Check the OpenEMR credentials and issue our usual token pair (linking on first use)."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None or not tenant.openemr_url_encrypted:
+        hashes.dummy_check(password)
+        raise OpenEmrSignInFailed("no_openemr_tenant")
+    url = service.database_url(settings=settings, tenant=tenant)
+    try:
+        account = check_account(url, username, password)
+    except OpenEmrSignInFailed as failure:
+        failure.tenant_id = tenant.id
+        raise
+    user = _linked_user(session, tenant, account)
+    return accounts_auth.signed_in(session, settings, user, via="openemr")
+
+
+def record_failure(*, session: Session, failure: OpenEmrSignInFailed) -> None:
+    """Audit a refused sign-in (in its own transaction: the request's is rolled back)."""
+    audit.record(
+        session,
+        action=f"auth.openemr.{failure.reason}",
+        outcome="denied",
+        tenant_id=failure.tenant_id,
+        actor_type="anonymous",
+        object_type="sign_in",
+    )

@@ -1,0 +1,66 @@
+"""The OpenEMR tables and columns the bridge reads or writes, and what a database lacks of them.
+
+Only columns present since OpenEMR 7.0.0 are listed (see the fixture README's release table), so a
+7.0.x database that has not taken the later upgrades still passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+# The bridge's own bookkeeping table lives in the OpenEMR database, created on first write-back.
+LEDGER_TABLE = "clinscribe_writeback"
+
+REQUIRED: Mapping[str, tuple[str, ...]] = {
+    "users": ("id", "username", "fname", "lname", "authorized", "active", "facility_id", "npi"),
+    "users_secure": ("id", "username", "password"),
+    "facility": ("id", "name", "city", "state"),
+    "patient_data": ("id", "pid", "pubpid", "fname", "mname", "lname", "DOB", "sex"),
+    "form_encounter": ("id", "date", "reason", "facility_id", "pid", "encounter", "provider_id"),
+    "forms": (
+        "id",
+        "date",
+        "encounter",
+        "form_name",
+        "form_id",
+        "pid",
+        "user",
+        "groupname",
+        "authorized",
+        "deleted",
+        "formdir",
+    ),
+    "form_soap": (
+        "id",
+        "date",
+        "pid",
+        "user",
+        "groupname",
+        "authorized",
+        "activity",
+        "subjective",
+        "objective",
+        "assessment",
+        "plan",
+    ),
+    "sequences": ("id",),
+}
+
+
+def missing(present: Iterable[tuple[str, str]]) -> list[str]:
+    """`table` or `table.column` for each required item absent from (table, column) pairs.
+
+    Names compare case-insensitively, as MariaDB does on the default (Linux, lower-case-table-names
+    0) install for columns; table names are matched case-insensitively too, to name drift plainly.
+    """
+    have: dict[str, set[str]] = {}
+    for table, column in present:
+        have.setdefault(table.lower(), set()).add(column.lower())
+    out: list[str] = []
+    for table, columns in REQUIRED.items():
+        cols = have.get(table.lower())
+        if cols is None:
+            out.append(table)
+            continue
+        out.extend(f"{table}.{c}" for c in columns if c.lower() not in cols)
+    return out
