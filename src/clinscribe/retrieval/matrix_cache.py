@@ -85,5 +85,9 @@ def snapshot() -> dict[Key, PatientMatrix]:
 
 
 def put(key: Key, entry: PatientMatrix) -> None:
-    """Store an entry as `get_or_load` would (for tests that stand in for another process)."""
-    get_or_load(key, lambda: entry)
+    """Store (or replace) an entry (for tests that stand in for another process)."""
+    with _LOCK:
+        _ENTRIES[key] = entry
+        _ENTRIES.move_to_end(key)
+        while len(_ENTRIES) > MAX_ENTRIES:
+            _ENTRIES.popitem(last=False)

