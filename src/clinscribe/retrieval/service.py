@@ -12,18 +12,19 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from sqlalchemy import delete, text
-from sqlalchemy import null as sa_null
+import numpy.typing as npt
+from sqlalchemy import Engine, delete, func, text
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
 from clinscribe.db.models.documents import Document
+from clinscribe.db.models.records import Patient
 from clinscribe.db.models.retrieval import RetrievalChunk
 from clinscribe.db.sealed import FieldCipher, cipher_of_session
 from clinscribe.documents.core.pages import PageText
 from clinscribe.errors import NotFound
 from clinscribe.records import patients
-from clinscribe.retrieval import core, vectors
+from clinscribe.retrieval import core, matrix_cache, vectors
 from clinscribe.retrieval.schemas import SearchHit, SearchResults
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
@@ -61,6 +62,9 @@ def _fts_delete(session: Session, document_id: str) -> None:
 
 def forget_document(session: Session, document_id: str) -> int:
     """Remove a document's chunks, vectors and full-text rows; the number of chunks removed."""
+    document = session.get(Document, document_id)
+    if document is not None:
+        matrix_cache.invalidate(document.tenant_id, document.patient_id)
     _fts_delete(session, document_id)
     result = session.execute(
         delete(RetrievalChunk).where(RetrievalChunk.document_id == document_id)
@@ -105,6 +109,7 @@ def index_document(
         rows.append(row)
     session.add_all(rows)
     session.flush()
+    matrix_cache.invalidate(document.tenant_id, document.patient_id)
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         session.execute(
@@ -125,10 +130,9 @@ def index_document(
     return len(rows)
 
 
-def _lexical(
-    session: Session, patient_id: str, tokens: list[str], candidates: dict[str, str]
-) -> dict[str, float]:
-    """Full-text scores (higher is better) of the patient's chunks that match any token."""
+def _lexical(session: Session, patient_id: str, tokens: list[str]) -> dict[str, float]:
+    """Full-text scores (higher is better) of the patient's chunks that match any token,
+    ranked by the database's own index (FTS5 BM25 / tsvector ts_rank)."""
     if not tokens:
         return {}
     unique = sorted(set(tokens))
@@ -141,7 +145,7 @@ def _lexical(
             ),
             {"q": " OR ".join(unique), "p": patient_id},
         ).all()
-    elif dialect == "postgresql":
+    else:
         rows = session.execute(
             text(
                 "SELECT id, ts_rank(terms_tsv, to_tsquery('simple', :q)) FROM retrieval_chunks "
@@ -149,28 +153,109 @@ def _lexical(
             ),
             {"q": " | ".join(unique), "p": patient_id},
         ).all()
-    else:  # any other database: BM25 in Python over the stored terms
-        ids = list(candidates)
-        scores = core.bm25_scores(" ".join(unique), [candidates[i] for i in ids])
-        return {i: s for i, s in zip(ids, scores, strict=True) if s > 0}
-    return {str(cid): float(score) for cid, score in rows if str(cid) in candidates}
+    return {str(cid): float(score) for cid, score in rows}
 
 
-def _vector_scores(
-    session: Session, backend: vectors.VectorBackend, ids: list[str], blobs: list[bytes], q: object
+def _lexical_in_python(
+    session: Session, principal: Principal, patient_id: str, tokens: list[str]
 ) -> dict[str, float]:
-    query = np.asarray(q, dtype=np.float32)
-    if backend == "pgvector":
+    """BM25 in Python over the stored terms, for a database without a full-text index."""
+    if not tokens:
+        return {}
+    rows = session.execute(
+        readable(RetrievalChunk, principal)
+        .where(RetrievalChunk.patient_id == patient_id)
+        .with_only_columns(RetrievalChunk.id, RetrievalChunk.terms)
+    ).all()
+    ids = [str(r[0]) for r in rows]
+    scores = core.bm25_scores(" ".join(sorted(set(tokens))), [str(r[1] or "") for r in rows])
+    return {i: s for i, s in zip(ids, scores, strict=True) if s > 0}
+
+
+def _patient_matrix(
+    session: Session, principal: Principal, tenant_id: str, patient_id: str
+) -> matrix_cache.PatientMatrix:
+    """The patient's ids and vectors, from the cache when their index version is unchanged."""
+    scoped = readable(RetrievalChunk, principal).where(RetrievalChunk.patient_id == patient_id)
+    count, newest = session.execute(
+        scoped.with_only_columns(func.count(RetrievalChunk.id), func.max(RetrievalChunk.created_at))
+    ).one()
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = (
+        engine.url.render_as_string(hide_password=True),
+        tenant_id,
+        patient_id,
+        (int(count or 0), str(newest)),
+    )
+
+    def load() -> matrix_cache.PatientMatrix:
         rows = session.execute(
-            text(
-                "SELECT id, 1 - (embedding_vec <=> CAST(:v AS vector)) FROM retrieval_chunks "
-                "WHERE id = ANY(:ids) AND embedding_vec IS NOT NULL"
-            ),
-            {"v": vectors.pgvector_literal(query), "ids": ids},
+            scoped.with_only_columns(RetrievalChunk.id, RetrievalChunk.embedding)
         ).all()
-        return {str(i): float(s) for i, s in rows}
-    matrix = vectors.from_blobs(blobs, core.EMBEDDING_DIM)
-    return dict(zip(ids, (float(s) for s in core.cosine_scores(query, matrix)), strict=True))
+        return matrix_cache.PatientMatrix.build(
+            [str(r[0]) for r in rows],
+            vectors.from_blobs([r[1] for r in rows], core.EMBEDDING_DIM),
+        )
+
+    return matrix_cache.get_or_load(key, load)
+
+
+def _pgvector_scores(
+    session: Session, principal: Principal, patient_id: str, query: object
+) -> tuple[list[str], npt.NDArray[np.float32]]:
+    ids = [
+        str(i)
+        for i in session.execute(
+            readable(RetrievalChunk, principal)
+            .where(RetrievalChunk.patient_id == patient_id)
+            .with_only_columns(RetrievalChunk.id)
+        ).scalars()
+    ]
+    rows = session.execute(
+        text(
+            "SELECT id, 1 - (embedding_vec <=> CAST(:v AS vector)) FROM retrieval_chunks "
+            "WHERE id = ANY(:ids) AND embedding_vec IS NOT NULL"
+        ),
+        {"v": vectors.pgvector_literal(np.asarray(query, dtype=np.float32)), "ids": ids},
+    ).all()
+    by_id = {str(i): float(s) for i, s in rows}
+    return ids, np.array([by_id.get(i, -1.0) for i in ids], dtype=np.float32)
+
+
+def _rank(
+    session: Session,
+    principal: Principal,
+    patient: Patient,
+    query: str,
+    k: int,
+    model: core.MiniLmEmbedder | None,
+    backend: vectors.VectorBackend,
+) -> tuple[list[str], list[core.Ranked]]:
+    """The patient's chunk ids and the top `k` of them by hybrid rank."""
+    cosine: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+    if backend == "pgvector":
+        query_vector = (model or embedder()).embed_one(query)
+        ids, cosine = _pgvector_scores(session, principal, patient.id, query_vector)
+        position = {cid: i for i, cid in enumerate(ids)}
+    else:
+        cached = _patient_matrix(session, principal, patient.tenant_id, patient.id)
+        ids, position = cached.ids, cached.position
+        if ids:
+            cosine = core.cosine_scores((model or embedder()).embed_one(query), cached.matrix)
+    if not ids:
+        return ids, []
+    tokens = term_tokens(cipher_of_session(session), patient.tenant_id, query)
+    if session.get_bind().dialect.name in ("sqlite", "postgresql"):
+        lexical_by_id = _lexical(session, patient.id, tokens)
+    else:
+        lexical_by_id = _lexical_in_python(session, principal, patient.id, tokens)
+    lexical = np.zeros(len(ids), dtype=np.float64)
+    for cid, score in lexical_by_id.items():
+        at = position.get(cid)
+        if at is not None:
+            lexical[at] = score
+    return ids, core.hybrid_rank(lexical, cosine, k, depth=DEPTH)
 
 
 def search(
@@ -186,14 +271,6 @@ def search(
     patient = patients.get(
         session=session, principal=principal, patient_id=patient_id, audit_read=False
     )
-    # The stored terms are read only where the database cannot rank them itself.
-    full_text = session.get_bind().dialect.name in ("sqlite", "postgresql")
-    terms_column = sa_null().label("terms") if full_text else RetrievalChunk.terms
-    rows = session.execute(
-        readable(RetrievalChunk, principal)
-        .where(RetrievalChunk.patient_id == patient.id)
-        .with_only_columns(RetrievalChunk.id, terms_column, RetrievalChunk.embedding)
-    ).all()
     audit.record(
         session,
         action="patient.search",
@@ -202,42 +279,39 @@ def search(
         object_id=patient.id,
     )
     backend = vectors.detect(session)
-    if not rows:
-        return SearchResults(
-            patient_id=patient.id, query=query, k=k, vector_backend=backend, results=[]
+    by_id: dict[str, RetrievalChunk] = {}
+    ranked: list[core.Ranked] = []
+    ids: list[str] = []
+    for _attempt in range(2):
+        ids, ranked = _rank(session, principal, patient, query, k, model, backend)
+        top_ids = [ids[r.index] for r in ranked]
+        # Only the k chunks returned are read in full and unsealed.
+        by_id = {
+            c.id: c
+            for c in session.execute(
+                readable(RetrievalChunk, principal).where(RetrievalChunk.id.in_(top_ids))
+            ).scalars()
+        }
+        if len(by_id) == len(top_ids):
+            break
+        # A chunk gone since the matrix was cached (the index version guards against this;
+        # a clock step backwards on another host could defeat it): reload once and re-rank.
+        matrix_cache.invalidate(patient.tenant_id, patient.id)
+    hits = [
+        SearchHit(
+            chunk_id=chunk.id,
+            document_id=chunk.document_id,
+            page=chunk.page,
+            begin=chunk.begin_offset,
+            end=chunk.end_offset,
+            text=chunk.text[:SNIPPET_CHARS],
+            score=r.score,
+            lexical_score=round(r.lexical, 4),
+            vector_score=round(r.vector, 4),
         )
-    ids = [str(r[0]) for r in rows]
-    terms = {str(r[0]): str(r[1] or "") for r in rows}
-    model = model or embedder()
-    cosine = _vector_scores(session, backend, ids, [r[2] for r in rows], model.embed_one(query))
-    tokens = term_tokens(cipher_of_session(session), patient.tenant_id, query)
-    lexical = _lexical(session, patient.id, tokens, terms)
-    ranked = core.hybrid_rank(
-        [lexical.get(i, 0.0) for i in ids], [cosine.get(i, -1.0) for i in ids], k, depth=DEPTH
-    )
-    top_ids = [ids[r.index] for r in ranked]
-    by_id = {
-        c.id: c
-        for c in session.execute(
-            readable(RetrievalChunk, principal).where(RetrievalChunk.id.in_(top_ids))
-        ).scalars()
-    }
-    hits = []
-    for r in ranked:
-        chunk = by_id[ids[r.index]]
-        hits.append(
-            SearchHit(
-                chunk_id=chunk.id,
-                document_id=chunk.document_id,
-                page=chunk.page,
-                begin=chunk.begin_offset,
-                end=chunk.end_offset,
-                text=chunk.text[:SNIPPET_CHARS],
-                score=r.score,
-                lexical_score=round(r.lexical, 4),
-                vector_score=round(r.vector, 4),
-            )
-        )
+        for r in ranked
+        if (chunk := by_id.get(ids[r.index])) is not None
+    ]
     return SearchResults(
         patient_id=patient.id, query=query, k=k, vector_backend=backend, results=hits
     )

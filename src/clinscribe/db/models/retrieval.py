@@ -20,7 +20,11 @@ class RetrievalChunk(IdMixin, Base):
     """One chunk: a span [begin_offset, end_offset) of one page of one document."""
 
     __tablename__ = "retrieval_chunks"
-    __table_args__ = (Index("ix_retrieval_chunks_tenant_patient", "tenant_id", "patient_id"),)
+    __table_args__ = (
+        Index("ix_retrieval_chunks_tenant_patient", "tenant_id", "patient_id"),
+        # Covers search's index-version query (count and newest chunk of a patient).
+        Index("ix_retrieval_chunks_index_version", "tenant_id", "patient_id", "created_at"),
+    )
     __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

@@ -1,7 +1,12 @@
 """The pure part of retrieval: chunking pages, embedding text, lexical and hybrid ranking."""
 
 from clinscribe.retrieval.core.chunking import Chunk, chunk_pages
-from clinscribe.retrieval.core.embedder import EMBEDDING_DIM, MiniLmEmbedder, default_model_path
+from clinscribe.retrieval.core.embedder import (
+    EMBEDDING_DIM,
+    MAX_TOKENS,
+    MiniLmEmbedder,
+    default_model_path,
+)
 from clinscribe.retrieval.core.ranking import (
     Ranked,
     bm25_scores,
@@ -13,6 +18,7 @@ from clinscribe.retrieval.core.ranking import (
 
 __all__ = [
     "EMBEDDING_DIM",
+    "MAX_TOKENS",
     "Chunk",
     "MiniLmEmbedder",
     "Ranked",

