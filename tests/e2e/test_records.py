@@ -39,7 +39,7 @@ def test_a_clinician_uploads_records_and_follows_a_result_to_its_page(
     first = _report(tmp_path, "march.pdf", "2025-03-04", "7.9")
     second = _report(tmp_path, "june.pdf", "2025-06-10", "6.4")
     sign_in(page, server, world.emails["clinician"], f"#/patients/{world.patient_id}")
-    page.get_by_role("heading", name="Records").wait_for()
+    page.get_by_role("heading", name="Records", exact=True).wait_for()
     for report in (first, second):
         page.get_by_label("Document file").set_input_files(str(report))
         page.get_by_role("button", name="Upload document").click()
