@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
@@ -26,6 +26,8 @@ from clinscribe.security.principal import Principal
 router = APIRouter(prefix=API_PREFIX, tags=["documents"], responses=ERROR_RESPONSES)
 LINKS = f"{API_PREFIX}/document-links"
 FileField = Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF or plain text")]
+# Bounded so an absurd number is a 422 rather than an integer overflow in the database (a 500).
+PageNumber = Annotated[int, Path(ge=1, le=1_000_000, description="1-based page number")]
 
 
 def _accept(
@@ -169,7 +171,7 @@ def get_document(
 )
 def get_page(
     document_id: str,
-    number: int,
+    number: PageNumber,
     request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
