@@ -9,10 +9,14 @@ from fpdf import FPDF
 from PIL import Image
 
 from clinscribe.config import Settings
+from clinscribe.db.models import Document
+from clinscribe.db.session import session_scope
 from clinscribe.documents import chart
+from clinscribe.security import crypto
+from clinscribe.storage.blobs import LocalBlobStore
 from tests.support import TenantWorld
 from tests.unit.documents import samples
-from tests.unit.documents.test_api import ingest
+from tests.unit.documents.test_api import actions, ingest, run_job, upload
 
 
 def test_a_page_number_out_of_range_or_not_an_integer_is_a_4xx(
@@ -66,3 +70,64 @@ def test_a_page_image_is_never_rendered_larger_than_the_viewer_cap(
     )
     width, height = _pixels(normal)
     assert abs(width - 210 / 25.4 * chart.RENDER_DPI) < 2
+
+
+def _blob_key(settings: Settings, document_id: str) -> str:
+    with session_scope(settings.resolved_database_url) as session:
+        row = session.get(Document, document_id)
+        assert row is not None and row.blob_key is not None
+        return row.blob_key
+
+
+def test_a_failed_extraction_keeps_the_file_and_can_be_retried(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld, tenant_b: TenantWorld
+) -> None:
+    good = samples.text_pdf([samples.LAB_LINES])
+    accepted = upload(client, tenant_a, good).json()  # type: ignore[attr-defined]
+    doc_id = accepted["document"]["id"]
+    headers = tenant_a.auth("clinician")
+    retry_url = f"/api/v1/documents/{doc_id}/retry"
+    # Only a failed document is retried: a queued one is not.
+    conflict = client.post(retry_url, headers=headers)
+    assert conflict.status_code == 409 and conflict.json()["error"] == "document_not_failed"
+    # The stored file is damaged after acceptance, so extraction fails for good.
+    blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
+    key = _blob_key(settings, doc_id)
+    blobs.put(key, io.BytesIO(samples.corrupt_pdf()), max_bytes=10**6)
+    run_job(settings, accepted["job"]["id"])
+    detail = client.get(f"/api/v1/documents/{doc_id}", headers=headers).json()
+    assert detail["document"]["status"] == "failed" and detail["pages"] == []
+    # The file is kept: it can still be downloaded, and retried.
+    link = client.get(f"/api/v1/documents/{doc_id}/download-url", headers=headers).json()
+    assert client.get(link["url"]).content == samples.corrupt_pdf()
+    assert client.post(retry_url, headers=tenant_b.auth("clinician")).status_code == 404
+    assert client.post(retry_url, headers=tenant_a.auth("reviewer")).status_code == 403
+    blobs.put(key, io.BytesIO(good), max_bytes=10**6)  # the file is restored
+    retried = client.post(retry_url, headers=headers)
+    assert retried.status_code == 202, retried.text
+    job_id = retried.json()["job"]["id"]
+    assert job_id != accepted["job"]["id"] and retried.json()["document"]["status"] == "stored"
+    assert retried.headers["location"] == f"/api/v1/jobs/{job_id}"
+    run_job(settings, job_id)
+    detail = client.get(f"/api/v1/documents/{doc_id}", headers=headers).json()
+    assert detail["document"]["status"] == "ready" and detail["document"]["error"] is None
+    assert detail["job"]["id"] == job_id and detail["summary"]["labs"] >= 4
+    assert client.post(retry_url, headers=headers).status_code == 409
+    assert "document.retry" in actions(settings, doc_id)
+
+
+def test_a_failed_document_whose_file_is_gone_is_not_retried(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    accepted = upload(client, tenant_a, samples.text_pdf([samples.LAB_LINES])).json()  # type: ignore[attr-defined]
+    doc_id = accepted["document"]["id"]
+    blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
+    blobs.delete(_blob_key(settings, doc_id))
+    run_job(settings, accepted["job"]["id"])
+    headers = tenant_a.auth("clinician")
+    assert (
+        client.get(f"/api/v1/documents/{doc_id}", headers=headers).json()["document"]["status"]
+        == "failed"
+    )
+    response = client.post(f"/api/v1/documents/{doc_id}/retry", headers=headers)
+    assert response.status_code == 404 and "upload it again" in response.json()["detail"]

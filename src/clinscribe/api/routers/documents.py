@@ -193,6 +193,33 @@ def get_page(
     return chart.page_json(document, row, image_path=request.url.path)
 
 
+@router.post(
+    "/documents/{document_id}/retry",
+    response_model=DocumentAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(409, 503),
+)
+def retry_document(
+    document_id: str,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Queue a failed document's extraction again from its kept file (202 + job)."""
+    refuse_when_draining(request)
+    document, job = service.retry(
+        session=session,
+        settings=settings,
+        blobs=blobs_of(request),
+        principal=principal,
+        document_id=document_id,
+    )
+    response.headers["Location"] = f"{API_PREFIX}/jobs/{job.id}"
+    return {"document": document, "job": job}
+
+
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_document(
     document_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
