@@ -36,6 +36,9 @@ class LinkError(ClinscribeError):
 
 
 class LinkExpired(LinkError):
+    """A genuine link past its expiry: the client should ask for a new one."""
+
+    status_code = 401
     code = "link_expired"
 
 
