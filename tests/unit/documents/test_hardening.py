@@ -131,3 +131,23 @@ def test_a_failed_document_whose_file_is_gone_is_not_retried(
     )
     response = client.post(f"/api/v1/documents/{doc_id}/retry", headers=headers)
     assert response.status_code == 404 and "upload it again" in response.json()["detail"]
+
+
+def test_plain_text_in_utf16_or_latin1_is_read_not_refused(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    lines = "\n".join(samples.LAB_LINES) + "\nComment: prélèvement reçu, créatinine en µmol/L\n"
+    headers = tenant_a.auth("clinician")
+    for encoded in (lines.encode("utf-16"), lines.encode("latin-1"), lines.encode("cp1252")):
+        doc_id = ingest(client, settings, tenant_a, encoded)
+        page = client.get(f"/api/v1/documents/{doc_id}/pages/1", headers=headers).json()
+        assert page["text"] == lines
+        labs = client.get(
+            f"/api/v1/patients/{tenant_a.patient_id}/documents/labs", headers=headers
+        ).json()["observations"]
+        sodium = [o for o in labs if o["document_id"] == doc_id and o["canonical"] == "Sodium"]
+        assert [o["value"] for o in sodium] == [139.0]
+    # Bytes that are not text in any of these encodings are still refused.
+    for binary in (bytes(range(256)) * 4, b"abc\x00def" * 10):
+        response = upload(client, tenant_a, binary, "notes.txt", "text/plain")
+        assert response.status_code == 415  # type: ignore[attr-defined]
