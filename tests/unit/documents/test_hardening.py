@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 from fastapi.testclient import TestClient
@@ -151,3 +152,24 @@ def test_plain_text_in_utf16_or_latin1_is_read_not_refused(
     for binary in (bytes(range(256)) * 4, b"abc\x00def" * 10):
         response = upload(client, tenant_a, binary, "notes.txt", "text/plain")
         assert response.status_code == 415  # type: ignore[attr-defined]
+
+
+def test_an_empty_resumable_upload_for_a_patient_is_refused_as_empty(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    meta = f"patient_id {base64.b64encode(tenant_a.patient_id.encode()).decode()}"
+    response = client.post(
+        "/api/v1/uploads",
+        headers={
+            **tenant_a.auth("clinician"),
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": "0",
+            "Upload-Metadata": meta,
+        },
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "document_empty"
+    documents = client.get(
+        f"/api/v1/patients/{tenant_a.patient_id}/documents", headers=tenant_a.auth("clinician")
+    )
+    assert documents.json() == []
