@@ -22,6 +22,10 @@ from clinscribe.storage.blobs import BlobStore
 
 # Pages are rendered for the viewer at screen resolution, not OCR resolution.
 RENDER_DPI = 110
+# The viewer never needs more than a large screen's worth of pixels. The upload limit
+# (`document_max_pixels`, tens of megapixels) is far too generous for a render any reader can
+# request again and again, so the render is capped separately (an A4 page at 110 dpi is ~1.2 MP).
+RENDER_MAX_PIXELS = 4_000_000
 
 
 def labs_for_patient(
@@ -99,7 +103,8 @@ def trends(rows: list[LabObservation]) -> dict[str, list[dict[str, Any]]]:
 
 
 def render_page(data: bytes, media_type: str, number: int, max_pixels: int) -> bytes:
-    """Page `number` (1-based) of a stored PDF or image as PNG."""
+    """Page `number` (1-based) of a stored PDF or image as PNG, at most RENDER_MAX_PIXELS."""
+    max_pixels = min(max_pixels, RENDER_MAX_PIXELS)
     if media_type == "application/pdf":
         pdf = pdfium.PdfDocument(data)
         try:
@@ -124,6 +129,10 @@ def render_page(data: bytes, media_type: str, number: int, max_pixels: int) -> b
                 image = frames[number - 1].copy()
             except IndexError as exc:
                 raise NotFound(f"page {number} not found") from exc
+        if image.width * image.height > max_pixels:
+            shrink = (max_pixels / (image.width * image.height)) ** 0.5
+            size = (max(1, int(image.width * shrink)), max(1, int(image.height * shrink)))
+            image.thumbnail(size)
         if image.mode not in ("RGB", "L", "RGBA"):
             image = image.convert("RGB")
     else:

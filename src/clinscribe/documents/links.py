@@ -36,6 +36,9 @@ class LinkError(ClinscribeError):
 
 
 class LinkExpired(LinkError):
+    """A genuine link past its expiry: the client should ask for a new one."""
+
+    status_code = 401
     code = "link_expired"
 
 
@@ -83,7 +86,10 @@ def sign(
 def verify(settings: Settings, token: str, operation: Operation) -> Grant:
     """The grant a token carries, or LinkError (401) when it is not a live link for this."""
     payload, _, mac = token.partition(".")
-    if not payload or not hmac.compare_digest(mac, _mac(settings, payload)):
+    # Compared as bytes: compare_digest refuses non-ASCII str, and a token is whatever the
+    # client put in the URL (a 500 there would also log the token).
+    expected = _mac(settings, payload).encode()
+    if not payload or not hmac.compare_digest(mac.encode(), expected):
         raise LinkError("this link is not valid")
     try:
         claims = json.loads(_unb64(payload))

@@ -34,7 +34,7 @@ from clinscribe.documents import intake
 from clinscribe.documents.core.errors import DocumentTooLargeError
 from clinscribe.documents.core.pages import PageText
 from clinscribe.documents.pipeline import Extracted
-from clinscribe.errors import NotFound
+from clinscribe.errors import Conflict, NotFound
 from clinscribe.jobs import queue as workqueue
 from clinscribe.records import patients
 from clinscribe.retrieval import service as search_index
@@ -57,6 +57,13 @@ def _read_limited(data: BinaryIO, limit: int) -> bytes:
     if len(body) > limit:
         raise DocumentTooLargeError(f"the document exceeds {limit} bytes")
     return body
+
+
+class NotRetryableError(Conflict):
+    """Only a document whose extraction failed can be queued again."""
+
+    status_code = 409
+    code = "document_not_failed"
 
 
 def writable_patient(*, session: Session, principal: Principal, patient_id: str) -> None:
@@ -325,6 +332,42 @@ def erase(*, session: Session, principal: Principal, blobs: BlobStore, document_
             blobs.delete(key)
 
     after_commit(session, remove)
+
+
+def retry(
+    *,
+    session: Session,
+    settings: Settings,
+    blobs: BlobStore,
+    principal: Principal,
+    document_id: str,
+) -> tuple[Document, Job]:
+    """Queue a failed document's extraction again from its kept file (409 unless failed)."""
+    principal.require("patients:write")
+    document = get(session=session, principal=principal, document_id=document_id)
+    if document.status != "failed":
+        raise NotRetryableError(f"the document is {document.status}; only a failed one is retried")
+    if document.blob_key is None or not blobs.exists(document.blob_key):
+        raise NotFound("this document has no stored file to retry; upload it again")
+    workqueue.check_capacity(session=session, max_depth=settings.max_queue_depth)
+    document.status = "stored"
+    document.error = None
+    job = workqueue.create(
+        session=session,
+        tenant_id=principal.tenant_id,
+        kind=EXTRACT_KIND,
+        subject_type="document",
+        subject_id=document.id,
+        max_attempts=settings.job_max_attempts,
+    )
+    audit.record(
+        session,
+        action="document.retry",
+        principal=principal,
+        object_type="document",
+        object_id=document.id,
+    )
+    return document, job
 
 
 def open_file(

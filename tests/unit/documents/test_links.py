@@ -102,3 +102,32 @@ def test_a_link_is_signed_for_one_tenant_and_lives_briefly(
         assert exc.code == "link_invalid"
     else:
         raise AssertionError("a link signed with another key was accepted")
+
+
+def test_a_link_token_with_non_ascii_characters_is_refused_not_a_500(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    url = client.get(
+        f"/api/v1/documents/{_a_document(client, tenant_a)}/download-url",
+        headers=tenant_a.auth("clinician"),
+    ).json()["url"]
+    payload = url.rsplit("/", 1)[-1].split(".")[0]
+    for bad in (f"{payload}.\u00e9", "abc.\u00e9\u00e9", "\u00e9.\u00e9"):
+        response = client.get(f"/api/v1/document-links/{bad}")
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "link_invalid"
+        upload = client.post(
+            f"/api/v1/document-links/{bad}",
+            files={"file": ("a.txt", b"Sodium 139 mmol/L\n", "text/plain")},
+        )
+        assert upload.status_code == 401
+
+
+def _a_document(client: TestClient, world: TenantWorld) -> str:
+    response = client.post(
+        f"/api/v1/patients/{world.patient_id}/documents",
+        headers=world.auth("clinician"),
+        files={"file": ("a.txt", b"Sodium 139 mmol/L\n", "text/plain")},
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["document"]["id"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
@@ -26,6 +26,8 @@ from clinscribe.security.principal import Principal
 router = APIRouter(prefix=API_PREFIX, tags=["documents"], responses=ERROR_RESPONSES)
 LINKS = f"{API_PREFIX}/document-links"
 FileField = Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF or plain text")]
+# Bounded so an absurd number is a 422 rather than an integer overflow in the database (a 500).
+PageNumber = Annotated[int, Path(ge=1, le=1_000_000, description="1-based page number")]
 
 
 def _accept(
@@ -169,7 +171,7 @@ def get_document(
 )
 def get_page(
     document_id: str,
-    number: int,
+    number: PageNumber,
     request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -189,6 +191,33 @@ def get_page(
         )
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
     return chart.page_json(document, row, image_path=request.url.path)
+
+
+@router.post(
+    "/documents/{document_id}/retry",
+    response_model=DocumentAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(409, 503),
+)
+def retry_document(
+    document_id: str,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Queue a failed document's extraction again from its kept file (202 + job)."""
+    refuse_when_draining(request)
+    document, job = service.retry(
+        session=session,
+        settings=settings,
+        blobs=blobs_of(request),
+        principal=principal,
+        document_id=document_id,
+    )
+    response.headers["Location"] = f"{API_PREFIX}/jobs/{job.id}"
+    return {"document": document, "job": job}
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -24,6 +24,7 @@ from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.routers.recordings import refuse_when_draining
 from clinscribe.config import Settings
 from clinscribe.documents import service as documents
+from clinscribe.documents.core.errors import EmptyDocumentError
 from clinscribe.errors import Unprocessable
 from clinscribe.recordings import service as recordings
 from clinscribe.records import encounters, patients
@@ -57,8 +58,10 @@ def _pre_create(
 ) -> Callable[[dict[str, Any], dict[str, Any]], None]:
     refuse_when_draining(request)
 
-    def check(metadata: dict[str, Any], _info: dict[str, Any]) -> None:
+    def check(metadata: dict[str, Any], info: dict[str, Any]) -> None:
         if metadata.get("patient_id"):
+            if info.get("size") == 0:  # else it "completes" at once and reads as damaged (409)
+                raise EmptyDocumentError("the upload is empty (0 bytes)")
             principal.require("patients:write")
             patients.get(
                 session=session,

@@ -82,17 +82,45 @@ def sniff_media_type(data: bytes) -> MediaType:
     raise UnsupportedDocumentError("the file is not a PDF, PNG, JPEG, TIFF or plain-text document")
 
 
-def _looks_like_text(data: bytes) -> bool:
-    sample = data[:65536]
-    if b"\x00" in sample:
-        return False
+# Byte-order marks, longest first (a UTF-32 LE mark starts with the UTF-16 LE one).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def decode_text(data: bytes, *, partial: bool = False) -> str | None:
+    """The text of a plain-text file, or None when the bytes are not text.
+
+    Exports from older clinical systems arrive as UTF-16 (with a byte-order mark) or as
+    Windows-1252/Latin-1 bytes; both are read rather than refused. Without a mark, UTF-8 is
+    tried first and a single-byte code page is the fallback. `partial` says `data` may end
+    mid-character (a sample of a larger file).
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    if b"\x00" in data:  # NULs without a mark: binary (or BOM-less UTF-16, which we refuse)
+        return None
     try:
-        text = sample.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the sample's end is still text.
-        if exc.start < len(sample) - 4:
-            return False
-        text = sample[: exc.start].decode("utf-8")
+        # A multi-byte character cut at the sample's end is still UTF-8.
+        if partial and exc.start >= len(data) - 4:
+            return data[: exc.start].decode("utf-8", errors="replace")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    text = decode_text(data[:65536], partial=len(data) > 65536)
+    if text is None:
+        return False
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     return controls <= len(text) // 100
 
@@ -148,7 +176,7 @@ def page_count(data: bytes) -> int:
 
 
 def _split_text(data: bytes) -> list[str]:
-    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    text = (decode_text(data) or "").replace("\r\n", "\n").replace("\r", "\n")
     # A form feed is the one page break plain text has.
     return [page for page in text.split("\f")] or [""]
 
