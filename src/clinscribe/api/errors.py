@@ -120,10 +120,17 @@ def install(app: FastAPI) -> None:
             )
             response.headers["Retry-After"] = "5"
             return response
-        log.error("database_error", error_type=type(exc.orig).__name__, path=request.url.path)
+        log.error("database_error", error_type=type(exc.orig).__name__, route=_route(request))
         return error_response(500, "internal_error", "internal server error")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled_error", error_type=type(exc).__name__, path=request.url.path)
+        log.error("unhandled_error", error_type=type(exc).__name__, route=_route(request))
         return error_response(500, "internal_error", "internal server error")
+
+
+def _route(request: Request) -> str:
+    """The route's template (`/api/v1/documents/{document_id}`), never the raw path: a path can
+    carry identifiers, and a signed link's path is itself a credential."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "unmatched"))

