@@ -31,6 +31,8 @@ MAX_CANDIDATES = 6
 POOL = 8  # closest names by spelling and by sound, scored in full
 PRIOR_BONUS = 0.05
 CLEAR_MENTION = 0.8
+# How closely the words after a drug heard right must spell the rest of a longer name.
+EXTENSION_SIMILARITY = 0.85
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,8 @@ class DrugCorrector:
     ) -> Segment:
         """Replace suspect spans (found by ``suspects`` on this segment) with drug names."""
         matches = [
-            Match(s.first, s.last, name, score, low=score < CLEAR_MENTION)
+            # Not confirmed by scoring the audio: always shown for review.
+            Match(s.first, s.last, name, score, low=score < 1.0)
             for s, name, score in replacements
         ]
         return apply_matches(
@@ -324,8 +327,8 @@ class DrugCorrector:
                 continue
             taken |= span
             if m.score < 1.0:
-                # A weak reading of unclear words: shown, but flagged for the reviewer.
-                chosen.append(replace(m, low=m.score < CLEAR_MENTION))
+                # A weak reading of unclear words by spelling alone: shown, flagged for review.
+                chosen.append(replace(m, low=True))
             elif self._split_exact(toks, m):
                 chosen.append(m)
         if not chosen:
@@ -359,7 +362,14 @@ class DrugCorrector:
                 continue
             span = enumerate(toks[m.first : m.last + 1], m.first)
             extra = [t for i, t in span if not e.first <= i <= e.last]
-            return not all(t.key in self.common_words for t in extra)
+            if all(t.key in self.common_words for t in extra):
+                return False
+            # The drug heard right is itself a real drug: growing it into another one
+            # ("isosorbide mono nitrate" -> isosorbide dinitrate) is a swap between real
+            # drugs, allowed only when the extra words spell the rest of the name closely.
+            rest = letters(m.name).replace(letters(e.name), "", 1)
+            heard = "".join(t.key for t in extra)
+            return Levenshtein.normalized_similarity(heard, rest) >= EXTENSION_SIMILARITY
         return False
 
     def mentioned(self, segments: list[Segment]) -> frozenset[str]:
