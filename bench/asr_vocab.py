@@ -290,7 +290,7 @@ def _run_system(
     baseline: tuple[Any, Callable[..., Any], type] | None,
 ) -> list[Segment]:
     """One system's transcript from the same cached first decode: ``direct`` (no correction),
-    ``ours`` (this tree's corrector) or ``main`` (the baseline corrector, git ``main``)."""
+    ``ours`` (this tree's corrector) or ``main`` (the baseline corrector, ``--baseline`` ref)."""
     if system == "direct":
         return heard
     if system == "main":
@@ -437,7 +437,8 @@ def main() -> None:
     parser.add_argument(
         "--systems", default="ours", help="comma list of direct, main (baseline), ours"
     )
-    parser.add_argument("--baseline", default="main", help="git ref of the baseline corrector")
+    # The corrector before the drug-vocabulary changes (main at the time they began).
+    parser.add_argument("--baseline", default="57afcc4", help="git ref of the baseline corrector")
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--verbose", action="store_true")
