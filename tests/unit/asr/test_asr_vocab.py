@@ -112,6 +112,9 @@ def test_a_drug_heard_right_does_not_grow_into_another_real_drug(
     # The rest of the name said closely is joined, and the dose after it is kept.
     out = corrector.correct_segment(seg("Start isosorbide di nitrate 10 milligrams daily."))
     assert out.text == "Start isosorbide dinitrate 10 milligrams daily."
+    # A garbled rest with no word of the name heard exactly may still be read.
+    out = corrector.correct_segment(seg("Add insulin cargen 10 units at night."))
+    assert out.text == "Add insulin glargine 10 units at night."
 
 
 def test_old_transcript_json_without_the_flag_is_still_valid() -> None:

@@ -33,6 +33,7 @@ PRIOR_BONUS = 0.05
 CLEAR_MENTION = 0.8
 # How closely the words after a drug heard right must spell the rest of a longer name.
 EXTENSION_SIMILARITY = 0.85
+LOOSE_EXTENSION_SIMILARITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -364,12 +365,16 @@ class DrugCorrector:
             extra = [t for i, t in span if not e.first <= i <= e.last]
             if all(t.key in self.common_words for t in extra):
                 return False
-            # The drug heard right is itself a real drug: growing it into another one
-            # ("isosorbide mono nitrate" -> isosorbide dinitrate) is a swap between real
-            # drugs, allowed only when the extra words spell the rest of the name closely.
+            # The drug heard right is itself a real drug: growing it into another one is a
+            # swap between real drugs. A word heard exactly as part of the rest of the name
+            # ("nitrate" of "mono nitrate" for dinitrate) shows the words around it were
+            # heard too, so they must then spell the rest closely; a garbled rest ("insulin
+            # cargen") may be read more loosely.
             rest = letters(m.name).replace(letters(e.name), "", 1)
             heard = "".join(t.key for t in extra)
-            return Levenshtein.normalized_similarity(heard, rest) >= EXTENSION_SIMILARITY
+            anchored = any(len(t.key) >= 4 and t.key in rest for t in extra)
+            need = EXTENSION_SIMILARITY if anchored else LOOSE_EXTENSION_SIMILARITY
+            return Levenshtein.normalized_similarity(heard, rest) >= need
         return False
 
     def mentioned(self, segments: list[Segment]) -> frozenset[str]:
