@@ -18,18 +18,21 @@ variant, faster, with added noise). No other Piper voice ships inside a package 
 
 Decoding is cached in DIR/cache (the uncorrected transcript of each file, and every biased
 re-decode and candidate scoring by its clip and words), so re-running the corrector costs
-seconds; ``--fresh`` ignores the cache. ``--rtf`` instead times the whole engine on one
-voicing's files, single-threaded, uncached.
+seconds; ``--fresh`` ignores the cache. ``--rtf`` instead times the whole engine and plain
+faster-whisper (no correction) on one voicing's files, file by file in turn, uncached.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
+import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import time
 import wave
 from collections import Counter
@@ -44,7 +47,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from asr import normalize
 from clinscribe.asr.core.biasing import rebias
-from clinscribe.asr.core.engine import FasterWhisperConfig, FasterWhisperEngine
+from clinscribe.asr.core.engine import (
+    FasterWhisperConfig,
+    FasterWhisperEngine,
+    resolve_model_path,
+)
 from clinscribe.asr.core.lexicon import letters, load_drug_lexicon
 from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript
 from clinscribe.asr.core.scoring import score_candidates
@@ -176,6 +183,40 @@ class Cached:
         return value
 
 
+MAIN_MODULES = ("lexicon", "spans", "correction", "biasing")
+
+
+def main_corrector(ref: str, tokenizer_json: str) -> tuple[Any, Callable[..., Any], type]:
+    """The corrector exactly as on git ``ref`` (the baseline), loaded beside this tree's.
+
+    Its asr core modules are read with ``git show`` into a scratch package whose imports point
+    at each other (``schemas`` and audio stay this tree's: their shapes did not change).
+    """
+    root = Path(tempfile.mkdtemp(prefix="asr_baseline_"))
+    pkg = root / "asr_baseline"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for name in MAIN_MODULES:
+        text = subprocess.run(
+            ["git", "show", f"{ref}:src/clinscribe/asr/core/{name}.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+        ).stdout
+        for other in MAIN_MODULES:
+            text = text.replace(f"clinscribe.asr.core.{other} ", f"asr_baseline.{other} ")
+        (pkg / f"{name}.py").write_text(text)
+    sys.path.insert(0, str(root))
+    lexicon = importlib.import_module("asr_baseline.lexicon")
+    correction = importlib.import_module("asr_baseline.correction")
+    biasing = importlib.import_module("asr_baseline.biasing")
+    corrector = correction.DrugCorrector(
+        lexicon.load_drug_lexicon(), lexicon.load_common_words(tokenizer_json)
+    )
+    return corrector, biasing.rebias, correction.DrugCorrector
+
+
 def _manifest(data: Path) -> list[dict[str, Any]]:
     """Every voicing of every script present under ``data`` (a synthesis may still run)."""
     found = []
@@ -193,8 +234,6 @@ def evaluate(args: argparse.Namespace) -> None:
         config = config.model_copy(update={"model": args.model})
     engine = FasterWhisperEngine(config)
     engine.load()
-    corrector = engine.corrector
-    assert corrector is not None
     lexicon_keys = set(load_drug_lexicon().by_key)
     scripts = {r["id"]: r for r in load_scripts()}
     all_drugs = sorted({normalize(d) for r in scripts.values() for d in r["drugs"]})
@@ -209,8 +248,13 @@ def evaluate(args: argparse.Namespace) -> None:
     if args.limit:
         items = items[: args.limit]
     cache = Cached(args.data / "cache" / Path(config.model).name, args.fresh)
-    tallies: dict[str, Tally] = {}
-    for item in items:
+    tallies: dict[str, dict[str, Tally]] = {}
+    systems = ["direct"] if args.raw else args.systems.split(",")
+    baseline = None
+    if "main" in systems:
+        path = resolve_model_path(config.model)
+        baseline = main_corrector(args.baseline, str(Path(path) / "tokenizer.json"))
+    for done, item in enumerate(items, start=1):
         path = args.data / "audio" / item["audio"]
         script = scripts[item["id"]]
         mode = "conversation" if script["kind"] == "conversation" else "dictation"
@@ -220,64 +264,100 @@ def evaluate(args: argparse.Namespace) -> None:
             f"raw|{item['audio']}",
             lambda: engine.transcribe(samples, options=raw_opts).model_dump(),  # noqa: B023
         )
-        segments = Transcript.model_validate(raw).segments
-        if not args.raw:
-            segments = corrector.correct(segments)
-            prior = corrector.mentioned(segments)
-
-            def biased(
-                clip: FloatArray, hotwords: list[str], _a: str = item["audio"]
-            ) -> list[Segment]:
-                key = f"bias|{_a}|{hashlib.sha256(clip.tobytes()).hexdigest()}|{hotwords}"
-                hot = TranscribeOptions(hotwords=hotwords)
-                whole = [(0.0, len(clip) / SAMPLE_RATE)]
-                found = cache.get(
-                    key,
-                    lambda: [
-                        x.model_dump()
-                        for x in engine._decode(clip, whole, hot, prompt=None, fallback=False)
-                    ],
-                )
-                return [Segment.model_validate(x) for x in found]
-
-            def score(clip: FloatArray, texts: list[str], _a: str = item["audio"]) -> list[float]:
-                key = f"score|{_a}|{hashlib.sha256(clip.tobytes()).hexdigest()}|{texts}"
-                return cache.get(key, lambda: score_candidates(engine.model, clip, texts))  # type: ignore[no-any-return]
-
-            segments = rebias(samples, segments, corrector, biased, prior, score=score)
-        text = " ".join(s.text for s in segments)
-        tally = tallies.setdefault(item["voicing"], Tally())
-        ref, hyp = normalize(spoken(script["text"])), normalize(text)
-        tally.refs.append(ref)
-        tally.hyps.append(hyp)
-        want = _count(ref, all_drugs)
-        got = _count(hyp, all_drugs)
-        tally.drugs += sum(want.values())
-        tally.drugs_ok += sum(min(n, got[d]) for d, n in want.items())
-        tally.misses.update({d: n - got[d] for d, n in want.items() if got[d] < n})
-        padded = f" {ref} "
-        for s in segments:
-            for c in s.corrections:
-                heard = normalize(c.original)
-                if letters(heard) in drug_keys and letters(heard) != letters(c.replacement):
-                    tally.swaps.append(f"{item['audio']}: {c.original!r}->{c.replacement}")
-            for w in s.words:
-                word = normalize(w.word)
-                is_drug = letters(word) in drug_keys and len(letters(word)) >= 5
-                wrong = is_drug and f" {word} " not in padded
-                tally.flagged += w.low_confidence
-                tally.flagged_wrong += w.low_confidence and wrong
-                if wrong:
-                    tally.wrong_drug.append(f"{item['audio']}: {word}")
-                    tally.wrong_unflagged += not w.low_confidence
-        if args.show:
-            print(f"--- {item['audio']}\n  REF {ref}\n  HYP {hyp}")
-        done = sum(len(t.refs) for t in tallies.values())
+        heard = Transcript.model_validate(raw).segments
+        for system in systems:
+            segments = _run_system(system, heard, samples, item["audio"], engine, cache, baseline)
+            tally = tallies.setdefault(system, {}).setdefault(item["voicing"], Tally())
+            _score(tally, item, script, segments, all_drugs, drug_keys, args.show)
         if args.progress and done % args.progress == 0 and done < len(items):
             print(f"[after {done} of {len(items)} files]")
-            report(tallies, verbose=False)
+            for system, by_voicing in tallies.items():
+                print(f" {system}")
+                report(by_voicing, verbose=False)
     print(f"[all {len(items)} files]")
-    report(tallies, args.verbose)
+    for system, by_voicing in tallies.items():
+        print(f" {system}")
+        report(by_voicing, args.verbose)
+
+
+def _run_system(
+    system: str,
+    heard: list[Segment],
+    samples: FloatArray,
+    audio: str,
+    engine: FasterWhisperEngine,
+    cache: Cached,
+    baseline: tuple[Any, Callable[..., Any], type] | None,
+) -> list[Segment]:
+    """One system's transcript from the same cached first decode: ``direct`` (no correction),
+    ``ours`` (this tree's corrector) or ``main`` (the baseline corrector, ``--baseline`` ref)."""
+    if system == "direct":
+        return heard
+    if system == "main":
+        assert baseline is not None
+        corrector, rebias_fn, _ = baseline
+    else:
+        corrector, rebias_fn = engine.corrector, rebias
+    segments = corrector.correct(heard)
+    prior = corrector.mentioned(segments)
+
+    def biased(clip: FloatArray, hotwords: list[str]) -> list[Segment]:
+        key = f"bias|{audio}|{hashlib.sha256(clip.tobytes()).hexdigest()}|{hotwords}"
+        hot = TranscribeOptions(hotwords=hotwords)
+        whole = [(0.0, len(clip) / SAMPLE_RATE)]
+        found = cache.get(
+            key,
+            lambda: [
+                x.model_dump()
+                for x in engine._decode(clip, whole, hot, prompt=None, fallback=False)
+            ],
+        )
+        return [Segment.model_validate(x) for x in found]
+
+    def score(clip: FloatArray, texts: list[str]) -> list[float]:
+        key = f"score|{audio}|{hashlib.sha256(clip.tobytes()).hexdigest()}|{texts}"
+        return cache.get(key, lambda: score_candidates(engine.model, clip, texts))  # type: ignore[no-any-return]
+
+    if system == "main":
+        return rebias_fn(samples, segments, corrector, biased, prior)  # type: ignore[no-any-return]
+    return rebias(samples, segments, corrector, biased, prior, score=score)
+
+
+def _score(
+    tally: Tally,
+    item: dict[str, Any],
+    script: dict[str, Any],
+    segments: list[Segment],
+    all_drugs: list[str],
+    drug_keys: set[str],
+    show: bool,
+) -> None:
+    text = " ".join(s.text for s in segments)
+    ref, hyp = normalize(spoken(script["text"])), normalize(text)
+    tally.refs.append(ref)
+    tally.hyps.append(hyp)
+    want = _count(ref, all_drugs)
+    got = _count(hyp, all_drugs)
+    tally.drugs += sum(want.values())
+    tally.drugs_ok += sum(min(n, got[d]) for d, n in want.items())
+    tally.misses.update({d: n - got[d] for d, n in want.items() if got[d] < n})
+    padded = f" {ref} "
+    for s in segments:
+        for c in s.corrections:
+            heard = normalize(c.original)
+            if letters(heard) in drug_keys and letters(heard) != letters(c.replacement):
+                tally.swaps.append(f"{item['audio']}: {c.original!r}->{c.replacement}")
+        for w in s.words:
+            word = normalize(w.word)
+            is_drug = letters(word) in drug_keys and len(letters(word)) >= 5
+            wrong = is_drug and f" {word} " not in padded
+            tally.flagged += w.low_confidence
+            tally.flagged_wrong += w.low_confidence and wrong
+            if wrong:
+                tally.wrong_drug.append(f"{item['audio']}: {word}")
+                tally.wrong_unflagged += not w.low_confidence
+    if show:
+        print(f"--- {item['audio']}\n  REF {ref}\n  HYP {hyp}")
 
 
 def report(tallies: dict[str, Tally], verbose: bool) -> None:
@@ -321,19 +401,27 @@ def rtf(args: argparse.Namespace) -> None:
     ][: args.limit or None]
     first = decode_audio(args.data / "audio" / items[0]["audio"])
     engine.transcribe(first)  # warm-up
-    audio = wall = cpu = 0.0
+    # Both systems on each file in turn, so machine load hits them alike.
+    audio = 0.0
+    wall = {"direct": 0.0, "full": 0.0}
+    cpu = dict(wall)
     for item in items:
         decoded = decode_audio(args.data / "audio" / item["audio"])
         mode = "conversation" if scripts[item["id"]]["kind"] == "conversation" else "dictation"
-        t0, c0 = time.perf_counter(), time.process_time()
-        engine.transcribe(decoded, options=TranscribeOptions(mode=mode))
-        wall += time.perf_counter() - t0
-        cpu += time.process_time() - c0
+        for system in wall:
+            opts = TranscribeOptions(mode=mode, correct_vocabulary=system == "full")
+            t0, c0 = time.perf_counter(), time.process_time()
+            engine.transcribe(decoded, options=opts)
+            wall[system] += time.perf_counter() - t0
+            cpu[system] += time.process_time() - c0
         audio += decoded.duration
-    print(
-        f"{config.model} threads={args.threads} {len(items)} files {audio:.0f}s audio: "
-        f"RTF {audio / wall:.1f}x wall, {audio / cpu:.1f}x CPU"
-    )
+    load = os.getloadavg()[0]
+    for system in wall:
+        print(
+            f"{system:<6} {config.model} threads={args.threads} {len(items)} files "
+            f"{audio:.0f}s audio: RTF {audio / wall[system]:.1f}x wall, "
+            f"{audio / cpu[system]:.1f}x CPU (load average {load:.1f})"
+        )
 
 
 def main() -> None:
@@ -345,7 +433,12 @@ def main() -> None:
     parser.add_argument("--voicings", default="")
     parser.add_argument("--model", default="")
     parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--raw", action="store_true", help="no correction at all")
+    parser.add_argument("--raw", action="store_true", help="no correction (= --systems direct)")
+    parser.add_argument(
+        "--systems", default="ours", help="comma list of direct, main (baseline), ours"
+    )
+    # The corrector before the drug-vocabulary changes (main at the time they began).
+    parser.add_argument("--baseline", default="57afcc4", help="git ref of the baseline corrector")
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--verbose", action="store_true")

@@ -20,11 +20,13 @@ from clinscribe.audio.decode import decode_audio
 from tests.unit.asr.asr_media import piper_wav
 
 SCRIPTS = Path(__file__).resolve().parents[3] / "bench" / "data" / "asr_vocab" / "scripts.jsonl"
-# Tuning-half scripts (never test-half ones): sound-alike pairs, brands and generics.
-CHOSEN = ("v03", "v11", "v13", "v19")
+# Two short tuning-half scripts (never test-half ones) with sound-alike pairs
+# (hydralazine/hydroxyzine, metformin/metronidazole): enough to catch a regression while
+# the test stays well under a minute on a quiet machine (one model load for the session).
+CHOSEN = ("v03", "v13")
 # Recorded when the floor was set; raise them when the engine gets better.
-MAX_WER = 0.07  # measured 0.068
-MIN_DRUGS_FOUND = 15  # of 16 mentions (measured 15)
+MAX_WER = 0.09  # measured 0.089 (v03, v13)
+MIN_DRUGS_FOUND = 6  # of 7 mentions (measured 6)
 
 _NUMBER_WORDS = frozenset(
     [
@@ -92,5 +94,6 @@ def test_drug_vocabulary_floor(engine: FasterWhisperEngine, tmp_path: Path) -> N
                 found += 1
                 padded = padded.replace(f" {drug.lower()} ", " # ", 1)
     wer = jiwer.wer(refs, hyps)
-    assert mentions == 16
+    assert mentions == 7
+    print(f"floor: WER {wer:.3f}, drug names {found}/{mentions}")
     assert wer <= MAX_WER and found >= MIN_DRUGS_FOUND, (wer, found, hyps)

@@ -24,6 +24,9 @@ PAD = 1.5  # seconds of context either side of a suspect (word times are estimat
 GAP = 0.6  # silence between glued clips, so the decoder starts a new segment
 MAX_BATCH_SECONDS = 28.0  # one Whisper window
 MAX_HOTWORDS = 12
+SCORE_PAD = 0.2
+# Log-probability a brand must fit the unbiased audio by, against the words heard there.
+BRAND_LEAD = 0.0
 
 # Decodes a clip with the given hotwords; returns segments timed from the clip's start.
 BiasedDecoder = Callable[[FloatArray, list[str]], list[Segment]]
@@ -107,11 +110,36 @@ def rebias(
                 )
                 if name is not None:
                     confirmed.setdefault(w.segment, []).append((suspect, name, suspect.score))
+    if score is not None:
+        confirmed = {
+            i: [c for c in found if _audio_allows(samples, segments[i], c, corrector, score)]
+            for i, found in confirmed.items()
+        }
     segments = [
-        corrector.apply(s, confirmed[i], source="biased_redecode") if i in confirmed else s
+        corrector.apply(s, confirmed[i], source="biased_redecode") if confirmed.get(i) else s
         for i, s in enumerate(segments)
     ]
     if score is None:
         return segments
     # Last: a drug name chosen above, or heard as it is, may be its real sound-alike rival.
     return check_soundalikes(samples, segments, soundalikes_of(corrector), score)
+
+
+def _audio_allows(
+    samples: FloatArray,
+    segment: Segment,
+    choice: tuple[Suspect, str, float],
+    corrector: DrugCorrector,
+    score: CandidateScorer,
+) -> bool:
+    """A brand picked by the biased pass must also fit the audio at least as well as the words
+    heard there, scored without bias: thousands of invented brand names sit close to English
+    and to misheard words, and hotwords alone pull the decoder towards them."""
+    entry = corrector.lexicon.by_key.get(letters(choice[1]))
+    if entry is None or not entry.generic:
+        return True
+    rewritten = corrector.apply(segment, [choice], source="biased_redecode")
+    start = max(0.0, segment.start - SCORE_PAD)
+    clip = samples[int(start * SAMPLE_RATE) : int((segment.end + SCORE_PAD) * SAMPLE_RATE)]
+    brand, heard = score(clip.astype(np.float32), [rewritten.text, segment.text])
+    return brand - heard >= BRAND_LEAD

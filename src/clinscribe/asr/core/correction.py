@@ -31,6 +31,9 @@ MAX_CANDIDATES = 6
 POOL = 8  # closest names by spelling and by sound, scored in full
 PRIOR_BONUS = 0.05
 CLEAR_MENTION = 0.8
+# How closely the words after a drug heard right must spell the rest of a longer name.
+EXTENSION_SIMILARITY = 0.85
+LOOSE_EXTENSION_SIMILARITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -285,7 +288,8 @@ class DrugCorrector:
     ) -> Segment:
         """Replace suspect spans (found by ``suspects`` on this segment) with drug names."""
         matches = [
-            Match(s.first, s.last, name, score, low=score < CLEAR_MENTION)
+            # Not confirmed by scoring the audio: always shown for review.
+            Match(s.first, s.last, name, score, low=score < 1.0)
             for s, name, score in replacements
         ]
         return apply_matches(
@@ -324,8 +328,8 @@ class DrugCorrector:
                 continue
             taken |= span
             if m.score < 1.0:
-                # A weak reading of unclear words: shown, but flagged for the reviewer.
-                chosen.append(replace(m, low=m.score < CLEAR_MENTION))
+                # A weak reading of unclear words by spelling alone: shown, flagged for review.
+                chosen.append(replace(m, low=True))
             elif self._split_exact(toks, m):
                 chosen.append(m)
         if not chosen:
@@ -359,7 +363,18 @@ class DrugCorrector:
                 continue
             span = enumerate(toks[m.first : m.last + 1], m.first)
             extra = [t for i, t in span if not e.first <= i <= e.last]
-            return not all(t.key in self.common_words for t in extra)
+            if all(t.key in self.common_words for t in extra):
+                return False
+            # The drug heard right is itself a real drug: growing it into another one is a
+            # swap between real drugs. A word heard exactly as part of the rest of the name
+            # ("nitrate" of "mono nitrate" for dinitrate) shows the words around it were
+            # heard too, so they must then spell the rest closely; a garbled rest ("insulin
+            # cargen") may be read more loosely.
+            rest = letters(m.name).replace(letters(e.name), "", 1)
+            heard = "".join(t.key for t in extra)
+            anchored = any(len(t.key) >= 4 and t.key in rest for t in extra)
+            need = EXTENSION_SIMILARITY if anchored else LOOSE_EXTENSION_SIMILARITY
+            return Levenshtein.normalized_similarity(heard, rest) >= need
         return False
 
     def mentioned(self, segments: list[Segment]) -> frozenset[str]:
