@@ -46,6 +46,9 @@ class Account:
 class OpenEmrSignInFailed(Unauthorized):
     """A refused OpenEMR sign-in; `reason` is for the audit log, never for the client."""
 
+    status_code = 401
+    code = "unauthorized"  # the same answer as a local sign-in refusal: nothing to probe
+
     def __init__(self, reason: str, *, tenant_id: str | None = None) -> None:
         super().__init__(INVALID)
         self.reason = reason

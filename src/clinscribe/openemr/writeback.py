@@ -22,7 +22,7 @@ from clinscribe.errors import ClinscribeError
 from clinscribe.jobs import queue as workqueue
 from clinscribe.openemr import service
 from clinscribe.openemr.connection import OpenEmrUnavailable, connect
-from clinscribe.openemr.core.soap import SoapForm, soap_form
+from clinscribe.openemr.core.soap import NotSoapShaped, SoapForm, soap_form
 from clinscribe.review import service as review
 
 KIND = "openemr_write"
@@ -120,7 +120,7 @@ def form_input(session: Session, note_id: str, version: int) -> FormInput:
     content = review.content_of(row)
     try:
         form = soap_form((s.key, s.title, s.text) for s in content.sections)
-    except ValueError as exc:
+    except NotSoapShaped as exc:
         raise WriteBackRefused(str(exc)) from exc
     return FormInput(
         note_id=note.id,

@@ -22,6 +22,7 @@ log = structlog.get_logger(__name__)
 class LiveModelWarming(ServiceUnavailable):
     """The live speech model is still loading: the node is not ready for streams yet."""
 
+    status_code = 503
     code = "stream_model_warming"
 
 

@@ -23,7 +23,9 @@ from .conftest import make_transcript
 
 DATA = Path(__file__).parent / "data" / "visits.json"
 # Recorded on 2026-12-07 (see docs/benchmarks.md); raise them when the drafter improves.
-ROUGE1_FLOOR = 64.2
+# ROUGE-1 was 64.26 before lay symptoms were coded by the NLP stage; the chief complaint of one
+# visit then became "Dysuria." (coded) instead of the wrong "Hives.", which costs 0.2 here.
+ROUGE1_FLOOR = 64.0
 COVERAGE_FLOOR = 0.928
 FAITHFUL_FLOOR = 1.0
 

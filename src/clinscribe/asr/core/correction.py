@@ -9,6 +9,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from clinscribe.asr.core.extension import extends
 from clinscribe.asr.core.lexicon import DrugLexicon, letters, phonetic
 from clinscribe.asr.core.schemas import Segment
 from clinscribe.asr.core.spans import (
@@ -32,8 +33,6 @@ POOL = 8  # closest names by spelling and by sound, scored in full
 PRIOR_BONUS = 0.05
 CLEAR_MENTION = 0.8
 # How closely the words after a drug heard right must spell the rest of a longer name.
-EXTENSION_SIMILARITY = 0.85
-LOOSE_EXTENSION_SIMILARITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -320,7 +319,11 @@ class DrugCorrector:
         # longer name that contains a drug spelled right ("insulin" + "glargine") goes first.
         ranked = sorted(
             candidates,
-            key=lambda m: (not self._extends(toks, m, exact), -m.score, m.first - m.last),
+            key=lambda m: (
+                not extends(toks, m, exact, self.common_words),
+                -m.score,
+                m.first - m.last,
+            ),
         )
         for m in ranked:
             span = set(range(m.first, m.last + 1))
@@ -346,36 +349,6 @@ class DrugCorrector:
         if len(span) < 2 or words == [letters(w) for w in m.name.split()]:
             return False
         return has_context(toks, m.first, m.last)
-
-    def _extends(self, toks: list[Tok], m: Match, exact: list[Match]) -> bool:
-        """A multi-word name growing out of a drug heard right, with unusual extra words.
-
-        Extra words that are ordinary English ("potassium diet") never make it grow, however
-        close the longer name sounds: the recogniser heard a real word there.
-        """
-        if m.score >= 1.0:
-            return False
-        for e in exact:
-            inside = m.first <= e.first and e.last <= m.last
-            if not inside or (e.first, e.last) == (m.first, m.last):
-                continue
-            if f" {e.name} " not in f" {m.name} ":
-                continue
-            span = enumerate(toks[m.first : m.last + 1], m.first)
-            extra = [t for i, t in span if not e.first <= i <= e.last]
-            if all(t.key in self.common_words for t in extra):
-                return False
-            # The drug heard right is itself a real drug: growing it into another one is a
-            # swap between real drugs. A word heard exactly as part of the rest of the name
-            # ("nitrate" of "mono nitrate" for dinitrate) shows the words around it were
-            # heard too, so they must then spell the rest closely; a garbled rest ("insulin
-            # cargen") may be read more loosely.
-            rest = letters(m.name).replace(letters(e.name), "", 1)
-            heard = "".join(t.key for t in extra)
-            anchored = any(len(t.key) >= 4 and t.key in rest for t in extra)
-            need = EXTENSION_SIMILARITY if anchored else LOOSE_EXTENSION_SIMILARITY
-            return Levenshtein.normalized_similarity(heard, rest) >= need
-        return False
 
     def mentioned(self, segments: list[Segment]) -> frozenset[str]:
         """Drugs a recording names clearly: spelled right, or corrected with a high score."""

@@ -20,6 +20,7 @@ from clinscribe.notes.core.results import result_sentence
 from clinscribe.notes.core.rewrite import (
     Gender,
     clinician_to_clinical,
+    condition_name,
     detect_gender,
     normalize_speech,
     patient_to_clinical,
@@ -168,7 +169,11 @@ def _question_facts(q: Unit, answer: Unit, gender: Gender) -> NoteSentence | lis
     ]
     if not symptoms:
         return []
-    names = list(dict.fromkeys(normalize_speech(e.text) for e in symptoms))
+    names = list(
+        dict.fromkeys(
+            condition_name(e.text, [c.display for c in e.codes if c.display]) for e in symptoms
+        )
+    )
     evidence = [ev(q), ev(answer)]
     if _NO.match(answer.text) and all("NEGATION" in e.traits for e in symptoms):
         return ros_facts(names, False, evidence)

@@ -280,3 +280,14 @@ def detect_gender(texts: list[str]) -> Gender:
     if male >= 1 and male > 2 * female:
         return "male"
     return None
+
+
+_LAY = re.compile(r"\b(?:i|i'm|my|me|when|it|hurts?|burns?|races?|going|feels?)\b", re.I)
+
+
+def condition_name(text: str, displays: list[str]) -> str:
+    """How a note names a condition: as said, unless the patient said it in lay words ("burns
+    when i urinate"), which a note writes as the clinical concept it was coded to ("dysuria")."""
+    if displays and _LAY.search(text):
+        return displays[0][0].lower() + displays[0][1:]
+    return normalize_speech(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from clinscribe.nlp.core import Entity, Vital
-from clinscribe.notes.core.rewrite import normalize_speech
+from clinscribe.notes.core.rewrite import condition_name, normalize_speech
 from clinscribe.notes.core.ros import RosFact, ros_facts
 from clinscribe.notes.core.schemas import Evidence, FactKind, NoteSentence, Problem
 from clinscribe.notes.core.units import Prepared, Unit
@@ -249,7 +249,9 @@ def ros_positives(prepared: Prepared) -> list[RosFact]:
         for ent in unit.entities:
             if "SYMPTOM" not in ent.traits or SKIP_TRAITS & set(ent.traits):
                 continue
-            name = normalize_speech(ent.text)
+            if _HURTS.search(ent.text):
+                continue  # the presenting "my knee hurts" is the complaint and HPI, not ROS
+            name = condition_name(ent.text, [c.display for c in ent.codes if c.display])
             if name.lower() not in seen:
                 seen.add(name.lower())
                 names.append(name)
@@ -302,14 +304,15 @@ def chief_complaint(prepared: Prepared) -> NoteSentence | None:
         if unit.speaker == "clinician" or unit.is_question:
             continue
         for ent in unit.entities:
+            if _HURTS.search(ent.text):
+                break  # a lay "my knee hurts" is written as the clinician would: "Knee pain."
             if (
                 ent.category == "MEDICAL_CONDITION"
                 and not SKIP_TRAITS & set(ent.traits)
                 and "allerg" not in ent.text.lower()  # an allergy is history, not the complaint
             ):
-                text, begin = _qualified(
-                    prepared, unit.segment, ent.begin, normalize_speech(ent.text)
-                )
+                name = condition_name(ent.text, [c.display for c in ent.codes if c.display])
+                text, begin = _qualified(prepared, unit.segment, ent.begin, name)
                 ev = Evidence(segment=unit.segment, begin=begin, end=ent.end)
                 return NoteSentence(
                     text=text[0].upper() + text[1:] + ".", kind="chief_complaint", evidence=[ev]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from clinscribe.errors import Unprocessable
+
 # Where each template section goes; a section not listed goes to the subjective field.
 _FIELD = {
     "objective": "objective",
@@ -18,8 +20,11 @@ _FIELD = {
 }
 
 
-class NotSoapShaped(ValueError):
+class NotSoapShaped(Unprocessable):
     """The note has nothing for the assessment or plan a SOAP form needs."""
+
+    status_code = 422
+    code = "note_not_soap_shaped"
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ Vectors = npt.NDArray[np.float32]
 class EmbedderUnavailable(ServiceUnavailable):
     """The model files are not installed: a deployment problem, so 503 rather than a 4xx."""
 
+    status_code = 503
     code = "embedder_unavailable"
 
 
