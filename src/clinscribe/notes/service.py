@@ -46,16 +46,16 @@ def _latest_transcript(session: Session, principal: Principal, encounter_id: str
     return row
 
 
-def _refine(
+def llm_client(
     session: Session,
     settings: Settings,
     principal: Principal,
-    drafted: notes.Note,
-    transcript: TranscriptModel,
-    template: notes.Template,
-    transcript_id: str,
-) -> notes.Note:
-    """LLM refinement under the tenant's PHI egress policy; every decision is audited."""
+    *,
+    object_type: str,
+    object_id: str,
+) -> tuple[notes.OpenAIChatClient, notes.EgressPolicy]:
+    """The tenant's LLM client and egress mode, after its PHI egress policy allowed sending
+    `object_type`/`object_id`'s text; the egress itself is audited here."""
     tenant = session.get(Tenant, principal.tenant_id)
     if tenant is None or not (tenant.llm_base_url and tenant.llm_model):
         raise Unprocessable("the tenant has no LLM endpoint configured")
@@ -84,16 +84,26 @@ def _refine(
         action="llm.egress",
         principal=principal,
         outcome=f"sent:{policy}",
-        object_type="transcript",
-        object_id=transcript_id,
+        object_type=object_type,
+        object_id=object_id,
     )
-    return notes.refine_with_llm(
-        drafted,
-        transcript,
-        client,
-        "allow" if policy == "allow" else "deidentify",
-        template=template,
+    return client, "allow" if policy == "allow" else "deidentify"
+
+
+def _refine(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    drafted: notes.Note,
+    transcript: TranscriptModel,
+    template: notes.Template,
+    transcript_id: str,
+) -> notes.Note:
+    """LLM refinement under the tenant's PHI egress policy; every decision is audited."""
+    client, mode = llm_client(
+        session, settings, principal, object_type="transcript", object_id=transcript_id
     )
+    return notes.refine_with_llm(drafted, transcript, client, mode, template=template)
 
 
 def draft_for_encounter(

@@ -14,20 +14,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clinscribe.audit import service as audit
 from clinscribe.config import Settings
-from clinscribe.db.models import Encounter, Note, Tenant
+from clinscribe.db.models import Encounter, Note
 from clinscribe.db.models.documents import Document, DocumentFact, DocumentPage, LabObservation
 from clinscribe.documents.core.pages import Citation
 from clinscribe.errors import Forbidden, Unprocessable
 from clinscribe.notes import core as notes
+from clinscribe.notes import service as notes_service
 from clinscribe.records import encounters, patients
 from clinscribe.records.schemas import EncounterCreate
 from clinscribe.reports import core
 from clinscribe.review import service as review
-from clinscribe.security.associated import llm_key_aad
-from clinscribe.security.crypto import key_ring
-from clinscribe.security.outbound import UrlPolicy, validate_outbound_url
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
 
@@ -132,37 +129,10 @@ def _refine(
     sources: core.ReportSources,
 ) -> notes.Note:
     """LLM refinement under the tenant's PHI egress policy, as for notes; egress is audited."""
-    tenant = session.get(Tenant, principal.tenant_id)
-    if tenant is None or not (tenant.llm_base_url and tenant.llm_model):
-        raise Unprocessable("the tenant has no LLM endpoint configured")
-    policy = tenant.phi_egress_policy
-    if policy not in ("deidentify", "allow"):
-        raise Forbidden("the tenant's PHI egress policy denies sending data to an LLM")
-    validate_outbound_url(
-        tenant.llm_base_url,
-        UrlPolicy(
-            require_https=settings.profile == "prod", allow_loopback=settings.profile != "prod"
-        ),
+    client, mode = notes_service.llm_client(
+        session, settings, principal, object_type="patient", object_id=patient_id
     )
-    key = (
-        key_ring(settings).decrypt(tenant.llm_key_encrypted, llm_key_aad(tenant.id)).decode()
-        if tenant.llm_key_encrypted
-        else None
-    )
-    client = notes.OpenAIChatClient(
-        base_url=tenant.llm_base_url, model=tenant.llm_model, api_key=key
-    )
-    audit.record(
-        session,
-        action="llm.egress",
-        principal=principal,
-        outcome=f"sent:{policy}",
-        object_type="patient",
-        object_id=patient_id,
-    )
-    return core.refine_report(
-        drafted, sources, client, "allow" if policy == "allow" else "deidentify"
-    )
+    return core.refine_report(drafted, sources, client, mode)
 
 
 def draft_for_patient(
