@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     delivery_timeout: float = Field(default=30.0, gt=0)
     # The client deliveries reach the EHR with, by registered name (fhir/destination.py).
     delivery_client: str = "fhir"
+    # Seconds between scheduled OpenEMR syncs of every tenant with a connection (run by the
+    # worker, or the server in the embedded profile); 0 leaves syncing to the API and CLI.
+    openemr_sync_interval: float = Field(default=0.0, ge=0.0, le=7 * 86400)
 
     # Live streaming (WebSocket).
     stream_max_seconds: float = Field(default=7200.0, gt=0)

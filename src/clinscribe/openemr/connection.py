@@ -118,11 +118,15 @@ def connect(raw_url: str) -> Iterator[Connection]:
 def _code(exc: DBAPIError) -> str | None:
     args = getattr(exc.orig, "args", ())
     number = args[0] if args and isinstance(args[0], int) else None
-    # 1044/1045: access denied; 1049: unknown database. Everything else reads as unavailable.
-    if number in (1044, 1045):
+    # 1044/1045: access denied (bad credentials); 1142/1143: a table or column this user may
+    # not use (a GRANT missing); 1049: unknown database; 1054/1146: unknown column or table (the
+    # schema is not the one the bridge knows). Everything else reads as unavailable.
+    if number in (1044, 1045, 1142, 1143):
         return "openemr_access_denied"
     if number == 1049:
         return "openemr_unknown_database"
+    if number in (1054, 1146):
+        return "openemr_schema_drift"
     return None
 
 

@@ -15,7 +15,11 @@ from clinscribe.storage.blobs import BlobStore
 
 @task(writeback.KIND)
 def write_note(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
-    """Write the job's note version as a SOAP form; past its attempts the job is dead-lettered."""
+    """Write the job's note version into OpenEMR; past its attempts the job is dead-lettered.
+
+    The job's error starts with the failure's code (`openemr_patient_missing: ...`,
+    `openemr_access_denied: ...`), so the dead-letter list says what to fix before a replay.
+    """
     prefix = writeback.SUBJECT_PREFIX
     if not job.subject_type.startswith(prefix):
         raise PermanentJobError("not a note version")
@@ -24,14 +28,17 @@ def write_note(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
         with session_scope(settings.resolved_database_url) as session:
             item = writeback.form_input(session, job.subject_id, version)
             url = writeback.tenant_url(session, settings, job.tenant_id)
-        writeback.write(url, item)
+        placed = writeback.write(url, item)
+        # OpenEMR has committed; if this fails the retry finds the ledger rows and lands here.
+        with session_scope(settings.resolved_database_url) as session:
+            writeback.record_placement(session, item, placed)
     except (writeback.WriteBackRefused, OpenEmrNotConfigured) as exc:
-        raise PermanentJobError(exc.message) from exc
+        raise PermanentJobError(f"{exc.code}: {exc.message}") from exc
     except OpenEmrUnavailable as exc:
         policy = RetryPolicy(
             max_attempts=settings.delivery_max_attempts,
             base_delay=settings.delivery_base_delay,
             max_delay=settings.delivery_max_delay,
         )
-        raise RetryLater(exc.message, backoff_delay(job.attempts, policy)) from exc
+        raise RetryLater(f"{exc.code}: {exc.message}", backoff_delay(job.attempts, policy)) from exc
     return "note", job.subject_id

@@ -1,4 +1,4 @@
-"""A fresh OpenEMR-shaped MariaDB database per test module, with made-up accounts and patients.
+"""A fresh OpenEMR-shaped MariaDB database per test, with made-up accounts and patients.
 
 The tables come from `openemr_subset.sql` (this project's own DDL for the part of OpenEMR the
 bridge touches); the rows are synthetic. MariaDB must be running: the tests fail, never skip.
@@ -98,9 +98,9 @@ def _server() -> dict[str, object]:
     return {"host": host, "port": int(port or 3306), "user": user or "root", "password": ""}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def openemr_url() -> Iterator[str]:
-    """A database created for this module, loaded with the subset DDL and the rows above."""
+    """A database created for this test, loaded with the subset DDL and the rows above."""
     name = f"openemr_it_{uuid.uuid4().hex[:8]}"
     admin = pymysql.connect(**_server(), autocommit=True)  # type: ignore[arg-type]
     try:

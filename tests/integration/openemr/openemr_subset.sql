@@ -65,7 +65,10 @@ CREATE TABLE `form_encounter` (
   `facility_id` int(11) NOT NULL DEFAULT '0',
   `pid` bigint(20) DEFAULT NULL,
   `encounter` bigint(20) DEFAULT NULL,
+  `sensitivity` varchar(30) DEFAULT NULL,
+  `pc_catid` int(11) NOT NULL DEFAULT '5',
   `provider_id` int(11) DEFAULT '0',
+  `class_code` varchar(10) NOT NULL DEFAULT 'AMB',
   PRIMARY KEY (`id`),
   UNIQUE KEY `uuid` (`uuid`),
   KEY `pid_encounter` (`pid`, `encounter`)
@@ -102,6 +105,49 @@ CREATE TABLE `form_soap` (
   `assessment` text,
   `plan` text,
   PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+
+CREATE TABLE `form_vitals` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `uuid` binary(16) DEFAULT NULL,
+  `date` datetime DEFAULT NULL,
+  `pid` bigint(20) DEFAULT '0',
+  `user` varchar(255) DEFAULT NULL,
+  `groupname` varchar(255) DEFAULT NULL,
+  `authorized` tinyint(4) DEFAULT '0',
+  `activity` tinyint(4) DEFAULT '0',
+  `bps` varchar(40) DEFAULT NULL,
+  `bpd` varchar(40) DEFAULT NULL,
+  `weight` decimal(12,6) DEFAULT '0.00',
+  `height` decimal(12,6) DEFAULT '0.00',
+  `temperature` decimal(12,6) DEFAULT '0.00',
+  `pulse` decimal(12,6) DEFAULT '0.00',
+  `respiration` decimal(12,6) DEFAULT '0.00',
+  `BMI` decimal(12,6) DEFAULT '0.0',
+  `oxygen_saturation` decimal(6,2) DEFAULT '0.00',
+  PRIMARY KEY (`id`),
+  KEY `pid` (`pid`),
+  UNIQUE KEY `uuid` (`uuid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+
+CREATE TABLE `lists` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `uuid` binary(16) DEFAULT NULL,
+  `date` datetime DEFAULT NULL,
+  `type` varchar(255) DEFAULT NULL,
+  `title` varchar(255) DEFAULT NULL,
+  `begdate` datetime DEFAULT NULL,
+  `enddate` datetime DEFAULT NULL,
+  `diagnosis` varchar(255) DEFAULT NULL,
+  `activity` tinyint(4) DEFAULT NULL,
+  `comments` longtext,
+  `pid` bigint(20) DEFAULT NULL,
+  `user` varchar(255) DEFAULT NULL,
+  `groupname` varchar(255) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  KEY `pid` (`pid`),
+  KEY `type` (`type`),
+  UNIQUE KEY `uuid` (`uuid`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
 CREATE TABLE `sequences` (

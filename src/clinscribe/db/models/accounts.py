@@ -47,6 +47,9 @@ class Tenant(IdMixin, TimestampMixin, Base):
         String(8), default="none", server_default="none"
     )
     openemr_facility_id: Mapped[int | None] = mapped_column(Integer)
+    # Whether write-back also adds the problems and medications a clinician accepted to the
+    # OpenEMR chart's `lists` (off by default: a problem list is the clinician's to curate).
+    openemr_write_lists: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class User(IdMixin, TimestampMixin, Base):

@@ -10,13 +10,28 @@ from collections.abc import Iterable, Mapping
 
 # The bridge's own bookkeeping table lives in the OpenEMR database, created on first write-back.
 LEDGER_TABLE = "clinscribe_writeback"
+# And the encounters write-back created for encounters that began in Clinscribe.
+ENCOUNTER_LEDGER_TABLE = "clinscribe_encounter"
 
 REQUIRED: Mapping[str, tuple[str, ...]] = {
     "users": ("id", "username", "fname", "lname", "authorized", "active", "facility_id", "npi"),
     "users_secure": ("id", "username", "password"),
     "facility": ("id", "name", "city", "state"),
     "patient_data": ("id", "pid", "pubpid", "fname", "mname", "lname", "DOB", "sex"),
-    "form_encounter": ("id", "date", "reason", "facility_id", "pid", "encounter", "provider_id"),
+    "form_encounter": (
+        "id",
+        "uuid",
+        "date",
+        "reason",
+        "facility",
+        "facility_id",
+        "pid",
+        "encounter",
+        "sensitivity",
+        "pc_catid",
+        "provider_id",
+        "class_code",
+    ),
     "forms": (
         "id",
         "date",
@@ -42,6 +57,40 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
         "objective",
         "assessment",
         "plan",
+    ),
+    "form_vitals": (
+        "id",
+        "uuid",
+        "date",
+        "pid",
+        "user",
+        "groupname",
+        "authorized",
+        "activity",
+        "bps",
+        "bpd",
+        "weight",
+        "height",
+        "temperature",
+        "pulse",
+        "respiration",
+        "BMI",
+        "oxygen_saturation",
+    ),
+    "lists": (
+        "id",
+        "uuid",
+        "date",
+        "type",
+        "title",
+        "begdate",
+        "enddate",
+        "diagnosis",
+        "activity",
+        "comments",
+        "pid",
+        "user",
+        "groupname",
     ),
     "sequences": ("id",),
 }
