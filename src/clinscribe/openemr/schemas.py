@@ -19,6 +19,11 @@ class ConnectionUpdate(BaseModel):
     )
     write_back: WriteBack = "none"
     facility_id: int | None = Field(default=None, ge=1)
+    write_lists: bool = Field(
+        default=False,
+        description="Also add the problems and medications the clinician accepted to the "
+        "chart's lists (medical_problem / medication / allergy) when a note is written back.",
+    )
 
 
 class ConnectionRead(BaseModel):
@@ -28,6 +33,7 @@ class ConnectionRead(BaseModel):
     database: str | None = None
     write_back: WriteBack = "none"
     facility_id: int | None = None
+    write_lists: bool = False
 
 
 class ConnectionStatus(BaseModel):

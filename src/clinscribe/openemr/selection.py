@@ -23,5 +23,14 @@ def accepted_list_items(content: NoteContent) -> list[ListItem]:
             problems.append(Coded(item.text, codes))
         elif isinstance(item, Entity) and not set(item.traits) & _NOT_TAKEN:
             medications.append(Coded(item.text))
-    allergies = " ".join(s.text for s in content.sections if s.key == "allergies")
-    return list_items(problems, medications, allergies)
+    # What the note says about allergies: an Allergies section, or the allergy sentences a
+    # template without one (SOAP) files under Subjective.
+    allergies = [s.text for s in content.sections if s.key == "allergies"]
+    allergies += [
+        sentence.text
+        for section in content.sections
+        if section.key != "allergies"
+        for sentence in section.sentences
+        if sentence.kind == "allergies"
+    ]
+    return list_items(problems, medications, " ".join(allergies))

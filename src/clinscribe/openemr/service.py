@@ -44,6 +44,7 @@ def _read(settings: Settings, tenant: Tenant) -> ConnectionRead:
         database=target.database,
         write_back="soap" if tenant.openemr_write_back == "soap" else "none",
         facility_id=tenant.openemr_facility_id,
+        write_lists=bool(tenant.openemr_write_lists),
     )
 
 
@@ -66,6 +67,7 @@ def put_connection(
     )
     tenant.openemr_write_back = data.write_back
     tenant.openemr_facility_id = data.facility_id
+    tenant.openemr_write_lists = data.write_lists
     session.flush()
     audit.record(
         session,

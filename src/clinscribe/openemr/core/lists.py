@@ -4,9 +4,11 @@ OpenEMR keeps a chart's problem, medication and allergy lists in one table, `lis
 by `type` (`medical_problem`, `medication`, `allergy`). Codes go in `diagnosis` as
 `<system>:<code>` (`ICD10:I10`; `RXCUI:197361` for RxNorm), several separated by `;`.
 
-A note has no allergy facts of its own: a medication the clinician accepted whose name appears
-in the note's Allergies section is what the patient is allergic to, so it becomes an `allergy`
-item, not a `medication` one.
+A note has no allergy facts of its own. Allergies reach it two ways, and both become `allergy`
+items: a problem coded as an allergy status (ICD-10-CM Z88.* to drugs, Z91.0* to food and other
+substances: what "allergic to penicillin" is coded as), and a medication the clinician accepted
+whose name appears in the note's Allergies section (what the patient is allergic to, not what
+they take).
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ def diagnosis(codes: Iterable[tuple[str, str]]) -> str | None:
     return joined[:_DIAGNOSIS_MAX] or None
 
 
+_ALLERGY_STATUS = re.compile(r"^(?:Z88|Z91\.0)", re.IGNORECASE)
+
+
+def _is_allergy_status(fact: Coded) -> bool:
+    return any(prefix == "ICD10" and _ALLERGY_STATUS.match(code) for prefix, code in fact.codes)
+
+
 def _title(text: str) -> str:
     return " ".join(text.split())[:_TITLE_MAX]
 
@@ -73,7 +82,7 @@ def list_items(
             out.append(ListItem(kind, title, diagnosis(fact.codes)))
 
     for problem in problems:
-        add("medical_problem", problem)
+        add("allergy" if _is_allergy_status(problem) else "medical_problem", problem)
     for medication in medications:
         kind: ListType = "allergy" if _mentions(allergy_section, medication.text) else "medication"
         add(kind, medication)
