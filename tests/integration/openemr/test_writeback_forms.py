@@ -135,9 +135,7 @@ def test_vitals_go_to_form_vitals_in_openemr_units_and_an_amendment_does_not_rep
 def test_accepted_problems_and_medications_go_to_lists_when_the_tenant_opts_in(
     client: TestClient, settings: Settings, tenant_a: TenantWorld, openemr_url: str
 ) -> None:
-    world, encounter_id = linked_world(
-        client, settings, tenant_a, openemr_url, write_lists=True
-    )
+    world, encounter_id = linked_world(client, settings, tenant_a, openemr_url, write_lists=True)
     shown = client.get("/api/v1/tenant/openemr", headers=world.auth("admin")).json()
     assert shown["write_lists"] is True
     note_id = dictated_note(settings, world, encounter_id)
