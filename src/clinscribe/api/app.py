@@ -42,6 +42,7 @@ from clinscribe.jobs.broker import InProcessWorker
 from clinscribe.jobs.periodic import Periodic
 from clinscribe.jobs.runtime import Sweeper
 from clinscribe.observability.logging import configure_logging
+from clinscribe.openemr.schedule import sync_timer
 from clinscribe.retention.schedule import purge_timer
 from clinscribe.security import crypto
 from clinscribe.security.ratelimit import Clock
@@ -75,6 +76,7 @@ def create_app(
         worker: InProcessWorker | None = None
         sweeper: Sweeper | None = None
         purges = None
+        openemr_syncs = None
         if settings.broker == "inprocess" and start_worker:
             # Embedded profile: this process is also the worker, and re-sends pending jobs
             # left by a previous run (the first sweep happens at once).
@@ -85,6 +87,9 @@ def create_app(
             purges = purge_timer(settings)
             if purges is not None:
                 purges.start()
+            openemr_syncs = sync_timer(settings)
+            if openemr_syncs is not None:
+                openemr_syncs.start()
         streams = asyncio.create_task(stream.sweep_forever(app))
         # Abandoned partial uploads go once they are past the tus expiry.
         expiry = settings.tus_expiry_days * 86400.0
@@ -100,6 +105,8 @@ def create_app(
                 sweeper.stop()
             if purges is not None:
                 purges.stop()
+            if openemr_syncs is not None:
+                openemr_syncs.stop()
             uploads_gc.stop()
             if worker is not None:
                 worker.stop()

@@ -12,6 +12,7 @@ from clinscribe.cli.db import upgrade_database
 from clinscribe.jobs.broker import InProcessWorker, check_broker
 from clinscribe.jobs.runtime import Sweeper
 from clinscribe.observability.logging import configure_logging
+from clinscribe.openemr.schedule import sync_timer
 from clinscribe.retention.schedule import purge_timer
 from clinscribe.tasks import setup_jobs as setup
 
@@ -56,13 +57,16 @@ def worker(threads: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     purges = purge_timer(settings)
+    openemr_syncs = sync_timer(settings)
     runner.start()
     sweeper.start()
-    if purges is not None:
-        purges.start()
+    for timer in (purges, openemr_syncs):
+        if timer is not None:
+            timer.start()
     click.echo(f"worker running on {settings.broker} with {threads} threads", err=True)
     stop.wait()
-    if purges is not None:
-        purges.stop()
+    for timer in (purges, openemr_syncs):
+        if timer is not None:
+            timer.stop()
     sweeper.stop()
     runner.stop()

@@ -14,6 +14,7 @@ from clinscribe import __version__
 from clinscribe.api.deps import SettingsDep
 from clinscribe.jobs.broker import check_broker
 from clinscribe.observability.metrics import REGISTRY
+from clinscribe.openemr.schedule import readiness as openemr_readiness
 
 router = APIRouter(tags=["health"])
 
@@ -46,7 +47,17 @@ def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
             failing.append(name)
     if request.app.state.draining or settings.drain_file.exists():
         failing.append("draining")
-    body = {"status": "ready" if not failing else "not_ready", "checks": checks, "failing": failing}
+    # A tenant's OpenEMR being away degrades that tenant's write-back (it retries), not the
+    # service: it is reported by name without taking the instance out of rotation.
+    degraded: list[str] = []
+    if "database" not in failing:
+        with request.app.state.sessionmaker() as session:
+            for name, state in openemr_readiness(session=session, settings=settings).items():
+                checks[name] = state
+                if state != "ok":
+                    degraded.append(name)
+    status = "not_ready" if failing else "degraded" if degraded else "ready"
+    body = {"status": status, "checks": checks, "failing": failing, "degraded": degraded}
     return JSONResponse(body, status_code=200 if not failing else 503)
 
 

@@ -1,0 +1,95 @@
+"""Scheduled syncs of every connected tenant, and OpenEMR in the readiness check."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from clinscribe.config import Settings
+from clinscribe.db.models import Patient
+from clinscribe.db.session import session_scope
+from clinscribe.openemr.schedule import sync_all, sync_timer
+from tests.support import TenantWorld
+
+DEAD = "mysql://root@127.0.0.1:1/openemr"
+
+
+def _connect(client: TestClient, world: TenantWorld, url: str) -> None:
+    r = client.put(
+        "/api/v1/tenant/openemr", json={"database_url": url}, headers=world.auth("admin")
+    )
+    assert r.status_code == 200, r.text
+
+
+def _patients(settings: Settings, tenant_id: str) -> int:
+    with session_scope(settings.resolved_database_url) as session:
+        return int(
+            session.execute(
+                select(func.count()).where(
+                    Patient.tenant_id == tenant_id, Patient.openemr_pid.is_not(None)
+                )
+            ).scalar_one()
+        )
+
+
+def test_a_scheduled_sync_imports_every_connected_tenant_and_survives_one_failing(
+    client: TestClient,
+    settings: Settings,
+    tenant_a: TenantWorld,
+    tenant_b: TenantWorld,
+    openemr_url: str,
+) -> None:
+    assert sync_timer(settings) is None  # off by default
+    _connect(client, tenant_a, openemr_url)
+    _connect(client, tenant_b, DEAD)
+    outcome = sync_all(settings)
+    assert outcome == {tenant_a.id: "ok", tenant_b.id: "openemr_unavailable"}
+    assert _patients(settings, tenant_a.id) == 3
+    assert sync_all(settings)[tenant_a.id] == "ok"  # idempotent
+    assert _patients(settings, tenant_a.id) == 3
+
+
+def test_the_timer_runs_at_start_and_on_its_interval(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld, openemr_url: str
+) -> None:
+    _connect(client, tenant_a, openemr_url)
+    timed = settings.model_copy(update={"openemr_sync_interval": 3600.0})
+    timer = sync_timer(timed)
+    assert timer is not None and timer.interval == 3600.0
+    timer.start()
+    try:
+        deadline = time.monotonic() + 20
+        while _patients(settings, tenant_a.id) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        timer.stop()
+    assert _patients(settings, tenant_a.id) == 3
+
+
+def test_readiness_names_a_tenant_whose_openemr_is_away_as_degraded(
+    client: TestClient,
+    settings: Settings,
+    tenant_a: TenantWorld,
+    tenant_b: TenantWorld,
+    openemr_url: str,
+) -> None:
+    # The speech model is not on disk in tests; its check is not what this test is about.
+    client.app.state.model_checks = {}  # type: ignore[attr-defined]
+    before = client.get("/readyz").json()
+    assert before["status"] == "ready"
+    assert not any(name.startswith("openemr:") for name in before["checks"])
+    assert before["degraded"] == []
+    _connect(client, tenant_a, openemr_url)
+    ready = client.get("/readyz").json()
+    assert ready["checks"][f"openemr:{tenant_a.id}"] == "ok" and ready["degraded"] == []
+    _connect(client, tenant_b, DEAD)
+    response = client.get("/readyz")
+    body = response.json()
+    assert body["degraded"] == [f"openemr:{tenant_b.id}"]
+    assert body["checks"][f"openemr:{tenant_b.id}"] == "failed: openemr_unavailable"
+    assert body["checks"][f"openemr:{tenant_a.id}"] == "ok"
+    # Degraded is not failing: the instance stays in rotation.
+    assert body["failing"] == []
+    assert (response.status_code, body["status"]) == (200, "degraded")
