@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from clinscribe.config import Settings
-from clinscribe.db.models import Encounter, Job, Patient, User
+from clinscribe.db.models import Encounter, Job, Note, NoteVersion, Patient, User
 from clinscribe.db.session import session_scope
 from clinscribe.openemr import writeback
 from tests.integration.openemr.conftest import PASSWORDS, raw
@@ -162,3 +162,49 @@ def dictated_note(
             transcript_id=transcript_id,
         )
         return note.id
+
+
+def signed_copies(settings: Settings, note_id: str, n: int) -> list[str]:
+    """`n` more signed notes on the same encounter, each its own note with its signed version.
+
+    Drafting 100 notes through the NLP pipeline would take minutes; the rows are what the
+    write-back reads, so they are copied from one note signed through the API.
+    """
+    ids = []
+    with session_scope(settings.resolved_database_url) as session:
+        note = session.get(Note, note_id)
+        assert note is not None and note.signed_version is not None
+        version = session.scalars(
+            select(NoteVersion).where(
+                NoteVersion.note_id == note_id, NoteVersion.version == note.signed_version
+            )
+        ).one()
+        for _ in range(n):
+            copy = Note(
+                tenant_id=note.tenant_id,
+                encounter_id=note.encounter_id,
+                template_key=note.template_key,
+                status=note.status,
+                current_version=note.current_version,
+                created_by=note.created_by,
+                submitted_by=note.submitted_by,
+                approved_by=note.approved_by,
+                signed_by=note.signed_by,
+                signed_at=note.signed_at,
+                signed_sha256=note.signed_sha256,
+                signed_version=note.signed_version,
+            )
+            session.add(copy)
+            session.flush()
+            session.add(
+                NoteVersion(
+                    note_id=copy.id,
+                    version=version.version,
+                    author_id=version.author_id,
+                    content_json=version.content_json,
+                    text=version.text,
+                )
+            )
+            writeback.queue(session=session, settings=settings, note=copy)
+            ids.append(copy.id)
+    return ids

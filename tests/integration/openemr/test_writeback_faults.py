@@ -9,66 +9,27 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from clinscribe.config import Settings
-from clinscribe.db.models import Job, Note, NoteVersion
+from clinscribe.db.models import Job
 from clinscribe.db.session import session_scope
 from clinscribe.openemr import writeback
 from clinscribe.openemr.connection import engine_for
 from clinscribe.tasks import setup_jobs
 from tests.integration.openemr.conftest import raw
-from tests.integration.openemr.flows import jobs, linked_world, query, sign, soap_note
+from tests.integration.openemr.flows import (
+    jobs,
+    linked_world,
+    query,
+    sign,
+    signed_copies,
+    soap_note,
+)
 from tests.support import TenantWorld, add_note
 
 # The statements of one write; a kill lands before one of them (after the counter moved).
 _WRITES = ("INSERT INTO form_soap", "INSERT INTO forms", "INSERT INTO clinscribe_writeback")
-
-
-def _copies(settings: Settings, note_id: str, n: int) -> list[str]:
-    """`n` more signed notes on the same encounter, each its own note with its signed version.
-
-    Drafting 100 notes through the NLP pipeline would take minutes; the rows are what the
-    write-back reads, so they are copied from one note signed through the API.
-    """
-    ids = []
-    with session_scope(settings.resolved_database_url) as session:
-        note = session.get(Note, note_id)
-        assert note is not None and note.signed_version is not None
-        version = session.scalars(
-            select(NoteVersion).where(
-                NoteVersion.note_id == note_id, NoteVersion.version == note.signed_version
-            )
-        ).one()
-        for _ in range(n):
-            copy = Note(
-                tenant_id=note.tenant_id,
-                encounter_id=note.encounter_id,
-                template_key=note.template_key,
-                status=note.status,
-                current_version=note.current_version,
-                created_by=note.created_by,
-                submitted_by=note.submitted_by,
-                approved_by=note.approved_by,
-                signed_by=note.signed_by,
-                signed_at=note.signed_at,
-                signed_sha256=note.signed_sha256,
-                signed_version=note.signed_version,
-            )
-            session.add(copy)
-            session.flush()
-            session.add(
-                NoteVersion(
-                    note_id=copy.id,
-                    version=version.version,
-                    author_id=version.author_id,
-                    content_json=version.content_json,
-                    text=version.text,
-                )
-            )
-            writeback.queue(session=session, settings=settings, note=copy)
-            ids.append(copy.id)
-    return ids
 
 
 @contextmanager
@@ -114,7 +75,7 @@ def test_a_hundred_notes_with_connections_killed_land_exactly_once_and_none_part
 ) -> None:
     world, encounter_id = linked_world(client, settings, tenant_a, openemr_url)
     first = soap_note(client, settings, world, encounter_id)
-    note_ids = [first, *_copies(settings, first, 99)]
+    note_ids = [first, *signed_copies(settings, first, 99)]
     doomed = note_ids[42]
     runtime = setup_jobs(settings)
     with killing(openemr_url, 0.3, doomed) as stats:
