@@ -24,6 +24,12 @@ from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import owned_by
 
 _PATIENTS = text("SELECT pid, pubpid, fname, mname, lname, DOB, sex FROM patient_data ORDER BY pid")
+# Encounters write-back created for ours (ledger.py); absent until the first such write.
+_MADE_HERE = text("SELECT encounter, encounter_id FROM clinscribe_encounter")
+_HAS_MADE_HERE = text(
+    "SELECT 1 FROM information_schema.TABLES "
+    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'clinscribe_encounter'"
+)
 _ENCOUNTERS = text(
     "SELECT encounter, pid, date, reason, provider_id FROM form_encounter "
     "WHERE encounter IS NOT NULL AND pid IS NOT NULL ORDER BY encounter"
@@ -132,6 +138,15 @@ def _encounter(row: RowMapping, ctx: dict[str, Any], result: SyncResult) -> None
         "status": "finished" if started is not None and started <= ctx["now"] else "planned",
     }
     encounter: Encounter | None = ctx["encounters"].get(number)
+    made_here = ctx["made_here"].get(number)
+    if encounter is None and made_here is not None:
+        # Write-back created it for one of ours and our row has not learnt the number yet.
+        ours = ctx["session"].get(Encounter, made_here)
+        if ours is not None and ours.tenant_id == patient.tenant_id:
+            if ours.openemr_encounter is None:
+                ours.openemr_encounter = number
+                result.encounters_updated += 1
+            return
     if encounter is None:
         ctx["session"].add(
             Encounter(
@@ -162,6 +177,9 @@ def sync(*, session: Session, settings: Settings, principal: Principal) -> SyncR
         check_schema(conn)
         patient_rows = conn.execute(_PATIENTS).mappings().all()
         encounter_rows = conn.execute(_ENCOUNTERS).mappings().all()
+        made_here: dict[int, str] = {}
+        if conn.execute(_HAS_MADE_HERE).first():
+            made_here = {int(n): str(e) for n, e in conn.execute(_MADE_HERE).all()}
     result = SyncResult()
     known = {
         int(p.openemr_pid): p
@@ -187,6 +205,7 @@ def sync(*, session: Session, settings: Settings, principal: Principal) -> SyncR
         "encounters": encounters,
         "linked": linked,
         "fallback": fallback,
+        "made_here": made_here,
         "now": utcnow(),
     }
     for row in encounter_rows:

@@ -169,3 +169,26 @@ def test_accepted_problems_and_medications_go_to_lists_when_the_tenant_opts_in(
     runtime.run(writeback.KIND, later[0].id)
     assert len(query(openemr_url, "SELECT id FROM lists")) == 2
     assert len(soap_forms(openemr_url)) == 2
+
+
+def test_a_sync_between_the_write_and_our_record_links_our_encounter_not_a_copy(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld, openemr_url: str
+) -> None:
+    world, _ = linked_world(client, settings, tenant_a, openemr_url)
+    encounter_id = new_encounter(client, settings, world, pid=3)
+    note_id = soap_note(client, settings, world, encounter_id)
+    [job] = jobs(settings)
+    version = int(job.subject_type.removeprefix(writeback.SUBJECT_PREFIX))
+    with session_scope(settings.resolved_database_url) as session:
+        item = writeback.form_input(session, note_id, version)
+    placed = writeback.write(openemr_url, item)  # OpenEMR committed, our row not updated yet
+    synced = client.post("/api/v1/openemr/sync", headers=world.auth("admin")).json()
+    assert (synced["encounters_created"], synced["encounters_updated"]) == (0, 1)
+    ours = client.get(f"/api/v1/encounters/{encounter_id}", headers=world.auth("admin")).json()
+    assert ours["external_ids"] == {"openemr_encounter": placed.encounter}
+    setup_jobs(settings).run(writeback.KIND, job.id)
+    assert [j.status for j in jobs(settings)] == ["succeeded"]
+    listed = client.get(
+        "/api/v1/encounters", params={"patient_id": ours["patient_id"]}, headers=world.auth("admin")
+    ).json()
+    assert [e["id"] for e in listed["items"]] == [encounter_id]
