@@ -192,3 +192,16 @@ def test_a_sync_between_the_write_and_our_record_links_our_encounter_not_a_copy(
         "/api/v1/encounters", params={"patient_id": ours["patient_id"]}, headers=world.auth("admin")
     ).json()
     assert [e["id"] for e in listed["items"]] == [encounter_id]
+
+
+def test_write_lists_is_off_by_default_and_must_be_a_boolean(
+    client: TestClient, tenant_a: TenantWorld, openemr_url: str
+) -> None:
+    admin = tenant_a.auth("admin")
+    body = {"database_url": openemr_url, "write_back": "soap"}
+    assert client.put("/api/v1/tenant/openemr", json=body, headers=admin).status_code == 200
+    assert client.get("/api/v1/tenant/openemr", headers=admin).json()["write_lists"] is False
+    for bad in ("maybe", 2, None, [True]):
+        r = client.put("/api/v1/tenant/openemr", json={**body, "write_lists": bad}, headers=admin)
+        assert r.status_code == 422, (bad, r.text)
+    assert client.get("/api/v1/tenant/openemr", headers=admin).json()["write_lists"] is False
