@@ -66,6 +66,7 @@ def _patient(
     row: RowMapping,
     result: SyncResult,
     known: dict[int, Patient],
+    by_index: dict[str, Patient],
 ) -> None:
     pid = int(row["pid"])
     mrn = records.mrn(row["pubpid"], pid)
@@ -78,10 +79,10 @@ def _patient(
     }
     patient = known.get(pid)
     if patient is None:
+        # Looked up in memory: a query per patient would flush the session each time
+        # (autoflush), which made a 10,000-patient import quadratic.
         index = patient_mrn_index(cipher_of_session(session), tenant_id, mrn)
-        same_mrn = session.execute(
-            owned_by(Patient, tenant_id).where(Patient.mrn_index == index)
-        ).scalar_one_or_none()
+        same_mrn = by_index.get(index)
         if same_mrn is not None and same_mrn.openemr_pid is None:
             patient = same_mrn  # a chart entered here before the bridge: link it, don't copy it
             patient.openemr_pid = pid
@@ -94,6 +95,7 @@ def _patient(
             session.add(patient)
             result.patients_created += 1
             known[pid] = patient
+            by_index[index] = patient
             return
         known[pid] = patient
     changed = [k for k, v in values.items() if getattr(patient, k) != v]
@@ -188,8 +190,11 @@ def sync(*, session: Session, settings: Settings, principal: Principal) -> SyncR
         )
         if p.openemr_pid is not None
     }
+    by_index = {
+        p.mrn_index: p for p in session.scalars(owned_by(Patient, tenant.id)) if p.mrn_index
+    }
     for row in patient_rows:
-        _patient(session, tenant.id, row, result, known)
+        _patient(session, tenant.id, row, result, known, by_index)
     session.flush()
     linked, fallback = _clinicians(session, tenant.id, principal)
     encounters = {

@@ -2,104 +2,31 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-import pymysql
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from clinscribe.config import Settings
-from clinscribe.db.models import Encounter, Job, User
+from clinscribe.db.models import Job
 from clinscribe.db.session import session_scope
 from clinscribe.openemr import writeback
 from clinscribe.openemr.connection import OpenEmrUnavailable
 from clinscribe.tasks import setup_jobs
-from tests.integration.openemr.conftest import PASSWORDS, raw
-from tests.support import TenantWorld, add_note
-
-
-def _linked_world(
-    client: TestClient, settings: Settings, world: TenantWorld, url: str
-) -> tuple[TenantWorld, str]:
-    """Tenant connected with write-back, synced, and the OpenEMR physician owning encounter 2."""
-    body = {"database_url": url, "write_back": "soap", "facility_id": 3}
-    assert (
-        client.put("/api/v1/tenant/openemr", json=body, headers=world.auth("admin")).status_code
-        == 200
-    )
-    assert client.post("/api/v1/openemr/sync", headers=world.auth("admin")).status_code == 200
-    login = client.post(
-        "/api/v1/auth/openemr/login",
-        json={"tenant_id": world.id, "username": "physician", "password": PASSWORDS["physician"]},
-    ).json()
-    with session_scope(settings.resolved_database_url) as session:
-        physician = session.scalars(select(User).where(User.openemr_user_id == 2)).one()
-        encounter = session.scalars(select(Encounter).where(Encounter.openemr_encounter == 2)).one()
-        encounter.clinician_id = physician.id
-        ids = (physician.id, encounter.id)
-    linked = dataclasses.replace(
-        world,
-        users={**world.users, "clinician": ids[0]},
-        tokens={**world.tokens, "clinician": login["access_token"]},
-    )
-    return linked, ids[1]
-
-
-def _jobs(settings: Settings) -> list[Job]:
-    with session_scope(settings.resolved_database_url) as session:
-        rows = session.scalars(select(Job).where(Job.kind == writeback.KIND)).all()
-        for row in rows:
-            session.expunge(row)
-        return list(rows)
-
-
-def _forms(url: str) -> list[dict[str, object]]:
-    conn = raw(url)
-    try:
-        with conn.cursor(pymysql.cursors.DictCursor) as cur:
-            cur.execute(
-                "SELECT f.id, f.encounter, f.pid, f.user, f.form_id, f.formdir, s.assessment, "
-                "s.plan, s.subjective FROM forms f JOIN form_soap s ON s.id = f.form_id "
-                "WHERE f.formdir = 'soap' AND f.deleted = 0 ORDER BY f.id"
-            )
-            return list(cur.fetchall())
-    finally:
-        conn.close()
-
-
-def _sign(client: TestClient, world: TenantWorld, note_id: str) -> None:
-    r = client.post(f"/api/v1/notes/{note_id}/sign", headers=world.auth("clinician"))
-    assert r.status_code == 200, r.text
-
-
-def _soap_note(
-    client: TestClient, settings: Settings, world: TenantWorld, encounter_id: str
-) -> str:
-    """A drafted note given an assessment and plan, approved and signed."""
-    note_id, _ = add_note(settings, world, encounter_id, "draft")
-    sections = {"assessment": "Acute bronchitis.", "plan": "Fluids and rest."}
-    edit = client.patch(
-        f"/api/v1/notes/{note_id}", json={"sections": sections}, headers=world.auth("clinician")
-    )
-    assert edit.status_code == 200, edit.text
-    client.post(f"/api/v1/notes/{note_id}/submit", headers=world.auth("clinician"))
-    client.post(f"/api/v1/notes/{note_id}/approve", headers=world.auth("reviewer"))
-    _sign(client, world, note_id)
-    return note_id
+from tests.integration.openemr.conftest import raw
+from tests.integration.openemr.flows import jobs, linked_world, sign, soap_forms, soap_note
+from tests.support import TenantWorld
 
 
 def test_sign_writes_one_form_and_amend_writes_another(
     client: TestClient, settings: Settings, tenant_a: TenantWorld, openemr_url: str
 ) -> None:
-    world, encounter_id = _linked_world(client, settings, tenant_a, openemr_url)
-    note_id = _soap_note(client, settings, world, encounter_id)
+    world, encounter_id = linked_world(client, settings, tenant_a, openemr_url)
+    note_id = soap_note(client, settings, world, encounter_id)
     runtime = setup_jobs(settings)
-    [job] = _jobs(settings)
+    [job] = jobs(settings)
     runtime.run(writeback.KIND, job.id)
     runtime.run(writeback.KIND, job.id)  # a redelivered message writes nothing more
-    forms = _forms(openemr_url)
-    assert len(forms) == 1, [(j.status, j.last_error) for j in _jobs(settings)]
+    forms = soap_forms(openemr_url)
+    assert len(forms) == 1, [(j.status, j.last_error) for j in jobs(settings)]
     assert (forms[0]["encounter"], forms[0]["pid"], forms[0]["user"]) == (2, 1, "physician")
     assert (forms[0]["assessment"], forms[0]["plan"]) == ("Acute bronchitis.", "Fluids and rest.")
 
@@ -112,7 +39,7 @@ def test_sign_writes_one_form_and_amend_writes_another(
         )
     placed = writeback.write(openemr_url, item)
     assert placed.already and placed.forms_id == forms[0]["id"]
-    assert len(_forms(openemr_url)) == 1
+    assert len(soap_forms(openemr_url)) == 1
 
     amend = client.post(
         f"/api/v1/notes/{note_id}/amend",
@@ -123,13 +50,11 @@ def test_sign_writes_one_form_and_amend_writes_another(
         headers=world.auth("clinician"),
     )
     assert amend.status_code == 200, amend.text
-    client.post(f"/api/v1/notes/{note_id}/submit", headers=world.auth("clinician"))
-    client.post(f"/api/v1/notes/{note_id}/approve", headers=world.auth("reviewer"))
-    _sign(client, world, note_id)
-    second = [j for j in _jobs(settings) if j.id != job.id]
+    sign(client, world, note_id)
+    second = [j for j in jobs(settings) if j.id != job.id]
     assert len(second) == 1
     runtime.run(writeback.KIND, second[0].id)
-    forms = _forms(openemr_url)
+    forms = soap_forms(openemr_url)
     assert len(forms) == 2 and forms[1]["plan"] == "Rest, fluids, review in one week."
     conn = raw(openemr_url)
     try:
@@ -148,10 +73,10 @@ def test_sign_writes_one_form_and_amend_writes_another(
 def test_openemr_down_retries_then_dead_letters_and_nothing_partial(
     client: TestClient, settings: Settings, tenant_a: TenantWorld, openemr_url: str
 ) -> None:
-    world, encounter_id = _linked_world(client, settings, tenant_a, openemr_url)
-    before = len(_forms(openemr_url))
-    note_id = _soap_note(client, settings, world, encounter_id)
-    [job] = [j for j in _jobs(settings) if j.subject_id == note_id]
+    world, encounter_id = linked_world(client, settings, tenant_a, openemr_url)
+    before = len(soap_forms(openemr_url))
+    note_id = soap_note(client, settings, world, encounter_id)
+    [job] = [j for j in jobs(settings) if j.subject_id == note_id]
     conn = raw(openemr_url)
     try:
         with conn.cursor() as cur:
@@ -180,7 +105,7 @@ def test_openemr_down_retries_then_dead_letters_and_nothing_partial(
         with conn.cursor() as cur:
             cur.execute("DROP TRIGGER IF EXISTS fail_forms")
         conn.close()
-    assert len(_forms(openemr_url)) == before
+    assert len(soap_forms(openemr_url)) == before
     # Point the tenant at a dead server: each attempt is retried with backoff, then dead.
     admin = world.auth("admin")
     dead_url = "mysql://root@127.0.0.1:1/openemr"
@@ -198,7 +123,7 @@ def test_openemr_down_retries_then_dead_letters_and_nothing_partial(
                 break
             row.status = "queued"  # skip the backoff wait
         runtime.run(writeback.KIND, job.id)
-    assert [j.status for j in _jobs(settings) if j.id == job.id] == ["dead"]
+    assert [j.status for j in jobs(settings) if j.id == job.id] == ["dead"]
     client.put(
         "/api/v1/tenant/openemr",
         json={"database_url": openemr_url, "write_back": "soap"},
@@ -207,4 +132,4 @@ def test_openemr_down_retries_then_dead_letters_and_nothing_partial(
     replay = client.post(f"/api/v1/admin/dead-letters/{job.id}/replay", headers=admin)
     assert replay.status_code < 400, replay.text
     runtime.run(writeback.KIND, job.id)
-    assert len(_forms(openemr_url)) == before + 1
+    assert len(soap_forms(openemr_url)) == before + 1
