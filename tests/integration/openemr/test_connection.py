@@ -29,6 +29,7 @@ def test_connection_is_sealed_never_returned_and_checked(
         "database": database,
         "write_back": "soap",
         "facility_id": 3,
+        "write_lists": False,
     }
     with session_scope(settings.resolved_database_url) as session:
         stored = session.execute(
@@ -90,6 +91,7 @@ def test_bad_input_and_permissions(client: TestClient, tenant_a: TenantWorld) ->
         "database": None,
         "write_back": "none",
         "facility_id": None,
+        "write_lists": False,
     }
     nope = client.get(f"{PATH}/status", headers=admin)
     assert (nope.status_code, nope.json()["error"]) == (404, "openemr_not_configured")
