@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor, wait
+
 import structlog
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -14,6 +16,7 @@ from clinscribe.openemr import service, sync
 from clinscribe.openemr.connection import connect
 
 log = structlog.get_logger(__name__)
+READINESS_TIMEOUT = 2.0  # seconds for all tenants' OpenEMR checks together
 
 
 def _connected(session: Session) -> list[str]:
@@ -57,18 +60,36 @@ def sync_timer(settings: Settings) -> Periodic | None:
     return Periodic("openemr_sync", lambda: sync_all(settings), settings.openemr_sync_interval)
 
 
-def readiness(*, session: Session, settings: Settings) -> dict[str, str]:
-    """`openemr:<tenant id>` -> "ok" or "failed: <code>" for each tenant with a connection."""
-    checks: dict[str, str] = {}
-    tenants = session.scalars(
-        select(Tenant).where(Tenant.openemr_url_encrypted.is_not(None)).order_by(Tenant.id)
-    )
-    for tenant in tenants:
-        tenant_id = tenant.id
-        try:
-            with connect(service.database_url(settings=settings, tenant=tenant)) as conn:
-                conn.execute(text("SELECT 1"))
-            checks[f"openemr:{tenant_id}"] = "ok"
-        except Exception as exc:  # readiness reports every failure, whatever it is
-            checks[f"openemr:{tenant_id}"] = f"failed: {getattr(exc, 'code', type(exc).__name__)}"
-    return checks
+def _ping(url: str) -> str:
+    try:
+        with connect(url) as conn:
+            conn.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as exc:  # readiness reports every failure, whatever it is
+        return f"failed: {getattr(exc, 'code', type(exc).__name__)}"
+
+
+def readiness(
+    *, session: Session, settings: Settings, timeout: float = READINESS_TIMEOUT
+) -> dict[str, str]:
+    """`openemr:<tenant id>` -> "ok" or "failed: <code>" for each tenant with a connection.
+
+    The connections are tried at once and waited for at most `timeout` seconds in all: an
+    OpenEMR host that drops packets must not hold the probe past an orchestrator's deadline.
+    """
+    urls = {
+        f"openemr:{tenant.id}": service.database_url(settings=settings, tenant=tenant)
+        for tenant in session.scalars(
+            select(Tenant).where(Tenant.openemr_url_encrypted.is_not(None)).order_by(Tenant.id)
+        )
+    }
+    if not urls:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=min(8, len(urls)), thread_name_prefix="openemr-ready")
+    futures = {name: pool.submit(_ping, url) for name, url in urls.items()}
+    wait(futures.values(), timeout=timeout)
+    pool.shutdown(wait=False)  # a straggler finishes (or times out) on its own
+    return {
+        name: future.result() if future.done() else "failed: timeout"
+        for name, future in futures.items()
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 from fastapi.testclient import TestClient
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from clinscribe.config import Settings
 from clinscribe.db.models import Patient
 from clinscribe.db.session import session_scope
-from clinscribe.openemr.schedule import sync_all, sync_timer
+from clinscribe.openemr.schedule import readiness, sync_all, sync_timer
 from tests.support import TenantWorld
 
 DEAD = "mysql://root@127.0.0.1:1/openemr"
@@ -93,3 +94,22 @@ def test_readiness_names_a_tenant_whose_openemr_is_away_as_degraded(
     # Degraded is not failing: the instance stays in rotation.
     assert body["failing"] == []
     assert (response.status_code, body["status"]) == (200, "degraded")
+
+
+def test_a_silent_openemr_host_cannot_hold_the_readiness_probe(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    # A socket that completes the TCP handshake and never says a word (a firewalled proxy).
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        port = silent.getsockname()[1]
+        _connect(client, tenant_a, f"mysql://root@127.0.0.1:{port}/openemr")
+        started = time.monotonic()
+        with session_scope(settings.resolved_database_url) as session:
+            checks = readiness(session=session, settings=settings, timeout=0.5)
+        assert checks == {f"openemr:{tenant_a.id}": "failed: timeout"}
+        assert time.monotonic() - started < 3  # the driver alone would wait 5 s
+    finally:
+        silent.close()
