@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from clinscribe.db.base import UTCDateTime
+from clinscribe.db.migration_ops import drop_indexes, on_mysql
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -91,6 +92,9 @@ def upgrade() -> None:
         ).first()
         if has_vector:
             op.execute("ALTER TABLE retrieval_chunks ADD COLUMN embedding_vec vector(384)")
+    elif on_mysql():
+        # InnoDB FULLTEXT over the hashed terms, searched with MATCH ... AGAINST.
+        op.execute("CREATE FULLTEXT INDEX ix_retrieval_chunks_terms_ft ON retrieval_chunks (terms)")
 
 
 def downgrade() -> None:
@@ -98,7 +102,9 @@ def downgrade() -> None:
     if bind.dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS retrieval_chunks_fts_forget")
         op.execute("DROP TABLE IF EXISTS retrieval_chunks_fts")
-    with op.batch_alter_table("retrieval_chunks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_retrieval_chunks_document_id"))
-        batch_op.drop_index("ix_retrieval_chunks_tenant_patient")
+    drop_indexes(
+        "retrieval_chunks",
+        op.f("ix_retrieval_chunks_document_id"),
+        "ix_retrieval_chunks_tenant_patient",
+    )
     op.drop_table("retrieval_chunks")
