@@ -131,6 +131,19 @@ def mariadb_settings(mariadb_migrated: str, tmp_path: Path) -> Settings:
     return make_settings(tmp_path, database_url=mariadb_migrated)
 
 
+@pytest.fixture
+def mariadb_client(mariadb_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(
+        create_app(mariadb_settings, start_worker=False), raise_server_exceptions=False
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def mariadb_a(mariadb_settings: Settings) -> TenantWorld:
+    return build_tenant(mariadb_settings)
+
+
 @pytest.fixture(scope="session", params=SERVERS)
 def db_server(request: pytest.FixtureRequest) -> str:
     """Each server database in turn."""
