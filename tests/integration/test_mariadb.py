@@ -7,7 +7,10 @@ MariaDB fails here (the rules it must follow: docs/architecture.md, "Databases")
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -15,14 +18,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, insert, inspect, select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
+from clinscribe.api.app import create_app
 from clinscribe.db import migrate
 from clinscribe.db.base import new_id
 from clinscribe.db.models import Tenant
 from clinscribe.db.session import get_engine
-from tests.integration.conftest import throwaway_database
-from tests.support import TenantWorld, unique
+from tests.conftest import make_settings
+from tests.integration.conftest import mariadb_admin, throwaway_database
+from tests.support import TenantWorld, build_tenant, unique
 
 COLLATION = "utf8mb4_nopad_bin"
+# The account README.md tells a site to create ("Clinscribe's own database on MariaDB").
+GRANTS = "SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES"
 # MySQL's TEXT and BLOB hold 64 KB; unsized columns must come out LONGTEXT/LONGBLOB.
 SHORT_TYPES = {"tinytext", "text", "tinyblob", "blob"}
 
@@ -146,3 +153,29 @@ def test_a_sealed_transcript_over_64_kb_with_emoji_round_trips_and_times_keep_mi
     # Stored as UTC wall time, and the server's own clock (session zone UTC) agrees.
     assert raw_at == stored_at.replace(tzinfo=None)
     assert abs((server_now - raw_at).total_seconds()) < 120
+
+
+def test_the_account_the_readme_describes_can_migrate_and_serve(tmp_path: Path) -> None:
+    user = f"clin_{uuid.uuid4().hex[:8]}"
+    password = f"p@ss%w/rd:{uuid.uuid4().hex[:6]}"  # characters a URL must escape
+    with throwaway_database("mariadb", "clinscribe_acct") as root_url:
+        database = root_url.rsplit("/", 1)[1]
+        with mariadb_admin() as admin, admin.cursor() as cursor:
+            cursor.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
+            cursor.execute(f"GRANT {GRANTS} ON `{database}`.* TO '{user}'@'%'")
+        url = f"mariadb://{user}:{quote(password, safe='')}@127.0.0.1:3306/{database}"
+        try:
+            migrate.upgrade(url)
+            migrate.downgrade(url, "base")
+            migrate.upgrade(url)
+            settings = make_settings(tmp_path, database_url=url)
+            world = build_tenant(settings)
+            with TestClient(create_app(settings, start_worker=False)) as client:
+                patient = client.get(
+                    f"/api/v1/patients/{world.patient_id}", headers=world.auth("clinician")
+                )
+                assert patient.status_code == 200
+        finally:
+            get_engine(url).dispose()
+            with mariadb_admin() as admin, admin.cursor() as cursor:
+                cursor.execute(f"DROP USER IF EXISTS '{user}'@'%'")
