@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, LargeBinary, Text, text
+from sqlalchemy.dialects.mysql.base import MySQLTypeCompiler
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import TypeCompiler
 
 MYSQL_DIALECTS = frozenset({"mysql", "mariadb"})
 MYSQL_SCHEMES = frozenset({"mysql", "mariadb", "mysql+pymysql", "mariadb+pymysql"})
@@ -75,7 +75,8 @@ def engine_options(url: str) -> dict[str, Any]:
 
 
 def collation_for(connection: Connection) -> str:
-    return MARIADB_COLLATION if connection.dialect.is_mariadb else MYSQL_COLLATION
+    is_mariadb = bool(getattr(connection.dialect, "is_mariadb", False))
+    return MARIADB_COLLATION if is_mariadb else MYSQL_COLLATION
 
 
 def ensure_database_collation(connection: Connection) -> None:
@@ -98,15 +99,15 @@ def ensure_database_collation(connection: Connection) -> None:
 
 @compiles(Text, "mysql")
 @compiles(Text, "mariadb")
-def _long_text(type_: Text, compiler: TypeCompiler, **kw: Any) -> str:
+def _long_text(type_: Text, compiler: MySQLTypeCompiler, **kw: Any) -> str:
     if type_.length is None:
         return "LONGTEXT"
-    return compiler.visit_TEXT(type_, **kw)  # type: ignore[no-any-return]
+    return compiler.visit_TEXT(type_, **kw)  # type: ignore[arg-type]  # the generic Text
 
 
 @compiles(LargeBinary, "mysql")
 @compiles(LargeBinary, "mariadb")
-def _long_blob(type_: LargeBinary, compiler: TypeCompiler, **kw: Any) -> str:
+def _long_blob(type_: LargeBinary, compiler: MySQLTypeCompiler, **kw: Any) -> str:
     if type_.length is None:
         return "LONGBLOB"
-    return compiler.visit_BLOB(type_, **kw)  # type: ignore[no-any-return]
+    return compiler.visit_BLOB(type_, **kw)
