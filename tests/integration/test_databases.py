@@ -122,3 +122,28 @@ def test_tampering_with_an_audit_row_is_detected(
             )
     with session_scope(db_settings.resolved_database_url) as session:
         assert audit.verify(session).ok
+
+
+def test_mrns_are_case_sensitive_and_emails_case_insensitive_on_every_database(
+    db_client: TestClient, db_a: TenantWorld
+) -> None:
+    clin, admin = db_a.auth("clinician"), db_a.auth("admin")
+    mrn = f"ab-{uuid.uuid4().hex[:6]}"
+
+    def patient(value: str) -> int:
+        body = {"mrn": value, "given_name": "Cas", "family_name": "Ing"}
+        return db_client.post("/api/v1/patients", json=body, headers=clin).status_code
+
+    # An MRN is an exact identifier: another case is another patient, as on PostgreSQL.
+    assert [patient(mrn), patient(mrn.upper()), patient(mrn)] == [201, 201, 409]
+    found = db_client.get("/api/v1/patients", params={"mrn": mrn.upper()}, headers=clin).json()
+    assert found["total"] == 1
+
+    # An email address is compared without case (the service lowercases it before storing).
+    email = f"Case.{uuid.uuid4().hex[:6]}@Example.org"
+
+    def user(value: str) -> int:
+        body = {"email": value, "role": "reviewer"}
+        return db_client.post("/api/v1/users", json=body, headers=admin).status_code
+
+    assert [user(email), user(email.lower()), user(email.upper())] == [201, 409, 409]
