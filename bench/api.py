@@ -173,7 +173,7 @@ def run_backend(backend: str, database_url: str | None, port: int, seconds: floa
             server.wait(timeout=10)
 
 
-def _mariadb_admin(server_url: str) -> pymysql.Connection:  # type: ignore[type-arg]
+def _mariadb_admin(server_url: str) -> pymysql.Connection:
     url = make_url(server_url)
     return pymysql.connect(
         host=url.host or "127.0.0.1",

@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-def mariadb_admin() -> pymysql.Connection:  # type: ignore[type-arg]
+def mariadb_admin() -> pymysql.Connection:
     """A root connection to the MariaDB server (no database selected), autocommitting."""
     url = make_url(MARIADB_ADMIN_URL)
     return pymysql.connect(

@@ -5,7 +5,7 @@ Revises: 0011
 Create Date: 2026-12-07
 
 SQLite gets an FTS5 table over the chunks' blind-hashed terms; PostgreSQL a generated
-tsvector column with a GIN index. When the pgvector extension is installed in the database
+tsvector column with a GIN index; MariaDB/MySQL an InnoDB FULLTEXT index on the terms. When the pgvector extension is installed in the database
 at migration time, chunks also get a `vector(384)` column for exact search in SQL.
 """
 
