@@ -5,8 +5,9 @@ Revises: 0011
 Create Date: 2026-12-07
 
 SQLite gets an FTS5 table over the chunks' blind-hashed terms; PostgreSQL a generated
-tsvector column with a GIN index; MariaDB/MySQL an InnoDB FULLTEXT index on the terms. When the pgvector extension is installed in the database
-at migration time, chunks also get a `vector(384)` column for exact search in SQL.
+tsvector column with a GIN index; MariaDB/MySQL an InnoDB FULLTEXT index on the terms.
+When the pgvector extension is installed in the database at migration time, chunks also get
+a `vector(384)` column for exact search in SQL.
 """
 
 from collections.abc import Sequence
