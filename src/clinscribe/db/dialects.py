@@ -21,7 +21,10 @@ from typing import Any
 from sqlalchemy import Connection, LargeBinary, Text, text
 from sqlalchemy.dialects.mysql.base import MySQLTypeCompiler
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.compiler import compiles
+
+from clinscribe.errors import ConfigError
 
 MYSQL_DIALECTS = frozenset({"mysql", "mariadb"})
 MYSQL_SCHEMES = frozenset({"mysql", "mariadb", "mysql+pymysql", "mariadb+pymysql"})
@@ -45,13 +48,30 @@ def is_mysql(dialect_name: str) -> bool:
 
 def normalise_url(raw: str) -> str:
     """The URL with the shipped driver named: `postgresql://` -> psycopg, `mysql://` and
-    `mariadb://` -> PyMySQL with utf8mb4. Other URLs (SQLite) are returned unchanged."""
+    `mariadb://` -> PyMySQL with utf8mb4. Other URLs (SQLite) are returned unchanged.
+
+    A MySQL-family URL naming another driver or no database is a `ConfigError`: PyMySQL is
+    the one driver shipped, and without a database every statement fails later, less clearly.
+    """
     if raw.startswith("postgresql://"):
         return "postgresql+psycopg://" + raw.removeprefix("postgresql://")
     scheme = raw.split("://", 1)[0]
-    if scheme not in MYSQL_SCHEMES:
+    if scheme.split("+", 1)[0] not in MYSQL_DIALECTS:
         return raw
-    url: URL = make_url(raw)
+    if scheme not in MYSQL_SCHEMES:
+        raise ConfigError(
+            "CLINSCRIBE_DATABASE_URL: MariaDB/MySQL URLs use PyMySQL; "
+            "start them with mysql:// or mariadb://"
+        )
+    try:
+        url: URL = make_url(raw)
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        raise ConfigError("CLINSCRIBE_DATABASE_URL is not a database URL") from exc
+    if not url.host or not url.database:
+        raise ConfigError(
+            "CLINSCRIBE_DATABASE_URL must name a host and a database "
+            "(mysql://user:password@host:3306/clinscribe)"
+        )
     query = dict(url.query)
     query["charset"] = CHARSET
     url = url.set(drivername="mysql+pymysql", query=query)

@@ -10,6 +10,8 @@ from sqlalchemy.schema import CreateTable
 
 from clinscribe.db import dialects
 from clinscribe.db.base import UTCDateTime
+from clinscribe.db.session import get_engine
+from clinscribe.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -81,3 +83,28 @@ def test_other_databases_keep_their_text_and_blob_types() -> None:
     assert "body TEXT" in pg and "blob BYTEA" in pg and "LONG" not in pg
     lite = _ddl(sqlite.dialect())
     assert "body TEXT" in lite and "blob BLOB" in lite and "LONG" not in lite
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("mysql+mysqldb://u:p@db.example/clinscribe", "use PyMySQL"),
+        ("mariadb+mariadbconnector://u:p@db.example/clinscribe", "use PyMySQL"),
+        ("mysql://u:p@db.example:3306", "must name a host and a database"),
+        ("mysql://u:p@db.example:3306/", "must name a host and a database"),
+        ("mariadb:///clinscribe", "must name a host and a database"),
+        ("mysql://u:p@db.example:notaport/clinscribe", "is not a database URL"),
+    ],
+)
+def test_a_mysql_url_without_a_database_or_with_another_driver_is_a_config_error(
+    raw: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        dialects.normalise_url(raw)
+    assert says in str(caught.value)
+    assert "p@" not in str(caught.value)  # the password is never echoed
+
+
+def test_an_engine_for_a_bad_mysql_url_is_refused_before_connecting() -> None:
+    with pytest.raises(ConfigError):
+        get_engine("mysql://clin:secret@db.example")
