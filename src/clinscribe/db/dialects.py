@@ -103,8 +103,8 @@ def ensure_database_collation(connection: Connection) -> None:
     """Make the current database's defaults utf8mb4 and binary before tables are created.
 
     Tables take the database's default collation when created; the server default
-    (utf8mb4_general_ci on MariaDB) is case-insensitive. Runs outside a transaction (ALTER
-    DATABASE commits implicitly) and changes nothing once the defaults are right.
+    (utf8mb4_general_ci on MariaDB) is case-insensitive. ALTER DATABASE commits implicitly;
+    the caller ends the transaction the check began. Changes nothing once the defaults are right.
     """
     wanted = collation_for(connection)
     current, name = connection.execute(text("SELECT @@collation_database, DATABASE()")).one()
@@ -113,8 +113,6 @@ def ensure_database_collation(connection: Connection) -> None:
         connection.exec_driver_sql(
             f"ALTER DATABASE {quoted} CHARACTER SET {CHARSET} COLLATE {wanted}"
         )
-    # End the transaction the query began: Alembic leaves an open one for its caller to commit.
-    connection.commit()
 
 
 @compiles(Text, "mysql")

@@ -15,6 +15,9 @@ config = context.config
 def _run(connection: Connection) -> None:
     if dialects.is_mysql(connection.dialect.name):
         dialects.ensure_database_collation(connection)
+        # End the transaction the check began: with one open, Alembic would leave its own
+        # version-table writes for a commit nobody makes.
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
