@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pymysql
+from sqlalchemy.engine import make_url
 
 SECRET = "bench-secret-0123456789-0123456789-0123456789"
 
@@ -171,6 +173,44 @@ def run_backend(backend: str, database_url: str | None, port: int, seconds: floa
             server.wait(timeout=10)
 
 
+def _mariadb_admin(server_url: str) -> pymysql.Connection:
+    url = make_url(server_url)
+    return pymysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username or "root",
+        password=url.password or "",
+        autocommit=True,
+    )
+
+
+def run_mariadb(server_url: str, port: int, seconds: float) -> list[Result]:
+    """The same cells on a scratch MariaDB database, created and dropped here."""
+    name = f"clinscribe_bench_{uuid.uuid4().hex[:6]}"
+    with _mariadb_admin(server_url) as conn, conn.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
+    try:
+        return run_backend("MariaDB", server_url.rstrip("/") + f"/{name}", port, seconds)
+    finally:
+        with _mariadb_admin(server_url) as conn, conn.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def _print_pair(results: list[Result], first: str, second: str) -> None:
+    print(
+        f"| operation | clients | {first} req/s | {first} p50 ms | {first} p99 ms "
+        f"| {second} req/s | {second} p50 ms | {second} p99 ms | {second}/{first} throughput |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    a = [r for r in results if r.backend == first]
+    b = [r for r in results if r.backend == second]
+    for s, p in zip(a, b, strict=True):
+        print(
+            f"| {s.operation} | {s.clients} | {s.rps:.0f} | {s.p50_ms:.1f} | {s.p99_ms:.1f} "
+            f"| {p.rps:.0f} | {p.p50_ms:.1f} | {p.p99_ms:.1f} | {p.rps / s.rps:.2f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,6 +221,11 @@ def main() -> None:
         default="postgresql://postgres@127.0.0.1:5432/test",
         help="PostgreSQL server URL; a scratch database is created and dropped",
     )
+    parser.add_argument(
+        "--mariadb",
+        default=None,
+        help="MariaDB server URL (no database); also measure it in a scratch database",
+    )
     args = parser.parse_args()
 
     name = f"clinscribe_bench_{uuid.uuid4().hex[:6]}"
@@ -190,23 +235,17 @@ def main() -> None:
     try:
         results = run_backend("SQLite", None, 8765, args.seconds)
         results += run_backend("PostgreSQL", pg_url, 8766, args.seconds)
+        if args.mariadb:
+            results += run_mariadb(args.mariadb, 8767, args.seconds)
     finally:
         with psycopg.connect(args.pg, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print(f"{os.cpu_count()} CPUs, one uvicorn process, {args.seconds:.0f} s per cell\n")
-    print(
-        "| operation | clients | SQLite req/s | SQLite p50 ms | SQLite p99 ms "
-        "| PostgreSQL req/s | PostgreSQL p50 ms | PostgreSQL p99 ms | PG/SQLite throughput |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    sqlite = [r for r in results if r.backend == "SQLite"]
-    pg = [r for r in results if r.backend == "PostgreSQL"]
-    for s, p in zip(sqlite, pg, strict=True):
-        print(
-            f"| {s.operation} | {s.clients} | {s.rps:.0f} | {s.p50_ms:.1f} | {s.p99_ms:.1f} "
-            f"| {p.rps:.0f} | {p.p50_ms:.1f} | {p.p99_ms:.1f} | {p.rps / s.rps:.2f} |"
-        )
+    _print_pair(results, "SQLite", "PostgreSQL")
+    if args.mariadb:
+        print()
+        _print_pair(results, "PostgreSQL", "MariaDB")
     errors = sum(r.errors for r in results)
     print(f"\nerrors: {errors}")
 

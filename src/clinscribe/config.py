@@ -210,7 +210,9 @@ class Settings(BaseSettings):
                 f"CLINSCRIBE_API_KEY_PEPPER is missing or shorter than {MIN_SECRET_BYTES} bytes"
             )
         if self.is_sqlite:
-            problems.append("SQLite is the embedded profile's database; set a PostgreSQL URL")
+            problems.append(
+                "SQLite is the embedded profile's database; set a PostgreSQL or MariaDB URL"
+            )
         if not self.encryption_keys:
             problems.append("CLINSCRIBE_ENCRYPTION_KEYS is missing (field encryption keys)")
         index_key = self.blind_index_key.get_secret_value() if self.blind_index_key else ""

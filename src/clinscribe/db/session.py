@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinscribe.db import dialects
+
 
 def _configure_sqlite(engine: Engine) -> None:
     # BEGIN IMMEDIATE: every request writes (at least an audit row), and a deferred
@@ -54,9 +56,8 @@ def _engine(url: str, echo: bool) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    url = dialects.normalise_url(url)
+    return create_engine(url, echo=echo, **dialects.engine_options(url))
 
 
 def get_sessionmaker(url: str, echo: bool = False) -> sessionmaker[Session]:

@@ -47,7 +47,10 @@ def _counts(db: Path) -> dict[str, int]:
 def create(settings: Settings, out: Path) -> dict[str, Any]:
     """Write `out` (.tar.gz): database snapshot, blobs, dev secrets, and a SHA-256 manifest."""
     if not settings.is_sqlite:
-        raise BackupError("backup covers the embedded SQLite profile; use pg_dump for PostgreSQL")
+        raise BackupError(
+            "backup covers the embedded SQLite profile; "
+            "use pg_dump or mariadb-dump for a server database"
+        )
     source = settings.data_dir / "clinscribe.db"
     if not source.is_file():
         raise BackupError(f"no database at {source}")

@@ -3,7 +3,8 @@
 `index_document` is called by the extraction job once a document's pages are stored, and
 `forget_document` by the document erase, both inside the caller's transaction. Search ranks
 the patient's chunks by reciprocal-rank fusion of the database's full-text ranking (SQLite
-FTS5 / PostgreSQL tsvector over blind-hashed terms) and exact cosine over their vectors.
+FTS5 / PostgreSQL tsvector / MariaDB FULLTEXT over blind-hashed terms) and exact cosine over
+their vectors.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def index_document(
 
 def _lexical(session: Session, patient_id: str, tokens: list[str]) -> dict[str, float]:
     """Full-text scores (higher is better) of the patient's chunks that match any token,
-    ranked by the database's own index (FTS5 BM25 / tsvector ts_rank)."""
+    ranked by the database's own index (FTS5 BM25 / tsvector ts_rank / InnoDB FULLTEXT)."""
     if not tokens:
         return {}
     unique = sorted(set(tokens))
@@ -145,13 +146,23 @@ def _lexical(session: Session, patient_id: str, tokens: list[str]) -> dict[str, 
             ),
             {"q": " OR ".join(unique), "p": patient_id},
         ).all()
-    else:
+    elif dialect == "postgresql":
         rows = session.execute(
             text(
                 "SELECT id, ts_rank(terms_tsv, to_tsquery('simple', :q)) FROM retrieval_chunks "
                 "WHERE patient_id = :p AND terms_tsv @@ to_tsquery('simple', :q)"
             ),
             {"q": " | ".join(unique), "p": patient_id},
+        ).all()
+    else:
+        # InnoDB FULLTEXT, natural language mode: any token matches, rarer ones weigh more.
+        rows = session.execute(
+            text(
+                "SELECT id, MATCH(terms) AGAINST (:q IN NATURAL LANGUAGE MODE) "
+                "FROM retrieval_chunks "
+                "WHERE patient_id = :p AND MATCH(terms) AGAINST (:q IN NATURAL LANGUAGE MODE)"
+            ),
+            {"q": " ".join(unique), "p": patient_id},
         ).all()
     return {str(cid): float(score) for cid, score in rows}
 
@@ -246,7 +257,7 @@ def _rank(
     if not ids:
         return ids, []
     tokens = term_tokens(cipher_of_session(session), patient.tenant_id, query)
-    if session.get_bind().dialect.name in ("sqlite", "postgresql"):
+    if session.get_bind().dialect.name in ("sqlite", "postgresql", "mysql", "mariadb"):
         lexical_by_id = _lexical(session, patient.id, tokens)
     else:
         lexical_by_id = _lexical_in_python(session, principal, patient.id, tokens)

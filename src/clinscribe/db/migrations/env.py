@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from clinscribe.db import models  # noqa: F401  (registers the tables)
+from clinscribe.db import dialects, models  # noqa: F401  (registers the tables)
 from clinscribe.db.base import Base
 from clinscribe.db.session import get_engine
 
@@ -13,6 +13,11 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
+    if dialects.is_mysql(connection.dialect.name):
+        dialects.ensure_database_collation(connection)
+        # End the transaction the check began: with one open, Alembic would leave its own
+        # version-table writes for a commit nobody makes.
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

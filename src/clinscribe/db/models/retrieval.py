@@ -1,8 +1,8 @@
 """Retrieval chunks of a patient's document pages, with their embeddings and lexical terms.
 
 The chunk text is sealed like page text. What full-text search indexes (`terms`) is the chunk's
-words as tenant-keyed blind hashes, so the lexical index (SQLite FTS5, PostgreSQL tsvector)
-matches exact words without holding a readable word of the record.
+words as tenant-keyed blind hashes, so the lexical index (SQLite FTS5, PostgreSQL tsvector,
+MariaDB FULLTEXT) matches exact words without holding a readable word of the record.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from clinscribe.db.base import UTCDateTime
+from clinscribe.db.migration_ops import drop_indexes
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -128,13 +129,8 @@ def downgrade() -> None:
         batch_op.drop_column("allow_self_approval")
 
     op.drop_table("note_versions")
-    with op.batch_alter_table("notes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notes_transcript_id"))
-        batch_op.drop_index("ix_notes_tenant_encounter")
-
+    drop_indexes("notes", op.f("ix_notes_transcript_id"), "ix_notes_tenant_encounter")
     op.drop_table("notes")
-    with op.batch_alter_table("note_templates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_note_templates_tenant_id"))
-
+    drop_indexes("note_templates", op.f("ix_note_templates_tenant_id"))
     op.drop_table("note_templates")
     # ### end Alembic commands ###

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from clinscribe.db.base import UTCDateTime
+from clinscribe.db.migration_ops import drop_indexes
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -95,11 +96,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("stream_sessions", schema=None) as batch_op:
-        batch_op.drop_index("ix_stream_sessions_status_resume_until")
-        batch_op.drop_index(batch_op.f("ix_stream_sessions_encounter_id"))
-        batch_op.drop_index(batch_op.f("ix_stream_sessions_tenant_id"))
+    drop_indexes(
+        "stream_sessions",
+        "ix_stream_sessions_status_resume_until",
+        op.f("ix_stream_sessions_encounter_id"),
+        op.f("ix_stream_sessions_tenant_id"),
+    )
     op.drop_table("stream_sessions")
-    with op.batch_alter_table("stream_tokens", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_stream_tokens_tenant_id"))
+    drop_indexes("stream_tokens", op.f("ix_stream_tokens_tenant_id"))
     op.drop_table("stream_tokens")

@@ -5,8 +5,9 @@ Revises: 0011
 Create Date: 2026-12-07
 
 SQLite gets an FTS5 table over the chunks' blind-hashed terms; PostgreSQL a generated
-tsvector column with a GIN index. When the pgvector extension is installed in the database
-at migration time, chunks also get a `vector(384)` column for exact search in SQL.
+tsvector column with a GIN index; MariaDB/MySQL an InnoDB FULLTEXT index on the terms.
+When the pgvector extension is installed in the database at migration time, chunks also get
+a `vector(384)` column for exact search in SQL.
 """
 
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from clinscribe.db.base import UTCDateTime
+from clinscribe.db.migration_ops import drop_indexes, on_mysql
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -91,6 +93,9 @@ def upgrade() -> None:
         ).first()
         if has_vector:
             op.execute("ALTER TABLE retrieval_chunks ADD COLUMN embedding_vec vector(384)")
+    elif on_mysql():
+        # InnoDB FULLTEXT over the hashed terms, searched with MATCH ... AGAINST.
+        op.execute("CREATE FULLTEXT INDEX ix_retrieval_chunks_terms_ft ON retrieval_chunks (terms)")
 
 
 def downgrade() -> None:
@@ -98,7 +103,9 @@ def downgrade() -> None:
     if bind.dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS retrieval_chunks_fts_forget")
         op.execute("DROP TABLE IF EXISTS retrieval_chunks_fts")
-    with op.batch_alter_table("retrieval_chunks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_retrieval_chunks_document_id"))
-        batch_op.drop_index("ix_retrieval_chunks_tenant_patient")
+    drop_indexes(
+        "retrieval_chunks",
+        op.f("ix_retrieval_chunks_document_id"),
+        "ix_retrieval_chunks_tenant_patient",
+    )
     op.drop_table("retrieval_chunks")

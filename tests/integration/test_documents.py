@@ -1,5 +1,6 @@
-"""Documents on the real PostgreSQL and RabbitMQ: upload, a `clinscribe worker` extracts, the
-results read back sealed at rest, and a delete leaves nothing behind."""
+"""Documents on each server database (PostgreSQL, MariaDB) and the real RabbitMQ: upload, a
+`clinscribe worker` claims the job row and extracts, the results read back sealed at rest, and
+a delete leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from tests.unit.documents import samples
 
 
 @pytest.fixture
-def rabbit(pg_settings: Settings) -> Settings:
-    return pg_settings.model_copy(
+def rabbit(db_settings: Settings) -> Settings:
+    return db_settings.model_copy(
         update={"broker": "rabbitmq", "broker_url": RABBIT_URL, "job_resend_seconds": 3.0}
     )
 
