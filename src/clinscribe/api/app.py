@@ -22,6 +22,7 @@ from clinscribe.api.routers import (
     auth,
     documents,
     encounters,
+    fhir_r4,
     health,
     nlp,
     notes,
@@ -188,6 +189,8 @@ def create_app(
         stream.router,
         health.router,
         openemr.router,
+        fhir_r4.router,
+        fhir_r4.token_router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

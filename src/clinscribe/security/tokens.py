@@ -55,8 +55,10 @@ def issue(
     token_type: TokenType,
     jti: str | None = None,
     now: datetime | None = None,
+    scope: str | None = None,
+    patient: str | None = None,
 ) -> tuple[str, TokenClaims]:
-    """Sign a token of `token_type` for a user."""
+    """Sign a token of `token_type` for a user (`scope`/`patient`: narrowed to SMART scopes)."""
     now = now or datetime.now(UTC)
     lifetime = (
         timedelta(minutes=settings.access_token_minutes)

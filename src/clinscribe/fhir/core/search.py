@@ -51,6 +51,7 @@ SEARCH_PARAMS: dict[str, dict[str, Kind]] = {
         "code": "token",
         "clinical-status": "token",
         "verification-status": "token",
+        "category": "token",
         "onset-date": "date",
     },
     "MedicationStatement": {

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, true
+from sqlalchemy import SQLColumnExpression, and_, false, not_, or_, true
 
 from clinscribe.fhir.core.search import Criterion, TokenValue
 from clinscribe.fhir.core.search_dates import Comparison, condition, instant_end_op
 
-Column = ColumnElement[Any]
+Column = SQLColumnExpression[Any]
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,16 @@ class TokenField:
 
     code: Column
     system: str | None = None
+    system_column: Column | None = None  # when each row names its own system
 
     def clause(self, value: TokenValue) -> Column:
         code = self.code == value.code if value.code is not None else self.code.is_not(None)
         if value.system is None:
             return code
+        if self.system_column is not None:
+            if value.system == "":
+                return and_(code, self.system_column.is_(None))
+            return and_(code, self.system_column == value.system)
         if value.system != (self.system or ""):
             return false()
         return code
@@ -76,13 +81,16 @@ def _midnight(day: date, like: datetime) -> datetime:
 
 
 def _op(column: Column, op: str, value: Any) -> Column:
+    result: Column
     if op == ">=":
-        return column >= value
-    if op == ">":
-        return column > value
-    if op == "<":
-        return column < value
-    return column <= value
+        result = column >= value
+    elif op == ">":
+        result = column > value
+    elif op == "<":
+        result = column < value
+    else:
+        result = column <= value
+    return result
 
 
 def criterion_clause(field: Field | list[Field], criterion: Criterion) -> Column:
