@@ -41,7 +41,24 @@ PUBLIC = {
     # Signed document links: the token in the path is the credential (tested on their own).
     ("POST", "/api/v1/document-links/{token}"),
     ("GET", "/api/v1/document-links/{token}"),
+    # The FHIR CapabilityStatement: SMART apps read it before they have a token.
+    ("GET", "/fhir/R4/metadata"),
 }
+# Every FHIR resource type the read API searches (GET /fhir/R4/<type>).
+FHIR_TYPES = (
+    "Patient",
+    "Encounter",
+    "Observation",
+    "Condition",
+    "MedicationStatement",
+    "MedicationRequest",
+    "ServiceRequest",
+    "AllergyIntolerance",
+    "CarePlan",
+    "Consent",
+    "DocumentReference",
+    "Composition",
+)
 
 # Routes that need the tenant's OpenEMR connection, which the matrix's tenants do not have: an
 # allowed caller gets past authorization to exactly this error (the connected behaviour is
@@ -153,6 +170,10 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/patients/{patient_id}/reports"): CLINICIAN,
     ("GET", "/api/v1/patients/{patient_id}/reports"): READERS,
     ("GET", "/api/v1/notes/{note_id}/pdf"): READERS,
+    ("GET", "/fhir/R4/{resource_type}/{resource_id}"): READERS,
+    **{("GET", f"/fhir/R4/{t}"): READERS for t in FHIR_TYPES},
+    # Narrowing a token is for signed-in users; API keys carry their SMART scopes themselves.
+    ("POST", "/api/v1/auth/fhir-token"): frozenset(USERS),
 }
 
 # The state a note must be in for each route to be a legal step.
@@ -226,6 +247,7 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
             "allow_loopback": True,
         },
         ("PUT", "/api/v1/tenant/retention"): lambda: {"retention_days": 3650},
+        ("POST", "/api/v1/auth/fhir-token"): lambda: {"scope": "user/*.read"},
         ("PUT", "/api/v1/tenant/openemr"): lambda: {
             "database_url": "mysql://bridge:secret@127.0.0.1:9/openemr"
         },
@@ -255,6 +277,9 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
         "transcription_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[1],
         "document_id": lambda: add_document(settings, owner, patient_id)[0],
         "number": lambda: "1",
+        # FHIR read: the fresh patient, read as a Patient resource.
+        "resource_type": lambda: "Patient",
+        "resource_id": lambda: patient_id,
     }
     owner.last_encounter_id = encounter_id
     return re.sub(r"\{(\w+)\}", lambda m: makers[m.group(1)](), path)
@@ -367,6 +392,19 @@ def call(
     return client.request(method, url, headers=headers, json=body)
 
 
+def error_code(response: Any) -> Any:
+    """The error code of either error shape: ours, or the FHIR API's OperationOutcome."""
+    body = response.json()
+    if body.get("resourceType") == "OperationOutcome":
+        return body["issue"][0]["details"]["coding"][0]["code"]
+    return body["error"]
+
+
+def error_shaped(response: Any) -> bool:
+    body = response.json()
+    return body.get("resourceType") == "OperationOutcome" or set(body) == {"error", "detail"}
+
+
 def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: TenantWorld) -> int:
     """Walk every operation for anonymous, each role, each key scope and the other tenant."""
     checked = 0
@@ -378,13 +416,13 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         anonymous = call(client, method, path, url, {}, _body(method, path, a), a)
         assert anonymous.status_code == 401, (method, path, anonymous.status_code)
         if method != "HEAD":
-            assert anonymous.json()["error"] == "unauthorized"
+            assert error_code(anonymous) == "unauthorized"
         for who in sorted(EVERYONE):
             url = _fill(settings, path, a, client)
             response = call(client, method, path, url, a.auth(who), _body(method, path, a), a)
             if who in allowed and (method, path) in PAST_AUTHORIZATION:
                 expected = PAST_AUTHORIZATION[(method, path)]
-                assert response.json()["error"] == expected, (method, path, who)
+                assert error_code(response) == expected, (method, path, who)
             elif who in allowed:
                 assert response.status_code < 400, (
                     method,
@@ -396,7 +434,7 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
             else:
                 assert response.status_code == 403, (method, path, who, response.status_code)
                 if method != "HEAD":
-                    assert response.json()["error"] == "forbidden"
+                    assert error_code(response) == "forbidden"
             checked += 1
         # Someone of the other tenant who may do this in their own tenant: only tenancy stops them.
         outsider = "admin" if "admin" in allowed else sorted(allowed)[0]
@@ -405,7 +443,7 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         if "{" in path or (path.startswith("/api/v1/uploads") and method == "POST"):
             assert response.status_code == 404, (method, path, response.status_code)
             if method != "HEAD":
-                assert set(response.json()) == {"error", "detail"}
+                assert error_shaped(response)
         else:
             assert a.id not in response.text, (method, path)
             for marker in (a.patient_id, a.encounter_id, *a.users.values()):

@@ -145,7 +145,7 @@ def issue_smart_token(
     """
     if principal.user_id is None or principal.role is None or principal.smart_scopes is not None:
         raise Forbidden("only a signed-in user may issue a narrowed FHIR token")
-    token, claims = tokens.issue(
+    token, _ = tokens.issue(
         settings,
         subject=principal.user_id,
         tenant_id=principal.tenant_id,

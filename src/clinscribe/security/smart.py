@@ -44,7 +44,7 @@ def parse(scope: str) -> Scope | None:
     return Scope(
         level=level,
         resource_type=match["type"],
-        read=v1_read or "r" in perm and perm not in ("write",),
+        read=v1_read or ("r" in perm and perm not in ("write",)),
         search=v1_read or "s" in perm,
     )
 

@@ -66,7 +66,14 @@ def issue(
         else timedelta(days=settings.refresh_token_days)
     )
     claims = TokenClaims(
-        subject, tenant_id, role, token_type, jti or str(uuid.uuid4()), now + lifetime, scope, patient
+        subject,
+        tenant_id,
+        role,
+        token_type,
+        jti or str(uuid.uuid4()),
+        now + lifetime,
+        scope,
+        patient,
     )
     payload: dict[str, Any] = {
         "iss": settings.jwt_issuer,

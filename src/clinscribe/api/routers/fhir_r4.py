@@ -37,7 +37,8 @@ def _base_url(request: Request) -> str:
 
 def _check_format(request: Request) -> None:
     fmt = request.query_params.get("_format")
-    if fmt is not None and fmt.split(";")[0].strip() not in _FORMATS:
+    # An unescaped '+' in `application/fhir+json` arrives as a space.
+    if fmt is not None and fmt.split(";")[0].strip().replace(" ", "+") not in _FORMATS:
         raise FormatNotSupported("only JSON is supported (_format=json)")
     accept = request.headers.get("accept")
     if accept and not any(token in accept for token in _ACCEPTABLE):
@@ -133,5 +134,8 @@ def fhir_token(
         patient_id=body.patient,
     )
     return FhirTokenResponse(
-        access_token=token, expires_in=lifetime, scope=" ".join(body.scope.split()), patient=body.patient
+        access_token=token,
+        expires_in=lifetime,
+        scope=" ".join(body.scope.split()),
+        patient=body.patient,
     )

@@ -86,9 +86,7 @@ def _resource(resource_type: str) -> JsonDict:
     return resource
 
 
-def capability_statement(
-    *, base_url: str, now: datetime, token_url: str | None = None
-) -> JsonDict:
+def capability_statement(*, base_url: str, now: datetime, token_url: str | None = None) -> JsonDict:
     """What this server supports: read and search-type on each type, JSON only, SMART scopes."""
     security: JsonDict = {
         "cors": False,

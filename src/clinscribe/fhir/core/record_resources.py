@@ -28,6 +28,7 @@ from clinscribe.fhir.core.schemas import Entity, MedicationAttributes
 ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 ORDER_CATEGORY_SYSTEM = "http://snomed.info/sct"
+ORDER_CATEGORY_OWN = "urn:clinscribe:order-category"
 CONSENT_CATEGORY = "urn:clinscribe:consent-category"
 _CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 _INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
@@ -82,9 +83,7 @@ def _encounter(resource: JsonDict, row: Any, key: str = "encounter") -> None:
 def _concept(system: str | None, code: str | None, text: str | None) -> JsonDict:
     out: JsonDict = {}
     if code:
-        out["coding"] = [
-            {**({"system": system} if system else {}), "code": code, **_display(text)}
-        ]
+        out["coding"] = [{**({"system": system} if system else {}), "code": code, **_display(text)}]
     if text:
         out["text"] = text
     return out or {"text": "unspecified"}
@@ -128,7 +127,11 @@ def observation(row: Any) -> JsonDict:
     if row.interpretation in _INTERPRETATIONS:
         code = row.interpretation
         resource["interpretation"] = [
-            {"coding": [{"system": _INTERPRETATION, "code": code, "display": _INTERPRETATIONS[code]}]}
+            {
+                "coding": [
+                    {"system": _INTERPRETATION, "code": code, "display": _INTERPRETATIONS[code]}
+                ]
+            }
         ]
     bounds = {
         k: {"value": v, **({"system": UCUM, "code": row.unit} if row.unit else {})}
@@ -213,11 +216,14 @@ def service_request(row: Any) -> JsonDict:
     code, display = ORDER_CATEGORIES.get(row.category, (None, None))
     resource["category"] = [
         {
-            "coding": [{"system": ORDER_CATEGORY_SYSTEM, "code": code, "display": display}],
+            "coding": [
+                {"system": ORDER_CATEGORY_SYSTEM, "code": code, "display": display},
+                {"system": ORDER_CATEGORY_OWN, "code": row.category},
+            ],
             "text": row.category,
         }
         if code
-        else {"text": row.category}
+        else {"coding": [{"system": ORDER_CATEGORY_OWN, "code": row.category}]}
     ]
     resource["code"] = _concept(row.code_system, row.code, row.display)
     _encounter(resource, row)
@@ -270,7 +276,9 @@ def _goal(index: int, goal: dict[str, Any], patient_id: str) -> JsonDict:
     ):
         quantity: JsonDict = {"value": goal["target_value"]}
         if goal.get("target_unit"):
-            quantity.update(unit=str(goal["target_unit"]), system=UCUM, code=str(goal["target_unit"]))
+            quantity.update(
+                unit=str(goal["target_unit"]), system=UCUM, code=str(goal["target_unit"])
+            )
         target["detailQuantity"] = quantity
     elif goal.get("target_value") not in (None, ""):
         target["detailString"] = str(goal["target_value"])
@@ -290,7 +298,9 @@ def care_plan(row: Any) -> JsonDict:
     if row.description:
         resource["description"] = row.description
     _encounter(resource, row)
-    period = {k: v for k, v in (("start", _day(row.period_start)), ("end", _day(row.period_end))) if v}
+    period = {
+        k: v for k, v in (("start", _day(row.period_start)), ("end", _day(row.period_end))) if v
+    }
     if period:
         resource["period"] = period
     goals = [_goal(i, g, row.patient_id) for i, g in enumerate(row.goals, 1)]
@@ -321,9 +331,7 @@ def consent(row: Any) -> JsonDict:
     resource["dateTime"] = instant(row.created_at)
     resource["performer"] = [{"display": row.granted_by}]
     resource["policyRule"] = _coded("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN")
-    period = {
-        k: instant(v) for k, v in (("start", row.period_start), ("end", row.period_end)) if v
-    }
+    period = {k: instant(v) for k, v in (("start", row.period_start), ("end", row.period_end)) if v}
     if period:
         resource["provision"] = {"period": period}
     return resource

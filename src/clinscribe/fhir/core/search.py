@@ -88,7 +88,13 @@ SEARCH_PARAMS: dict[str, dict[str, Kind]] = {
         "date": "date",
     },
     "CarePlan": {**_ID, **_PATIENT, "status": "token", "date": "date"},
-    "Consent": {**_ID, "patient": "reference", "status": "token", "category": "token", "date": "date"},
+    "Consent": {
+        **_ID,
+        "patient": "reference",
+        "status": "token",
+        "category": "token",
+        "date": "date",
+    },
     "DocumentReference": {
         **_ID,
         **_PATIENT,
@@ -100,7 +106,6 @@ SEARCH_PARAMS: dict[str, dict[str, Kind]] = {
 }
 # Result parameters: accepted everywhere, never filters.
 _CONTROL = frozenset({"_count", "_offset", "_include", "_format", "_pretty", "_total"})
-_REFERENCE = re.compile(r"^(?:.*/)?(?:(?P<type>[A-Z][A-Za-z]+)/)?(?P<id>[A-Za-z0-9\-.]{1,64})$")
 _ID_VALUE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -178,10 +183,12 @@ def _token(text: str) -> TokenValue:
 
 
 def _reference(name: str, text: str) -> str:
-    match = _REFERENCE.match(text.strip())
-    if match is None or (match["type"] not in (None, "Patient")):
+    """`<id>`, `Patient/<id>` or an absolute URL ending in `Patient/<id>`."""
+    parts = text.strip().rstrip("/").split("/")
+    resource_id = parts[-1]
+    if (len(parts) > 1 and parts[-2] != "Patient") or not _ID_VALUE.match(resource_id):
         raise SearchError(f"{name} must reference a Patient (Patient/<id> or <id>)")
-    return match["id"]
+    return resource_id
 
 
 def _criterion(name: str, kind: Kind, raw: str, *, now: datetime) -> Criterion:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, literal
+from sqlalchemy import Select, case, literal
 
 from clinscribe.clinical import queries
 from clinscribe.db.models import (
@@ -47,6 +47,11 @@ def _active(model: type[RecordMixin]) -> Any:
 
 def _status(resource: str) -> str:
     return f"http://hl7.org/fhir/{resource}"
+
+
+_MED_STATUS = _status("CodeSystem/medication-statement-status")
+_RX_STATUS = _status("CodeSystem/medicationrequest-status")
+_RX_INTENT = _status("CodeSystem/medicationrequest-intent")
 
 
 def _meds(kind: str) -> Any:
@@ -100,7 +105,9 @@ MEDICATION_STATEMENT = Source(
     patient=MedicationEntry.patient_id,
     fields={
         "code": TokenField(MedicationEntry.rxnorm, RXNORM),
-        "status": TokenField(MedicationEntry.status, _status("CodeSystem/medication-statement-status")),
+        "status": TokenField(
+            MedicationEntry.status, _status("CodeSystem/medication-statement-status")
+        ),
         "effective": DateField(MedicationEntry.authored_at),
     },
     order=(MedicationEntry.created_at, MedicationEntry.id),
@@ -112,8 +119,12 @@ MEDICATION_REQUEST = Source(
     patient=MedicationEntry.patient_id,
     fields={
         "code": TokenField(MedicationEntry.rxnorm, RXNORM),
-        "status": TokenField(MedicationEntry.status, _status("CodeSystem/medicationrequest-status")),
-        "intent": TokenField(MedicationEntry.intent, _status("CodeSystem/medicationrequest-intent")),
+        "status": TokenField(
+            MedicationEntry.status, _status("CodeSystem/medicationrequest-status")
+        ),
+        "intent": TokenField(
+            MedicationEntry.intent, _status("CodeSystem/medicationrequest-intent")
+        ),
         "authoredon": DateField(MedicationEntry.authored_at),
     },
     order=(MedicationEntry.created_at, MedicationEntry.id),
@@ -126,7 +137,20 @@ SERVICE_REQUEST = Source(
     fields={
         # Each order names its own code system.
         "code": TokenField(ServiceOrder.code, system_column=ServiceOrder.code_system),
-        "category": TokenField(ServiceOrder.category, mapping.ORDER_CATEGORY_SYSTEM),
+        # By SNOMED CT concept, or by our own category code (`category=referral`).
+        "category": [
+            TokenField(
+                case(
+                    *(
+                        (ServiceOrder.category == key, literal(code))
+                        for key, (code, _) in mapping.ORDER_CATEGORIES.items()
+                    ),
+                    else_=literal(None),
+                ),
+                mapping.ORDER_CATEGORY_SYSTEM,
+            ),
+            TokenField(ServiceOrder.category, mapping.ORDER_CATEGORY_OWN),
+        ],
         "status": TokenField(ServiceOrder.status, _status("request-status")),
         "intent": TokenField(ServiceOrder.intent, _status("request-intent")),
         "authored": DateField(ServiceOrder.authored_at),

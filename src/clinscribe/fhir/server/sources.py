@@ -25,7 +25,7 @@ from clinscribe.fhir.core import records as doc_mapping
 from clinscribe.fhir.core.codes import LOINC, OBSERVATION_CATEGORY
 from clinscribe.fhir.core.ids import JsonDict, keyed
 from clinscribe.fhir.core.schemas import Identifier
-from clinscribe.fhir.server.query import Column, DateField, Field, IdField, TokenField
+from clinscribe.fhir.server.query import Column, DateField, Field, TokenField
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
 

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from clinscribe.api.app import create_app
 from clinscribe.config import Settings
-from tests.support import TenantWorld
+from tests.conftest import make_settings
+from tests.support import TenantWorld, build_tenant
 from tests.unit.fhir.server.seed import seed
+
+
+@dataclass
+class FhirEnv:
+    """One seeded database, app and two tenants shared by a module's read-only tests."""
+
+    settings: Settings
+    client: TestClient
+    a: TenantWorld
+    b: TenantWorld
+    ids: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[FhirEnv]:
+    data_dir = tmp_path_factory.mktemp("fhir") / "data"
+    data_dir.mkdir()
+    shutil.copy(sqlite_template, data_dir / "clinscribe.db")
+    settings = make_settings(data_dir)
+    a, b = build_tenant(settings), build_tenant(settings)
+    ids = seed(settings, a)
+    app = create_app(settings, start_worker=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield FhirEnv(settings, client, a, b, ids)
 
 
 @pytest.fixture
@@ -36,6 +66,4 @@ def get(client: TestClient, world: TenantWorld, url: str, who: str = "clinician"
 
 def found(bundle: dict[str, Any], mode: str = "match") -> set[str]:
     """The ids of a searchset's entries of one search mode."""
-    return {
-        e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == mode
-    }
+    return {e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == mode}
