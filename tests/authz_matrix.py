@@ -172,6 +172,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/notes/{note_id}/pdf"): READERS,
     ("GET", "/fhir/R4/{resource_type}/{resource_id}"): READERS,
     **{("GET", f"/fhir/R4/{t}"): READERS for t in FHIR_TYPES},
+    **{("POST", f"/fhir/R4/{t}/_search"): READERS for t in FHIR_TYPES},
     # Narrowing a token is for signed-in users; API keys carry their SMART scopes themselves.
     ("POST", "/api/v1/auth/fhir-token"): frozenset(USERS),
 }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,28 +59,51 @@ def metadata(request: Request) -> FhirResponse:
     )
 
 
-def _search_route(resource_type: str) -> Any:
-    def search(request: Request, principal: CurrentPrincipal, session: SessionDep) -> FhirResponse:
+async def _form(request: Request) -> list[tuple[str, str]]:
+    """The parameters of `POST {Type}/_search`: the query string and the form body."""
+    pairs = list(request.query_params.multi_items())
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "")
+        if not content_type.startswith("application/x-www-form-urlencoded"):
+            raise FormatNotSupported("_search takes application/x-www-form-urlencoded")
+        form = await request.form()
+        pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    return pairs
+
+
+Params = Annotated[list[tuple[str, str]], Depends(_form)]
+
+
+def _search_route(resource_type: str, method: str) -> Any:
+    def search(
+        request: Request, params: Params, principal: CurrentPrincipal, session: SessionDep
+    ) -> FhirResponse:
         _check_format(request)
         lenient = "handling=lenient" in request.headers.get("prefer", "").replace(" ", "")
         bundle = service.search(
             session=session,
             principal=principal,
             resource_type=resource_type,
-            params=list(request.query_params.multi_items()),
+            params=params,
             base_url=_base_url(request),
             lenient=lenient,
         )
         return FhirResponse(bundle)
 
-    search.__name__ = f"search_{resource_type}"
+    search.__name__ = f"search_{resource_type}_{method.lower()}"
     search.__doc__ = f"Search {resource_type} (a searchset Bundle; see /fhir/R4/metadata)."
     return search
 
 
 for _type in service.RESOURCE_TYPES:
     router.add_api_route(
-        f"/{_type}", _search_route(_type), methods=["GET"], response_class=FhirResponse
+        f"/{_type}", _search_route(_type, "GET"), methods=["GET"], response_class=FhirResponse
+    )
+    router.add_api_route(
+        f"/{_type}/_search",
+        _search_route(_type, "POST"),
+        methods=["POST"],
+        response_class=FhirResponse,
     )
 
 

@@ -197,3 +197,18 @@ def test_include_adds_the_referenced_patients_once(
     assert bundle["total"] == len(matches)  # included resources are not counted
     include_ids = [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "include"]
     assert len(include_ids) == len(set(include_ids))
+
+
+def test_post_search_with_a_form_body_is_the_same_search(env: FhirEnv) -> None:
+    client, a, ids = env.client, env.a, env.ids
+    response = client.post(
+        f"/fhir/R4/Observation/_search?patient={ids['patient1']}",
+        data={"code": "8867-4", "date": "ge2024-02"},
+        headers=a.auth("clinician"),
+    )
+    assert response.status_code == 200
+    assert found(response.json()) == {ids["hr_feb"]}
+    as_json = client.post(
+        "/fhir/R4/Observation/_search", json={"code": "8867-4"}, headers=a.auth("clinician")
+    )
+    assert as_json.status_code == 406
