@@ -3,7 +3,9 @@ and how a row becomes a resource (through the delivery mapping wherever one exis
 
 Patient, Encounter, DocumentReference (a patient's uploaded documents), Composition (signed
 notes and reports) and laboratory Observations read off documents live here; the clinical
-record's types are in `record_sources`.
+record's types are in `record_sources`. A document's lab result that a clinician accepted into
+the record (an active record observation from that document with the same LOINC code) is
+served only as the record's Observation, never twice.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, literal
+from sqlalchemy import Select, Text, case, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
-from clinscribe.db.models import Document, EhrEndpoint, Encounter, LabObservation, Note, Patient
+from clinscribe.db.models import (
+    ClinicalObservation,
+    Document,
+    EhrEndpoint,
+    Encounter,
+    LabObservation,
+    Note,
+    Patient,
+)
 from clinscribe.documents.core.facts import DocumentFacts
 from clinscribe.fhir import patient_records
 from clinscribe.fhir import service as delivery
@@ -184,7 +194,17 @@ _TEMPLATE_KEYS = (
 
 
 def _lab_base(principal: Principal) -> Select[Any]:
-    return readable(LabObservation, principal).where(LabObservation.value_sealed.is_not(None))
+    # A lab a clinician accepted into the record is served once, as the record's Observation.
+    taken = select(ClinicalObservation.id).where(
+        ClinicalObservation.patient_id == LabObservation.patient_id,
+        ClinicalObservation.state == "active",
+        ClinicalObservation.source == "document",
+        ClinicalObservation.code == LabObservation.loinc,
+        cast(ClinicalObservation.sources, Text).contains(LabObservation.document_id),
+    )
+    return readable(LabObservation, principal).where(
+        LabObservation.value_sealed.is_not(None), ~exists(taken)
+    )
 
 
 def _lab_status() -> Column:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 
+from clinscribe.config import Settings
+from clinscribe.db.models import ClinicalObservation
+from clinscribe.db.session import session_scope
 from clinscribe.fhir.core.capability import error_code
 from clinscribe.fhir.core.search import SEARCH_PARAMS
 from clinscribe.fhir.server import service
-from tests.support import add_note
-from tests.unit.fhir.server.conftest import FhirEnv, get, validate
+from tests.support import TenantWorld, add_note
+from tests.unit.fhir.server.conftest import FhirEnv, found, get, validate
+from tests.unit.fhir.server.seed import seed
 
 READS = [
     ("Patient", "patient1"),
@@ -173,3 +179,30 @@ def test_without_credentials_the_api_answers_401_as_an_operation_outcome(env: Fh
     assert response.status_code == 401
     assert error_code(response.json()) == "unauthorized"
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_lab_accepted_into_the_record_is_served_once(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    ids = seed(settings, tenant_a)
+    with session_scope(settings.resolved_database_url) as session:
+        accepted = ClinicalObservation(
+            tenant_id=tenant_a.id,
+            patient_id=ids["patient1"],
+            category="laboratory",
+            code="2160-0",
+            value_quantity=1.4,
+            unit="mg/dL",
+            effective_at=datetime(2024, 3, 5, tzinfo=UTC),
+            status="final",
+            state="active",
+            source="document",
+            sources=[{"kind": "document", "document_id": ids["document"], "page": 1}],
+        )
+        session.add(accepted)
+        session.flush()
+        accepted_id = accepted.id
+    url = f"/fhir/R4/Observation?patient={ids['patient1']}&code=2160-0,2951-2"
+    bundle = get(client, tenant_a, url).json()
+    assert found(bundle) == {accepted_id, ids["lab_sodium"]}
+    assert bundle["total"] == 2
