@@ -164,9 +164,7 @@ class _UpdateExtra(_In):
 
 
 def _create(base: type[_In]) -> type[_In]:
-    return create_model(
-        base.__name__.replace("Fields", "Create"), __base__=(base, _CreateExtra)
-    )
+    return create_model(base.__name__.replace("Fields", "Create"), __base__=(base, _CreateExtra))
 
 
 def _update(base: type[_In]) -> type[_In]:
@@ -175,9 +173,7 @@ def _update(base: type[_In]) -> type[_In]:
         name: (_optional(info.annotation), Field(default=None, **_limits(info)))
         for name, info in base.model_fields.items()
     }
-    return create_model(
-        base.__name__.replace("Fields", "Update"), __base__=_UpdateExtra, **fields
-    )
+    return create_model(base.__name__.replace("Fields", "Update"), __base__=_UpdateExtra, **fields)
 
 
 def _optional(annotation: Any) -> Any:
@@ -227,9 +223,7 @@ def _read(base: type[_In]) -> type[BaseModel]:
         for name, info in base.model_fields.items()
         if name != "encounter_id"
     }
-    return create_model(
-        base.__name__.replace("Fields", "Read"), __base__=_EntryOut, **fields
-    )
+    return create_model(base.__name__.replace("Fields", "Read"), __base__=_EntryOut, **fields)
 
 
 READ: dict[str, type[BaseModel]] = {k: _read(v) for k, v in FIELDS.items()}

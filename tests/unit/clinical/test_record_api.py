@@ -21,7 +21,9 @@ def url(world: TenantWorld, tail: str) -> str:
     return f"/api/v1/patients/{world.patient_id}/{tail}"
 
 
-def create(client: TestClient, world: TenantWorld, seg: str, body: dict[str, Any], who: str = "clinician") -> dict[str, Any]:
+def create(
+    client: TestClient, world: TenantWorld, seg: str, body: dict[str, Any], who: str = "clinician"
+) -> dict[str, Any]:
     r = client.post(url(world, seg), json=body, headers=world.auth(who))
     assert r.status_code == 201, r.text
     return dict(r.json())
