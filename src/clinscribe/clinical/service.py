@@ -148,7 +148,8 @@ def create_entry(
     principal.require(WRITE)
     _patient(session, principal, patient_id)
     values = dict(data)
-    sources = values.pop("sources", None) or [{"kind": "manual"}]
+    sent = values.pop("sources", None) or [{"kind": "manual"}]
+    sources = [{k: v for k, v in s.items() if v is not None} for s in sent]
     status = rules.default_status(resource, values)
     if status is not None:
         values["status"] = status
