@@ -20,6 +20,8 @@ from clinscribe.api.routers import (
     admin,
     audit,
     auth,
+    clinical,
+    clinical_summary,
     documents,
     encounters,
     fhir_r4,
@@ -191,6 +193,8 @@ def create_app(
         openemr.router,
         fhir_r4.router,
         fhir_r4.token_router,
+        clinical.router,
+        clinical_summary.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)
