@@ -4,7 +4,8 @@ v1 scopes `patient/Observation.read`, `user/*.read`, `system/*.read` (and `.*`),
 `patient/Observation.rs` (any of c r u d s in that order; reading needs `r`, searching `s`).
 A `patient/` scope only reaches the patient in the credential's launch context; `user/` and
 `system/` reach everything the caller could read anyway. Anything else is not a SMART scope
-and grants nothing here.
+and grants nothing here — including v2 scopes narrowed by a query (`...rs?category=...`): they
+are not enforced, so they are refused rather than read as the whole type.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ Interaction = Literal["read", "search"]
 
 _SCOPE = re.compile(
     r"^(?P<level>patient|user|system)/(?P<type>\*|[A-Z][A-Za-z]+)\."
-    r"(?P<perm>read|write|\*|c?r?u?d?s?)(?:\?.*)?$"
+    r"(?P<perm>read|write|\*|c?r?u?d?s?)$"
 )
 
 

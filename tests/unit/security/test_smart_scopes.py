@@ -22,7 +22,7 @@ from clinscribe.security import smart
         (["user/Observation.cruds"], "Observation", "read", "user"),
         (["user/*.*"], "CarePlan", "search", "user"),
         (["user/Observation.write"], "Observation", "read", None),
-        (["user/Observation.rs?category=laboratory"], "Observation", "read", "user"),
+        (["user/Observation.rs?category=laboratory"], "Observation", "read", None),
         (["read", "openid", "launch/patient"], "Observation", "read", None),
     ],
 )
