@@ -23,7 +23,18 @@ _FORMATS = {"json", "application/json", "application/fhir+json", FHIR_MIME}
 # What `_format` and Accept may ask for: JSON in any of its spellings.
 _ACCEPTABLE = ("json", "*/*", "application/*")
 
-router = APIRouter(prefix=FHIR_PREFIX, tags=["fhir"], responses=ERROR_RESPONSES)
+# Errors here are OperationOutcome resources (application/fhir+json), not `{"error", "detail"}`.
+_OUTCOMES: dict[int | str, dict[str, Any]] = {
+    status: {"description": f"{text} (an OperationOutcome)"}
+    for status, text in (
+        (400, "Unknown parameter or bad value"),
+        (401, "Not authenticated"),
+        (403, "No SMART scope grants this"),
+        (404, "Not found, another tenant's, or outside the caller's patient"),
+        (406, "Only JSON is served"),
+    )
+}
+router = APIRouter(prefix=FHIR_PREFIX, tags=["fhir"], responses=_OUTCOMES)
 token_router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
