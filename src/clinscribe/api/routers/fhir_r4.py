@@ -74,7 +74,9 @@ async def _form(request: Request) -> list[tuple[str, str]]:
     """The parameters of `POST {Type}/_search`: the query string and the form body."""
     pairs = list(request.query_params.multi_items())
     if request.method == "POST":
-        content_type = request.headers.get("content-type", "")
+        content_type = request.headers.get("content-type")
+        if content_type is None:  # no body: the query string alone
+            return pairs
         if not content_type.startswith("application/x-www-form-urlencoded"):
             raise FormatNotSupported("_search takes application/x-www-form-urlencoded")
         form = await request.form()
@@ -87,7 +89,7 @@ Params = Annotated[list[tuple[str, str]], Depends(_form)]
 
 def _search_route(resource_type: str, method: str) -> Any:
     def search(
-        request: Request, params: Params, principal: CurrentPrincipal, session: SessionDep
+        request: Request, principal: CurrentPrincipal, session: SessionDep, params: Params
     ) -> FhirResponse:
         _check_format(request)
         lenient = "handling=lenient" in request.headers.get("prefer", "").replace(" ", "")

@@ -212,3 +212,10 @@ def test_post_search_with_a_form_body_is_the_same_search(env: FhirEnv) -> None:
         "/fhir/R4/Observation/_search", json={"code": "8867-4"}, headers=a.auth("clinician")
     )
     assert as_json.status_code == 406
+
+
+def test_post_search_checks_credentials_before_the_body(env: FhirEnv) -> None:
+    response = env.client.post("/fhir/R4/Observation/_search", json={"code": "8867-4"})
+    assert response.status_code == 401
+    empty = env.client.post("/fhir/R4/Condition/_search", headers=env.a.auth("reviewer"))
+    assert empty.status_code == 200 and empty.json()["total"] == 3
