@@ -32,14 +32,19 @@ from clinscribe.fhir import service as delivery
 from clinscribe.fhir.core import documents as note_mapping
 from clinscribe.fhir.core import read_resources as rr
 from clinscribe.fhir.core import records as doc_mapping
-from clinscribe.fhir.core.codes import LOINC, OBSERVATION_CATEGORY
+from clinscribe.fhir.core.codes import (
+    DOCUMENT_TYPES,
+    GENERIC_NOTE,
+    LOINC,
+    OBSERVATION_CATEGORY,
+)
 from clinscribe.fhir.core.ids import JsonDict, keyed
 from clinscribe.fhir.core.schemas import Identifier
 from clinscribe.fhir.server.query import Column, DateField, Field, TokenField
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
 
-_DOC_TYPE_CODES = {k: v[0] for k, v in doc_mapping._DOC_TYPES.items()}
+_DOC_TYPE_CODES = {k: v[0] for k, v in doc_mapping.DOC_TYPES.items()}
 
 
 @dataclass
@@ -176,21 +181,8 @@ def _doc_type() -> Column:
 
 
 def _note_type() -> Column:
-    codes = note_mapping.document_type
-    whens = [(Note.template_key == key, literal(codes(key).code)) for key in _TEMPLATE_KEYS]
-    return case(*whens, else_=literal(codes("").code))
-
-
-_TEMPLATE_KEYS = (
-    "soap",
-    "progress",
-    "progress_note",
-    "apso",
-    "history_and_physical",
-    "hp",
-    "h&p",
-    "client_health_report",
-)
+    whens = [(Note.template_key == key, literal(c.code)) for key, c in DOCUMENT_TYPES.items()]
+    return case(*whens, else_=literal(GENERIC_NOTE.code))
 
 
 def _lab_base(principal: Principal) -> Select[Any]:
