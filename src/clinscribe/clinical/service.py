@@ -186,6 +186,17 @@ def _revise(
         raise VersionRequired("name the version you edited (If-Match or body version)")
     if expected != row.version:
         raise StaleVersion(f"{NAMES[resource]} is at version {row.version}, not {expected}")
+    # A compare-and-set on the version first, so two concurrent edits cannot both win (the
+    # loser waits on the row lock, then finds the version moved on).
+    model = type(row)
+    claimed = session.execute(
+        update(model)
+        .where(model.id == row.id, model.version == expected)
+        .values(version=expected + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleVersion(f"{NAMES[resource]} was changed meanwhile; reload it")
     snapshot = {**_jsonable(fields_of(row, resource)), "state": row.state}
     session.add(
         RecordRevision(
@@ -199,16 +210,6 @@ def _revise(
             reason=reason,
         )
     )
-    # A compare-and-set on the version, so two concurrent edits cannot both win.
-    model = type(row)
-    claimed = session.execute(
-        update(model)
-        .where(model.id == row.id, model.version == expected)
-        .values(version=expected + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleVersion(f"{NAMES[resource]} was changed meanwhile; reload it")
     row.version = expected + 1
 
 
