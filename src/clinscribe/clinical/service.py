@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, inspect, select, update
+from sqlalchemy import Select, bindparam, func, inspect, select, union_all, update
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
@@ -186,6 +186,17 @@ def _revise(
         raise VersionRequired("name the version you edited (If-Match or body version)")
     if expected != row.version:
         raise StaleVersion(f"{NAMES[resource]} is at version {row.version}, not {expected}")
+    # A compare-and-set on the version first, so two concurrent edits cannot both win (the
+    # loser waits on the row lock, then finds the version moved on).
+    model = type(row)
+    claimed = session.execute(
+        update(model)
+        .where(model.id == row.id, model.version == expected)
+        .values(version=expected + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleVersion(f"{NAMES[resource]} was changed meanwhile; reload it")
     snapshot = {**_jsonable(fields_of(row, resource)), "state": row.state}
     session.add(
         RecordRevision(
@@ -199,16 +210,6 @@ def _revise(
             reason=reason,
         )
     )
-    # A compare-and-set on the version, so two concurrent edits cannot both win.
-    model = type(row)
-    claimed = session.execute(
-        update(model)
-        .where(model.id == row.id, model.version == expected)
-        .values(version=expected + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleVersion(f"{NAMES[resource]} was changed meanwhile; reload it")
     row.version = expected + 1
 
 
@@ -315,14 +316,19 @@ def accept_all(
     return counts
 
 
-def pending_count(session: Session, tenant_id: str, patient_id: str) -> int:
-    """How many proposed entries wait for a clinician's decision."""
-    total = 0
-    for model in RECORD_MODELS.values():
-        stmt = select(func.count()).select_from(
-            queries.scoped(model, tenant_id, patient_id=patient_id, states=("proposed",))
-            .with_only_columns(model.id)
-            .subquery()
+_PENDING = union_all(
+    *(
+        select(func.count(model.id)).where(
+            model.tenant_id == bindparam("tenant_id"),
+            model.patient_id == bindparam("patient_id"),
+            model.state == "proposed",
         )
-        total += int(session.execute(stmt).scalar_one())
-    return total
+        for model in RECORD_MODELS.values()
+    )
+)
+
+
+def pending_count(session: Session, tenant_id: str, patient_id: str) -> int:
+    """How many proposed entries wait for a clinician's decision (one statement, built once)."""
+    counts = session.execute(_PENDING, {"tenant_id": tenant_id, "patient_id": patient_id})
+    return sum(int(n) for (n,) in counts)

@@ -164,3 +164,26 @@ def test_document_labs_enter_as_proposed_observations_once(
         {"kind": "document", "document_id": document_id, "page": 1, "start": 40, "end": 72}
     ]
     assert client.post(path, headers=tenant_a.auth("reviewer")).status_code == 403
+
+
+def test_a_document_read_later_proposes_its_labs_when_its_extraction_is_stored(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    from clinscribe.db.models import Document
+    from clinscribe.documents import service as documents
+    from clinscribe.documents.core import extract
+    from clinscribe.documents.pipeline import analyse
+    from tests.support import LAB_TEXT
+
+    document_id, _ = add_document(settings, tenant_a, tenant_a.patient_id)
+    with session_scope(settings.resolved_database_url) as session:
+        row = session.get(Document, document_id)
+        assert row is not None
+        pages = extract.extract_pages(LAB_TEXT.encode())
+        documents.store_extraction(
+            session=session, document=row, result=analyse(pages, "text/plain")
+        )
+    labs = _items(client, tenant_a, "observations")
+    assert {o["display"] for o in labs} >= {"Glucose", "Sodium"}
+    assert {(o["state"], o["category"]) for o in labs} == {("proposed", "laboratory")}
+    assert {o["sources"][0]["document_id"] for o in labs} == {document_id}
