@@ -19,6 +19,7 @@ from tests.support import (
     add_document,
     add_note,
     add_patient_and_encounter,
+    add_record_entry,
     add_recording,
     add_text_transcript,
     unique,
@@ -41,7 +42,24 @@ PUBLIC = {
     # Signed document links: the token in the path is the credential (tested on their own).
     ("POST", "/api/v1/document-links/{token}"),
     ("GET", "/api/v1/document-links/{token}"),
+    # The FHIR CapabilityStatement: SMART apps read it before they have a token.
+    ("GET", "/fhir/R4/metadata"),
 }
+# Every FHIR resource type the read API searches (GET /fhir/R4/<type>).
+FHIR_TYPES = (
+    "Patient",
+    "Encounter",
+    "Observation",
+    "Condition",
+    "MedicationStatement",
+    "MedicationRequest",
+    "ServiceRequest",
+    "AllergyIntolerance",
+    "CarePlan",
+    "Consent",
+    "DocumentReference",
+    "Composition",
+)
 
 # Routes that need the tenant's OpenEMR connection, which the matrix's tenants do not have: an
 # allowed caller gets past authorization to exactly this error (the connected behaviour is
@@ -53,6 +71,19 @@ PAST_AUTHORIZATION = {
     ("GET", "/api/v1/openemr/facilities"): "openemr_not_configured",
     ("GET", "/api/v1/openemr/providers"): "openemr_not_configured",
     ("POST", "/api/v1/documents/{document_id}/retry"): "document_not_failed",
+    # Acknowledging needs a current alert; the acknowledgement itself is tested in clinical.
+    ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): "unknown_alert",
+}
+
+# The clinical record's resources by URL segment (each has the same seven routes).
+RECORD_SEGMENTS = {
+    "observations": "observation",
+    "medications": "medication",
+    "orders": "order",
+    "allergies": "allergy",
+    "conditions": "condition",
+    "care-plans": "care_plan",
+    "consents": "consent",
 }
 
 USERS = ("clinician", "reviewer", "admin")
@@ -153,6 +184,29 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/patients/{patient_id}/reports"): CLINICIAN,
     ("GET", "/api/v1/patients/{patient_id}/reports"): READERS,
     ("GET", "/api/v1/notes/{note_id}/pdf"): READERS,
+    ("GET", "/fhir/R4/{resource_type}/{resource_id}"): READERS,
+    **{("GET", f"/fhir/R4/{t}"): READERS for t in FHIR_TYPES},
+    **{("POST", f"/fhir/R4/{t}/_search"): READERS for t in FHIR_TYPES},
+    # Narrowing a token is for signed-in users; API keys carry their SMART scopes themselves.
+    ("POST", "/api/v1/auth/fhir-token"): frozenset(USERS),
+    **{
+        (method, f"/api/v1/patients/{{patient_id}}/{segment}{tail}"): allowed
+        for segment in RECORD_SEGMENTS
+        for method, tail, allowed in (
+            ("GET", "", READERS),
+            ("POST", "", WRITERS),
+            ("GET", "/{entry_id}", READERS),
+            ("PATCH", "/{entry_id}", CLINICIAN),
+            ("POST", "/{entry_id}/accept", CLINICIAN),
+            ("POST", "/{entry_id}/reject", CLINICIAN),
+            ("POST", "/{entry_id}/entered-in-error", CLINICIAN),
+        )
+    },
+    ("GET", "/api/v1/patients/{patient_id}/summary"): READERS,
+    ("GET", "/api/v1/patients/{patient_id}/interactions"): READERS,
+    ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): CLINICIAN,
+    ("POST", "/api/v1/patients/{patient_id}/record/accept-all"): CLINICIAN,
+    ("POST", "/api/v1/patients/{patient_id}/record/import-documents"): WRITERS,
 }
 
 # The state a note must be in for each route to be a legal step.
@@ -226,6 +280,7 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
             "allow_loopback": True,
         },
         ("PUT", "/api/v1/tenant/retention"): lambda: {"retention_days": 3650},
+        ("POST", "/api/v1/auth/fhir-token"): lambda: {"scope": "user/*.read"},
         ("PUT", "/api/v1/tenant/openemr"): lambda: {
             "database_url": "mysql://bridge:secret@127.0.0.1:9/openemr"
         },
@@ -235,7 +290,49 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
         },
     }
     make = bodies.get((method, path))
+    if make is None and path.startswith("/api/v1/patients/{patient_id}/"):
+        return _record_body(method, path)
     return make() if make else None
+
+
+RECORD_CREATE: dict[str, dict[str, Any]] = {
+    "observations": {
+        "category": "vital-signs",
+        "code": "8480-6",
+        "value_quantity": 128,
+        "unit": "mm[Hg]",
+        "effective_at": "2026-03-01T09:30:00Z",
+    },
+    "medications": {"drug": "metformin 500 mg", "frequency": "twice daily"},
+    "orders": {"category": "laboratory", "display": "Lipid panel"},
+    "allergies": {"substance": "penicillin", "reaction": "rash"},
+    "conditions": {"display": "Essential hypertension", "code": "I10"},
+    "care-plans": {"title": "Diabetes care", "goals": [{"description": "HbA1c below 7%"}]},
+    "consents": {"category": "ambient-recording"},
+}
+RECORD_EDIT: dict[str, dict[str, Any]] = {
+    "observations": {"value_quantity": 70},
+    "medications": {"dose": "1000 mg"},
+    "orders": {"priority": "urgent"},
+    "allergies": {"severity": "moderate"},
+    "conditions": {"onset_date": "2020-05-01"},
+    "care-plans": {"title": "Diabetes care, revised"},
+    "consents": {"scope": "treatment"},
+}
+
+
+def _record_body(method: str, path: str) -> dict[str, Any] | None:
+    parts = path.split("/")
+    segment = parts[5] if len(parts) > 5 else ""
+    if method == "POST" and path.endswith("/interactions/acknowledge"):
+        return {"pair_key": "drug-drug:ibuprofen|warfarin", "reason": "Monitoring INR weekly."}
+    if segment not in RECORD_SEGMENTS:
+        return None
+    if method == "POST" and len(parts) == 6:
+        return RECORD_CREATE[segment]
+    if method == "PATCH":
+        return {"version": 1, **RECORD_EDIT[segment]}
+    return None
 
 
 def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient) -> str:
@@ -255,6 +352,12 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
         "transcription_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[1],
         "document_id": lambda: add_document(settings, owner, patient_id)[0],
         "number": lambda: "1",
+        # FHIR read: the fresh patient, read as a Patient resource.
+        "resource_type": lambda: "Patient",
+        "resource_id": lambda: patient_id,
+        "entry_id": lambda: add_record_entry(
+            settings, owner, patient_id, RECORD_SEGMENTS[path.split("/")[5]]
+        ),
     }
     owner.last_encounter_id = encounter_id
     return re.sub(r"\{(\w+)\}", lambda m: makers[m.group(1)](), path)
@@ -367,6 +470,19 @@ def call(
     return client.request(method, url, headers=headers, json=body)
 
 
+def error_code(response: Any) -> Any:
+    """The error code of either error shape: ours, or the FHIR API's OperationOutcome."""
+    body = response.json()
+    if body.get("resourceType") == "OperationOutcome":
+        return body["issue"][0]["details"]["coding"][0]["code"]
+    return body["error"]
+
+
+def error_shaped(response: Any) -> bool:
+    body = response.json()
+    return body.get("resourceType") == "OperationOutcome" or set(body) == {"error", "detail"}
+
+
 def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: TenantWorld) -> int:
     """Walk every operation for anonymous, each role, each key scope and the other tenant."""
     checked = 0
@@ -378,13 +494,13 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         anonymous = call(client, method, path, url, {}, _body(method, path, a), a)
         assert anonymous.status_code == 401, (method, path, anonymous.status_code)
         if method != "HEAD":
-            assert anonymous.json()["error"] == "unauthorized"
+            assert error_code(anonymous) == "unauthorized"
         for who in sorted(EVERYONE):
             url = _fill(settings, path, a, client)
             response = call(client, method, path, url, a.auth(who), _body(method, path, a), a)
             if who in allowed and (method, path) in PAST_AUTHORIZATION:
                 expected = PAST_AUTHORIZATION[(method, path)]
-                assert response.json()["error"] == expected, (method, path, who)
+                assert error_code(response) == expected, (method, path, who)
             elif who in allowed:
                 assert response.status_code < 400, (
                     method,
@@ -396,7 +512,7 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
             else:
                 assert response.status_code == 403, (method, path, who, response.status_code)
                 if method != "HEAD":
-                    assert response.json()["error"] == "forbidden"
+                    assert error_code(response) == "forbidden"
             checked += 1
         # Someone of the other tenant who may do this in their own tenant: only tenancy stops them.
         outsider = "admin" if "admin" in allowed else sorted(allowed)[0]
@@ -405,7 +521,7 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         if "{" in path or (path.startswith("/api/v1/uploads") and method == "POST"):
             assert response.status_code == 404, (method, path, response.status_code)
             if method != "HEAD":
-                assert set(response.json()) == {"error", "detail"}
+                assert error_shaped(response)
         else:
             assert a.id not in response.text, (method, path)
             for marker in (a.patient_id, a.encounter_id, *a.users.values()):

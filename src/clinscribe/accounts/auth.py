@@ -10,8 +10,8 @@ from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import ApiKey, RefreshToken, Tenant, User
-from clinscribe.errors import Unauthorized
-from clinscribe.security import api_keys, oidc, tokens
+from clinscribe.errors import Forbidden, Unauthorized
+from clinscribe.security import api_keys, oidc, smart, tokens
 from clinscribe.security.passwords import dummy_hash, verify_password
 from clinscribe.security.principal import Principal
 
@@ -106,11 +106,15 @@ def _from_api_key(session: Session, settings: Settings, key: str) -> Principal:
     row = session.execute(select(ApiKey).where(ApiKey.key_hash == digest)).scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("invalid API key")
+    scopes = frozenset(s for s in row.scopes.split(",") if s)
+    smart_scopes = frozenset(s for s in scopes if smart.is_smart(s))
     return Principal(
         kind="api_key",
         tenant_id=row.tenant_id,
         actor_id=row.id,
-        scopes=frozenset(s for s in row.scopes.split(",") if s),
+        scopes=scopes,
+        # A key holding SMART scopes is limited by them on the FHIR API (keys have no patient).
+        smart_scopes=smart_scopes or None,
     )
 
 
@@ -127,7 +131,30 @@ def _from_local_token(session: Session, settings: Settings, token: str) -> Princ
         user_id=user.id,
         role=user.role,
         can_view_all_encounters=user.can_view_all_encounters,
+        smart_scopes=frozenset(claims.scope.split()) if claims.scope is not None else None,
+        patient_context=claims.patient,
     )
+
+
+def issue_smart_token(
+    *, settings: Settings, principal: Principal, scope: str, patient_id: str | None
+) -> tuple[str, int]:
+    """An access token for the same user narrowed to SMART scopes (and a launch patient).
+
+    Only an un-narrowed user credential may ask; the caller checks the patient is readable.
+    """
+    if principal.user_id is None or principal.role is None or principal.smart_scopes is not None:
+        raise Forbidden("only a signed-in user may issue a narrowed FHIR token")
+    token, _ = tokens.issue(
+        settings,
+        subject=principal.user_id,
+        tenant_id=principal.tenant_id,
+        role=principal.role,
+        token_type="access",
+        scope=scope,
+        patient=patient_id,
+    )
+    return token, settings.access_token_minutes * 60
 
 
 def user_for_identity(*, session: Session, identity: oidc.OidcIdentity) -> User:

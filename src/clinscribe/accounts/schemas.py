@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
+from clinscribe.security import smart
 from clinscribe.security.passwords import MIN_PASSWORD_LENGTH
 
 RoleName = Literal["clinician", "reviewer", "admin"]
 ScopeName = Literal["read", "write", "admin"]
+
+
+def _key_scope(value: str) -> str:
+    if value in ("read", "write", "admin") or ("," not in value and smart.is_smart(value)):
+        return value
+    raise ValueError("a scope is read, write, admin or a SMART scope such as user/*.read")
+
+
+# What an API key may hold: a scope name, or a SMART scope limiting it on the FHIR API.
+KeyScope = Annotated[str, StringConstraints(max_length=60), AfterValidator(_key_scope)]
 
 
 EgressPolicy = Literal["deny", "deidentify", "allow"]
@@ -88,7 +107,15 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[ScopeName] = Field(min_length=1)
+    scopes: list[KeyScope] = Field(min_length=1)
+
+    @field_validator("scopes")
+    @classmethod
+    def _fits(cls, scopes: list[str]) -> list[str]:
+        # Stored comma-joined in a 100-character column.
+        if len(",".join(sorted(set(scopes)))) > 100:
+            raise ValueError("the scopes together must fit in 100 characters")
+        return scopes
 
 
 class ApiKeyRead(BaseModel):

@@ -20,8 +20,11 @@ from clinscribe.api.routers import (
     admin,
     audit,
     auth,
+    clinical,
+    clinical_summary,
     documents,
     encounters,
+    fhir_r4,
     health,
     nlp,
     notes,
@@ -195,6 +198,10 @@ def create_app(
         stream.router,
         health.router,
         openemr.router,
+        fhir_r4.router,
+        fhir_r4.token_router,
+        clinical.router,
+        clinical_summary.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

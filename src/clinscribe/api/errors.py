@@ -12,9 +12,11 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clinscribe.errors import ClinscribeError
+from clinscribe.fhir.core.capability import operation_outcome
 from clinscribe.observability.logging import get_logger
 
 log = get_logger(__name__)
+FHIR_PATH = "/fhir/"
 
 HTTP_CODES = {
     400: "bad_request",
@@ -45,6 +47,7 @@ _DESCRIPTIONS: dict[int, str] = {
     413: "Body too large",
     415: "Not a media type this route takes",
     422: "Validation error, with field paths",
+    428: "The edit must name the version it was made on (If-Match)",
     502: "An upstream service (LLM, EHR, remote ASR) failed",
     503: "Busy or draining; retry after Retry-After",
 }
@@ -59,8 +62,18 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 ERROR_RESPONSES = error_responses(400, 401, 403, 404, 409, 413, 422)
 
 
-def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def error_response(
+    status: int, code: str, detail: str, request: Request | None = None, **extra: Any
+) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if request is not None and request.url.path.startswith(FHIR_PATH):
+        # The FHIR API answers in its own error shape, with our code as a coding.
+        return JSONResponse(
+            operation_outcome(status, code, detail),
+            status_code=status,
+            headers=headers,
+            media_type="application/fhir+json",
+        )
     return JSONResponse(
         {"error": code, "detail": detail, **extra}, status_code=status, headers=headers
     )
@@ -92,23 +105,25 @@ def install(app: FastAPI) -> None:
                 code=exc.code,
                 path=request.url.path,
             )
-        response = error_response(exc.status_code, exc.code, exc.message)
+        response = error_response(exc.status_code, exc.code, exc.message, request)
         if exc.status_code == 503:
             response.headers["Retry-After"] = str(getattr(exc, "retry_after", 30))
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = _field_errors(exc)
         if any(f["type"] == "json_invalid" for f in fields):
-            return error_response(400, "malformed_json", "request body is not valid JSON")
+            return error_response(400, "malformed_json", "request body is not valid JSON", request)
         summary = "; ".join(f"{'.'.join(f['loc'])}: {f['msg']}" for f in fields[:5])
+        if request.url.path.startswith(FHIR_PATH):
+            return error_response(400, "validation_error", summary or "invalid request", request)
         return error_response(422, "validation_error", summary or "invalid request", fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        return error_response(exc.status_code, code, str(exc.detail), request)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -121,12 +136,12 @@ def install(app: FastAPI) -> None:
             response.headers["Retry-After"] = "5"
             return response
         log.error("database_error", error_type=type(exc.orig).__name__, route=_route(request))
-        return error_response(500, "internal_error", "internal server error")
+        return error_response(500, "internal_error", "internal server error", request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled_error", error_type=type(exc).__name__, route=_route(request))
-        return error_response(500, "internal_error", "internal server error")
+        return error_response(500, "internal_error", "internal server error", request)
 
 
 def _route(request: Request) -> str:

@@ -70,7 +70,10 @@ def create_user(
 @click.option("--tenant", required=True, help="Tenant id.")
 @click.option("--name", required=True, help="A label for the key.")
 @click.option(
-    "--scopes", default="read", show_default=True, help="Comma-separated: read,write,admin"
+    "--scopes",
+    default="read",
+    show_default=True,
+    help="Comma-separated: read, write, admin, or SMART scopes for the FHIR API (system/*.read)",
 )
 @json_option
 def create_api_key(tenant: str, name: str, scopes: str, as_json: bool) -> None:
@@ -80,7 +83,10 @@ def create_api_key(tenant: str, name: str, scopes: str, as_json: bool) -> None:
             {"name": name, "scopes": [s.strip() for s in scopes.split(",") if s.strip()]}
         )
     except ValidationError as exc:
-        raise CliError(_first_error(exc) + " (scopes are read, write, admin)") from None
+        raise CliError(
+            _first_error(exc)
+            + " (scopes are read, write, admin or SMART scopes such as system/*.read)"
+        ) from None
     settings = load_settings()
     with session_scope(settings.resolved_database_url) as session:
         row, key = accounts.create_api_key(

@@ -38,7 +38,8 @@ def _cite(row: LabObservation | DocumentFact) -> Citation:
     return Citation(row.document_id, row.page, row.span_begin, row.span_end)
 
 
-def _lab(row: LabObservation) -> LabResult | None:
+def lab_result(row: LabObservation) -> LabResult | None:
+    """A stored lab row as the extractor's result (None when no value was read)."""
     if row.value is None:
         return None
     printed = row.value_printed.strip()
@@ -103,7 +104,8 @@ def _with_follow_up(letter: LetterFacts, follow_up: FollowUp) -> LetterFacts:
     )
 
 
-def _kind(value: str) -> DocumentKind:
+def document_kind(value: str) -> DocumentKind:
+    """A stored document kind as the extractor's kind ('other' when unknown)."""
     for kind in get_args(DocumentKind):
         if kind == value:
             return kind  # type: ignore[no-any-return]
@@ -139,9 +141,9 @@ def bundle_for_patient(*, session: Session, principal: Principal, patient_id: st
             select(DocumentFact).where(DocumentFact.document_id == doc.id)
         ).scalars()
         found = DocumentFacts(
-            kind=_kind(doc.kind),
+            kind=document_kind(doc.kind),
             date=doc.document_date,
-            labs=[lab for row in labs if (lab := _lab(row)) is not None],
+            labs=[lab for row in labs if (lab := lab_result(row)) is not None],
             letter=_letter(list(facts)),
         )
         source = mapping.SourceDocument(

@@ -22,6 +22,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "notes:deliver",
             "notes:write",
             "notes:review",
+            # Accept, reject and edit entries of the clinical record (a clinician's decision).
+            "record:decide",
         }
     ),
     "reviewer": frozenset(
@@ -86,9 +88,16 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     user_id: str | None = None
     can_view_all_encounters: bool = False
+    # SMART scopes of a credential narrowed for FHIR apps (None: not narrowed, the role's or
+    # key's permissions apply), and the patient a `patient/` scope is limited to.
+    smart_scopes: frozenset[str] | None = None
+    patient_context: str | None = None
 
     @property
     def permissions(self) -> frozenset[str]:
+        if self.smart_scopes is not None and self.kind != "api_key":
+            # A token narrowed to SMART scopes reads through the FHIR API only.
+            return frozenset()
         if self.kind == "guest":
             return SCOPE_PERMISSIONS["read"]
         if self.kind == "api_key":

@@ -26,6 +26,9 @@ class TokenClaims:
     token_type: TokenType
     jti: str
     expires_at: datetime
+    # SMART scopes (space-separated) and launch-context patient of a token narrowed for FHIR.
+    scope: str | None = None
+    patient: str | None = None
 
 
 def _signing_key(settings: Settings) -> str | bytes:
@@ -52,8 +55,10 @@ def issue(
     token_type: TokenType,
     jti: str | None = None,
     now: datetime | None = None,
+    scope: str | None = None,
+    patient: str | None = None,
 ) -> tuple[str, TokenClaims]:
-    """Sign a token of `token_type` for a user."""
+    """Sign a token of `token_type` for a user (`scope`/`patient`: narrowed to SMART scopes)."""
     now = now or datetime.now(UTC)
     lifetime = (
         timedelta(minutes=settings.access_token_minutes)
@@ -61,7 +66,14 @@ def issue(
         else timedelta(days=settings.refresh_token_days)
     )
     claims = TokenClaims(
-        subject, tenant_id, role, token_type, jti or str(uuid.uuid4()), now + lifetime
+        subject,
+        tenant_id,
+        role,
+        token_type,
+        jti or str(uuid.uuid4()),
+        now + lifetime,
+        scope,
+        patient,
     )
     payload: dict[str, Any] = {
         "iss": settings.jwt_issuer,
@@ -75,6 +87,10 @@ def issue(
         "nbf": int(now.timestamp()),
         "exp": int(claims.expires_at.timestamp()),
     }
+    if scope is not None:
+        payload["scope"] = scope
+    if patient is not None:
+        payload["patient"] = patient
     token = jwt.encode(
         payload,
         _signing_key(settings),
@@ -123,6 +139,8 @@ def decode(settings: Settings, token: str, expected_type: TokenType) -> TokenCla
             token_type=expected_type,
             jti=str(payload["jti"]),
             expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
+            scope=str(payload["scope"]) if "scope" in payload else None,
+            patient=str(payload["patient"]) if "patient" in payload else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("token lacks required claims") from exc

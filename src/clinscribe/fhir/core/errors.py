@@ -55,3 +55,10 @@ class TokenError(FhirError):
         super().__init__(message)
         self.retryable = retryable
         self.status = status
+
+
+class FormatNotSupported(FhirError):
+    """The client asked for a format other than FHIR JSON."""
+
+    status_code = 406
+    code = "fhir_format_not_supported"

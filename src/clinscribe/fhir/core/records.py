@@ -32,7 +32,7 @@ from clinscribe.fhir.core.schemas import Identifier
 _INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 _ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 _ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
-_DOC_TYPES = {
+DOC_TYPES = {
     "lab_report": ("11502-2", "Laboratory report"),
     "lab_slip": ("11502-2", "Laboratory report"),
     "discharge_summary": ("18842-5", "Discharge summary"),
@@ -69,7 +69,7 @@ def _date(value: date | None) -> str | None:
 
 def document_reference(doc: SourceDocument, facts: DocumentFacts) -> JsonDict:
     """The DocumentReference of the source file (its hash and size, not its bytes)."""
-    code, display = _DOC_TYPES.get(facts.kind, _DOC_TYPES["other"])
+    code, display = DOC_TYPES.get(facts.kind, DOC_TYPES["other"])
     attachment: JsonDict = {
         "contentType": doc.content_type,
         "size": doc.size,
