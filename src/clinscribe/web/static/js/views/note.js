@@ -4,6 +4,7 @@ import { state } from "../app.js";
 import { busy, clear, field, flash, fmtDate, h, table } from "../dom.js";
 import { deliveryCard } from "./delivery.js";
 import { entitiesCard } from "./entities.js";
+import { recordPreviewCard } from "./note_record.js";
 import { sourcesView } from "./sources.js";
 import { transcriptView } from "./transcript.js";
 
@@ -21,6 +22,7 @@ export async function notePage(noteId) {
   // A report drafted from documents cites pages, not a transcript.
   const fromDocuments = note.template === "client_health_report";
   const view = transcript ? transcriptView(transcript) : fromDocuments ? sourcesView() : null;
+  const encounter = fromDocuments ? null : await api.get(`/encounters/${note.encounter_id}`).catch(() => null);
   const reload = () => notePage(noteId);
   const content = note.content;
   const main = document.getElementById("main");
@@ -50,6 +52,7 @@ export async function notePage(noteId) {
       ),
     ),
     entitiesCard(note, reload),
+    fromDocuments ? "" : recordPreviewCard(note, encounter && encounter.patient_id),
     note.status === "signed" ? deliveryCard(note, reload) : "",
     await versionsCard(note),
   );
