@@ -1,0 +1,1 @@
+"""Pure clinical-record logic (validation vocabularies, merging, alert keys): no database."""
