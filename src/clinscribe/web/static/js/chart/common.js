@@ -32,12 +32,14 @@ export function itemsOf(body) {
   return (body && (body.items || body.entries || body.results)) || [];
 }
 
+const ALL_STATES = ["proposed", "active", "rejected"];
+
 // Every entry of one resource for a patient, in all states (proposed ones need a decision).
 export async function fetchAll(patientId, resource, query = {}) {
   const out = [];
   const limit = 200;
   for (let offset = 0; ; offset += limit) {
-    const body = await api.get(`/patients/${patientId}/${resource}`, { state: "all", ...query, limit, offset });
+    const body = await api.get(`/patients/${patientId}/${resource}`, { state: ALL_STATES, ...query, limit, offset });
     const items = itemsOf(body);
     out.push(...items);
     const total = body && typeof body.total === "number" ? body.total : out.length;
@@ -91,20 +93,25 @@ export async function write(button, label, action, reload) {
   return outcome === "saved";
 }
 
-// Accept / reject buttons for a proposed entry; rejecting asks for an optional reason.
+// A decision names the version the clinician saw (If-Match): a stale one is refused (409).
+function decide(path, entry) {
+  return api.request(path, { method: "POST", json: {}, headers: { "If-Match": `"${entry.version}"` } });
+}
+
+// Accept / reject buttons for a proposed entry.
 export function decisionButtons(patientId, resource, entry, name, reload) {
   const base = `/patients/${patientId}/${resource}/${entry.id}`;
   const label = RESOURCES[resource].label;
   const accept = h("button", { type: "button", class: "primary", "aria-label": `Accept ${name}` }, "Accept");
   accept.addEventListener("click", async () => {
-    if (await write(accept, label, () => api.post(`${base}/accept`, { version: entry.version }), reload)) {
+    if (await write(accept, label, () => decide(`${base}/accept`, entry), reload)) {
       flash(`Accepted ${name} into the record.`);
       await reload();
     }
   });
   const reject = h("button", { type: "button", "aria-label": `Reject ${name}` }, "Reject");
   reject.addEventListener("click", async () => {
-    if (await write(reject, label, () => api.post(`${base}/reject`, { version: entry.version }), reload)) {
+    if (await write(reject, label, () => decide(`${base}/reject`, entry), reload)) {
       flash(`Rejected ${name}; it stays out of the record.`);
       await reload();
     }

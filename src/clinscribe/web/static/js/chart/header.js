@@ -1,7 +1,7 @@
 // The patient chart header: the record's summary at a glance (latest vitals, active problems,
 // active medications with interaction badges, allergies, open orders).
 import * as api from "../api.js";
-import { clear, h, showError } from "../dom.js";
+import { busy, clear, flash, h, showError } from "../dom.js";
 import { alertsFor, allergyName, conditionName, kindText, medName, obsName, obsValue, orderName, severityRank, when } from "./shapes.js";
 
 // One badge per alert; the worst unacknowledged severity decides the colour.
@@ -35,16 +35,38 @@ function block(title, id, items, empty) {
 
 export function summaryParts(s) {
   return {
-    vitals: s.latest_vitals || s.vitals || [],
-    problems: s.active_problems || s.problems || s.conditions || [],
-    medications: s.active_medications || s.medications || [],
-    allergies: s.allergies || [],
-    orders: s.open_orders || s.orders || [],
-    alerts: s.interactions || s.alerts || [],
+    vitals: s.latest_vitals,
+    problems: s.active_problems,
+    medications: s.active_medications,
+    allergies: s.allergies,
+    orders: s.open_orders,
+    alerts: s.alerts,
+    pending: s.pending_review || 0,
   };
 }
 
-function render(box, patientId, s) {
+// "N proposed entries wait" with Accept all (after a confirmation: it is N decisions at once).
+function pendingBar(patientId, count, onChange) {
+  if (!count) return null;
+  const all = h("button", { type: "button", id: "accept-all" }, `Accept all ${count}`);
+  all.addEventListener("click", () => {
+    if (!confirm(`Accept all ${count} proposed entries into the record?`)) return;
+    busy(all, async () => {
+      const body = await api.post(`/patients/${patientId}/record/accept-all`, {});
+      const n = Object.values(body.accepted || {}).reduce((a, b) => a + b, 0);
+      flash(`Accepted ${n} entr${n === 1 ? "y" : "ies"} into the record.`);
+      await onChange();
+    });
+  });
+  return h(
+    "p",
+    { class: "notice row", id: "pending-review" },
+    h("span", {}, `${count} proposed entr${count === 1 ? "y awaits" : "ies await"} your decision (shown in the tabs with Accept / Reject).`),
+    all,
+  );
+}
+
+function render(box, patientId, s, onChange) {
   const p = summaryParts(s);
   const open = p.alerts.filter((a) => !a.acknowledged);
   clear(box).append(
@@ -56,6 +78,7 @@ function render(box, patientId, s) {
         ? h("a", { href: `#/patients/${patientId}/chart/medications`, class: "badge interaction sev-major", id: "open-alerts" }, `⚠ ${open.length} unacknowledged alert${open.length === 1 ? "" : "s"}`)
         : null,
     ),
+    pendingBar(patientId, p.pending, onChange),
     h(
       "div",
       { class: "summary-grid" },
@@ -69,12 +92,13 @@ function render(box, patientId, s) {
 }
 
 // The header section; it fills itself in (and `refresh()` reloads it after a change).
-export function chartHeader(patientId) {
+// `onChange` runs after a change made from the header (the chart page reloads its tab too).
+export function chartHeader(patientId, onChange) {
   const box = h("section", { class: "card chart-header", id: "chart-header", "aria-labelledby": "chart-summary-title", "aria-busy": "true" }, h("h2", { id: "chart-summary-title" }, "Clinical summary"), h("p", {}, "Loading…"));
   box.refresh = async () => {
     box.setAttribute("aria-busy", "true");
     try {
-      render(box, patientId, await api.get(`/patients/${patientId}/summary`));
+      render(box, patientId, await api.get(`/patients/${patientId}/summary`), onChange || box.refresh);
     } catch (error) {
       showError(error);
       clear(box).append(h("h2", { id: "chart-summary-title" }, "Clinical summary"), h("p", { class: "empty" }, "The summary could not be loaded."));

@@ -2,7 +2,7 @@
 // (drug-drug, drug-allergy, duplicate therapy), each acknowledged with a required reason.
 import * as api from "../api.js";
 import { clear, field, flash, h } from "../dom.js";
-import { decisionButtons, entrySections, fetchAll, itemsOf, provenance, statusEditor, write } from "./common.js";
+import { decisionButtons, entrySections, fetchAll, provenance, statusEditor, write } from "./common.js";
 import { interactionBadges } from "./header.js";
 import { alertsFor, kindText, medName, severityRank, when } from "./shapes.js";
 
@@ -63,18 +63,31 @@ function alertsCard(ctx, alerts) {
 }
 
 export async function medicationsTab(body, ctx) {
-  const [meds, answer] = await Promise.all([fetchAll(ctx.patientId, "medications"), api.get(`/patients/${ctx.patientId}/interactions`)]);
-  const alerts = itemsOf(answer.alerts ? answer.alerts : answer);
+  const [meds, answer, summary] = await Promise.all([
+    fetchAll(ctx.patientId, "medications"),
+    api.get(`/patients/${ctx.patientId}/interactions`),
+    api.get(`/patients/${ctx.patientId}/summary`),
+  ]);
+  const alerts = answer.alerts;
+  // The summary knows which alerts name each active medication.
+  const flagged = new Map(summary.active_medications.map((m) => [m.id, m]));
   const columns = [
     ["Medication", (m) => [medName(m), m.rxnorm ? h("small", { class: "meta" }, ` RxNorm ${m.rxnorm}`) : ""]],
     ["Kind", (m) => (m.kind === "request" ? `order (${m.intent || "proposal"})` : "taking")],
     ["Status", (m) => m.status],
-    ["Alerts", (m) => (m.state === "active" ? interactionBadges(alertsFor(m, alerts)) : "")],
+    ["Alerts", (m) => (m.state === "active" ? interactionBadges(alertsFor(flagged.get(m.id) || m, alerts)) : "")],
     ["Source", provenance],
   ];
   const actions = {
     proposed: (m) => decisionButtons(ctx.patientId, "medications", m, medName(m), ctx.reload),
     active: (m) => statusEditor(ctx.patientId, "medications", m, medName(m), ctx.reload),
   };
-  clear(body).append(h("h2", { id: "chart-tab-title" }, ctx.title), alertsCard(ctx, alerts), h("h3", {}, "Medication list"), entrySections("medications", meds, columns, actions));
+  const unresolved = answer.unresolved || [];
+  clear(body).append(
+    h("h2", { id: "chart-tab-title" }, ctx.title),
+    alertsCard(ctx, alerts),
+    unresolved.length ? h("p", { class: "meta", id: "unresolved-drugs" }, `Not checked (name not recognised): ${unresolved.join(", ")}.`) : "",
+    h("h3", {}, "Medication list"),
+    entrySections("medications", meds, columns, actions),
+  );
 }

@@ -58,11 +58,15 @@ export function alertSides(alert) {
   return [alert.drug_a, alert.drug_b].filter(Boolean).map((s) => String(s).toLowerCase());
 }
 
-// The alerts that name this medication.
+// The alerts that name this medication: the summary lists each one's alert keys; a list row
+// without them is matched on the drug names the checker reported.
 export function alertsFor(med, alerts) {
-  if (Array.isArray(med.interactions)) return med.interactions;
+  if (Array.isArray(med.alerts)) {
+    const keys = new Set(med.alerts.map((a) => a.pair_key));
+    return alerts.filter((a) => keys.has(a.pair_key));
+  }
   const name = String(med.drug || "").toLowerCase();
-  return alerts.filter((a) => (a.medication_ids || []).includes(med.id) || alertSides(a).some((s) => name.includes(s) || s.includes(name)));
+  return alerts.filter((a) => alertSides(a).some((s) => name.includes(s)));
 }
 
 export function kindText(kind) {

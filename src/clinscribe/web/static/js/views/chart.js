@@ -21,7 +21,7 @@ const TABS = [
 export async function chartPage(patientId, tab) {
   const current = TABS.find(([key]) => key === tab) || TABS[0];
   const patient = await api.get(`/patients/${patientId}`);
-  const header = chartHeader(patientId);
+  const header = chartHeader(patientId, () => ctx.reload());
   const body = h("section", { class: "card", id: "chart-tab", "aria-labelledby": "chart-tab-title" });
   const nav = h(
     "nav",
