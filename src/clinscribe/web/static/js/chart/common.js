@@ -2,7 +2,18 @@
 // fetching a patient's entries, state badges, accept/reject of proposed entries and versioned
 // status edits (a stale version is a 409, explained in words a clinician can act on).
 import * as api from "../api.js";
+import { state } from "../app.js";
 import { busy, flash, h, select, showError } from "../dom.js";
+
+// Accepting, rejecting, editing and acknowledging are a clinician's decisions (the API refuses
+// anyone else); other roles read the chart without those controls.
+export function canDecide() {
+  return Boolean(state.me && state.me.role === "clinician");
+}
+
+export function canWrite() {
+  return Boolean(state.me && (state.me.role === "clinician" || state.me.role === "admin"));
+}
 
 // path segment under /patients/{id}/, the field a clinician changes, and its values.
 export const RESOURCES = {
@@ -140,6 +151,7 @@ export function statusEditor(patientId, resource, entry, name, reload) {
 // `limit` caps the rows of the record table (newest first as given); filters narrow the rest.
 export function entrySections(resource, entries, columns, actions, { limit = Infinity } = {}) {
   const { label } = RESOURCES[resource];
+  if (!canDecide()) actions = { proposed: null, active: null };
   const part = (title, list, id, withActions) => {
     if (!list.length) return null;
     const rows = list.map((e) => {
@@ -161,7 +173,8 @@ export function entrySections(resource, entries, columns, actions, { limit = Inf
   const inRecord = decided(entries);
   const out = [];
   if (waiting.length) {
-    out.push(h("p", { class: "notice", id: `${resource}-waiting` }, `${waiting.length} proposed ${label}${waiting.length === 1 ? "" : " entries"} awaiting your decision.`));
+    const who = canDecide() ? "your" : "a clinician's";
+    out.push(h("p", { class: "notice", id: `${resource}-waiting` }, `${waiting.length} proposed ${label}${waiting.length === 1 ? "" : " entries"} awaiting ${who} decision.`));
     out.push(part(`Proposed — not yet in the record`, waiting, `${resource}-proposed`, actions.proposed));
   }
   const shown = inRecord.slice(0, limit);

@@ -2,7 +2,7 @@
 // (drug-drug, drug-allergy, duplicate therapy), each acknowledged with a required reason.
 import * as api from "../api.js";
 import { clear, field, flash, h } from "../dom.js";
-import { decisionButtons, entrySections, fetchAll, provenance, statusEditor, write } from "./common.js";
+import { canDecide, decisionButtons, entrySections, fetchAll, provenance, statusEditor, write } from "./common.js";
 import { interactionBadges } from "./header.js";
 import { alertsFor, kindText, medName, severityRank, when } from "./shapes.js";
 
@@ -28,6 +28,10 @@ function alertItem(ctx, alert) {
   if (alert.acknowledged) {
     const by = alert.acknowledged_at ? ` on ${when(alert.acknowledged_at)}` : "";
     li.append(h("p", { class: "entity-status" }, `✓ Acknowledged${by}`, alert.reason ? `: ${alert.reason}` : ""));
+    return li;
+  }
+  if (!canDecide()) {
+    li.append(h("p", { class: "meta" }, "Not acknowledged yet (a clinician acknowledges alerts)."));
     return li;
   }
   const reason = h("input", { name: "reason", required: true, maxlength: 1000, autocomplete: "off" });

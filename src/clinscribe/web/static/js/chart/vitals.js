@@ -2,7 +2,7 @@
 import * as api from "../api.js";
 import { busy, clear, field, flash, h, select } from "../dom.js";
 import { sparkline } from "../views/records.js";
-import { decisionButtons, entrySections, fetchAll, provenance, statusEditor, write } from "./common.js";
+import { canWrite, decisionButtons, entrySections, fetchAll, provenance, statusEditor, write } from "./common.js";
 import { obsName, obsValue, refRange, when } from "./shapes.js";
 import { trendChart } from "./trend.js";
 
@@ -80,6 +80,20 @@ function addForm(ctx) {
   return h("details", { class: "subcard" }, h("summary", {}, "Record a measurement"), form);
 }
 
+// Lab results and letter facts already read from the patient's documents, proposed for review.
+function importButton(ctx) {
+  const go = h("button", { type: "button", id: "import-documents" }, "Propose results from documents");
+  go.addEventListener("click", () =>
+    busy(go, async () => {
+      const body = await api.post(`/patients/${ctx.patientId}/record/import-documents`, {});
+      const n = Object.values(body.proposed || {}).reduce((a, b) => a + b, 0);
+      flash(n ? `Proposed ${n} entr${n === 1 ? "y" : "ies"} from documents for your review.` : "Nothing new in the documents.");
+      await ctx.reload();
+    }),
+  );
+  return h("p", { class: "row" }, go, h("small", { class: "hint" }, "Lab results and letter facts read from uploaded documents enter as proposed entries."));
+}
+
 export async function vitalsTab(body, ctx) {
   const state = ctx.filters || (ctx.filters = { category: "", code: "", date_from: "", date_to: "" });
   const category = select("category", CATEGORIES, state.category);
@@ -118,6 +132,7 @@ export async function vitalsTab(body, ctx) {
     trends(observations),
     h("h3", {}, "Observations"),
     entrySections("observations", newestFirst, columns, actions, { limit: 200 }),
-    addForm(ctx),
+    canWrite() ? addForm(ctx) : "",
+    canWrite() ? importButton(ctx) : "",
   );
 }
