@@ -88,6 +88,7 @@ export function conflictText(_error, label) {
 // Returns true when the write went through.
 export async function write(button, label, action, reload) {
   let outcome = null;
+  flash("");
   await busy(button, async () => {
     try {
       await action();

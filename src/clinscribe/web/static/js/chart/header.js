@@ -2,6 +2,7 @@
 // active medications with interaction badges, allergies, open orders).
 import * as api from "../api.js";
 import { busy, clear, flash, h, showError } from "../dom.js";
+import { canDecide } from "./common.js";
 import { alertsFor, allergyName, conditionName, kindText, medName, obsName, obsValue, orderName, severityRank, when } from "./shapes.js";
 
 // One badge per alert; the worst unacknowledged severity decides the colour.
@@ -47,7 +48,8 @@ export function summaryParts(s) {
 
 // "N proposed entries wait" with Accept all (after a confirmation: it is N decisions at once).
 function pendingBar(patientId, count, onChange) {
-  if (!count) return null;
+  if (!count) return "";
+  if (!canDecide()) return h("p", { class: "notice", id: "pending-review" }, `${count} proposed entr${count === 1 ? "y awaits" : "ies await"} a clinician's decision.`);
   const all = h("button", { type: "button", id: "accept-all" }, `Accept all ${count}`);
   all.addEventListener("click", () => {
     if (!confirm(`Accept all ${count} proposed entries into the record?`)) return;
@@ -85,7 +87,7 @@ function render(box, patientId, s, onChange) {
       block("Latest vitals", "summary-vitals", p.vitals.map((o) => [h("strong", {}, obsName(o)), ` ${obsValue(o)}`, o.interpretation && o.interpretation !== "N" ? h("span", { class: `badge flag-${o.interpretation}` }, o.interpretation) : "", h("small", { class: "meta" }, ` ${when(o.effective_at)}`)]), "No vitals recorded."),
       block("Active problems", "summary-problems", p.problems.map(conditionName), "No active problems."),
       block("Active medications", "summary-medications", p.medications.map((m) => [medName(m), " ", interactionBadges(alertsFor(m, p.alerts))]), "No active medications."),
-      block("Allergies", "summary-allergies", p.allergies.map((a) => [allergyName(a), a.criticality === "high" ? h("span", { class: "badge flag-H" }, "high risk") : ""]), "No allergies recorded."),
+      block("Allergies", "summary-allergies", p.allergies.map((a) => [allergyName(a), " ", a.criticality === "high" ? h("span", { class: "badge flag-H" }, "high risk") : ""]), "No allergies recorded."),
       block("Open orders", "summary-orders", p.orders.map((o) => [orderName(o), h("small", { class: "meta" }, ` ${o.status}`)]), "No open orders."),
     ),
   );

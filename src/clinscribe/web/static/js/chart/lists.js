@@ -14,7 +14,7 @@ async function listTab(body, ctx, resource, columns, name, hint) {
     proposed: (e) => decisionButtons(ctx.patientId, resource, e, name(e), ctx.reload),
     active: (e) => statusEditor(ctx.patientId, resource, e, name(e), ctx.reload),
   };
-  clear(body).append(tabTitle(ctx), hint ? h("p", { class: "hint" }, hint) : "", entrySections(resource, entries, columns, actions));
+  clear(body).append(tabTitle(ctx), hint ? h("p", { class: "hint" }, hint) : "", ...entrySections(resource, entries, columns, actions));
 }
 
 export function ordersTab(body, ctx) {

@@ -92,6 +92,6 @@ export async function medicationsTab(body, ctx) {
     alertsCard(ctx, alerts),
     unresolved.length ? h("p", { class: "meta", id: "unresolved-drugs" }, `Not checked (name not recognised): ${unresolved.join(", ")}.`) : "",
     h("h3", {}, "Medication list"),
-    entrySections("medications", meds, columns, actions),
+    ...entrySections("medications", meds, columns, actions),
   );
 }

@@ -131,7 +131,7 @@ export async function vitalsTab(body, ctx) {
     h("h3", {}, "Trends"),
     trends(observations),
     h("h3", {}, "Observations"),
-    entrySections("observations", newestFirst, columns, actions, { limit: 200 }),
+    ...entrySections("observations", newestFirst, columns, actions, { limit: 200 }),
     canWrite() ? addForm(ctx) : "",
     canWrite() ? importButton(ctx) : "",
   );
