@@ -19,6 +19,7 @@ from tests.support import (
     add_document,
     add_note,
     add_patient_and_encounter,
+    add_record_entry,
     add_recording,
     add_text_transcript,
     unique,
@@ -53,6 +54,19 @@ PAST_AUTHORIZATION = {
     ("GET", "/api/v1/openemr/facilities"): "openemr_not_configured",
     ("GET", "/api/v1/openemr/providers"): "openemr_not_configured",
     ("POST", "/api/v1/documents/{document_id}/retry"): "document_not_failed",
+    # Acknowledging needs a current alert; the acknowledgement itself is tested in clinical.
+    ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): "unknown_alert",
+}
+
+# The clinical record's resources by URL segment (each has the same seven routes).
+RECORD_SEGMENTS = {
+    "observations": "observation",
+    "medications": "medication",
+    "orders": "order",
+    "allergies": "allergy",
+    "conditions": "condition",
+    "care-plans": "care_plan",
+    "consents": "consent",
 }
 
 USERS = ("clinician", "reviewer", "admin")
@@ -153,6 +167,24 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/patients/{patient_id}/reports"): CLINICIAN,
     ("GET", "/api/v1/patients/{patient_id}/reports"): READERS,
     ("GET", "/api/v1/notes/{note_id}/pdf"): READERS,
+    **{
+        (method, f"/api/v1/patients/{{patient_id}}/{segment}{tail}"): allowed
+        for segment in RECORD_SEGMENTS
+        for method, tail, allowed in (
+            ("GET", "", READERS),
+            ("POST", "", WRITERS),
+            ("GET", "/{entry_id}", READERS),
+            ("PATCH", "/{entry_id}", CLINICIAN),
+            ("POST", "/{entry_id}/accept", CLINICIAN),
+            ("POST", "/{entry_id}/reject", CLINICIAN),
+            ("POST", "/{entry_id}/entered-in-error", CLINICIAN),
+        )
+    },
+    ("GET", "/api/v1/patients/{patient_id}/summary"): READERS,
+    ("GET", "/api/v1/patients/{patient_id}/interactions"): READERS,
+    ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): CLINICIAN,
+    ("POST", "/api/v1/patients/{patient_id}/record/accept-all"): CLINICIAN,
+    ("POST", "/api/v1/patients/{patient_id}/record/import-documents"): WRITERS,
 }
 
 # The state a note must be in for each route to be a legal step.
@@ -235,7 +267,49 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
         },
     }
     make = bodies.get((method, path))
+    if make is None and path.startswith("/api/v1/patients/{patient_id}/"):
+        return _record_body(method, path)
     return make() if make else None
+
+
+RECORD_CREATE: dict[str, dict[str, Any]] = {
+    "observations": {
+        "category": "vital-signs",
+        "code": "8480-6",
+        "value_quantity": 128,
+        "unit": "mm[Hg]",
+        "effective_at": "2026-03-01T09:30:00Z",
+    },
+    "medications": {"drug": "metformin 500 mg", "frequency": "twice daily"},
+    "orders": {"category": "laboratory", "display": "Lipid panel"},
+    "allergies": {"substance": "penicillin", "reaction": "rash"},
+    "conditions": {"display": "Essential hypertension", "code": "I10"},
+    "care-plans": {"title": "Diabetes care", "goals": [{"description": "HbA1c below 7%"}]},
+    "consents": {"category": "ambient-recording"},
+}
+RECORD_EDIT: dict[str, dict[str, Any]] = {
+    "observations": {"value_quantity": 70},
+    "medications": {"dose": "1000 mg"},
+    "orders": {"priority": "urgent"},
+    "allergies": {"severity": "moderate"},
+    "conditions": {"onset_date": "2020-05-01"},
+    "care-plans": {"title": "Diabetes care, revised"},
+    "consents": {"scope": "treatment"},
+}
+
+
+def _record_body(method: str, path: str) -> dict[str, Any] | None:
+    parts = path.split("/")
+    segment = parts[5] if len(parts) > 5 else ""
+    if method == "POST" and path.endswith("/interactions/acknowledge"):
+        return {"pair_key": "drug-drug:ibuprofen|warfarin", "reason": "Monitoring INR weekly."}
+    if segment not in RECORD_SEGMENTS:
+        return None
+    if method == "POST" and len(parts) == 6:
+        return RECORD_CREATE[segment]
+    if method == "PATCH":
+        return {"version": 1, **RECORD_EDIT[segment]}
+    return None
 
 
 def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient) -> str:
@@ -255,6 +329,9 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
         "transcription_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[1],
         "document_id": lambda: add_document(settings, owner, patient_id)[0],
         "number": lambda: "1",
+        "entry_id": lambda: add_record_entry(
+            settings, owner, patient_id, RECORD_SEGMENTS[path.split("/")[5]]
+        ),
     }
     owner.last_encounter_id = encounter_id
     return re.sub(r"\{(\w+)\}", lambda m: makers[m.group(1)](), path)

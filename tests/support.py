@@ -242,3 +242,53 @@ def add_document(
         result = Extracted("text/plain", "other", None, pages, [], [])
         documents.store_extraction(session=session, document=row, result=result)
         return document.id, job.id
+
+
+RECORD_SAMPLES: dict[str, dict[str, object]] = {
+    "observation": {
+        "category": "vital-signs",
+        "code": "8867-4",
+        "value_quantity": 72.0,
+        "unit": "/min",
+        "status": "final",
+    },
+    "medication": {"kind": "statement", "drug": "metformin", "status": "active"},
+    "order": {"category": "laboratory", "display": "Lipid panel", "status": "draft"},
+    "allergy": {"substance": "penicillin", "category": "medication"},
+    "condition": {"display": "Essential hypertension", "code": "I10"},
+    "care_plan": {"title": "Diabetes care", "status": "draft"},
+    "consent": {"category": "ambient-recording", "status": "proposed"},
+}
+
+
+def add_record_entry(
+    settings: Settings,
+    world: TenantWorld,
+    patient_id: str,
+    resource: str,
+    state: str = "proposed",
+    **values: object,
+) -> str:
+    """An entry of the patient's clinical record (proposed unless told), stored directly."""
+    from datetime import UTC, datetime
+
+    from clinscribe.db.models import RECORD_MODELS
+
+    with session_scope(settings.resolved_database_url) as session:
+        row = RECORD_MODELS[resource]()
+        fields = {
+            "tenant_id": world.id,
+            "patient_id": patient_id,
+            "state": state,
+            "version": 1,
+            "sources": [{"kind": "manual"}],
+            **RECORD_SAMPLES[resource],
+            **values,
+        }
+        if resource == "observation":
+            fields.setdefault("effective_at", datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+        for name, value in fields.items():
+            setattr(row, name, value)
+        session.add(row)
+        session.flush()
+        return row.id

@@ -153,6 +153,8 @@ class Settings(BaseSettings):
     nlp_phi_engine: str = "presidio"
     # Drug interaction knowledge base by registered name (interactions/core/sources.py).
     interactions_source: str = "curated"
+    # Recording (live capture, uploads) needs the patient's active ambient-recording consent.
+    require_recording_consent: bool = False
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -20,6 +20,8 @@ from clinscribe.api.routers import (
     admin,
     audit,
     auth,
+    clinical,
+    clinical_summary,
     documents,
     encounters,
     health,
@@ -188,6 +190,8 @@ def create_app(
         stream.router,
         health.router,
         openemr.router,
+        clinical.router,
+        clinical_summary.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

@@ -45,6 +45,7 @@ _DESCRIPTIONS: dict[int, str] = {
     413: "Body too large",
     415: "Not a media type this route takes",
     422: "Validation error, with field paths",
+    428: "The edit must name the version it was made on (If-Match)",
     502: "An upstream service (LLM, EHR, remote ASR) failed",
     503: "Busy or draining; retry after Retry-After",
 }

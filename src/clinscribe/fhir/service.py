@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
+from clinscribe.clinical import handover
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import (
@@ -192,9 +193,14 @@ def queue(
 def sign_and_queue(
     *, session: Session, settings: Settings, principal: Principal, note_id: str
 ) -> Note:
-    """Sign, and in the same transaction write the outbox row: signed means on its way."""
+    """Sign, and in the same transaction write the outbox row: signed means on its way.
+
+    The facts the signed version keeps and its plan items are proposed for the patient's record
+    in the same transaction (`proposed`: a clinician accepts or rejects each).
+    """
     note = review.sign(session=session, principal=principal, note_id=note_id)
     queue(session=session, settings=settings, principal=principal, note=note)
+    handover.propose_from_note(session=session, principal=principal, note=note)
     return note
 
 

@@ -19,6 +19,7 @@ from clinscribe.asr.core.schemas import Transcript as TranscriptModel
 from clinscribe.asr.core.text import transcript_from_text
 from clinscribe.audio import decode as audio
 from clinscribe.audit import service as audit
+from clinscribe.clinical import consent
 from clinscribe.config import Settings
 from clinscribe.db.base import new_id
 from clinscribe.db.models import Job, Recording
@@ -143,6 +144,9 @@ def upload(
 ) -> tuple[Recording, Job]:
     """Accept a whole file: stored and hashed, probed, then a transcription job queued."""
     _writable_encounter(session, principal, encounter_id)
+    consent.require_recording_consent(
+        session=session, settings=settings, tenant_id=principal.tenant_id, encounter_id=encounter_id
+    )
     workqueue.check_capacity(session=session, max_depth=settings.max_queue_depth)
     return _accept(
         session=session,
@@ -172,6 +176,9 @@ def adopt_upload(
 ) -> tuple[Recording, Job]:
     """Accept a completed resumable upload, read from `source`."""
     _writable_encounter(session, principal, encounter_id)
+    consent.require_recording_consent(
+        session=session, settings=settings, tenant_id=principal.tenant_id, encounter_id=encounter_id
+    )
     return _accept(
         session=session,
         settings=settings,

@@ -22,6 +22,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "notes:deliver",
             "notes:write",
             "notes:review",
+            # Accept, reject and edit entries of the clinical record (a clinician's decision).
+            "record:decide",
         }
     ),
     "reviewer": frozenset(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from clinscribe.accounts import auth
 from clinscribe.asr.core.schemas import Transcript
 from clinscribe.audit import service as audit
+from clinscribe.clinical import consent
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import StreamSession, StreamToken, User
@@ -35,12 +36,22 @@ def authenticate(*, session: Session, settings: Settings, credential: str) -> Pr
     return auth.authenticate(session=session, settings=settings, credential=credential)
 
 
-def check_encounter(*, session: Session, principal: Principal, encounter_id: str) -> None:
-    """The caller may write to the encounter (raises Forbidden or NotFound)."""
+def check_encounter(
+    *, session: Session, principal: Principal, encounter_id: str, settings: Settings | None = None
+) -> None:
+    """The caller may write to the encounter (raises Forbidden or NotFound), and the patient
+    consented to recording when `settings` requires it (raises ConsentRequired)."""
     principal.require("encounters:write")
     encounters.get(
         session=session, principal=principal, encounter_id=encounter_id, audit_read=False
     )
+    if settings is not None:
+        consent.require_recording_consent(
+            session=session,
+            settings=settings,
+            tenant_id=principal.tenant_id,
+            encounter_id=encounter_id,
+        )
 
 
 def store(

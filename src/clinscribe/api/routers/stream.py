@@ -17,6 +17,7 @@ from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.asr.engines import AsrEngineProvider
+from clinscribe.clinical.errors import ConsentRequired
 from clinscribe.config import Settings
 from clinscribe.errors import ClinscribeError, Forbidden, NotFound, Unauthorized
 from clinscribe.security import crypto
@@ -96,7 +97,7 @@ async def stream(websocket: WebSocket) -> None:
     try:
         principal = await _authenticate(websocket, node.settings, registry)
         config = parse_config(await _first_text(websocket, registry.limits))
-        await _check_encounter(websocket.app, principal, config.encounter_id)
+        await _check_encounter(websocket.app, principal, config.encounter_id, node.settings)
         resume = websocket.query_params.get("session_id") or config.resume
         if resume:
             live = registry.resume(resume, principal, config) or await lifecycle.take_over(
@@ -221,14 +222,18 @@ async def _receive(websocket: WebSocket, limits: StreamLimits) -> dict[str, Any]
     return message
 
 
-async def _check_encounter(app: Any, principal: Principal, encounter_id: str) -> None:
+async def _check_encounter(
+    app: Any, principal: Principal, encounter_id: str, settings: Settings
+) -> None:
     try:
         await asyncio.to_thread(
             registry_of(app).run,
             lambda session: service.check_encounter(
-                session=session, principal=principal, encounter_id=encounter_id
+                session=session, principal=principal, encounter_id=encounter_id, settings=settings
             ),
         )
+    except ConsentRequired as exc:
+        raise StreamError(4403, exc.code, exc.message) from exc
     except Forbidden as exc:
         raise StreamError(4403, "forbidden", exc.message) from exc
     except NotFound as exc:
