@@ -44,7 +44,11 @@ class Record:
 def seed(record: Record) -> dict[str, dict[str, Any]]:
     """A small chart: labs over time, vitals, two interacting drugs, an allergy, a problem, an
     order in a care plan, a consent; and three entries an API key proposed."""
-    for day, value, flag in (("2026-01-10", 96, "N"), ("2026-03-12", 131, "H"), ("2026-06-02", 118, "H")):
+    for day, value, flag in (
+        ("2026-01-10", 96, "N"),
+        ("2026-03-12", 131, "H"),
+        ("2026-06-02", 118, "H"),
+    ):
         record.add(
             "observations",
             {
@@ -75,7 +79,12 @@ def seed(record: Record) -> dict[str, dict[str, Any]]:
     record.add("medications", {"drug": "ibuprofen", "dose": "400 mg", "frequency": "as needed"})
     record.add(
         "allergies",
-        {"substance": "penicillin", "reaction": "hives", "severity": "moderate", "criticality": "high"},
+        {
+            "substance": "penicillin",
+            "reaction": "hives",
+            "severity": "moderate",
+            "criticality": "high",
+        },
     )
     hypertension = record.add("conditions", {"code": "I10", "display": "Essential hypertension"})
     order = record.add(
@@ -107,7 +116,9 @@ def seed(record: Record) -> dict[str, dict[str, Any]]:
     )
     record.add("consents", {"category": "ambient-recording", "granted_by": "patient"})
     metformin = record.add(
-        "medications", {"drug": "metformin", "dose": "500 mg", "frequency": "twice daily"}, "key_write"
+        "medications",
+        {"drug": "metformin", "dose": "500 mg", "frequency": "twice daily"},
+        "key_write",
     )
     diabetes = record.add(
         "conditions", {"code": "E11.9", "display": "Type 2 diabetes mellitus"}, "key_write"
@@ -239,7 +250,9 @@ def test_a_clinician_works_through_the_chart_tab_by_tab(
 
     # A reviewer reads the same chart with no decision controls.
     sign_out(page)
-    sign_in(page, server, world.emails["reviewer"], f"#/patients/{world.patient_id}/chart/allergies")
+    sign_in(
+        page, server, world.emails["reviewer"], f"#/patients/{world.patient_id}/chart/allergies"
+    )
     expect(page.locator("#allergies-proposed tbody tr", has_text="latex")).to_have_count(1)
     expect(page.get_by_role("button", name=re.compile("^Accept"))).to_have_count(0)
     expect(page.locator("#accept-all")).to_have_count(0)

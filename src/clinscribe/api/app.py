@@ -21,6 +21,7 @@ from clinscribe.api.routers import (
     audit,
     auth,
     clinical,
+    clinical_preview,
     clinical_summary,
     documents,
     encounters,
@@ -192,6 +193,7 @@ def create_app(
         openemr.router,
         clinical.router,
         clinical_summary.router,
+        clinical_preview.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

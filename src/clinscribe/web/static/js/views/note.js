@@ -22,7 +22,6 @@ export async function notePage(noteId) {
   // A report drafted from documents cites pages, not a transcript.
   const fromDocuments = note.template === "client_health_report";
   const view = transcript ? transcriptView(transcript) : fromDocuments ? sourcesView() : null;
-  const encounter = fromDocuments ? null : await api.get(`/encounters/${note.encounter_id}`).catch(() => null);
   const reload = () => notePage(noteId);
   const content = note.content;
   const main = document.getElementById("main");
@@ -52,7 +51,7 @@ export async function notePage(noteId) {
       ),
     ),
     entitiesCard(note, reload),
-    fromDocuments ? "" : recordPreviewCard(note, encounter && encounter.patient_id),
+    fromDocuments ? "" : recordPreviewCard(note),
     note.status === "signed" ? deliveryCard(note, reload) : "",
     await versionsCard(note),
   );

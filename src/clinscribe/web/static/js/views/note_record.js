@@ -1,66 +1,65 @@
-// The note review's "will be added to the record" list: the facts the clinician accepted,
-// which signing turns into proposed record entries (plan items into draft orders).
-import { h } from "../dom.js";
+// The note review's "will be added to the record" list: what signing this note proposes for the
+// patient's record (the server runs the same hand-over signing runs, on the current version).
+import * as api from "../api.js";
+import { clear, h } from "../dom.js";
+import { allergyName, conditionName, medName, obsName, obsValue, orderName } from "../chart/shapes.js";
 
-const VITAL_NAMES = {
-  blood_pressure: "Blood pressure",
-  heart_rate: "Heart rate",
-  respiratory_rate: "Respiratory rate",
-  temperature: "Temperature",
-  oxygen_saturation: "Oxygen saturation",
-  weight: "Weight",
-  height: "Height",
-  bmi: "BMI",
-  glucose: "Glucose",
-};
+const GROUPS = [
+  ["medication", "Medications"],
+  ["condition", "Problems"],
+  ["observation", "Vital signs and measurements"],
+  ["allergy", "Allergies"],
+  ["order", "Draft orders"],
+];
 
-function medication(e) {
-  const a = e.attributes || {};
-  const detail = [a.dosage, a.route, a.frequency, a.duration].filter(Boolean).join(", ");
-  return `${e.text}${detail ? ` — ${detail}` : ""}`;
+function describe(resource, v) {
+  if (resource === "medication") return `${medName(v)}${v.kind === "request" ? " (draft prescription)" : ""}`;
+  if (resource === "condition") return conditionName(v);
+  if (resource === "observation") return `${obsName(v)} ${obsValue(v)}`;
+  if (resource === "allergy") return allergyName(v);
+  if (resource === "order") return `${orderName(v)} — ${v.category}`;
+  return resource;
 }
 
-function vital(v) {
-  const value = v.type === "blood_pressure" ? `${v.systolic}/${v.diastolic}` : v.value;
-  return `${VITAL_NAMES[v.type] || v.type} ${value} ${v.unit || ""}`.trim();
-}
+const STATE_TEXT = { proposed: "already proposed: this note is added as a source", active: "already in the record: this note is added as a source" };
 
-function problem(p) {
-  return `${p.text}${p.code ? ` (ICD-10-CM ${p.code})` : ""}`;
-}
-
-// [kind, text] for each accepted fact, in the order the record tabs show them.
-export function recordItems(note) {
-  const accepted = (note.facts || []).filter((f) => f.decision === "accepted");
-  const items = [];
-  for (const f of accepted.filter((x) => x.kind === "medication")) items.push(["Medication", medication(f.fact)]);
-  for (const f of accepted.filter((x) => x.kind === "problem")) items.push(["Problem", problem(f.fact)]);
-  for (const f of accepted.filter((x) => x.kind === "vital")) items.push(["Vital sign", vital(f.fact)]);
-  for (const f of accepted.filter((x) => x.kind === "allergy")) items.push(["Allergy", f.fact.substance || f.fact.text]);
-  for (const f of accepted.filter((x) => x.kind === "order" || x.kind === "plan")) items.push(["Draft order", f.fact.display || f.fact.text]);
-  return items;
-}
-
-export function recordPreviewCard(note, patientId) {
-  const items = recordItems(note);
+function render(box, note, preview) {
   const signed = note.status === "signed";
-  const undecided = (note.facts || []).filter((f) => !f.decision).length;
-  const list = items.length
-    ? h("ul", { class: "plain", id: "record-preview-list" }, items.map(([kind, text]) => h("li", {}, h("span", { class: "kind" }, kind), " ", text)))
-    : h("p", { class: "empty" }, "No accepted facts yet: nothing will be added to the record.");
-  return h(
-    "section",
-    { class: "card", id: "record-preview", "aria-labelledby": "record-preview-title" },
+  const groups = GROUPS.map(([resource, title]) => {
+    const items = preview.entries.filter((e) => e.resource === resource);
+    if (!items.length) return null;
+    return h(
+      "div",
+      { class: "entity-group", dataset: { resource } },
+      h("h3", {}, title),
+      h(
+        "ul",
+        { class: "plain" },
+        items.map((e) => h("li", { dataset: { state: e.record_state || "new" } }, describe(resource, e.values), e.record_state && !signed ? h("small", { class: "meta" }, ` (${STATE_TEXT[e.record_state]})`) : "")),
+      ),
+    );
+  }).filter(Boolean);
+  clear(box).append(
     h("h2", { id: "record-preview-title" }, signed ? "Sent to the record" : "Will be added to the record"),
     h(
       "p",
       { class: "hint" },
       signed
-        ? "These accepted facts entered the patient's record as proposed entries; confirm each in the clinical record."
-        : "When this note is signed, the facts you accepted become proposed entries in the patient's record (plan items become draft orders). Nothing is active until you confirm it there.",
+        ? "Signing proposed these entries for the patient's record; each becomes part of it once a clinician accepts it there."
+        : "When this note is signed, these become proposed entries in the patient's record (plan items become draft orders). Nothing is active until a clinician accepts it. Removing a fact above takes it off this list.",
     ),
-    list,
-    undecided && !signed ? h("p", { class: "meta", id: "record-preview-undecided" }, `${undecided} fact${undecided === 1 ? "" : "s"} not yet accepted will not be added.`) : "",
-    patientId ? h("p", {}, h("a", { href: `#/patients/${patientId}/chart/medications` }, "Open the clinical record")) : "",
+    groups.length ? h("div", { class: "columns three", id: "record-preview-list" }, groups) : h("p", { class: "empty", id: "record-preview-list" }, "Nothing from this note will be added to the record."),
+    h("p", {}, h("a", { href: `#/patients/${preview.patient_id}/chart/medications`, id: "record-preview-chart" }, "Open the clinical record")),
   );
+}
+
+// The card fills itself in; an error leaves a short message and the note page usable.
+export function recordPreviewCard(note) {
+  const box = h("section", { class: "card", id: "record-preview", "aria-labelledby": "record-preview-title", "aria-busy": "true" }, h("h2", { id: "record-preview-title" }, "Will be added to the record"), h("p", {}, "Loading…"));
+  api
+    .get(`/notes/${note.id}/record-preview`)
+    .then((preview) => render(box, note, preview))
+    .catch((error) => clear(box).append(h("h2", { id: "record-preview-title" }, "Will be added to the record"), h("p", { class: "empty" }, `The list could not be loaded: ${error.detail || error.message}`)))
+    .finally(() => box.removeAttribute("aria-busy"));
+  return box;
 }
