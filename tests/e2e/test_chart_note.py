@@ -38,6 +38,12 @@ def test_the_note_review_lists_what_signing_adds_and_the_chart_holds_it_proposed
 
     page, watch = browser_page
     note_id = drafted_note(server, world)
+    taking = httpx.post(
+        f"{server}/api/v1/patients/{world.patient_id}/medications",
+        json={"drug": "simvastatin", "dose": "40 mg", "frequency": "nightly"},
+        headers=world.auth("clinician"),
+    )
+    assert taking.status_code == 201, taking.text
     sign_in(page, server, world.emails["clinician"], f"#/notes/{note_id}")
     card = page.locator("#record-preview")
     expect(card.get_by_role("heading", name="Will be added to the record")).to_be_visible()
@@ -55,6 +61,12 @@ def test_the_note_review_lists_what_signing_adds_and_the_chart_holds_it_proposed
     expect(group["allergy"]).to_contain_text("penicillins")
     expect(group["order"]).to_contain_text("Hemoglobin A1c — laboratory")
     expect(group["order"]).to_contain_text("Lipid panel — laboratory")
+    # The note's new prescription is checked against what the patient already takes.
+    alerts = card.locator("#record-preview-alerts li")
+    expect(alerts).to_have_count(1)
+    expect(alerts).to_contain_text("amlodipine")
+    expect(alerts).to_contain_text("simvastatin")
+    expect(alerts.locator(".badge")).to_have_text("moderate")
     shot(page, artifacts, "note-will-be-added")
 
     # A fact the clinician removes leaves the list.
@@ -86,13 +98,16 @@ def test_the_note_review_lists_what_signing_adds_and_the_chart_holds_it_proposed
     expect(amlodipine.get_by_role("link", name="note v2")).to_have_attribute(
         "href", f"#/notes/{note_id}"
     )
-    expect(page.locator("#medications-active")).to_have_count(0)
+    expect(page.locator("#medications-active tbody tr")).to_have_count(1)  # simvastatin
     shot(page, artifacts, "chart-from-note")
     amlodipine.get_by_role("button", name=re.compile("^Accept amlodipine")).click()
-    expect(page.locator("#medications-active tbody tr", has_text="amlodipine")).to_contain_text(
-        "In record"
+    expect(
+        page.locator("#medications-active tbody tr", has_text=re.compile("^amlodipine"))
+    ).to_contain_text("In record")
+    header_amlodipine = page.locator(
+        "#chart-header #summary-medications li", has_text=re.compile("^amlodipine")
     )
-    expect(page.locator("#chart-header #summary-medications")).to_contain_text("amlodipine")
+    expect(header_amlodipine.locator(".badge.interaction")).to_contain_text("moderate interaction")
     tabs = page.get_by_role("navigation", name="Clinical record")
     tabs.get_by_role("link", name="Orders").click()
     orders = page.locator("#orders-proposed tbody tr")

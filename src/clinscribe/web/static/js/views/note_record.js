@@ -2,7 +2,7 @@
 // patient's record (the server runs the same hand-over signing runs, on the current version).
 import * as api from "../api.js";
 import { clear, h } from "../dom.js";
-import { allergyName, conditionName, medName, obsName, obsValue, orderName } from "../chart/shapes.js";
+import { allergyName, conditionName, kindText, medName, obsName, obsValue, orderName, severityRank } from "../chart/shapes.js";
 
 const GROUPS = [
   ["medication", "Medications"],
@@ -23,7 +23,35 @@ function describe(resource, v) {
 
 const STATE_TEXT = { proposed: "already proposed: this note is added as a source", active: "already in the record: this note is added as a source" };
 
-function render(box, note, preview) {
+// Interaction, allergy and duplicate-therapy alerts over the record's medications plus this
+// note's, so a new prescription's conflicts show before the note is signed.
+function alertsPart(checked) {
+  const alerts = [...checked.alerts].sort((a, b) => severityRank(b) - severityRank(a));
+  return h(
+    "div",
+    { id: "record-preview-alerts" },
+    h("h3", {}, "Medication alerts"),
+    alerts.length
+      ? h(
+          "ul",
+          { class: "plain alerts" },
+          alerts.map((a) =>
+            h(
+              "li",
+              { class: `alert-item${a.acknowledged ? " acknowledged" : ""}` },
+              h("span", { class: `badge interaction sev-${String(a.severity).toLowerCase()}` }, a.severity),
+              " ",
+              h("strong", {}, `${a.drug_a} + ${a.drug_b}`),
+              ` — ${kindText(a.kind)}: ${a.mechanism}`,
+              a.acknowledged ? h("span", { class: "entity-status" }, " ✓ acknowledged") : "",
+            ),
+          ),
+        )
+      : h("p", { class: "empty" }, "No interactions, allergy conflicts or duplicate therapy with the record's medications."),
+  );
+}
+
+function render(box, note, preview, checked) {
   const signed = note.status === "signed";
   const groups = GROUPS.map(([resource, title]) => {
     const items = preview.entries.filter((e) => e.resource === resource);
@@ -49,6 +77,7 @@ function render(box, note, preview) {
         : "When this note is signed, these become proposed entries in the patient's record (plan items become draft orders). Nothing is active until a clinician accepts it. Removing a fact above takes it off this list.",
     ),
     groups.length ? h("div", { class: "columns three", id: "record-preview-list" }, groups) : h("p", { class: "empty", id: "record-preview-list" }, "Nothing from this note will be added to the record."),
+    checked ? alertsPart(checked) : "",
     h("p", {}, h("a", { href: `#/patients/${preview.patient_id}/chart/medications`, id: "record-preview-chart" }, "Open the clinical record")),
   );
 }
@@ -58,7 +87,10 @@ export function recordPreviewCard(note) {
   const box = h("section", { class: "card", id: "record-preview", "aria-labelledby": "record-preview-title", "aria-busy": "true" }, h("h2", { id: "record-preview-title" }, "Will be added to the record"), h("p", {}, "Loading…"));
   api
     .get(`/notes/${note.id}/record-preview`)
-    .then((preview) => render(box, note, preview))
+    .then(async (preview) => {
+      const checked = await api.get(`/patients/${preview.patient_id}/interactions`, { note_id: note.id });
+      render(box, note, preview, checked);
+    })
     .catch((error) => clear(box).append(h("h2", { id: "record-preview-title" }, "Will be added to the record"), h("p", { class: "empty" }, `The list could not be loaded: ${error.detail || error.message}`)))
     .finally(() => box.removeAttribute("aria-busy"));
   return box;
