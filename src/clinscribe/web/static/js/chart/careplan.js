@@ -1,6 +1,6 @@
 // Care plans: goals with targets and due dates, activities linked to orders.
 import { clear, h, table } from "../dom.js";
-import { canDecide, decisionButtons, fetchAll, proposed, provenance, rejected, stateBadge, statusEditor } from "./common.js";
+import { canDecide, decisionButtons, fetchAll, proposed, provenance, recordActions, rejected, stateBadge } from "./common.js";
 import { day } from "./shapes.js";
 
 function goals(plan) {
@@ -24,7 +24,7 @@ function activities(plan, orders) {
 
 function planCard(ctx, plan, orders) {
   const name = plan.title || "care plan";
-  const actions = !canDecide() ? "" : plan.state === "proposed" ? decisionButtons(ctx.patientId, "care-plans", plan, name, ctx.reload) : plan.state === "active" ? statusEditor(ctx.patientId, "care-plans", plan, name, ctx.reload) : "";
+  const actions = !canDecide() ? "" : plan.state === "proposed" ? decisionButtons(ctx.patientId, "care-plans", plan, name, ctx.reload) : plan.state === "active" ? recordActions(ctx.patientId, "care-plans", () => name, ctx.reload)(plan) : "";
   const period = [day(plan.period_start), day(plan.period_end)].filter(Boolean).join(" – ");
   return h(
     "article",

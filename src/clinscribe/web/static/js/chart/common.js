@@ -37,24 +37,17 @@ export function statusesOf(resource, entry) {
   return RESOURCES[resource].statuses;
 }
 
-// The items of a list answer (paged `{items, total}` or a bare list).
-export function itemsOf(body) {
-  if (Array.isArray(body)) return body;
-  return (body && (body.items || body.entries || body.results)) || [];
-}
-
 const ALL_STATES = ["proposed", "active", "rejected"];
 
-// Every entry of one resource for a patient, in all states (proposed ones need a decision).
+// Every entry of one resource for a patient, in all states (proposed ones need a decision),
+// page by page (the API serves at most 200 at a time).
 export async function fetchAll(patientId, resource, query = {}) {
   const out = [];
   const limit = 200;
   for (let offset = 0; ; offset += limit) {
-    const body = await api.get(`/patients/${patientId}/${resource}`, { state: ALL_STATES, ...query, limit, offset });
-    const items = itemsOf(body);
-    out.push(...items);
-    const total = body && typeof body.total === "number" ? body.total : out.length;
-    if (!items.length || out.length >= total || Array.isArray(body)) return out;
+    const page = await api.get(`/patients/${patientId}/${resource}`, { state: ALL_STATES, ...query, limit, offset });
+    out.push(...page.items);
+    if (!page.items.length || out.length >= page.total) return out;
   }
 }
 
@@ -74,7 +67,11 @@ export function provenance(entry) {
   return sources
     .map((s) => {
       if (s.kind === "note" && s.note_id) return h("a", { href: `#/notes/${s.note_id}`, class: "source" }, `note v${s.note_version ?? "?"}`);
-      if (s.kind === "document" && s.document_id) return h("a", { href: `#/documents/${s.document_id}/pages/${s.page || 1}`, class: "source" }, `document p. ${s.page || 1}`);
+      if (s.kind === "document" && s.document_id) {
+        // The page viewer highlights the span the entry was read from.
+        const span = Number.isInteger(s.start) && Number.isInteger(s.end) ? `?begin=${s.start}&end=${s.end}` : "";
+        return h("a", { href: `#/documents/${s.document_id}/pages/${s.page || 1}${span}`, class: "source" }, `document p. ${s.page || 1}`);
+      }
       return s.kind;
     })
     .flatMap((part, i) => (i ? [", ", part] : [part]));
@@ -131,6 +128,32 @@ export function decisionButtons(patientId, resource, entry, name, reload) {
   return h("span", { class: "row-actions", role: "group", "aria-label": `Decision on ${name}` }, accept, " ", reject);
 }
 
+// An entry recorded by mistake: marked entered-in-error (kept, struck through, never deleted).
+export function inError(entry) {
+  return entry.status === "entered-in-error" || entry.verification_status === "entered-in-error";
+}
+
+export function errorButton(patientId, resource, entry, name, reload) {
+  const { label } = RESOURCES[resource];
+  const mark = h("button", { type: "button", class: "quiet", "aria-label": `Mark ${name} entered in error` }, "Entered in error");
+  mark.addEventListener("click", async () => {
+    if (!confirm(`Mark ${name} as entered in error? It stays in the history, struck through.`)) return;
+    if (await write(mark, label, () => decide(`/patients/${patientId}/${resource}/${entry.id}/entered-in-error`, entry), reload)) {
+      flash(`Marked ${name} as entered in error.`);
+      await reload();
+    }
+  });
+  return mark;
+}
+
+// What a clinician can do with an entry in the record: change its status, or mark it an error.
+export function recordActions(patientId, resource, name, reload) {
+  return (entry) =>
+    inError(entry)
+      ? h("span", { class: "meta" }, "entered in error")
+      : h("span", { class: "row-actions" }, statusEditor(patientId, resource, entry, name(entry), reload), " ", errorButton(patientId, resource, entry, name(entry), reload));
+}
+
 // A status select with Save for an entry in the record (a versioned PATCH).
 export function statusEditor(patientId, resource, entry, name, reload) {
   const { statusField, label } = RESOURCES[resource];
@@ -159,7 +182,7 @@ export function entrySections(resource, entries, columns, actions, { limit = Inf
       const cells = columns.map(([, cell]) => cell(e));
       cells.push(stateBadge(e));
       if (withActions) cells.push(withActions(e));
-      return h("tr", { class: `entry state-${e.state}`, dataset: { id: e.id, state: e.state } }, cells.map((c) => h("td", {}, c)));
+      return h("tr", { class: `entry state-${e.state}${inError(e) ? " in-error" : ""}`, dataset: { id: e.id, state: e.state } }, cells.map((c) => h("td", {}, c)));
     });
     const heads = columns.map(([head]) => head).concat(["State"], withActions ? [""] : []);
     return h(

@@ -1,6 +1,7 @@
 // Tabs that are one table each: orders, allergies, problems and consents.
 import { clear, h } from "../dom.js";
-import { decisionButtons, entrySections, fetchAll, provenance, statusEditor } from "./common.js";
+import { decisionButtons, entrySections, fetchAll, provenance, recordActions } from "./common.js";
+import { allergyForm, conditionForm, consentForm } from "./forms.js";
 import { allergyName, conditionName, day, orderName, when } from "./shapes.js";
 
 function tabTitle(ctx) {
@@ -8,13 +9,13 @@ function tabTitle(ctx) {
 }
 
 // Draws one resource's table with accept/reject for proposed entries and a status editor.
-async function listTab(body, ctx, resource, columns, name, hint) {
+async function listTab(body, ctx, resource, columns, name, hint, form = "") {
   const entries = await fetchAll(ctx.patientId, resource);
   const actions = {
     proposed: (e) => decisionButtons(ctx.patientId, resource, e, name(e), ctx.reload),
-    active: (e) => statusEditor(ctx.patientId, resource, e, name(e), ctx.reload),
+    active: recordActions(ctx.patientId, resource, name, ctx.reload),
   };
-  clear(body).append(tabTitle(ctx), hint ? h("p", { class: "hint" }, hint) : "", ...entrySections(resource, entries, columns, actions));
+  clear(body).append(tabTitle(ctx), hint ? h("p", { class: "hint" }, hint) : "", ...entrySections(resource, entries, columns, actions), form);
 }
 
 export function ordersTab(body, ctx) {
@@ -50,6 +51,8 @@ export function allergiesTab(body, ctx) {
       ["Source", provenance],
     ],
     allergyName,
+    null,
+    allergyForm(ctx),
   );
 }
 
@@ -67,6 +70,8 @@ export function conditionsTab(body, ctx) {
       ["Source", provenance],
     ],
     conditionName,
+    null,
+    conditionForm(ctx),
   );
 }
 
@@ -85,5 +90,6 @@ export function consentsTab(body, ctx) {
     ],
     (c) => `${c.category} consent`,
     "An active ambient-recording consent lets live capture start when the site requires one.",
+    consentForm(ctx),
   );
 }

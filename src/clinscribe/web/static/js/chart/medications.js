@@ -2,7 +2,7 @@
 // (drug-drug, drug-allergy, duplicate therapy), each acknowledged with a required reason.
 import * as api from "../api.js";
 import { clear, field, flash, h } from "../dom.js";
-import { canDecide, decisionButtons, entrySections, fetchAll, provenance, statusEditor, write } from "./common.js";
+import { canDecide, decisionButtons, entrySections, fetchAll, provenance, recordActions, write } from "./common.js";
 import { interactionBadges } from "./header.js";
 import { alertsFor, kindText, medName, severityRank, when } from "./shapes.js";
 
@@ -84,7 +84,7 @@ export async function medicationsTab(body, ctx) {
   ];
   const actions = {
     proposed: (m) => decisionButtons(ctx.patientId, "medications", m, medName(m), ctx.reload),
-    active: (m) => statusEditor(ctx.patientId, "medications", m, medName(m), ctx.reload),
+    active: recordActions(ctx.patientId, "medications", medName, ctx.reload),
   };
   const unresolved = answer.unresolved || [];
   clear(body).append(

@@ -2,7 +2,7 @@
 import * as api from "../api.js";
 import { busy, clear, field, flash, h, select } from "../dom.js";
 import { sparkline } from "../views/records.js";
-import { canWrite, decisionButtons, entrySections, fetchAll, provenance, statusEditor, write } from "./common.js";
+import { canWrite, decisionButtons, entrySections, fetchAll, provenance, recordActions, write } from "./common.js";
 import { obsName, obsValue, refRange, when } from "./shapes.js";
 import { trendChart } from "./trend.js";
 
@@ -123,7 +123,7 @@ export async function vitalsTab(body, ctx) {
   ];
   const actions = {
     proposed: (o) => decisionButtons(ctx.patientId, "observations", o, name(o), ctx.reload),
-    active: (o) => statusEditor(ctx.patientId, "observations", o, name(o), ctx.reload),
+    active: recordActions(ctx.patientId, "observations", name, ctx.reload),
   };
   clear(body).append(
     h("h2", { id: "chart-tab-title" }, ctx.title),
