@@ -27,6 +27,7 @@ from clinscribe.clinical.core.keys import drug_key, observation_key, text_key
 from clinscribe.clinical.core.proposals import NoteFacts, Proposal, Sentence, add_source, from_note
 from clinscribe.db.models import (
     RECORD_MODELS,
+    Document,
     DocumentFact,
     Encounter,
     LabObservation,
@@ -284,6 +285,24 @@ def _fact_proposal(fact: DocumentFact) -> Proposal | None:
     return None
 
 
+def _document_proposals(
+    session: Session, tenant_id: str, patient_id: str, document_id: str | None = None
+) -> list[Proposal]:
+    lab_query = select(LabObservation).where(
+        LabObservation.tenant_id == tenant_id, LabObservation.patient_id == patient_id
+    )
+    fact_query = select(DocumentFact).where(
+        DocumentFact.tenant_id == tenant_id, DocumentFact.patient_id == patient_id
+    )
+    if document_id is not None:
+        lab_query = lab_query.where(LabObservation.document_id == document_id)
+        fact_query = fact_query.where(DocumentFact.document_id == document_id)
+    # A value the reader was unsure of stays on the document page for a human to read.
+    found = [_lab_proposal(lab) for lab in session.scalars(lab_query) if not lab.low_confidence]
+    found += [p for f in session.scalars(fact_query) if (p := _fact_proposal(f)) is not None]
+    return found
+
+
 def propose_from_documents(
     *, session: Session, principal: Principal, patient_id: str
 ) -> dict[str, int]:
@@ -291,25 +310,13 @@ def propose_from_documents(
     principal.require("patients:write")
     patients.get(session=session, principal=principal, patient_id=patient_id, audit_read=False)
     tenant = principal.tenant_id
-    labs = session.scalars(
-        select(LabObservation).where(
-            LabObservation.tenant_id == tenant, LabObservation.patient_id == patient_id
-        )
-    )
-    found = [_lab_proposal(lab) for lab in labs if not lab.low_confidence]
-    facts = session.scalars(
-        select(DocumentFact).where(
-            DocumentFact.tenant_id == tenant, DocumentFact.patient_id == patient_id
-        )
-    )
-    found += [p for f in facts if (p := _fact_proposal(f)) is not None]
     counts = store(
         session,
         tenant_id=tenant,
         patient_id=patient_id,
         encounter_id=None,
         recorded_by=None,
-        proposals=found,
+        proposals=_document_proposals(session, tenant, patient_id),
     )
     audit.record(
         session,
@@ -318,4 +325,28 @@ def propose_from_documents(
         object_type="patient",
         object_id=patient_id,
     )
+    return counts
+
+
+def propose_from_document(*, session: Session, document: Document) -> dict[str, int]:
+    """Propose what was just read from one document (called when its extraction is stored)."""
+    counts = store(
+        session,
+        tenant_id=document.tenant_id,
+        patient_id=document.patient_id,
+        encounter_id=None,
+        recorded_by=None,
+        proposals=_document_proposals(
+            session, document.tenant_id, document.patient_id, document.id
+        ),
+    )
+    if counts:
+        audit.record(
+            session,
+            action="record.propose_from_document",
+            tenant_id=document.tenant_id,
+            actor_type="system",
+            object_type="document",
+            object_id=document.id,
+        )
     return counts

@@ -148,7 +148,8 @@ def create_entry(
     principal.require(WRITE)
     _patient(session, principal, patient_id)
     values = dict(data)
-    sources = values.pop("sources", None) or [{"kind": "manual"}]
+    sent = values.pop("sources", None) or [{"kind": "manual"}]
+    sources = [{k: v for k, v in s.items() if v is not None} for s in sent]
     status = rules.default_status(resource, values)
     if status is not None:
         values["status"] = status
@@ -185,6 +186,17 @@ def _revise(
         raise VersionRequired("name the version you edited (If-Match or body version)")
     if expected != row.version:
         raise StaleVersion(f"{NAMES[resource]} is at version {row.version}, not {expected}")
+    # A compare-and-set on the version first, so two concurrent edits cannot both win (the
+    # loser waits on the row lock, then finds the version moved on).
+    model = type(row)
+    claimed = session.execute(
+        update(model)
+        .where(model.id == row.id, model.version == expected)
+        .values(version=expected + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleVersion(f"{NAMES[resource]} was changed meanwhile; reload it")
     snapshot = {**_jsonable(fields_of(row, resource)), "state": row.state}
     session.add(
         RecordRevision(
@@ -198,16 +210,6 @@ def _revise(
             reason=reason,
         )
     )
-    # A compare-and-set on the version, so two concurrent edits cannot both win.
-    model = type(row)
-    claimed = session.execute(
-        update(model)
-        .where(model.id == row.id, model.version == expected)
-        .values(version=expected + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleVersion(f"{NAMES[resource]} was changed meanwhile; reload it")
     row.version = expected + 1
 
 

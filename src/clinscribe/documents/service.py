@@ -19,6 +19,7 @@ from sqlalchemy import Integer, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
+from clinscribe.clinical import handover
 from clinscribe.config import Settings
 from clinscribe.db.base import new_id
 from clinscribe.db.models import (
@@ -292,6 +293,8 @@ def store_extraction(*, session: Session, document: Document, result: Extracted)
     document.error = None
     session.flush()
     search_index.index_document(session, document.id, result.pages)
+    # Its labs and letter facts are proposed for the patient's record (a clinician decides).
+    handover.propose_from_document(session=session, document=document)
 
 
 def _remove_from_index(session: Session, document: Document) -> None:

@@ -161,7 +161,7 @@ def _install(resource: str) -> None:
             principal=principal,
             resource=resource,
             patient_id=patient_id,
-            data=body.model_dump(exclude_unset=True, mode="python"),
+            data=body.model_dump(mode="python"),
         )
         response.headers["Location"] = f"{API_PREFIX}/patients/{patient_id}/{seg}/{row.id}"
         return _etag(response, row)

@@ -64,7 +64,7 @@ ORDER_PATTERNS: Final[tuple[tuple[re.Pattern[str], str, str, str | None], ...]] 
     )
 )
 _REFERRAL: Final = re.compile(
-    r"\brefer(?:ral|red)?\s+(?:\w+\s+)?to\s+(?:an?\s+|the\s+)?"
+    r"\brefer(?:ral|red)?\s+(?:\w+\s+){0,2}to\s+(?:an?\s+|the\s+)?"
     r"(cardiology|dermatology|endocrinology|gastroenterology|neurology|nephrology|oncology|"
     r"ophthalmology|orthopedics|psychiatry|pulmonology|rheumatology|urology|podiatry|"
     r"cardiologist|dermatologist|endocrinologist|gastroenterologist|neurologist|nephrologist|"
