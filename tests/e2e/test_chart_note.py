@@ -119,6 +119,8 @@ def test_the_note_review_lists_what_signing_adds_and_the_chart_holds_it_proposed
     expect(page.locator("#flash")).to_contain_text("Accepted 7 entries")
     expect(page.locator("#orders-active tbody tr")).to_have_count(2)
     expect(page.locator("#pending-review")).to_have_count(0)
+    # Systolic and diastolic read as one blood pressure in the header.
+    expect(page.locator("#summary-vitals")).to_contain_text("Blood pressure 150/95 mmHg")
     tabs.get_by_role("link", name="Vitals & labs").click()
     expect(page.locator("#observations-active tbody tr")).to_have_count(3)
 

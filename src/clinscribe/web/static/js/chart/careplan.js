@@ -44,7 +44,7 @@ export async function carePlansTab(body, ctx) {
   const live = plans.filter((p) => p.state !== "rejected");
   const waiting = proposed(plans).length;
   clear(body).append(
-    h("h2", { id: "chart-tab-title" }, ctx.title),
+    h("h2", { id: "chart-tab-title", tabindex: -1 }, ctx.title),
     waiting ? h("p", { class: "notice" }, `${waiting} proposed care plan${waiting === 1 ? "" : "s"} awaiting your decision.`) : "",
     ...(live.length ? live.map((p) => planCard(ctx, p, orders)) : [h("p", { class: "empty" }, "No care plan in the record.")]),
     rejected(plans).length ? h("p", { class: "meta" }, `${rejected(plans).length} rejected care plan(s) not shown.`) : "",

@@ -3,7 +3,7 @@
 import * as api from "../api.js";
 import { busy, clear, flash, h, showError } from "../dom.js";
 import { canDecide } from "./common.js";
-import { alertsFor, allergyName, conditionName, kindText, medName, obsName, obsValue, orderName, severityRank, when } from "./shapes.js";
+import { alertsFor, allergyName, conditionName, kindText, medName, orderName, severityRank, vitalLines, when } from "./shapes.js";
 
 // One badge per alert; the worst unacknowledged severity decides the colour.
 export function interactionBadges(alerts) {
@@ -84,7 +84,7 @@ function render(box, patientId, s, onChange) {
     h(
       "div",
       { class: "summary-grid" },
-      block("Latest vitals", "summary-vitals", p.vitals.map((o) => [h("strong", {}, obsName(o)), ` ${obsValue(o)}`, o.interpretation && o.interpretation !== "N" ? h("span", { class: `badge flag-${o.interpretation}` }, o.interpretation) : "", h("small", { class: "meta" }, ` ${when(o.effective_at)}`)]), "No vitals recorded."),
+      block("Latest vitals", "summary-vitals", vitalLines(p.vitals).map((v) => [h("strong", {}, v.name), ` ${v.value} `, v.flag && v.flag !== "N" ? h("span", { class: `badge flag-${v.flag}` }, v.flag) : "", h("small", { class: "meta" }, ` ${when(v.at)}`)]), "No vitals recorded."),
       block("Active problems", "summary-problems", p.problems.map(conditionName), "No active problems."),
       block("Active medications", "summary-medications", p.medications.map((m) => [medName(m), " ", interactionBadges(alertsFor(m, p.alerts))]), "No active medications."),
       block("Allergies", "summary-allergies", p.allergies.map((a) => [allergyName(a), " ", a.criticality === "high" ? h("span", { class: "badge flag-H" }, "high risk") : ""]), "No allergies recorded."),

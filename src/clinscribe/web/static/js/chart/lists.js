@@ -5,7 +5,7 @@ import { allergyForm, conditionForm, consentForm } from "./forms.js";
 import { allergyName, conditionName, day, orderName, when } from "./shapes.js";
 
 function tabTitle(ctx) {
-  return h("h2", { id: "chart-tab-title" }, ctx.title);
+  return h("h2", { id: "chart-tab-title", tabindex: -1 }, ctx.title);
 }
 
 // Draws one resource's table with accept/reject for proposed entries and a status editor.

@@ -88,7 +88,7 @@ export async function medicationsTab(body, ctx) {
   };
   const unresolved = answer.unresolved || [];
   clear(body).append(
-    h("h2", { id: "chart-tab-title" }, ctx.title),
+    h("h2", { id: "chart-tab-title", tabindex: -1 }, ctx.title),
     alertsCard(ctx, alerts),
     unresolved.length ? h("p", { class: "meta", id: "unresolved-drugs" }, `Not checked (name not recognised): ${unresolved.join(", ")}.`) : "",
     h("h3", {}, "Medication list"),

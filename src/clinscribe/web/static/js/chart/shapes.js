@@ -4,12 +4,37 @@ export function obsName(o) {
   return o.display || o.code || "observation";
 }
 
+// UCUM codes as a clinician writes them (the code stays in the data).
+const UNIT_TEXT = { "mm[Hg]": "mmHg", Cel: "°C", "[degF]": "°F", "[lb_av]": "lb", "[in_i]": "in", "kg/m2": "kg/m²" };
+
+export function unitText(o) {
+  return o.unit_text || UNIT_TEXT[o.unit] || o.unit || "";
+}
+
+function num(value) {
+  const v = Number(value);
+  return Number.isInteger(v) ? v : Number(v.toFixed(2));
+}
+
 export function obsValue(o) {
-  if (o.value_quantity !== null && o.value_quantity !== undefined) {
-    const v = Number(o.value_quantity);
-    return `${Number.isInteger(v) ? v : Number(v.toFixed(2))} ${o.unit_text || o.unit || ""}`.trim();
-  }
+  if (o.value_quantity !== null && o.value_quantity !== undefined) return `${num(o.value_quantity)} ${unitText(o)}`.trim();
   return o.value_text || "";
+}
+
+const SYSTOLIC = "8480-6";
+const DIASTOLIC = "8462-4";
+
+// Latest vitals for display: systolic and diastolic taken together read as one blood pressure.
+export function vitalLines(vitals) {
+  const sys = vitals.find((o) => o.code === SYSTOLIC);
+  const dia = vitals.find((o) => o.code === DIASTOLIC);
+  if (!sys || !dia || sys.effective_at !== dia.effective_at) return vitals.map((o) => ({ name: obsName(o), value: obsValue(o), at: o.effective_at, flag: o.interpretation }));
+  const rest = vitals.filter((o) => o !== sys && o !== dia);
+  const flag = [sys.interpretation, dia.interpretation].find((f) => f && f !== "N") || null;
+  return [
+    { name: "Blood pressure", value: `${num(sys.value_quantity)}/${num(dia.value_quantity)} ${unitText(sys)}`, at: sys.effective_at, flag },
+    ...rest.map((o) => ({ name: obsName(o), value: obsValue(o), at: o.effective_at, flag: o.interpretation })),
+  ];
 }
 
 export function refRange(o) {

@@ -3,7 +3,7 @@ import * as api from "../api.js";
 import { busy, clear, field, flash, h, select } from "../dom.js";
 import { sparkline } from "../views/records.js";
 import { canWrite, decisionButtons, entrySections, fetchAll, provenance, recordActions, write } from "./common.js";
-import { obsName, obsValue, refRange, when } from "./shapes.js";
+import { obsName, obsValue, refRange, unitText, when } from "./shapes.js";
 import { trendChart } from "./trend.js";
 
 const CATEGORIES = [
@@ -44,7 +44,7 @@ function trends(observations) {
     return h(
       "figure",
       { class: "trend", dataset: { code } },
-      trendChart(points, { label: name, unit: last.unit_text || last.unit, low: last.ref_low ?? null, high: last.ref_high ?? null }),
+      trendChart(points, { label: name, unit: unitText(last), low: last.ref_low ?? null, high: last.ref_high ?? null }),
       h("figcaption", {}, h("strong", {}, name), last.code ? h("small", { class: "meta" }, ` LOINC ${last.code}`) : "", ` · latest ${obsValue(last)} `, flagBadge(last), h("small", { class: "meta" }, ` (${list.length} value${list.length === 1 ? "" : "s"})`)),
     );
   });
@@ -126,7 +126,7 @@ export async function vitalsTab(body, ctx) {
     active: recordActions(ctx.patientId, "observations", name, ctx.reload),
   };
   clear(body).append(
-    h("h2", { id: "chart-tab-title" }, ctx.title),
+    h("h2", { id: "chart-tab-title", tabindex: -1 }, ctx.title),
     filters,
     h("h3", {}, "Trends"),
     trends(observations),

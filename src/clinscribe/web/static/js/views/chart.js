@@ -43,6 +43,8 @@ export async function chartPage(patientId, tab) {
     // After a change: the tab and the header both show the new state.
     reload: async () => {
       await Promise.all([draw(body, ctx), header.refresh()]);
+      // The control that had focus was redrawn: keep keyboard users in the tab, not at the top.
+      if (document.activeElement === document.body) document.getElementById("chart-tab-title")?.focus();
     },
   };
   await draw(body, ctx);
