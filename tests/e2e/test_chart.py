@@ -166,8 +166,21 @@ def test_a_clinician_works_through_the_chart_tab_by_tab(
     label = glucose.locator("svg").get_attribute("aria-label") or ""
     assert label.startswith("Glucose (mg/dL): 96 on 2026-01-10, 131 on 2026-03-12"), label
     expect(page.locator("#observations-active tbody tr")).to_have_count(5)
-    # The newest first; flags shown.
+    # The newest first.
     expect(page.locator("#observations-active tbody tr").first).to_contain_text("Heart rate")
+    # A measurement typed in joins its code's trend.
+    page.get_by_text("Record a measurement").click()
+    measure = page.locator("#add-observation")
+    measure.get_by_label("Name").fill("Heart rate")
+    measure.get_by_label("LOINC code").fill(HEART_RATE)
+    measure.get_by_label("Value").fill("71")
+    measure.get_by_label("Unit").fill("/min")
+    measure.get_by_label("Taken at").fill("2026-06-20T09:15")
+    measure.get_by_role("button", name="Add observation").click()
+    expect(page.locator("#flash")).to_have_text("Added Heart rate to the record.")
+    expect(page.locator(f"#trend-charts figure[data-code='{HEART_RATE}'] circle")).to_have_count(3)
+    expect(page.locator("#observations-active tbody tr")).to_have_count(6)
+    expect(header.locator("#summary-vitals")).to_contain_text("Heart rate 71 /min")
     filters = page.get_by_role("search", name="Filter observations")
     filters.get_by_label("Category").select_option("laboratory")
     filters.get_by_role("button", name="Filter").click()
