@@ -208,7 +208,3 @@ export function entrySections(resource, entries, columns, actions, { limit = Inf
   if (gone.length) out.push(h("details", {}, h("summary", {}, `Rejected (${gone.length})`), part("Rejected", gone, `${resource}-rejected`, null)));
   return out;
 }
-
-export function clearAlert() {
-  showError(null);
-}
