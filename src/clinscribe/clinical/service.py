@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, inspect, select, update
+from sqlalchemy import Select, bindparam, func, inspect, select, union_all, update
 from sqlalchemy.orm import Session
 
 from clinscribe.audit import service as audit
@@ -316,14 +316,19 @@ def accept_all(
     return counts
 
 
-def pending_count(session: Session, tenant_id: str, patient_id: str) -> int:
-    """How many proposed entries wait for a clinician's decision."""
-    total = 0
-    for model in RECORD_MODELS.values():
-        stmt = select(func.count()).select_from(
-            queries.scoped(model, tenant_id, patient_id=patient_id, states=("proposed",))
-            .with_only_columns(model.id)
-            .subquery()
+_PENDING = union_all(
+    *(
+        select(func.count(model.id)).where(
+            model.tenant_id == bindparam("tenant_id"),
+            model.patient_id == bindparam("patient_id"),
+            model.state == "proposed",
         )
-        total += int(session.execute(stmt).scalar_one())
-    return total
+        for model in RECORD_MODELS.values()
+    )
+)
+
+
+def pending_count(session: Session, tenant_id: str, patient_id: str) -> int:
+    """How many proposed entries wait for a clinician's decision (one statement, built once)."""
+    counts = session.execute(_PENDING, {"tenant_id": tenant_id, "patient_id": patient_id})
+    return sum(int(n) for (n,) in counts)

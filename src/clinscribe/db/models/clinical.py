@@ -113,12 +113,18 @@ class ClinicalObservation(RecordMixin, Base):
         CheckConstraint(_STATE_CHECK, name="state"),
         Index("ix_record_observations_tenant_patient", "tenant_id", "patient_id", "state"),
         Index("ix_record_observations_patient_code", "patient_id", "code", "effective_at"),
+        # The summary's latest value per code: codes of the category's accepted entries,
+        # then each code's newest one, all from the index.
         Index(
             "ix_record_observations_patient_category",
             "patient_id",
             "category",
+            "state",
+            "code",
             "effective_at",
         ),
+        # Lists, newest first, stop after one page instead of sorting the patient's history.
+        Index("ix_record_observations_patient_time", "patient_id", "effective_at"),
     )
 
     category: Mapped[str] = mapped_column(String(20), default="other")

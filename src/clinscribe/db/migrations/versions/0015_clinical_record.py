@@ -92,8 +92,11 @@ def upgrade() -> None:
     with op.batch_alter_table("record_observations", schema=None) as batch_op:
         batch_op.create_index(
             "ix_record_observations_patient_category",
-            ["patient_id", "category", "effective_at"],
+            ["patient_id", "category", "state", "code", "effective_at"],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_record_observations_patient_time", ["patient_id", "effective_at"], unique=False
         )
         batch_op.create_index(
             "ix_record_observations_patient_code",
@@ -265,6 +268,7 @@ _INDEXES = {
         "ix_record_observations_tenant_patient",
         "ix_record_observations_patient_code",
         "ix_record_observations_patient_category",
+        "ix_record_observations_patient_time",
     ),
     "record_medications": ("ix_record_medications_tenant_patient",),
     "record_orders": ("ix_record_orders_tenant_patient",),
