@@ -201,6 +201,7 @@ def _revise(
     session.add(
         RecordRevision(
             tenant_id=row.tenant_id,
+            patient_id=row.patient_id,
             resource_type=resource,
             resource_id=row.id,
             version=row.version,
