@@ -22,7 +22,14 @@ from clinscribe.clinical import queries
 from clinscribe.clinical.core import rules
 from clinscribe.clinical.errors import StaleVersion, VersionRequired
 from clinscribe.db.base import utcnow
-from clinscribe.db.models import RECORD_MODELS, RecordMixin, RecordRevision
+from clinscribe.db.models import (
+    RECORD_MODELS,
+    CarePlan,
+    Encounter,
+    RecordMixin,
+    RecordRevision,
+    ServiceOrder,
+)
 from clinscribe.db.pagination import fetch_page
 from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.records import patients
@@ -125,8 +132,23 @@ def get_entry(
     return row
 
 
-def _check(resource: str, values: Mapping[str, Any]) -> None:
+def _check(
+    session: Session, tenant_id: str, patient_id: str, resource: str, values: Mapping[str, Any]
+) -> None:
     found = rules.problems(resource, values)
+    # Links must stay inside the patient's own record (never another tenant's or patient's).
+    links: list[tuple[str, type[Any], str | None]] = [
+        ("encounter_id", Encounter, values.get("encounter_id")),
+        ("care_plan_id", CarePlan, values.get("care_plan_id")),
+    ]
+    for i, activity in enumerate(values.get("activities") or []):
+        links.append((f"activities.{i}.order_id", ServiceOrder, activity.get("order_id")))
+    for name, model, linked in links:
+        if linked is None:
+            continue
+        row = session.get(model, linked)
+        if row is None or (row.tenant_id, row.patient_id) != (tenant_id, patient_id):
+            found.append(f"{name}: not one of this patient's")
     if found:
         raise Unprocessable("; ".join(found))
 
@@ -153,7 +175,7 @@ def create_entry(
     status = rules.default_status(resource, values)
     if status is not None:
         values["status"] = status
-    _check(resource, values)
+    _check(session, principal.tenant_id, patient_id, resource, values)
     row = model_of(resource)()
     _assign(
         row,
@@ -237,7 +259,7 @@ def update_entry(
     if row.state == "rejected":
         raise Conflict(f"a rejected {NAMES[resource]} cannot be edited")
     values = {**fields_of(row, resource), **data}
-    _check(resource, values)
+    _check(session, principal.tenant_id, patient_id, resource, values)
     _revise(session, principal, resource, row, version, reason)
     _assign(row, data)
     session.flush()
