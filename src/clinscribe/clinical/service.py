@@ -119,9 +119,15 @@ def list_entries(
 
 
 def get_entry(
-    *, session: Session, principal: Principal, resource: str, patient_id: str, entry_id: str
+    *,
+    session: Session,
+    principal: Principal,
+    resource: str,
+    patient_id: str,
+    entry_id: str,
+    audit_read: bool = True,
 ) -> RecordMixin:
-    """One entry of the patient (any state), or 404."""
+    """One entry of the patient (any state), or 404; the read is audited unless told."""
     principal.require(READ)
     _patient(session, principal, patient_id)
     row = queries.get_entry(
@@ -129,6 +135,8 @@ def get_entry(
     )
     if row is None:
         raise NotFound(f"{NAMES[resource]} not found")
+    if audit_read:
+        _audit(session, principal, "read", resource, row.id)
     return row
 
 
@@ -255,6 +263,7 @@ def update_entry(
         resource=resource,
         patient_id=patient_id,
         entry_id=entry_id,
+        audit_read=False,
     )
     if row.state == "rejected":
         raise Conflict(f"a rejected {NAMES[resource]} cannot be edited")
@@ -289,6 +298,7 @@ def decide(
         resource=resource,
         patient_id=patient_id,
         entry_id=entry_id,
+        audit_read=False,
     )
     _apply_decision(session, principal, resource, row, decision, reason, version)
     return row
