@@ -21,6 +21,7 @@ from clinscribe.api.routers import (
     audit,
     auth,
     clinical,
+    clinical_preview,
     clinical_summary,
     documents,
     encounters,
@@ -202,6 +203,7 @@ def create_app(
         fhir_r4.token_router,
         clinical.router,
         clinical_summary.router,
+        clinical_preview.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

@@ -22,7 +22,14 @@ from clinscribe.clinical import queries
 from clinscribe.clinical.core import rules
 from clinscribe.clinical.errors import StaleVersion, VersionRequired
 from clinscribe.db.base import utcnow
-from clinscribe.db.models import RECORD_MODELS, RecordMixin, RecordRevision
+from clinscribe.db.models import (
+    RECORD_MODELS,
+    CarePlan,
+    Encounter,
+    RecordMixin,
+    RecordRevision,
+    ServiceOrder,
+)
 from clinscribe.db.pagination import fetch_page
 from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.records import patients
@@ -112,9 +119,15 @@ def list_entries(
 
 
 def get_entry(
-    *, session: Session, principal: Principal, resource: str, patient_id: str, entry_id: str
+    *,
+    session: Session,
+    principal: Principal,
+    resource: str,
+    patient_id: str,
+    entry_id: str,
+    audit_read: bool = True,
 ) -> RecordMixin:
-    """One entry of the patient (any state), or 404."""
+    """One entry of the patient (any state), or 404; the read is audited unless told."""
     principal.require(READ)
     _patient(session, principal, patient_id)
     row = queries.get_entry(
@@ -122,11 +135,28 @@ def get_entry(
     )
     if row is None:
         raise NotFound(f"{NAMES[resource]} not found")
+    if audit_read:
+        _audit(session, principal, "read", resource, row.id)
     return row
 
 
-def _check(resource: str, values: Mapping[str, Any]) -> None:
+def _check(
+    session: Session, tenant_id: str, patient_id: str, resource: str, values: Mapping[str, Any]
+) -> None:
     found = rules.problems(resource, values)
+    # Links must stay inside the patient's own record (never another tenant's or patient's).
+    links: list[tuple[str, type[Any], str | None]] = [
+        ("encounter_id", Encounter, values.get("encounter_id")),
+        ("care_plan_id", CarePlan, values.get("care_plan_id")),
+    ]
+    for i, activity in enumerate(values.get("activities") or []):
+        links.append((f"activities.{i}.order_id", ServiceOrder, activity.get("order_id")))
+    for name, model, linked in links:
+        if linked is None:
+            continue
+        row = session.get(model, linked)
+        if row is None or (row.tenant_id, row.patient_id) != (tenant_id, patient_id):
+            found.append(f"{name}: not one of this patient's")
     if found:
         raise Unprocessable("; ".join(found))
 
@@ -153,7 +183,7 @@ def create_entry(
     status = rules.default_status(resource, values)
     if status is not None:
         values["status"] = status
-    _check(resource, values)
+    _check(session, principal.tenant_id, patient_id, resource, values)
     row = model_of(resource)()
     _assign(
         row,
@@ -201,6 +231,7 @@ def _revise(
     session.add(
         RecordRevision(
             tenant_id=row.tenant_id,
+            patient_id=row.patient_id,
             resource_type=resource,
             resource_id=row.id,
             version=row.version,
@@ -232,11 +263,12 @@ def update_entry(
         resource=resource,
         patient_id=patient_id,
         entry_id=entry_id,
+        audit_read=False,
     )
     if row.state == "rejected":
         raise Conflict(f"a rejected {NAMES[resource]} cannot be edited")
     values = {**fields_of(row, resource), **data}
-    _check(resource, values)
+    _check(session, principal.tenant_id, patient_id, resource, values)
     _revise(session, principal, resource, row, version, reason)
     _assign(row, data)
     session.flush()
@@ -266,6 +298,7 @@ def decide(
         resource=resource,
         patient_id=patient_id,
         entry_id=entry_id,
+        audit_read=False,
     )
     _apply_decision(session, principal, resource, row, decision, reason, version)
     return row

@@ -19,17 +19,25 @@ from sqlalchemy.orm import Session
 from clinscribe.config import Settings
 from clinscribe.db import sealed
 from clinscribe.db.models import (
+    AllergyEntry,
+    CarePlan,
+    ClinicalObservation,
+    Consent,
     Document,
     DocumentFact,
     DocumentPage,
     EhrEndpoint,
     Encounter,
     ExtractionRecord,
+    InteractionAcknowledgement,
     LabObservation,
+    MedicationEntry,
     Note,
     NoteVersion,
     Patient,
     Recording,
+    RecordRevision,
+    ServiceOrder,
     Tenant,
     Transcript,
 )
@@ -50,6 +58,14 @@ SEALED_MODELS: tuple[type[Any], ...] = (
     DocumentPage,
     LabObservation,
     DocumentFact,
+    ClinicalObservation,
+    MedicationEntry,
+    ServiceOrder,
+    AllergyEntry,
+    CarePlan,
+    Consent,
+    RecordRevision,
+    InteractionAcknowledgement,
 )
 
 

@@ -187,3 +187,30 @@ def test_a_document_read_later_proposes_its_labs_when_its_extraction_is_stored(
     assert {o["display"] for o in labs} >= {"Glucose", "Sodium"}
     assert {(o["state"], o["category"]) for o in labs} == {("proposed", "laboratory")}
     assert {o["sources"][0]["document_id"] for o in labs} == {document_id}
+
+
+def test_a_draft_notes_medications_join_the_interaction_check_on_request(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld, tenant_b: TenantWorld
+) -> None:
+    from tests.support import add_record_entry
+
+    clinician = tenant_a.auth("clinician")
+    pid, enc = tenant_a.patient_id, tenant_a.encounter_id
+    add_record_entry(settings, tenant_a, pid, "medication", state="active", drug="warfarin")
+    text = "[doctor] For the knee pain take ibuprofen 400 mg three times daily.\n[patient] OK.\n"
+    assert (
+        client.post(
+            f"/api/v1/encounters/{enc}/text", json={"text": text}, headers=clinician
+        ).status_code
+        == 201
+    )
+    note = client.post(
+        f"/api/v1/encounters/{enc}/notes", json={"template": "soap"}, headers=clinician
+    ).json()
+    path = f"/api/v1/patients/{pid}/interactions"
+    assert client.get(path, headers=clinician).json()["alerts"] == []
+    with_note = client.get(f"{path}?note_id={note['id']}", headers=clinician).json()
+    assert [a["pair_key"] for a in with_note["alerts"]] == ["drug-drug:ibuprofen|warfarin"]
+    # Another patient's note, or another tenant asking, finds nothing.
+    other = f"/api/v1/patients/{tenant_b.patient_id}/interactions?note_id={note['id']}"
+    assert client.get(other, headers=tenant_b.auth("clinician")).status_code == 404

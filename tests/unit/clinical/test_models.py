@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from clinscribe.clinical import queries
@@ -81,3 +82,28 @@ def test_free_text_is_sealed_and_reads_are_scoped_to_the_tenant_and_state(
         assert queries.list_medications(session, tenant_a.id) == []
         assert len(queries.list_medications(session, tenant_a.id, states=None)) == 1
         assert queries.get_entry(session, ClinicalObservation, tenant_b.id, obs.id) is None
+
+
+def test_erasing_a_patient_erases_their_record_and_its_history(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    base = f"/api/v1/patients/{tenant_a.patient_id}"
+    clinician = tenant_a.auth("clinician")
+    made = client.post(f"{base}/allergies", json={"substance": "latex"}, headers=clinician)
+    edit = client.patch(
+        f"{base}/allergies/{made.json()['id']}",
+        json={"version": 1, "reaction": "hives"},
+        headers=clinician,
+    )
+    assert edit.status_code == 200
+    assert client.delete(base, headers=tenant_a.auth("admin")).status_code == 204
+    with session_scope(settings.resolved_database_url) as session:
+        for table in ("record_allergies", "record_revisions"):
+            assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+
+
+def test_key_rotation_reseals_the_record_tables() -> None:
+    from clinscribe.maintenance.rotation import SEALED_MODELS
+
+    # Conditions hold codes and their displays only: nothing sealed to rotate.
+    assert {m.__tablename__ for m in SEALED_MODELS} >= RECORD_TABLES - {"record_conditions"}

@@ -350,3 +350,37 @@ def test_accept_all_accepts_every_proposed_entry_of_the_patient(
         ).status_code
         == 403
     )
+
+
+def test_links_must_stay_inside_the_patients_own_record(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld, tenant_b: TenantWorld
+) -> None:
+    from tests.support import add_patient_and_encounter
+
+    clinician = tenant_a.auth("clinician")
+    other_patient, other_encounter = add_patient_and_encounter(settings, tenant_a)
+    ok = client.post(
+        url(tenant_a, "observations"),
+        json={**BP, "encounter_id": tenant_a.encounter_id},
+        headers=clinician,
+    )
+    assert ok.status_code == 201 and ok.json()["encounter_id"] == tenant_a.encounter_id
+    for encounter in (tenant_b.encounter_id, other_encounter, "no-such-encounter"):
+        r = client.post(
+            url(tenant_a, "observations"), json={**BP, "encounter_id": encounter}, headers=clinician
+        )
+        assert (r.status_code, "encounter_id" in r.text) == (422, True)
+    theirs = add_record_entry(settings, tenant_a, other_patient, "care_plan")
+    r = client.post(
+        url(tenant_a, "orders"),
+        json={"category": "imaging", "display": "Chest X-ray", "care_plan_id": theirs},
+        headers=clinician,
+    )
+    assert r.status_code == 422 and "care_plan_id" in r.text
+    order = add_record_entry(settings, tenant_a, other_patient, "order")
+    r = client.post(
+        url(tenant_a, "care-plans"),
+        json={"title": "x", "activities": [{"description": "scan", "order_id": order}]},
+        headers=clinician,
+    )
+    assert r.status_code == 422 and "activities.0.order_id" in r.text

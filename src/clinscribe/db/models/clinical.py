@@ -302,6 +302,8 @@ class RecordRevision(IdMixin, Base):
     __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    # Erasing the patient erases the history of their record too.
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     resource_type: Mapped[str] = mapped_column(String(40))
     resource_id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(Integer)

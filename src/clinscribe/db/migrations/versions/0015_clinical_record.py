@@ -202,6 +202,7 @@ def upgrade() -> None:
     op.create_table(
         "record_revisions",
         sa.Column("tenant_id", sa.String(length=36), nullable=False),
+        sa.Column("patient_id", sa.String(length=36), nullable=False),
         sa.Column("resource_type", sa.String(length=40), nullable=False),
         sa.Column("resource_id", sa.String(length=36), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -214,6 +215,12 @@ def upgrade() -> None:
             ["tenant_id"],
             ["tenants.id"],
             name=op.f("fk_record_revisions_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patients.id"],
+            name=op.f("fk_record_revisions_patient_id_patients"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_record_revisions")),

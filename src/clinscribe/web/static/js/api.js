@@ -108,7 +108,10 @@ export async function request(path, options = {}) {
   let url = path.startsWith("http") || path.startsWith("/api/") ? path : `/api/v1${path}`;
   if (query) {
     const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== "") params.set(k, v);
+    for (const [k, v] of Object.entries(query)) {
+      // A list is a repeated parameter (?state=proposed&state=active).
+      for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined && one !== null && one !== "") params.append(k, one);
+    }
     const qs = params.toString();
     if (qs) url += `?${qs}`;
   }

@@ -3,6 +3,7 @@ import * as api from "./api.js";
 import { clear, field, flash, h, showError, busy } from "./dom.js";
 
 const routes = [
+  [/^#\/patients\/([\w-]+)\/chart(?:\/([\w-]+))?$/, (m) => import("./views/chart.js").then((v) => v.chartPage(m[1], m[2]))],
   [/^#\/patients\/([\w-]+)$/, (m) => import("./views/patients.js").then((v) => v.patientPage(m[1]))],
   [/^#\/patients$/, () => import("./views/patients.js").then((v) => v.patientsPage())],
   [/^#\/encounters\/([\w-]+)$/, (m) => import("./views/encounter.js").then((v) => v.encounterPage(m[1]))],

@@ -4,6 +4,7 @@ import { state } from "../app.js";
 import { busy, clear, field, flash, fmtDate, h, table } from "../dom.js";
 import { deliveryCard } from "./delivery.js";
 import { entitiesCard } from "./entities.js";
+import { recordPreviewCard } from "./note_record.js";
 import { sourcesView } from "./sources.js";
 import { transcriptView } from "./transcript.js";
 
@@ -50,6 +51,7 @@ export async function notePage(noteId) {
       ),
     ),
     entitiesCard(note, reload),
+    fromDocuments ? "" : recordPreviewCard(note),
     note.status === "signed" ? deliveryCard(note, reload) : "",
     await versionsCard(note),
   );

@@ -1,5 +1,6 @@
 // Patients: search, list, create; a patient's encounters: list, create.
 import * as api from "../api.js";
+import { chartHeader } from "../chart/header.js";
 import { busy, clear, field, fmtDate, h, select, table } from "../dom.js";
 import { recordsSection } from "./records.js";
 import { reportsSection, searchSection } from "./search.js";
@@ -116,6 +117,8 @@ export async function patientPage(patientId) {
     h("p", {}, h("a", { href: "#/patients" }, "← Patients")),
     h("h1", {}, patientName(patient)),
     h("p", { class: "meta" }, `MRN ${patient.mrn}`, patient.birth_date ? ` · born ${patient.birth_date}` : "", ` · ${patient.sex}`),
+    chartHeader(patientId),
+    h("p", {}, h("a", { href: `#/patients/${patientId}/chart/vitals`, class: "button primary", id: "open-chart" }, "Open the clinical record")),
     h("section", { class: "card" }, h("h2", {}, "New encounter"), form),
     h(
       "section",
