@@ -29,6 +29,7 @@ def test_connection_is_sealed_never_returned_and_checked(
         "database": database,
         "write_back": "soap",
         "facility_id": 3,
+        "role_map": {"authorized": "clinician", "default": "reviewer", "users": {}},
     }
     with session_scope(settings.resolved_database_url) as session:
         stored = session.execute(

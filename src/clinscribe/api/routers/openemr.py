@@ -10,6 +10,7 @@ from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.openemr import auth, service, sync
 from clinscribe.openemr.schemas import (
+    ConnectionPatch,
     ConnectionRead,
     ConnectionStatus,
     ConnectionUpdate,
@@ -18,6 +19,7 @@ from clinscribe.openemr.schemas import (
     ProviderRead,
     SyncRead,
 )
+from clinscribe.security.lockout import SignInLocked
 
 router = APIRouter(prefix=API_PREFIX, tags=["openemr"], responses=ERROR_RESPONSES)
 
@@ -36,6 +38,15 @@ def get_connection(
     principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> ConnectionRead:
     return service.get_connection(session=session, settings=settings, principal=principal)
+
+
+@router.patch("/tenant/openemr", response_model=ConnectionRead)
+def patch_connection(
+    body: ConnectionPatch, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> ConnectionRead:
+    return service.patch_connection(
+        session=session, settings=settings, principal=principal, data=body
+    )
 
 
 @router.get("/tenant/openemr/status", response_model=ConnectionStatus)
@@ -57,9 +68,9 @@ def openemr_login(
             username=body.username,
             password=body.password,
         )
-    except auth.OpenEmrSignInFailed as failure:
+    except (auth.OpenEmrSignInFailed, SignInLocked) as failure:
         session.rollback()  # nothing half-provisioned survives a refused sign-in
-        auth.record_failure(session=session, failure=failure)
+        auth.record_failure(session=session, failure=failure, tenant_id=body.tenant_id)
         session.commit()  # the refusal is audited even though the request fails
         raise
 

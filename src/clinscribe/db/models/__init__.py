@@ -31,6 +31,7 @@ from clinscribe.db.models.records import (
     patient_name_tokens,
 )
 from clinscribe.db.models.retrieval import RetrievalChunk
+from clinscribe.db.models.smart import SmartLaunch
 from clinscribe.db.models.streaming import StreamSession, StreamToken
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "Recording",
     "RefreshToken",
     "RetrievalChunk",
+    "SmartLaunch",
     "StreamSession",
     "StreamToken",
     "Tenant",

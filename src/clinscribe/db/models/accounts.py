@@ -47,6 +47,14 @@ class Tenant(IdMixin, TimestampMixin, Base):
         String(8), default="none", server_default="none"
     )
     openemr_facility_id: Mapped[int | None] = mapped_column(Integer)
+    # Which Clinscribe role an OpenEMR account gets (JSON, `openemr.core.roles.RoleMap`).
+    openemr_role_map: Mapped[str | None] = mapped_column(Text)
+    # SMART App Launch from OpenEMR: the FHIR base (`iss`) it launches with, our client id there,
+    # the client secret (sealed; None for a public client) and loopback for development only.
+    smart_iss: Mapped[str | None] = mapped_column(String(500), unique=True)
+    smart_client_id: Mapped[str | None] = mapped_column(String(255))
+    smart_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    smart_allow_loopback: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class User(IdMixin, TimestampMixin, Base):
