@@ -91,6 +91,7 @@ def test_bad_input_and_permissions(client: TestClient, tenant_a: TenantWorld) ->
         "database": None,
         "write_back": "none",
         "facility_id": None,
+        "role_map": {"authorized": "clinician", "default": "reviewer", "users": {}},
     }
     nope = client.get(f"{PATH}/status", headers=admin)
     assert (nope.status_code, nope.json()["error"]) == (404, "openemr_not_configured")
