@@ -91,13 +91,25 @@ class RedisFailures:
 
 
 @functools.cache
-def _store(backend: str, redis_url: str) -> FailureStore:
-    return RedisFailures(redis_url) if backend == "redis" else MemoryFailures()
+def _redis_store(redis_url: str) -> FailureStore:
+    return RedisFailures(redis_url)
+
+
+# In memory: one store per settings object (a process reads its settings once; each test app
+# gets its own counts). The settings object is kept with its store so its id is never reused.
+_memory: dict[int, tuple[Settings, FailureStore]] = {}
+_memory_lock = threading.Lock()
 
 
 def store_for(settings: Settings) -> FailureStore:
-    """The process's failure store for the configured backend (one per backend and URL)."""
-    return _store(settings.rate_limit_backend, settings.redis_url)
+    """The failure store for the configured backend: Redis (shared) or this process's memory."""
+    if settings.rate_limit_backend == "redis":
+        return _redis_store(settings.redis_url)
+    with _memory_lock:
+        entry = _memory.get(id(settings))
+        if entry is None:
+            entry = _memory[id(settings)] = (settings, MemoryFailures())
+        return entry[1]
 
 
 def account_key(kind: str, *parts: str) -> str:
