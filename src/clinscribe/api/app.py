@@ -31,6 +31,7 @@ from clinscribe.api.routers import (
     reports,
     retention,
     search,
+    smart,
     stream,
     uploads,
     users,
@@ -188,6 +189,7 @@ def create_app(
         stream.router,
         health.router,
         openemr.router,
+        smart.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

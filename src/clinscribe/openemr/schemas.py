@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 WriteBack = Literal["soap", "none"]
 Role = Literal["clinician", "reviewer", "admin"]
@@ -104,3 +105,67 @@ class ProviderRead(BaseModel):
     lname: str | None
     npi: str | None
     facility_id: int
+
+
+class SmartSettingsUpdate(BaseModel):
+    """The tenant's SMART App Launch registration in OpenEMR (replaces the previous one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    iss: str = Field(
+        min_length=8,
+        max_length=500,
+        description="OpenEMR's FHIR base the launch names, e.g. https://emr/apis/default/fhir.",
+    )
+    client_id: str = Field(min_length=1, max_length=255)
+    client_secret: SecretStr | None = Field(
+        default=None, max_length=1000, description="For a confidential client (stored sealed)."
+    )
+    allow_loopback: bool = Field(default=False, description="Development only; refused in prod.")
+
+
+class SmartSettingsRead(BaseModel):
+    configured: bool
+    iss: str | None = None
+    client_id: str | None = None
+    confidential: bool = False
+    allow_loopback: bool = False
+    launch_path: str = "/smart/launch"
+    redirect_path: str = "/smart/callback"
+
+
+class PlacedVersion(BaseModel):
+    """One signed version's write-back: its job, and where it landed once written."""
+
+    version: int
+    status: Literal["pending", "written", "failed", "dead"]
+    attempts: int
+    last_error: str | None = None
+    encounter: int | None = None
+    form_id: int | None = Field(default=None, description="form_soap.id")
+    forms_row_id: int | None = Field(default=None, description="forms.id attaching it")
+    superseded_by_version: int | None = None
+    written_at: datetime | None = None
+
+
+class NotePlacement(BaseModel):
+    """Where a note went in OpenEMR (empty `versions` if it is not written back)."""
+
+    linked: bool = Field(description="The note's encounter came from or goes to OpenEMR.")
+    pid: int | None = None
+    encounter: int | None = None
+    ledger_checked: bool = Field(description="False when OpenEMR could not be asked just now.")
+    versions: list[PlacedVersion] = Field(default_factory=list)
+
+
+class OpenEmrOverview(BaseModel):
+    """The admin screen's summary: connection, SMART registration, last sync, linked counts."""
+
+    connection: ConnectionRead
+    smart: SmartSettingsRead
+    last_sync_at: datetime | None = None
+    patients_linked: int
+    encounters_linked: int
+    users_linked: int
+    writes_pending: int
+    writes_dead: int

@@ -78,10 +78,10 @@ class RedisFailures:
 
     def count(self, key: str) -> int:
         value = self._redis.get(key)
-        return int(value) if value is not None else 0  # type: ignore[arg-type]
+        return int(value) if value is not None else 0
 
     def add(self, key: str, ttl: int) -> int:
-        count = int(self._redis.incr(key))  # type: ignore[arg-type]
+        count = int(self._redis.incr(key))
         if count == 1:
             self._redis.expire(key, ttl)
         return count

@@ -8,14 +8,16 @@ from clinscribe.accounts.schemas import TokenPair
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.openemr import auth, service, sync
+from clinscribe.openemr import auth, overview, service, sync
 from clinscribe.openemr.schemas import (
     ConnectionPatch,
     ConnectionRead,
     ConnectionStatus,
     ConnectionUpdate,
     FacilityRead,
+    NotePlacement,
     OpenEmrLoginRequest,
+    OpenEmrOverview,
     ProviderRead,
     SyncRead,
 )
@@ -90,3 +92,21 @@ def facilities(principal: CurrentPrincipal, session: SessionDep, settings: Setti
 @router.get("/openemr/providers", response_model=list[ProviderRead])
 def providers(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> object:
     return sync.providers(session=session, settings=settings, principal=principal)
+
+
+@router.get("/openemr/overview", response_model=OpenEmrOverview)
+def overview_page(
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> OpenEmrOverview:
+    """The admin screen's summary: connection, SMART registration, last sync, linked counts."""
+    return overview.overview(session=session, settings=settings, principal=principal)
+
+
+@router.get("/notes/{note_id}/openemr", response_model=NotePlacement)
+def note_placement(
+    note_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> NotePlacement:
+    """Where the note's signed versions landed in OpenEMR (encounter, form id, status)."""
+    return overview.note_placement(
+        session=session, settings=settings, principal=principal, note_id=note_id
+    )
