@@ -4,6 +4,7 @@ import { state } from "../app.js";
 import { busy, clear, field, flash, fmtDate, h, table } from "../dom.js";
 import { deliveryCard } from "./delivery.js";
 import { entitiesCard } from "./entities.js";
+import { openemrNoteCard } from "./openemr.js";
 import { sourcesView } from "./sources.js";
 import { transcriptView } from "./transcript.js";
 
@@ -51,6 +52,7 @@ export async function notePage(noteId) {
     ),
     entitiesCard(note, reload),
     note.status === "signed" ? deliveryCard(note, reload) : "",
+    note.status === "signed" || note.signed_version ? openemrNoteCard(note) : "",
     await versionsCard(note),
   );
 }
