@@ -30,7 +30,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("smart_allow_loopback", sa.Boolean(), server_default="0", nullable=False)
         )
-        batch_op.create_unique_constraint("uq_tenants_smart_iss", ["smart_iss"])
+    # An index, not a constraint: SQLite adds it without rebuilding `tenants`; a rebuild under
+    # enforced foreign keys would cascade-delete every row that belongs to a tenant.
+    op.create_index("ix_tenants_smart_iss", "tenants", ["smart_iss"], unique=True)
     op.create_table(
         "smart_launches",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -59,8 +61,8 @@ def downgrade() -> None:
     with op.batch_alter_table("smart_launches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_smart_launches_tenant_id"))
     op.drop_table("smart_launches")
+    op.drop_index("ix_tenants_smart_iss", table_name="tenants")
     with op.batch_alter_table("tenants", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_tenants_smart_iss", type_="unique")
         batch_op.drop_column("smart_allow_loopback")
         batch_op.drop_column("smart_secret_encrypted")
         batch_op.drop_column("smart_client_id")
