@@ -58,9 +58,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("smart_launches", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_smart_launches_tenant_id"))
-    op.drop_table("smart_launches")
+    op.drop_table("smart_launches")  # with its index (MySQL keeps it for the foreign key)
     op.drop_index("ix_tenants_smart_iss", table_name="tenants")
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.drop_column("smart_allow_loopback")
