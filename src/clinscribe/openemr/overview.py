@@ -8,8 +8,9 @@ their status. If OpenEMR cannot be asked just now the job status is still shown.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from clinscribe.accounts import service as accounts
@@ -22,6 +23,7 @@ from clinscribe.openemr.core.schema import LEDGER_TABLE
 from clinscribe.openemr.schemas import NotePlacement, OpenEmrOverview, PlacedVersion
 from clinscribe.review import service as review
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import owned_by
 
 log = get_logger("clinscribe.openemr")
 
@@ -51,8 +53,8 @@ def note_placement(
     encounter = session.get(Encounter, note.encounter_id)
     patient = session.get(Patient, encounter.patient_id) if encounter else None
     jobs = session.scalars(
-        select(Job)
-        .where(Job.tenant_id == note.tenant_id, Job.kind == WRITE_KIND, Job.subject_id == note.id)
+        owned_by(Job, note.tenant_id)
+        .where(Job.kind == WRITE_KIND, Job.subject_id == note.id)
         .order_by(Job.created_at)
     ).all()
     tenant = accounts.own_tenant(session=session, principal=principal)
@@ -95,40 +97,24 @@ def overview(*, session: Session, settings: Settings, principal: Principal) -> O
     principal.require("tenant:write")
     tenant = accounts.own_tenant(session=session, principal=principal)
 
-    def count(stmt: object) -> int:
-        return int(session.execute(stmt).scalar_one())  # type: ignore[call-overload]
+    def count(model: type[Any], *where: ColumnElement[bool]) -> int:
+        rows = owned_by(model, tenant.id).where(*where).subquery()
+        return int(session.execute(select(func.count()).select_from(rows)).scalar_one())
 
     last_sync = session.execute(
-        select(func.max(AuditEvent.occurred_at)).where(
-            AuditEvent.tenant_id == tenant.id,
-            AuditEvent.action == "openemr.sync",
-            AuditEvent.outcome == "success",
-        )
-    ).scalar_one()
-    writes = (
-        select(func.count())
-        .select_from(Job)
-        .where(Job.tenant_id == tenant.id, Job.kind == WRITE_KIND)
-    )
+        owned_by(AuditEvent, tenant.id)
+        .where(AuditEvent.action == "openemr.sync", AuditEvent.outcome == "success")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    writes = Job.kind == WRITE_KIND
     return OpenEmrOverview(
         connection=service.get_connection(session=session, settings=settings, principal=principal),
         smart=smart_settings.get(session=session, principal=principal),
-        last_sync_at=last_sync,
-        patients_linked=count(
-            select(func.count())
-            .select_from(Patient)
-            .where(Patient.tenant_id == tenant.id, Patient.openemr_pid.is_not(None))
-        ),
-        encounters_linked=count(
-            select(func.count())
-            .select_from(Encounter)
-            .where(Encounter.tenant_id == tenant.id, Encounter.openemr_encounter.is_not(None))
-        ),
-        users_linked=count(
-            select(func.count())
-            .select_from(User)
-            .where(User.tenant_id == tenant.id, User.openemr_user_id.is_not(None))
-        ),
-        writes_pending=count(writes.where(Job.status.in_(("queued", "running", "failed")))),
-        writes_dead=count(writes.where(Job.status == "dead")),
+        last_sync_at=last_sync.occurred_at if last_sync else None,
+        patients_linked=count(Patient, Patient.openemr_pid.is_not(None)),
+        encounters_linked=count(Encounter, Encounter.openemr_encounter.is_not(None)),
+        users_linked=count(User, User.openemr_user_id.is_not(None)),
+        writes_pending=count(Job, writes, Job.status.in_(("queued", "running", "failed"))),
+        writes_dead=count(Job, writes, Job.status == "dead"),
     )
