@@ -19,7 +19,6 @@ from clinscribe.db.models import AuditEvent, Encounter, Job, Patient, User
 from clinscribe.observability.logging import get_logger
 from clinscribe.openemr import service, smart_settings
 from clinscribe.openemr.connection import OpenEmrUnavailable, connect
-from clinscribe.openemr.core.schema import LEDGER_TABLE
 from clinscribe.openemr.schemas import NotePlacement, OpenEmrOverview, PlacedVersion
 from clinscribe.review import service as review
 from clinscribe.security.principal import Principal
@@ -31,8 +30,11 @@ log = get_logger("clinscribe.openemr")
 WRITE_KIND = "openemr_write"
 VERSION_PREFIX = "note_version:"
 _STATUS = {"queued": "pending", "running": "pending", "succeeded": "written"}
-_COLUMNS = "note_version, encounter, form_soap_id, forms_id, superseded_by_version, written_at"
-_LEDGER = text(f"SELECT {_COLUMNS} FROM `{LEDGER_TABLE}` WHERE note_id = :note")  # noqa: S608
+# The ledger is `core.schema.LEDGER_TABLE`; a literal name keeps the statement a constant.
+_LEDGER = text(
+    "SELECT note_version, encounter, form_soap_id, forms_id, superseded_by_version, written_at "
+    "FROM `clinscribe_writeback` WHERE note_id = :note"
+)
 
 
 def _ledger(url: str, note_id: str) -> dict[int, dict[str, object]] | None:

@@ -92,3 +92,10 @@ def test_the_role_map_prefers_a_named_account_then_authorized_and_round_trips() 
     assert again.role_for(username="Boss", authorized=False) == "clinician"  # exact names
     with pytest.raises(ValueError, match="unknown role"):
         roles.loads('{"authorized": "root"}')
+
+
+def test_the_placement_query_reads_the_ledger_table_the_bridge_writes() -> None:
+    from clinscribe.openemr import overview
+    from clinscribe.openemr.core.schema import LEDGER_TABLE
+
+    assert f"FROM `{LEDGER_TABLE}`" in str(overview._LEDGER)
