@@ -58,6 +58,9 @@ class Knobs:
     other_key: bool = False  # sign ID tokens with a key the JWKS does not publish
     deny: str | None = None  # answer authorize with this OAuth error
     roles_in_access_token: bool = False  # Keycloak's default: roles and tenant only there
+    # OpenEMR 7's SMART v1 document: no issuer, JWKS or PKCE list; /authorize and /token sit
+    # next to the OpenID discovery document under the issuer.
+    smart_v1: bool = False
 
 
 class OidcTestProvider:
@@ -115,6 +118,13 @@ class OidcTestProvider:
         return launch
 
     def smart_configuration(self) -> dict[str, Any]:
+        if self.knobs.smart_v1:
+            return {
+                "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token",
+                "response_types_supported": ["code"],
+                "capabilities": ["launch-ehr", "client-confidential-symmetric"],
+            }
         return {
             **{k: v for k, v in self.discovery().items() if k != "response_types_supported"},
             "grant_types_supported": ["authorization_code"],
@@ -284,7 +294,7 @@ class OidcTestProvider:
                     self._json(200, provider.discovery())
                 elif path == "/protocol/openid-connect/certs":
                     self._json(200, provider.jwks())
-                elif path == "/protocol/openid-connect/auth":
+                elif path in ("/protocol/openid-connect/auth", "/authorize"):
                     status, headers, body = provider._authorize(query)
                     self._send(status, body, {"Content-Type": "text/plain", **headers})
                 else:
@@ -294,7 +304,8 @@ class OidcTestProvider:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 form = {k: v[0] for k, v in parse_qs(raw).items()}
-                if urlsplit(self.path).path.removeprefix(REALM) == "/protocol/openid-connect/token":
+                path = urlsplit(self.path).path.removeprefix(REALM)
+                if path in ("/protocol/openid-connect/token", "/token"):
                     self._json(*provider._token(self.headers, form))
                 else:
                     self._json(404, {"error": "not_found"})

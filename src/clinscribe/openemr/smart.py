@@ -67,21 +67,32 @@ def _fetch(settings: Settings, tenant: Tenant, url: str, what: str) -> str:
         ) from exc
 
 
-def discover(settings: Settings, tenant: Tenant) -> SmartConfig:
-    """The tenant's EHR discovery document, every endpoint checked by the outbound policy."""
-    iss = str(tenant.smart_iss)
-    url = _fetch(settings, tenant, iss + smart.WELL_KNOWN, "SMART configuration URL")
+def _get_json(url: str, what: str) -> Any:
     try:
         response = httpx.get(url, timeout=HTTP_TIMEOUT, follow_redirects=False)
         response.raise_for_status()
-        document = response.json()
+        return response.json()
     except (httpx.HTTPError, ValueError) as exc:
         raise SmartLaunchFailed(
-            "discovery", f"the EHR's SMART configuration: {type(exc).__name__}", status_code=502
+            "discovery", f"the EHR's {what}: {type(exc).__name__}", status_code=502
         ) from exc
-    config = smart.parse_configuration(document)
+
+
+def discover(settings: Settings, tenant: Tenant) -> SmartConfig:
+    """The tenant's EHR discovery document, every endpoint checked by the outbound policy.
+
+    When it names no issuer or JWKS (SMART v1, OpenEMR 7), the OpenID discovery document next
+    to the authorize endpoint supplies them.
+    """
+    iss = str(tenant.smart_iss)
+    url = _fetch(settings, tenant, iss + smart.WELL_KNOWN, "SMART configuration URL")
+    config = smart.parse_configuration(_get_json(url, "SMART configuration"))
+    if config.issuer is None or config.jwks_uri is None:
+        openid = config.openid_base + "/.well-known/openid-configuration"
+        url = _fetch(settings, tenant, openid, "OpenID configuration URL")
+        config = smart.with_openid(config, _get_json(url, "OpenID configuration"))
     for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-        _fetch(settings, tenant, getattr(config, name), name)
+        _fetch(settings, tenant, str(getattr(config, name)), name)
     return config
 
 
@@ -202,7 +213,7 @@ def _verified_subject(
         header = check_header(id_token)
         if header.get("alg") not in ASYMMETRIC:
             raise Unauthorized("token algorithm not allowed")
-        jwks = jwt.PyJWKClient(config.jwks_uri, cache_keys=False, timeout=int(HTTP_TIMEOUT))
+        jwks = jwt.PyJWKClient(str(config.jwks_uri), cache_keys=False, timeout=int(HTTP_TIMEOUT))
         key = jwks.get_signing_key_from_jwt(id_token)
         claims: dict[str, Any] = jwt.decode(
             id_token,

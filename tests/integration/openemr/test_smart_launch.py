@@ -154,6 +154,23 @@ def test_a_launch_with_encounter_context_signs_in_and_lands_on_that_encounter(
         assert (launched.object_type, launched.object_id) == ("encounter", encounter)
 
 
+def test_an_openemr_7_smart_v1_configuration_is_completed_from_openid_discovery(
+    client: TestClient,
+    settings: Settings,
+    ready: TenantWorld,
+    ehr: OidcTestProvider,
+    fhir_ids: dict[str, str],
+) -> None:
+    ehr.knobs.smart_v1 = True
+    started = _launch(client, ehr, ehr.launch_context(patient=fhir_ids["pid1"]))
+    assert started.headers["location"].startswith(ehr.issuer + "/authorize?")
+    back = httpx.get(started.headers["location"], follow_redirects=False).headers["location"]
+    parts = urlsplit(back)
+    done = client.get(f"{parts.path}?{parts.query}", follow_redirects=False)
+    patient = _ours(settings, Patient, Patient.openemr_pid, 1)
+    assert done.headers["location"] == f"/#/sso?next=patients/{patient}", done.text
+
+
 def test_a_public_client_with_patient_context_lands_on_the_patient(
     client: TestClient,
     settings: Settings,

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from clinscribe.openemr.core import roles, smart
-from clinscribe.openemr.core.smart import SmartConfig, SmartLaunchFailed
+from clinscribe.openemr.core.smart import SmartLaunchFailed
 
 GOOD = {
     "issuer": "https://emr.example/oauth2/default",
@@ -26,19 +26,30 @@ def test_a_discovery_document_without_s256_or_an_endpoint_is_refused_as_502() ->
     for bad in (
         [],
         {**GOOD, "code_challenge_methods_supported": ["plain"]},
-        {k: v for k, v in GOOD.items() if k != "jwks_uri"},
+        {k: v for k, v in GOOD.items() if k != "token_endpoint"},
         {**GOOD, "token_endpoint": "javascript:alert(1)"},
         {**GOOD, "issuer": 7},
+        {**GOOD, "code_challenge_methods_supported": "S256"},
     ):
         with pytest.raises(SmartLaunchFailed) as caught:
             smart.parse_configuration(bad)
         assert (caught.value.reason, caught.value.status_code) == ("discovery", 502)
 
 
+def test_a_smart_v1_document_is_completed_from_openid_discovery() -> None:
+    v1 = {k: GOOD[k] for k in ("authorization_endpoint", "token_endpoint")}
+    config = smart.parse_configuration(v1)
+    assert (config.issuer, config.jwks_uri) == (None, None)
+    assert config.openid_base == "https://emr.example/oauth2/default"
+    done = smart.with_openid(config, {"issuer": GOOD["issuer"], "jwks_uri": GOOD["jwks_uri"]})
+    assert (done.issuer, done.jwks_uri) == (GOOD["issuer"], GOOD["jwks_uri"])
+    for bad in ({}, {"issuer": GOOD["issuer"]}, {"issuer": "x", "jwks_uri": "y"}, []):
+        with pytest.raises(SmartLaunchFailed):
+            smart.with_openid(config, bad)
+
+
 def test_the_authorize_url_carries_every_launch_parameter_and_an_s256_challenge() -> None:
-    config = SmartConfig(
-        **{k: v for k, v in GOOD.items() if k != "code_challenge_methods_supported"}
-    )
+    config = smart.parse_configuration(GOOD)
     url = smart.authorize_url(
         config,
         client_id="c",

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +19,6 @@ from clinscribe.errors import ClinscribeError
 
 SCOPE = "launch openid fhirUser patient/*.read"
 WELL_KNOWN = "/.well-known/smart-configuration"
-_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
 class SmartLaunchFailed(ClinscribeError):
@@ -38,17 +37,31 @@ class SmartLaunchFailed(ClinscribeError):
 
 @dataclass(frozen=True)
 class SmartConfig:
-    """What the EHR's `.well-known/smart-configuration` says (the parts a launch uses)."""
+    """What the EHR's `.well-known/smart-configuration` says (the parts a launch uses).
 
-    issuer: str
+    SMART v1 documents (OpenEMR 7's among them) name neither the ID token's issuer nor the
+    JWKS; those then come from the OpenID discovery document at `openid_base`.
+    """
+
     authorization_endpoint: str
     token_endpoint: str
-    jwks_uri: str
+    issuer: str | None = None
+    jwks_uri: str | None = None
+
+    @property
+    def openid_base(self) -> str:
+        # OpenEMR serves /authorize, /token and /.well-known/openid-configuration side by side
+        # under its issuer (https://emr/oauth2/<site>).
+        return self.authorization_endpoint.rsplit("/", 1)[0]
 
 
 def normalize_iss(iss: str) -> str:
     """The FHIR base as stored and compared: trimmed, without a trailing slash."""
     return iss.strip().rstrip("/")
+
+
+def _url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
 
 
 def parse_configuration(document: Any) -> SmartConfig:
@@ -57,17 +70,33 @@ def parse_configuration(document: Any) -> SmartConfig:
         raise SmartLaunchFailed(
             "discovery", "the EHR's SMART configuration is not an object", status_code=502
         )
-    values = {name: document.get(name) for name in ("issuer", *_ENDPOINTS)}
-    if not all(
-        isinstance(v, str) and v.startswith(("https://", "http://")) for v in values.values()
-    ):
+    required = [document.get("authorization_endpoint"), document.get("token_endpoint")]
+    optional = [document.get("issuer"), document.get("jwks_uri")]
+    if not all(_url(v) for v in required) or not all(v is None or _url(v) for v in optional):
         raise SmartLaunchFailed(
             "discovery", "the EHR's SMART configuration lacks an endpoint", status_code=502
         )
     methods = document.get("code_challenge_methods_supported")
-    if not isinstance(methods, list) or "S256" not in methods:
+    if methods is not None and (not isinstance(methods, list) or "S256" not in methods):
+        # Absent (SMART v1) is accepted: S256 is sent anyway; a list without it is a refusal.
         raise SmartLaunchFailed("discovery", "the EHR does not support PKCE S256", status_code=502)
-    return SmartConfig(**{k: str(v) for k, v in values.items()})
+    return SmartConfig(
+        authorization_endpoint=str(required[0]),
+        token_endpoint=str(required[1]),
+        issuer=str(optional[0]) if optional[0] else None,
+        jwks_uri=str(optional[1]) if optional[1] else None,
+    )
+
+
+def with_openid(config: SmartConfig, document: Any) -> SmartConfig:
+    """The SMART configuration completed from an OpenID discovery document (issuer, JWKS)."""
+    if not isinstance(document, Mapping) or not all(
+        _url(document.get(k)) for k in ("issuer", "jwks_uri")
+    ):
+        raise SmartLaunchFailed(
+            "discovery", "the EHR names no issuer or JWKS for its ID tokens", status_code=502
+        )
+    return replace(config, issuer=str(document["issuer"]), jwks_uri=str(document["jwks_uri"]))
 
 
 def challenge(verifier: str) -> str:
