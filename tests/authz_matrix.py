@@ -35,6 +35,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/logout"),
     # Sign-in with OpenEMR credentials (checked in tests/integration/openemr).
     ("POST", "/api/v1/auth/openemr/login"),
+    # SMART App Launch from OpenEMR: browser navigations checked in tests/integration/openemr.
+    ("GET", "/smart/launch"),
+    ("GET", "/smart/callback"),
     # Browser single sign-on: the provider's redirect and the page's one-time collection.
     ("GET", "/api/v1/auth/oidc/login"),
     ("GET", "/api/v1/auth/oidc/callback"),
@@ -67,6 +70,7 @@ FHIR_TYPES = (
 # Likewise, a retry needs a failed document; the matrix's document is ready.
 PAST_AUTHORIZATION = {
     ("GET", "/api/v1/tenant/openemr/status"): "openemr_not_configured",
+    ("PATCH", "/api/v1/tenant/openemr"): "openemr_not_configured",
     ("POST", "/api/v1/openemr/sync"): "openemr_not_configured",
     ("GET", "/api/v1/openemr/facilities"): "openemr_not_configured",
     ("GET", "/api/v1/openemr/providers"): "openemr_not_configured",
@@ -164,6 +168,11 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/tenant/openemr"): ADMINS,
     ("PUT", "/api/v1/tenant/openemr"): ADMINS,
     ("GET", "/api/v1/tenant/openemr/status"): ADMINS,
+    ("PATCH", "/api/v1/tenant/openemr"): ADMINS,
+    ("GET", "/api/v1/openemr/overview"): ADMINS,
+    ("GET", "/api/v1/notes/{note_id}/openemr"): READERS,
+    ("GET", "/api/v1/tenant/smart"): ADMINS,
+    ("PUT", "/api/v1/tenant/smart"): ADMINS,
     ("POST", "/api/v1/openemr/sync"): ADMINS,
     ("GET", "/api/v1/openemr/facilities"): READERS,
     ("GET", "/api/v1/openemr/providers"): READERS,
@@ -284,6 +293,11 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
         ("POST", "/api/v1/auth/fhir-token"): lambda: {"scope": "user/*.read"},
         ("PUT", "/api/v1/tenant/openemr"): lambda: {
             "database_url": "mysql://bridge:secret@127.0.0.1:9/openemr"
+        },
+        ("PATCH", "/api/v1/tenant/openemr"): lambda: {"write_back": "none"},
+        ("PUT", "/api/v1/tenant/smart"): lambda: {
+            "iss": f"https://{unique('emr').lower()}.example.org/apis/default/fhir",
+            "client_id": "clinscribe",
         },
         ("POST", "/api/v1/nlp/deid"): lambda: {"text": "Seen by Dr. Ann Lee.", "mode": "mask"},
         ("POST", "/api/v1/encounters/{encounter_id}/text"): lambda: {

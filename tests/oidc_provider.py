@@ -1,6 +1,10 @@
 """A small OpenID Connect provider for tests: discovery, authorize, token and JWKS endpoints.
 
 Authorize approves `user` at once (no login page) and redirects back with a one-use code.
+It is also a SMART on FHIR EHR for launches: `{base}/fhir/.well-known/smart-configuration`,
+launch ids registered with their patient/encounter context (`launch_context`), `aud` checked
+against the FHIR base, and the context returned with the tokens; `clinscribe-smart` is a
+confidential client, `clinscribe-smart-public` a public one (PKCE only).
 The token endpoint checks what a real provider checks — client secret (HTTP Basic), the
 redirect URI, the PKCE S256 verifier, single use of the code — and answers with an RS256 ID
 token signed by a key generated for the run. Knobs make it misbehave the ways a sign-in must
@@ -27,7 +31,11 @@ from jwt.algorithms import RSAAlgorithm
 
 CLIENT_ID = "clinscribe-web"
 CLIENT_SECRET = "test-client-secret-0123456789"
+SMART_CLIENT_ID = "clinscribe-smart"
+SMART_PUBLIC_CLIENT_ID = "clinscribe-smart-public"
+CONFIDENTIAL = {CLIENT_ID: CLIENT_SECRET, SMART_CLIENT_ID: CLIENT_SECRET}
 REALM = "/realms/test"
+FHIR = "/fhir"
 
 
 @dataclass
@@ -37,6 +45,7 @@ class Grant:
     challenge: str
     nonce: str
     claims: dict[str, Any]
+    context: dict[str, str] = field(default_factory=dict)
     used: bool = False
 
 
@@ -49,6 +58,9 @@ class Knobs:
     other_key: bool = False  # sign ID tokens with a key the JWKS does not publish
     deny: str | None = None  # answer authorize with this OAuth error
     roles_in_access_token: bool = False  # Keycloak's default: roles and tenant only there
+    # OpenEMR 7's SMART v1 document: no issuer, JWKS or PKCE list; /authorize and /token sit
+    # next to the OpenID discovery document under the issuer.
+    smart_v1: bool = False
 
 
 class OidcTestProvider:
@@ -69,6 +81,8 @@ class OidcTestProvider:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.issuer = self.base + REALM
+        self.fhir_base = self.base + FHIR
+        self.launches: dict[str, dict[str, str]] = {}
 
     def __enter__(self) -> OidcTestProvider:
         self._thread.start()
@@ -89,6 +103,41 @@ class OidcTestProvider:
         self.user = {"sub": sub, "email": email, "realm_access": {"roles": roles}}
         if tenant is not None:
             self.user["tenant"] = tenant
+
+    def sign_in_as_practitioner(self, user_uuid: str) -> None:
+        """The OpenEMR user whose `users.uuid` is `user_uuid` approves the next launches."""
+        self.user = {"sub": user_uuid, "fhirUser": f"{self.fhir_base}/Practitioner/{user_uuid}"}
+
+    def launch_context(self, *, patient: str, encounter: str | None = None) -> str:
+        """Register what a launch id stands for, as the EHR does when a chart opens an app."""
+        launch = secrets.token_urlsafe(12)
+        self.launches[launch] = {
+            "patient": patient,
+            **({"encounter": encounter} if encounter else {}),
+        }
+        return launch
+
+    def smart_configuration(self) -> dict[str, Any]:
+        if self.knobs.smart_v1:
+            return {
+                "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token",
+                "response_types_supported": ["code"],
+                "capabilities": ["launch-ehr", "client-confidential-symmetric"],
+            }
+        return {
+            **{k: v for k, v in self.discovery().items() if k != "response_types_supported"},
+            "grant_types_supported": ["authorization_code"],
+            "scopes_supported": ["openid", "fhirUser", "launch", "patient/*.read"],
+            "capabilities": [
+                "launch-ehr",
+                "client-public",
+                "client-confidential-symmetric",
+                "context-ehr-patient",
+                "context-ehr-encounter",
+                "sso-openid-connect",
+            ],
+        }
 
     def discovery(self) -> dict[str, Any]:
         return {
@@ -139,37 +188,58 @@ class OidcTestProvider:
 
     def _authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         redirect_uri = query.get("redirect_uri", "")
-        if redirect_uri not in self.redirect_uris or query.get("client_id") != CLIENT_ID:
+        client_id = query.get("client_id", "")
+        known = client_id in CONFIDENTIAL or client_id == SMART_PUBLIC_CLIENT_ID
+        if redirect_uri not in self.redirect_uris or not known:
             return 400, {}, b"unknown client or redirect_uri"
         back: dict[str, str] = {"state": query.get("state", "")}
+        scopes = query.get("scope", "").split()
+        context: dict[str, str] = {}
+        if "launch" in scopes:
+            # An EHR launch: the launch id must be one this EHR issued, for this FHIR server.
+            context = self.launches.get(query.get("launch", ""), {})
         if self.knobs.deny:
             back["error"] = self.knobs.deny
         elif (
             query.get("response_type") != "code"
             or query.get("code_challenge_method") != "S256"
             or not query.get("code_challenge")
-            or "openid" not in query.get("scope", "").split()
+            or "openid" not in scopes
+            or ("launch" in scopes and (not context or query.get("aud") != self.fhir_base))
         ):
             back["error"] = "invalid_request"
         else:
             code = secrets.token_urlsafe(24)
             with self._lock:
                 self.grants[code] = Grant(
-                    client_id=CLIENT_ID,
+                    client_id=client_id,
                     redirect_uri=redirect_uri,
                     challenge=query["code_challenge"],
                     nonce=query.get("nonce", ""),
                     claims=dict(self.user),
+                    context=dict(context),
                 )
             back["code"] = code
         location = f"{redirect_uri}?{urlencode(back)}"
         self.last_redirect = location
         return 302, {"Location": location}, b""
 
+    def _client(self, headers: Any, form: dict[str, str]) -> str | None:
+        """The authenticated client: HTTP Basic for a confidential one, the form's for public."""
+        header = headers.get("Authorization") or ""
+        if not header:
+            public = form.get("client_id")
+            return public if public == SMART_PUBLIC_CLIENT_ID else None
+        for client_id, secret in CONFIDENTIAL.items():
+            expected = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+            if header == f"Basic {expected}":
+                return client_id
+        return None
+
     def _token(self, headers: Any, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.token_requests.append({"form": form, "authorization": headers.get("Authorization")})
-        expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-        if headers.get("Authorization") != f"Basic {expected}":
+        client = self._client(headers, form)
+        if client is None:
             return 401, {"error": "invalid_client"}
         if form.get("grant_type") != "authorization_code":
             return 400, {"error": "unsupported_grant_type"}
@@ -178,7 +248,12 @@ class OidcTestProvider:
             replay = grant is not None and grant.used
             if grant is not None:
                 grant.used = True
-        if grant is None or replay or grant.redirect_uri != form.get("redirect_uri"):
+        if (
+            grant is None
+            or replay
+            or grant.client_id != client
+            or grant.redirect_uri != form.get("redirect_uri")
+        ):
             return 400, {"error": "invalid_grant"}
         verifier = form.get("code_verifier", "")
         digest = hashlib.sha256(verifier.encode()).digest()
@@ -189,6 +264,7 @@ class OidcTestProvider:
             "token_type": "Bearer",
             "expires_in": 300,
             "id_token": self.id_token(grant),
+            **grant.context,
         }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -212,11 +288,13 @@ class OidcTestProvider:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 path = parts.path.removeprefix(REALM)
-                if path == "/.well-known/openid-configuration":
+                if parts.path == FHIR + "/.well-known/smart-configuration":
+                    self._json(200, provider.smart_configuration())
+                elif path == "/.well-known/openid-configuration":
                     self._json(200, provider.discovery())
                 elif path == "/protocol/openid-connect/certs":
                     self._json(200, provider.jwks())
-                elif path == "/protocol/openid-connect/auth":
+                elif path in ("/protocol/openid-connect/auth", "/authorize"):
                     status, headers, body = provider._authorize(query)
                     self._send(status, body, {"Content-Type": "text/plain", **headers})
                 else:
@@ -226,7 +304,8 @@ class OidcTestProvider:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 form = {k: v[0] for k, v in parse_qs(raw).items()}
-                if urlsplit(self.path).path.removeprefix(REALM) == "/protocol/openid-connect/token":
+                path = urlsplit(self.path).path.removeprefix(REALM)
+                if path in ("/protocol/openid-connect/token", "/token"):
                     self._json(*provider._token(self.headers, form))
                 else:
                     self._json(404, {"error": "not_found"})

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)
     rate_limit_ip_per_minute: int = Field(default=1200, ge=0)
     rate_limit_backend: Literal["memory", "redis"] = "memory"
+    # Sign-in lockout (password and OpenEMR sign-in alike): this many failures for one account
+    # name within the window lock it for the rest of the window; 0 disables. Counted in the
+    # rate limiter's store (`rate_limit_backend`), so every node sees the same count.
+    signin_lockout_attempts: int = Field(default=5, ge=0, le=100)
+    signin_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     redis_url: str = "redis://127.0.0.1:6379/0"
 
     # Recordings and jobs.

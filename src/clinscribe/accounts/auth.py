@@ -12,6 +12,7 @@ from clinscribe.db.base import utcnow
 from clinscribe.db.models import ApiKey, RefreshToken, Tenant, User
 from clinscribe.errors import Forbidden, Unauthorized
 from clinscribe.security import api_keys, oidc, smart, tokens
+from clinscribe.security.lockout import Lockout, SignInLocked, account_key
 from clinscribe.security.passwords import dummy_hash, verify_password
 from clinscribe.security.principal import Principal
 
@@ -49,8 +50,27 @@ def signed_in(session: Session, settings: Settings, user: User, *, via: str) -> 
     return _signed_in(session, settings, user, via=via)
 
 
+class PasswordSignInFailed(Unauthorized):
+    """A refused password sign-in; `reason` and the account are for the audit log only."""
+
+    status_code = 401
+    code = "unauthorized"
+
+    def __init__(self, reason: str, user: User | None = None) -> None:
+        super().__init__("invalid email or password")
+        self.reason = reason
+        self.tenant_id = user.tenant_id if user is not None else None
+        self.user_id = user.id if user is not None else None
+
+
 def login(*, session: Session, settings: Settings, email: str, password: str) -> TokenPair:
-    """Check a password (argon2) and issue an access + refresh token pair."""
+    """Check a password (argon2) and issue an access + refresh token pair.
+
+    Failures count toward the sign-in lockout under the email presented (known or not).
+    """
+    lock = Lockout(settings)
+    key = account_key("local", email.lower())
+    lock.check(key)
     user = session.execute(select(User).where(User.email == email.lower())).scalar_one_or_none()
     if user is None or user.password_hash is None or not user.is_active:
         verify_password(dummy_hash(), password)  # same work either way: no user enumeration
@@ -58,8 +78,30 @@ def login(*, session: Session, settings: Settings, email: str, password: str) ->
     else:
         ok = verify_password(user.password_hash, password)
     if not ok or user is None:
-        raise Unauthorized("invalid email or password")
+        lock.failed(key)
+        raise PasswordSignInFailed(
+            "unknown_user" if user is None else "bad_password" if user.is_active else "inactive",
+            user,
+        )
+    lock.succeeded(key)
     return _signed_in(session, settings, user, via="user")
+
+
+def record_failure(*, session: Session, failure: Unauthorized | SignInLocked) -> None:
+    """Audit a refused password sign-in (the caller commits it on its own)."""
+    if isinstance(failure, PasswordSignInFailed):
+        reason, tenant_id, user_id = failure.reason, failure.tenant_id, failure.user_id
+    else:
+        reason, tenant_id, user_id = "locked", None, None
+    audit.record(
+        session,
+        action=f"auth.login.{reason}",
+        outcome="denied",
+        tenant_id=tenant_id,
+        actor_type="anonymous",
+        object_type="user" if user_id else "sign_in",
+        object_id=user_id,
+    )
 
 
 def refresh(*, session: Session, settings: Settings, refresh_token: str) -> TokenPair:

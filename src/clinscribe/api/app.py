@@ -35,6 +35,7 @@ from clinscribe.api.routers import (
     reports,
     retention,
     search,
+    smart,
     stream,
     uploads,
     users,
@@ -204,6 +205,7 @@ def create_app(
         clinical.router,
         clinical_summary.router,
         clinical_preview.router,
+        smart.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

@@ -42,7 +42,12 @@ from clinscribe.db.models import (
     Transcript,
 )
 from clinscribe.db.session import session_scope
-from clinscribe.security.associated import endpoint_aad, llm_key_aad, openemr_url_aad
+from clinscribe.security.associated import (
+    endpoint_aad,
+    llm_key_aad,
+    openemr_url_aad,
+    smart_secret_aad,
+)
 from clinscribe.security.crypto import PREFIX, KeyRing, ModelCipher, install, key_ring
 from clinscribe.storage.blobs import LocalBlobStore
 
@@ -145,6 +150,7 @@ SECRETS: tuple[tuple[type[Any], str, Callable[[Any], str]], ...] = (
     (Tenant, "llm_key_encrypted", lambda t: llm_key_aad(t.id)),
     (EhrEndpoint, "auth_encrypted", lambda e: endpoint_aad(e.tenant_id)),
     (Tenant, "openemr_url_encrypted", lambda t: openemr_url_aad(t.id)),
+    (Tenant, "smart_secret_encrypted", lambda t: smart_secret_aad(t.id)),
 )
 
 

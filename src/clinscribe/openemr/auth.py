@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import RowMapping, text
 from sqlalchemy.orm import Session
 
 from clinscribe.accounts import auth as accounts_auth
@@ -21,12 +21,14 @@ from clinscribe.errors import Unauthorized
 from clinscribe.openemr import service
 from clinscribe.openemr.connection import connect
 from clinscribe.openemr.core import hashes
+from clinscribe.security.lockout import Lockout, SignInLocked, account_key
 from clinscribe.security.scoping import owned_by
 
 INVALID = "invalid OpenEMR username or password"
 
 _ACCOUNT = text(
-    "SELECT u.id, u.username, u.fname, u.lname, u.authorized, u.active, u.password AS old, "
+    "SELECT u.id, u.username, u.fname, u.lname, u.email, u.authorized, u.active, "
+    "u.password AS old, "
     "s.id AS secure_id, s.password AS hash "
     "FROM users u LEFT JOIN users_secure s ON BINARY s.username = BINARY u.username "
     "WHERE BINARY u.username = :username"
@@ -41,6 +43,7 @@ class Account:
     username: str
     full_name: str
     authorized: bool
+    email: str | None = None
 
 
 class OpenEmrSignInFailed(Unauthorized):
@@ -81,41 +84,50 @@ def check_account(url: str, username: str, password: str) -> Account:
         )
     if int(row["active"] or 0) != 1:
         raise OpenEmrSignInFailed("inactive")  # checked after the hash: same timing either way
+    return account_of(row)
+
+
+def account_of(row: RowMapping) -> Account:
+    """An `Account` from a `users` row (id, username, fname, lname, email, authorized)."""
     name = " ".join(p for p in (row["fname"], row["lname"]) if p) or str(row["username"])
+    email = str(row["email"] or "").strip().lower()
     return Account(
         id=int(row["id"]),
         username=str(row["username"]),
         full_name=name,
         authorized=int(row["authorized"] or 0) == 1,
+        email=email if "@" in email else None,
     )
 
 
-def role_for(account: Account) -> str:
-    # OpenEMR's `authorized` marks a provider who may sign clinical documents.
-    return "clinician" if account.authorized else "reviewer"
-
-
-def _linked_user(session: Session, tenant: Tenant, account: Account) -> User:
-    user = session.execute(
-        owned_by(User, tenant.id).where(User.openemr_user_id == account.id)
-    ).scalar_one_or_none()
-    if user is not None:
-        if not user.is_active:
+def _provision(session: Session, tenant: Tenant, account: Account, role: str) -> User:
+    local = None
+    if account.email:
+        # The tenant's own OpenEMR vouches for its accounts' addresses, so an unlinked local
+        # account of THIS tenant with the same email is that person: link it, do not duplicate.
+        local = session.execute(
+            owned_by(User, tenant.id).where(User.email == account.email)
+        ).scalar_one_or_none()
+    if local is not None and local.openemr_user_id is None:
+        if not local.is_active:
             raise OpenEmrSignInFailed("disabled_locally", tenant_id=tenant.id)
-        return user
-    user = User(
-        tenant_id=tenant.id,
-        # A placeholder address only: OpenEMR's email is not proof of owning a local account.
-        email=f"openemr-{account.id}.{tenant.id}@openemr.invalid",
-        full_name=account.full_name,
-        role=role_for(account),
-        openemr_user_id=account.id,
-    )
-    session.add(user)
+        local.openemr_user_id = account.id
+        action, user = "user.link", local
+    else:
+        user = User(
+            tenant_id=tenant.id,
+            # A placeholder address: an email another account (or tenant) holds is not reused.
+            email=f"openemr-{account.id}.{tenant.id}@openemr.invalid",
+            full_name=account.full_name,
+            role=role,
+            openemr_user_id=account.id,
+        )
+        session.add(user)
+        action = "user.provision"
     session.flush()
     audit.record(
         session,
-        action="user.provision",
+        action=action,
         tenant_id=tenant.id,
         actor_type="openemr",
         actor_id=user.id,
@@ -125,31 +137,77 @@ def _linked_user(session: Session, tenant: Tenant, account: Account) -> User:
     return user
 
 
+def linked_user(session: Session, tenant: Tenant, account: Account) -> User:
+    """The local user of an OpenEMR account: linked or provisioned on first use, role synced.
+
+    OpenEMR (through the tenant's role map) owns the role of a linked user: a change there, or
+    in the map, applies at the next sign-in; a role set here by hand is overwritten then.
+    """
+    role = service.role_map(tenant).role_for(
+        username=account.username, authorized=account.authorized
+    )
+    user = session.execute(
+        owned_by(User, tenant.id).where(User.openemr_user_id == account.id)
+    ).scalar_one_or_none()
+    if user is None:
+        user = _provision(session, tenant, account, role)
+    elif not user.is_active:
+        raise OpenEmrSignInFailed("disabled_locally", tenant_id=tenant.id)
+    if user.role != role:
+        user.role = role
+        audit.record(
+            session,
+            action="user.role.openemr",
+            tenant_id=tenant.id,
+            actor_type="openemr",
+            actor_id=user.id,
+            object_type="user",
+            object_id=user.id,
+        )
+    return user
+
+
 def login(
     *, session: Session, settings: Settings, tenant_id: str, username: str, password: str
 ) -> TokenPair:
-    """Check the OpenEMR credentials and issue our usual token pair (linking on first use)."""
-    tenant = session.get(Tenant, tenant_id)
-    if tenant is None or not tenant.openemr_url_encrypted:
-        hashes.dummy_check(password)
-        raise OpenEmrSignInFailed("no_openemr_tenant")
-    url = service.database_url(settings=settings, tenant=tenant)
+    """Check the OpenEMR credentials and issue our usual token pair (linking on first use).
+
+    Failures count toward the same sign-in lockout as password sign-in, under the tenant and
+    user name presented (known or not).
+    """
+    lock = Lockout(settings)
+    key = account_key("openemr", tenant_id, username)
+    lock.check(key)
     try:
-        account = check_account(url, username, password)
-    except OpenEmrSignInFailed as failure:
-        failure.tenant_id = tenant.id
+        tenant = session.get(Tenant, tenant_id)
+        if tenant is None or not tenant.openemr_url_encrypted:
+            hashes.dummy_check(password)
+            raise OpenEmrSignInFailed("no_openemr_tenant")
+        url = service.database_url(settings=settings, tenant=tenant)
+        try:
+            account = check_account(url, username, password)
+        except OpenEmrSignInFailed as failure:
+            failure.tenant_id = tenant.id
+            raise
+        user = linked_user(session, tenant, account)
+    except OpenEmrSignInFailed:
+        lock.failed(key)
         raise
-    user = _linked_user(session, tenant, account)
+    lock.succeeded(key)
     return accounts_auth.signed_in(session, settings, user, via="openemr")
 
 
-def record_failure(*, session: Session, failure: OpenEmrSignInFailed) -> None:
+def record_failure(
+    *, session: Session, failure: OpenEmrSignInFailed | SignInLocked, tenant_id: str | None = None
+) -> None:
     """Audit a refused sign-in (in its own transaction: the request's is rolled back)."""
+    reason = failure.reason if isinstance(failure, OpenEmrSignInFailed) else "locked"
+    known = failure.tenant_id if isinstance(failure, OpenEmrSignInFailed) else None
     audit.record(
         session,
-        action=f"auth.openemr.{failure.reason}",
+        action=f"auth.openemr.{reason}",
         outcome="denied",
-        tenant_id=failure.tenant_id,
+        tenant_id=known or (tenant_id if session.get(Tenant, tenant_id or "") else None),
         actor_type="anonymous",
         object_type="sign_in",
     )

@@ -11,8 +11,15 @@ from clinscribe.config import Settings
 from clinscribe.db.models import Tenant
 from clinscribe.errors import ClinscribeError
 from clinscribe.openemr.connection import check_schema, connect, parse_url
+from clinscribe.openemr.core import roles
 from clinscribe.openemr.core.schema import REQUIRED
-from clinscribe.openemr.schemas import ConnectionRead, ConnectionStatus, ConnectionUpdate
+from clinscribe.openemr.schemas import (
+    ConnectionPatch,
+    ConnectionRead,
+    ConnectionStatus,
+    ConnectionUpdate,
+    RoleMapIn,
+)
 from clinscribe.security.associated import openemr_url_aad
 from clinscribe.security.crypto import key_ring
 from clinscribe.security.principal import Principal
@@ -45,7 +52,13 @@ def _read(settings: Settings, tenant: Tenant) -> ConnectionRead:
         write_back="soap" if tenant.openemr_write_back == "soap" else "none",
         facility_id=tenant.openemr_facility_id,
         write_lists=bool(tenant.openemr_write_lists),
+        role_map=RoleMapIn.model_validate(role_map(tenant).as_dict()),
     )
+
+
+def role_map(tenant: Tenant) -> roles.RoleMap:
+    """The tenant's OpenEMR role map (the default when none was set)."""
+    return roles.loads(tenant.openemr_role_map)
 
 
 def get_connection(*, session: Session, settings: Settings, principal: Principal) -> ConnectionRead:
@@ -68,6 +81,42 @@ def put_connection(
     tenant.openemr_write_back = data.write_back
     tenant.openemr_facility_id = data.facility_id
     tenant.openemr_write_lists = data.write_lists
+    tenant.openemr_role_map = _dumped(data.role_map)
+    session.flush()
+    audit.record(
+        session,
+        action="tenant.openemr.update",
+        principal=principal,
+        object_type="tenant",
+        object_id=tenant.id,
+    )
+    return _read(settings, tenant)
+
+
+def _dumped(data: RoleMapIn | None) -> str | None:
+    if data is None:
+        return None
+    return roles.dumps(
+        roles.RoleMap(authorized=data.authorized, default=data.default, users=data.users)
+    )
+
+
+def patch_connection(
+    *, session: Session, settings: Settings, principal: Principal, data: ConnectionPatch
+) -> ConnectionRead:
+    """Change write-back, facility or role map of an existing connection (URL untouched)."""
+    principal.require("tenant:write")
+    tenant = accounts.own_tenant(session=session, principal=principal)
+    if not tenant.openemr_url_encrypted:
+        raise OpenEmrNotConfigured("no OpenEMR connection is configured for this tenant")
+    if data.write_back is not None:
+        tenant.openemr_write_back = data.write_back
+    if "facility_id" in data.model_fields_set:
+        tenant.openemr_facility_id = data.facility_id
+    if data.write_lists is not None:
+        tenant.openemr_write_lists = data.write_lists
+    if data.role_map is not None:
+        tenant.openemr_role_map = _dumped(data.role_map)
     session.flush()
     audit.record(
         session,

@@ -20,3 +20,13 @@ def endpoint_aad(tenant_id: str) -> str:
 def openemr_url_aad(tenant_id: str) -> str:
     """A tenant's OpenEMR database URL (it carries the database password)."""
     return f"tenants:{tenant_id}:openemr_url"
+
+
+def smart_secret_aad(tenant_id: str) -> str:
+    """A tenant's SMART App Launch client secret (OpenEMR's OAuth client)."""
+    return f"tenants:{tenant_id}:smart_secret"
+
+
+def smart_verifier_aad(launch_id: str) -> str:
+    """The PKCE verifier of one pending SMART launch."""
+    return f"smart_launches:{launch_id}:verifier"

@@ -30,6 +30,7 @@ def test_connection_is_sealed_never_returned_and_checked(
         "write_back": "soap",
         "facility_id": 3,
         "write_lists": False,
+        "role_map": {"authorized": "clinician", "default": "reviewer", "users": {}},
     }
     with session_scope(settings.resolved_database_url) as session:
         stored = session.execute(
@@ -92,6 +93,7 @@ def test_bad_input_and_permissions(client: TestClient, tenant_a: TenantWorld) ->
         "write_back": "none",
         "facility_id": None,
         "write_lists": False,
+        "role_map": {"authorized": "clinician", "default": "reviewer", "users": {}},
     }
     nope = client.get(f"{PATH}/status", headers=admin)
     assert (nope.status_code, nope.json()["error"]) == (404, "openemr_not_configured")

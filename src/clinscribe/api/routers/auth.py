@@ -21,13 +21,22 @@ from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.errors import Unauthorized
 from clinscribe.observability.logging import get_logger
+from clinscribe.security.lockout import SignInLocked
 
 router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
 @router.post("/login", response_model=TokenPair)
 def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
-    return auth.login(session=session, settings=settings, email=body.email, password=body.password)
+    try:
+        return auth.login(
+            session=session, settings=settings, email=body.email, password=body.password
+        )
+    except (auth.PasswordSignInFailed, SignInLocked) as failure:
+        session.rollback()
+        auth.record_failure(session=session, failure=failure)
+        session.commit()  # the refusal is audited even though the request fails
+        raise
 
 
 @router.post("/refresh", response_model=TokenPair)

@@ -8,16 +8,20 @@ from clinscribe.accounts.schemas import TokenPair
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
-from clinscribe.openemr import auth, service, sync
+from clinscribe.openemr import auth, overview, service, sync
 from clinscribe.openemr.schemas import (
+    ConnectionPatch,
     ConnectionRead,
     ConnectionStatus,
     ConnectionUpdate,
     FacilityRead,
+    NotePlacement,
     OpenEmrLoginRequest,
+    OpenEmrOverview,
     ProviderRead,
     SyncRead,
 )
+from clinscribe.security.lockout import SignInLocked
 
 router = APIRouter(prefix=API_PREFIX, tags=["openemr"], responses=ERROR_RESPONSES)
 
@@ -36,6 +40,15 @@ def get_connection(
     principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> ConnectionRead:
     return service.get_connection(session=session, settings=settings, principal=principal)
+
+
+@router.patch("/tenant/openemr", response_model=ConnectionRead)
+def patch_connection(
+    body: ConnectionPatch, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> ConnectionRead:
+    return service.patch_connection(
+        session=session, settings=settings, principal=principal, data=body
+    )
 
 
 @router.get("/tenant/openemr/status", response_model=ConnectionStatus)
@@ -57,9 +70,9 @@ def openemr_login(
             username=body.username,
             password=body.password,
         )
-    except auth.OpenEmrSignInFailed as failure:
+    except (auth.OpenEmrSignInFailed, SignInLocked) as failure:
         session.rollback()  # nothing half-provisioned survives a refused sign-in
-        auth.record_failure(session=session, failure=failure)
+        auth.record_failure(session=session, failure=failure, tenant_id=body.tenant_id)
         session.commit()  # the refusal is audited even though the request fails
         raise
 
@@ -79,3 +92,21 @@ def facilities(principal: CurrentPrincipal, session: SessionDep, settings: Setti
 @router.get("/openemr/providers", response_model=list[ProviderRead])
 def providers(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> object:
     return sync.providers(session=session, settings=settings, principal=principal)
+
+
+@router.get("/openemr/overview", response_model=OpenEmrOverview)
+def overview_page(
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> OpenEmrOverview:
+    """The admin screen's summary: connection, SMART registration, last sync, linked counts."""
+    return overview.overview(session=session, settings=settings, principal=principal)
+
+
+@router.get("/notes/{note_id}/openemr", response_model=NotePlacement)
+def note_placement(
+    note_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> NotePlacement:
+    """Where the note's signed versions landed in OpenEMR (encounter, form id, status)."""
+    return overview.note_placement(
+        session=session, settings=settings, principal=principal, note_id=note_id
+    )

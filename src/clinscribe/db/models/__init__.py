@@ -45,6 +45,7 @@ from clinscribe.db.models.records import (
     patient_name_tokens,
 )
 from clinscribe.db.models.retrieval import RetrievalChunk
+from clinscribe.db.models.smart import SmartLaunch
 from clinscribe.db.models.streaming import StreamSession, StreamToken
 
 __all__ = [
@@ -89,6 +90,7 @@ __all__ = [
     "RefreshToken",
     "RetrievalChunk",
     "ServiceOrder",
+    "SmartLaunch",
     "StreamSession",
     "StreamToken",
     "Tenant",

@@ -24,6 +24,9 @@ ROLES = ("clinician", "reviewer", "admin")
 
 class Tenant(IdMixin, TimestampMixin, Base):
     __tablename__ = "tenants"
+    # A unique index, not a constraint: adding it does not make SQLite rebuild `tenants` (whose
+    # rebuild under enforced foreign keys would cascade into every tenant's rows).
+    __table_args__ = (Index("ix_tenants_smart_iss", "smart_iss", unique=True),)
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # What may leave the machine: deny | deidentify (text only, after de-identification) | allow.
@@ -50,6 +53,14 @@ class Tenant(IdMixin, TimestampMixin, Base):
     # Whether write-back also adds the problems and medications a clinician accepted to the
     # OpenEMR chart's `lists` (off by default: a problem list is the clinician's to curate).
     openemr_write_lists: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Which Clinscribe role an OpenEMR account gets (JSON, `openemr.core.roles.RoleMap`).
+    openemr_role_map: Mapped[str | None] = mapped_column(Text)
+    # SMART App Launch from OpenEMR: the FHIR base (`iss`) it launches with, our client id there,
+    # the client secret (sealed; None for a public client) and loopback for development only.
+    smart_iss: Mapped[str | None] = mapped_column(String(500))
+    smart_client_id: Mapped[str | None] = mapped_column(String(255))
+    smart_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    smart_allow_loopback: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class User(IdMixin, TimestampMixin, Base):

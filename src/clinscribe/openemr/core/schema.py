@@ -14,10 +14,22 @@ LEDGER_TABLE = "clinscribe_writeback"
 ENCOUNTER_LEDGER_TABLE = "clinscribe_encounter"
 
 REQUIRED: Mapping[str, tuple[str, ...]] = {
-    "users": ("id", "username", "fname", "lname", "authorized", "active", "facility_id", "npi"),
+    "users": (
+        "id",
+        "uuid",
+        "username",
+        "fname",
+        "lname",
+        "email",
+        "authorized",
+        "active",
+        "facility_id",
+        "npi",
+    ),
     "users_secure": ("id", "username", "password"),
     "facility": ("id", "name", "city", "state"),
-    "patient_data": ("id", "pid", "pubpid", "fname", "mname", "lname", "DOB", "sex"),
+    # `uuid` is the FHIR id a SMART launch names the patient and encounter by.
+    "patient_data": ("id", "uuid", "pid", "pubpid", "fname", "mname", "lname", "DOB", "sex"),
     "form_encounter": (
         "id",
         "uuid",

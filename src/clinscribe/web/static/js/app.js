@@ -104,7 +104,10 @@ async function finishSso() {
     return route();
   }
   // Replace #/sso in the history: going back to it would try to collect a spent session.
-  history.replaceState(null, "", `${location.pathname}#/patients`);
+  // A SMART launch from OpenEMR names the chart to open (only a patient or an encounter).
+  const next = new URLSearchParams(location.hash.split("?")[1] || "").get("next") || "";
+  const target = /^(patients|encounters)\/[\w-]+$/.test(next) ? next : "patients";
+  history.replaceState(null, "", `${location.pathname}#/${target}`);
   return route();
 }
 
@@ -138,7 +141,7 @@ async function route() {
       // leaving a page never fails navigation
     }
   }
-  if (location.hash === "#/sso") return finishSso();
+  if (location.hash === "#/sso" || location.hash.startsWith("#/sso?")) return finishSso();
   if (!api.session()) {
     state.me = null;
     renderChrome();

@@ -1,12 +1,14 @@
-// Administration: users, API keys, templates, the EHR endpoint, audit trail, dead letters.
+// Administration: users, API keys, templates, the EHR endpoint, OpenEMR, audit trail, dead letters.
 import * as api from "../api.js";
 import { busy, clear, field, flash, fmtDate, h, select, table } from "../dom.js";
+import { openemrAdmin } from "./openemr.js";
 
 const TABS = [
   ["users", "Users"],
   ["keys", "API keys"],
   ["templates", "Templates"],
   ["ehr", "EHR endpoint"],
+  ["openemr", "OpenEMR"],
   ["audit", "Audit trail"],
   ["dead-letters", "Dead letters"],
 ];
@@ -19,7 +21,7 @@ export async function adminPage(tab) {
     TABS.map(([key, label]) => h("a", { href: `#/admin/${key}`, "aria-current": key === tab ? "page" : false }, label)),
   );
   clear(document.getElementById("main")).append(h("h1", {}, "Administration"), nav, body);
-  const render = { users, keys, templates, ehr, audit, "dead-letters": deadLetters }[tab] || users;
+  const render = { users, keys, templates, ehr, openemr: openemrAdmin, audit, "dead-letters": deadLetters }[tab] || users;
   await render(body);
 }
 
