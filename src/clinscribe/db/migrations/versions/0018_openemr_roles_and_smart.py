@@ -1,7 +1,7 @@
 """openemr role map, SMART App Launch settings and pending launches
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-07
 
 `down_revision` names the newest revision this branch was cut from; when 0015-0017 land first,
@@ -16,7 +16,7 @@ from alembic import op
 from clinscribe.db.base import UTCDateTime
 
 revision: str = "0018"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
