@@ -205,14 +205,17 @@ def gap_spans(transcript: Transcript) -> list[tuple[float, float]]:
     return [(s.start, s.end) for s in transcript.segments if "speech_gap" in s.flags]
 
 
-def build(count: int) -> None:
+def build(count: int, start: int = 0) -> None:
+    """Try variants ``start``..``count - 1``; with ``start`` > 0 the kept ones are appended to
+    the corpus (the variants before it keep their specs, ids and halves)."""
     engine = FasterWhisperEngine()
     engine.load()
     synth = Synth()
     started = time.perf_counter()
     kept = 0
-    CORPUS.write_text("")
-    for spec in make_specs(count):
+    if start == 0:
+        CORPUS.write_text("")
+    for spec in make_specs(count)[start:]:
         audio, spans = synth.render(spec)
         ref = reference_words(spans)
         found = []
@@ -227,7 +230,7 @@ def build(count: int) -> None:
             with CORPUS.open("a") as out:
                 out.write(json.dumps(spec | {"half": half(spec["id"]), "lost_in": found}) + "\n")
         print(f"{spec['voice']:<6} {len(audio) / SAMPLE_RATE:5.1f}s{'  KEPT' * bool(found)}")
-    print(f"{kept}/{count} variants kept ({time.perf_counter() - started:.0f}s)")
+    print(f"{kept}/{count - start} variants kept ({time.perf_counter() - started:.0f}s)")
 
 
 @dataclass
@@ -309,11 +312,12 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("--variants", type=int, default=60)
+    b.add_argument("--start", type=int, default=0, help="first variant to try (appends)")
     e = sub.add_parser("eval")
     e.add_argument("--half", choices=("tuning", "test", "all"), default="test")
     args = parser.parse_args()
     if args.command == "build":
-        build(args.variants)
+        build(args.variants, args.start)
     else:
         evaluate(args.half)
 

