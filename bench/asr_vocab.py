@@ -252,7 +252,8 @@ def evaluate(args: argparse.Namespace) -> None:
     ]
     if args.limit:
         items = items[: args.limit]
-    cache = Cached(args.data / "cache" / Path(config.model).name, args.fresh)
+    # First decodes depend on the engine's code: a tag keeps two trees' caches apart.
+    cache = Cached(args.data / "cache" / Path(config.model).name / args.cache_tag, args.fresh)
     tallies: dict[str, dict[str, Tally]] = {}
     systems = ["direct"] if args.raw else args.systems.split(",")
     baseline = None
@@ -446,6 +447,7 @@ def main() -> None:
     # The corrector before the drug-vocabulary changes (main at the time they began).
     parser.add_argument("--baseline", default="57afcc4", help="git ref of the baseline corrector")
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--cache-tag", default="", help="separate decode cache (per engine tree)")
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--progress", type=int, default=0, help="print figures every N files")

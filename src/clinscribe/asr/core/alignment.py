@@ -90,7 +90,7 @@ class _Glued:
         return self.parts[0][0] + t
 
     def original_end(self, t: float) -> float:
-        for (a, b), offset in zip(reversed(self.parts), reversed(self.offsets), strict=True):
+        for (_, b), offset in zip(reversed(self.parts), reversed(self.offsets), strict=True):
             if t >= offset:
                 return b
         return self.parts[0][1]

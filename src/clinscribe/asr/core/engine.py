@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -28,7 +27,7 @@ from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_
 from clinscribe.asr.core.models import BUNDLED_MODEL, resolve_model_path
 from clinscribe.asr.core.partial import WhisperPartialDecoder
 from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript, Word
-from clinscribe.asr.core.scoring import score_candidates
+from clinscribe.asr.core.scoring import ClipScorer
 from clinscribe.asr.core.speakers import channel_roles, label_from_text, split_turns
 from clinscribe.audio.decode import SAMPLE_RATE, DecodedAudio, FloatArray
 
@@ -252,7 +251,7 @@ class FasterWhisperEngine:
                     whole = [(0.0, _seconds(clip))]
                     return self._decode(clip, whole, hot, prompt=None, fallback=False)
 
-                score = partial(score_candidates, self.model)
+                score = ClipScorer(self.model)
                 segments = rebias(samples, segments, self._corrector, biased, prior, score=score)
         # Gaps go in last: correction and biasing only ever see decoded text.
         return with_gaps(segments, gaps)
