@@ -122,32 +122,6 @@ def sparse_segments(
     return {i: round(d, 3) for i, d in deficits.items() if d > max(slack, 0.1 * spans[i][0])}
 
 
-def seam_segments(
-    segments: Sequence[Segment],
-    seams: Sequence[float],
-    speech: Sequence[Interval],
-    *,
-    reach: float = 1.5,
-) -> set[int]:
-    """Segments next to a 30 s window seam with speech around it: the indices to align.
-
-    Where a window ends, Whisper may stretch its last timestamp over words it never wrote and
-    start the next window after them ("... slightly raised." timed to the seam, then "both
-    great toes"): both texts look complete for their spans, so only real word times show the
-    hole between them. Segments whose span comes within ``reach`` s of a seam are chosen.
-    """
-    chosen: set[int] = set()
-    for seam in seams:
-        if _speech_within(speech, seam - reach, seam + reach) <= 0.0:
-            continue
-        chosen.update(
-            i
-            for i, s in enumerate(segments)
-            if s.start <= seam + reach and s.end >= seam - reach and s.text.strip()
-        )
-    return chosen
-
-
 def gap_segment(start: float, end: float) -> Segment:
     """The explicit trace of speech that produced no text: no words, flagged, timed."""
     return Segment(id=0, start=round(start, 3), end=round(end, 3), text="", flags=[GAP_FLAG])
