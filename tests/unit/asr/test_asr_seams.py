@@ -108,4 +108,4 @@ def test_a_segment_spanning_a_dropped_pause_is_aligned_in_the_audio_whisper_hear
     assert _windows(long, None, speech) == [(0.0, [0])]
     two = [timed(0, 0.0, "a b c", 5.0), timed(1, 36.0, "d e", 4.0)]
     assert _windows(two, None, speech) == [(0.0, [0, 1])]
-    assert _windows(two, None) == [(0.0, [0]), (35.0, [1])]
+    assert _windows(two, None) == [(0.0, [0]), (35.8, [1])]

@@ -21,7 +21,6 @@ from clinscribe.asr.core.schemas import Segment, Word
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray
 
 WINDOW = 30.0
-LEAD = 1.0  # seconds of audio before a segment's start that its words may fall in
 ESTIMATED = "estimated_word_times"
 # Which punctuation joins the word after / before it (faster-whisper's defaults, English part).
 PREPEND = "\"'([{-"
@@ -58,10 +57,7 @@ def _windows(
         ):
             groups[-1][1].append(i)
         else:
-            # Whisper's segment starts run late as often as early: reach back up to a second,
-            # never into the segment before, so the first words are not cut off the clip.
-            before = segments[i - 1].end if i > 0 else 0.0
-            groups.append((max(0.0, min(seg.start - 0.2, max(before, seg.start - LEAD))), [i]))
+            groups.append((max(0.0, seg.start - 0.2), [i]))
     return groups
 
 
