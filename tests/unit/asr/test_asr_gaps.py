@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from clinscribe.asr.core import FasterWhisperEngine, Segment, TranscribeOptions
+from clinscribe.asr.core.alignment import estimated_words
 from clinscribe.asr.core.coverage import GAP_FLAG, LOOP_FLAG, gap_ranges, uncovered_speech
 from clinscribe.audio.decode import SAMPLE_RATE, FloatArray, decode_audio
 from tests.unit.asr.asr_media import Clips
@@ -132,3 +133,62 @@ def test_every_word_can_be_aligned_on_request(
     # Aligned words cover the speech: the coverage check finds nothing left over.
     speech = engine._speech(dictation, fine=True)
     assert uncovered_speech(speech, aligned.segments) == []
+
+
+class SeamSkips(FasterWhisperEngine):
+    """The first decode behaves as Whisper does at a 30 s window seam: the words between
+    `lost_from` and `resume_at` are missing, yet the text before them is timed up to the seam
+    at `resume_at` (estimated word times hide the hole) and the next window starts there."""
+
+    def __init__(self, base: FasterWhisperEngine, lost_from: float, resume_at: float) -> None:
+        super().__init__(base.config)
+        self.lost = (lost_from, resume_at)
+        self.calls = 0
+
+    def _decode(self, samples: Any, speech: Any, opts: Any, **kwargs: Any) -> list[Segment]:
+        seams = kwargs.get("seams")
+        found = super()._decode(samples, speech, opts, **kwargs)
+        self.calls += 1
+        if self.calls > 1:
+            return found
+        lost_from, resume_at = self.lost
+        words = [w for s in found for w in s.words]
+        if seams is not None:
+            seams.append(resume_at)
+        mean = words[0].probability
+        parts = [
+            (found[0].start, resume_at, [w for w in words if w.start <= lost_from]),
+            (resume_at, found[-1].end, [w for w in words if w.start >= resume_at]),
+        ]
+        out = []
+        for start, end, kept in parts:
+            text = "".join(w.word for w in kept).strip()
+            words_now = estimated_words(start, end, text, mean)
+            out.append(
+                found[0].model_copy(
+                    update={"start": start, "end": end, "text": text, "words": words_now}
+                )
+            )
+        return out
+
+
+def test_words_lost_at_a_window_seam_are_recovered_though_the_timing_hides_the_hole(
+    engine: FasterWhisperEngine, dictation: FloatArray
+) -> None:
+    plain = engine.transcribe(dictation, options=TranscribeOptions(correct_vocabulary=False))
+    said = [w for s in plain.segments for w in s.words]
+    # Lose the run of words that starts about a second before the end of the speech.
+    lost_from = said[-6].start - 0.05
+    resume_at = said[-2].start - 0.05
+    lost = "".join(w.word for w in said[-6:-2]).lower()
+    skipping = SeamSkips(engine, lost_from, resume_at)
+    transcript = skipping.transcribe(dictation, options=TranscribeOptions(correct_vocabulary=False))
+    heard = transcript.text.lower()
+    recovered = [s for s in transcript.segments if "recovered" in s.flags]
+    gaps = gap_ranges(transcript.segments)
+    # Either the lost words are back (re-decoded) or the hole is marked; never silence.
+    assert recovered or gaps
+    if recovered:
+        assert sum(word.strip(".,") in heard for word in lost.split()) >= 3
+    else:
+        assert any(a < resume_at and b > lost_from for a, b in gaps)

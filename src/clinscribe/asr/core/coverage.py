@@ -13,6 +13,9 @@ the voice-activity detector heard is compared with the (aligned) words decoded o
 - a repeated tail at a window seam (the words just before a seam decoded again after it) is
   removed, and the speech under it goes through the same check.
 
+Words lost at a window seam under text whose (estimated) times cover the hole are found
+before this check, by decoding a clip around each seam again (`seams.py`).
+
 Pure functions: the caller supplies the speech intervals and a re-decoding callback.
 """
 

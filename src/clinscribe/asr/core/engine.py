@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from clinscribe.asr.core.alignment import align_words, estimated_words
+from clinscribe.asr.core.alignment import align_words
 from clinscribe.asr.core.biasing import rebias
 from clinscribe.asr.core.correction import DrugCorrector
 from clinscribe.asr.core.coverage import (
@@ -26,12 +25,16 @@ from clinscribe.asr.core.guards import remove_hallucinations
 from clinscribe.asr.core.lexicon import MEDICAL_PROMPT, load_common_words, load_drug_lexicon
 from clinscribe.asr.core.models import BUNDLED_MODEL, resolve_model_path
 from clinscribe.asr.core.partial import WhisperPartialDecoder
-from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript, Word
-from clinscribe.asr.core.scoring import score_candidates
+from clinscribe.asr.core.schemas import Segment, TranscribeOptions, Transcript
+from clinscribe.asr.core.scoring import ClipScorer
+from clinscribe.asr.core.seams import recover_at_seams, seam_clips
+from clinscribe.asr.core.segments import clamp_end, from_whisper, shift
 from clinscribe.asr.core.speakers import channel_roles, label_from_text, split_turns
 from clinscribe.audio.decode import SAMPLE_RATE, DecodedAudio, FloatArray
 
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+# Seam clips are decoded without the medical prompt (as the coverage re-decodes are).
+_SEAM_OPTS = TranscribeOptions(medical_prompt=False)
 
 
 @runtime_checkable
@@ -209,21 +212,34 @@ class FasterWhisperEngine:
             warnings.append("no speech detected")
             return []
         prompt = opts.initial_prompt or (MEDICAL_PROMPT if opts.medical_prompt else None)
-        segments = self._decode(samples, speech, opts, prompt=prompt)
+        seams: list[float] = []
+        segments = self._decode(samples, speech, opts, prompt=prompt, seams=seams)
         segments, found = remove_hallucinations(segments)
         warnings.extend(found)
         gaps: list[Interval] = []
         covering = opts.coverage_check and opts.vad
         # Finer regions than the decoding chunks: a pause splits them, so a hole is speech.
         heard = self._speech(samples, fine=True) if covering else []
+        if covering and seams:
+            clips = seam_clips(seams, heard, _seconds(samples))
+
+            def again(clip: FloatArray) -> list[Segment]:
+                whole = [(0.0, _seconds(clip))]
+                return self._decode(
+                    clip, whole, _SEAM_OPTS, prompt=None, fallback=False, words=True
+                )
+
+            segments, found = recover_at_seams(samples, segments, clips, again)
+            warnings.extend(found)
         if opts.word_timestamps:
-            segments = align_words(self.model, samples, segments)
-        if covering:
-            # Only where the text looks short for the speech under it (an encoder pass per
-            # window is the cost of aligning): decoded again on its own, or aligned.
-            sparse = sparse_segments(segments, heard) if not opts.word_timestamps else {}
+            segments = align_words(self.model, samples, segments, speech=speech)
+        if covering and not opts.word_timestamps:
+            # Only where the text looks short for the speech under it, or next to a window
+            # seam (an encoder pass per 30 s aligned is the cost): decoded again, or aligned.
+            sparse = sparse_segments(segments, heard)
             if sparse:
-                segments = self._sparse(samples, segments, sparse, opts)
+                segments = self._sparse(samples, speech, segments, sparse, opts)
+        if covering:
             segments, found = remove_looped_tails(segments, heard)
             warnings.extend(found)
 
@@ -234,7 +250,7 @@ class FasterWhisperEngine:
                 # inside the hole (a short clip: the alignment reuses its one encoder pass).
                 whole = [(0.0, _seconds(clip))]
                 found = self._decode(clip, whole, opts, prompt=None, words=True)
-                return [_shift(s, start) for s in found]
+                return [shift(s, start) for s in found]
 
             segments, gaps, found = check_coverage(segments, heard, redecode)
             warnings.extend(found)
@@ -248,7 +264,7 @@ class FasterWhisperEngine:
                     whole = [(0.0, _seconds(clip))]
                     return self._decode(clip, whole, hot, prompt=None, fallback=False)
 
-                score = partial(score_candidates, self.model)
+                score = ClipScorer(self.model)
                 segments = rebias(samples, segments, self._corrector, biased, prior, score=score)
         # Gaps go in last: correction and biasing only ever see decoded text.
         return with_gaps(segments, gaps)
@@ -256,21 +272,23 @@ class FasterWhisperEngine:
     def _sparse(
         self,
         samples: FloatArray,
+        speech: list[Interval],
         segments: list[Segment],
         sparse: dict[int, float],
         opts: TranscribeOptions,
     ) -> list[Segment]:
-        """Segments whose text is short for their speech. A few seconds short: aligned, so the
-        coverage check finds and re-decodes the hole. Much more: the alignment of so little
-        text over so much speech misplaces words, so the span is decoded again on its own and
-        kept when that hears more words (aligned as a last resort)."""
+        """Segments whose text is short for their speech. A few seconds short: aligned
+        (consecutive ones in one window), so the coverage check finds and re-decodes the hole.
+        Much more: the alignment of so little text over so much speech misplaces words, so the
+        span is decoded again on its own and kept when that hears more words (aligned as a
+        last resort)."""
+        align = {i for i, d in sparse.items() if d < 4.0}
+        if align:
+            segments = align_words(self.model, samples, segments, only=align, speech=speech)
         out: list[Segment] = []
         for i, seg in enumerate(segments):
-            if i not in sparse:
+            if i in align or i not in sparse:
                 out.append(seg)
-                continue
-            if sparse[i] < 4.0:
-                out.append(align_words(self.model, samples, [seg])[0])
                 continue
             start = max(0.0, seg.start - 0.2)
             clip = samples[
@@ -279,9 +297,9 @@ class FasterWhisperEngine:
             found = self._decode(clip, [(0.0, _seconds(clip))], opts, prompt=None, words=True)
             if sum(len(s.words) for s in found) > len(seg.text.split()):
                 flagged = [s.model_copy(update={"flags": [*s.flags, "recovered"]}) for s in found]
-                out.extend(_shift(s, start) for s in flagged)
+                out.extend(shift(s, start) for s in flagged)
             else:
-                out.append(align_words(self.model, samples, [seg])[0])
+                out.append(align_words(self.model, samples, [seg], speech=speech)[0])
         return out
 
     def _speech(self, samples: FloatArray, *, fine: bool = False) -> list[Interval]:
@@ -309,10 +327,14 @@ class FasterWhisperEngine:
         prompt: str | None,
         fallback: bool = True,
         words: bool = False,
+        seams: list[float] | None = None,
     ) -> list[Segment]:
+        """Decode the speech intervals of ``samples`` glued together; with ``seams``, the
+        times (in ``samples``) where a later 30 s decoding window started are added to it."""
         from faster_whisper.transcribe import (  # type: ignore[import-untyped]
             restore_speech_timestamps,
         )
+        from faster_whisper.vad import SpeechTimestampsMap
 
         chunks = [
             {"start": int(a * SAMPLE_RATE), "end": min(int(b * SAMPLE_RATE), len(samples))}
@@ -339,52 +361,11 @@ class FasterWhisperEngine:
             # A confirming decode needs few tokens; a looping one is cut short.
             max_new_tokens=None if fallback else int(6 * _seconds(joined)) + 16,
         )
-        restored: Iterable[Any] = restore_speech_timestamps(raw, chunks, SAMPLE_RATE)
-        return [_segment(s, _clamp_end(s.end, speech)) for s in restored if s.text.strip()]
-
-
-def _clamp_end(end: float, speech: list[Interval]) -> float:
-    """Whisper may end a short clip's last segment at the 30 s window; cap it at real speech."""
-    ends = [b for a, b in speech if a < end]
-    return min(end, max(ends)) if ends else end
-
-
-def _segment(raw: Any, end: float) -> Segment:
-    flags: list[str] = []
-    if raw.words:
-        words = [
-            Word(
-                start=round(w.start, 3),
-                end=round(w.end, 3),
-                word=w.word,
-                probability=round(min(max(w.probability, 0.0), 1.0), 4),
-            )
-            for w in raw.words
-        ]
-    else:
-        # Only when word timestamps are switched off: word times are then estimated (and
-        # flagged so), and every word carries the segment's mean token probability.
-        mean = round(float(np.exp(raw.avg_logprob)), 4)
-        words = estimated_words(raw.start, end, raw.text, min(max(mean, 0.0), 1.0))
-        flags.append("estimated_word_times")
-    return Segment(
-        id=raw.id,
-        start=round(raw.start, 3),
-        end=round(max(end, raw.start), 3),
-        text=raw.text.strip(),
-        words=words,
-        avg_logprob=round(raw.avg_logprob, 4),
-        no_speech_prob=round(raw.no_speech_prob, 4),
-        compression_ratio=round(raw.compression_ratio, 3),
-        flags=flags,
-    )
-
-
-def _shift(segment: Segment, offset: float) -> Segment:
-    words = [
-        w.model_copy(update={"start": w.start + offset, "end": w.end + offset})
-        for w in segment.words
-    ]
-    return segment.model_copy(
-        update={"start": segment.start + offset, "end": segment.end + offset, "words": words}
-    )
+        decoded = list(raw)
+        if seams is not None:
+            # A segment's `seek` is its window's first frame (10 ms) in the glued audio.
+            where = SpeechTimestampsMap(chunks, SAMPLE_RATE)
+            starts = sorted({s.seek for s in decoded if s.seek > 0})
+            seams.extend(round(where.get_original_time(f / 100), 3) for f in starts)
+        restored: Iterable[Any] = restore_speech_timestamps(decoded, chunks, SAMPLE_RATE)
+        return [from_whisper(s, clamp_end(s.end, speech)) for s in restored if s.text.strip()]

@@ -143,7 +143,9 @@ def check_soundalikes(
             for name in names:
                 varied = dict(texts)
                 varied[check.segment] = _wording(segments[check.segment], check.word, name)
-                wordings.append(" ".join(varied[i] for i in batch))
+                # The decoder reads left to right: the segments after the checked one
+                # barely differ between names, so they are left out (a shorter forced pass).
+                wordings.append(" ".join(varied[i] for i in batch if i <= check.segment))
             fits = score(clip, wordings)
             best = int(np.argmax(fits))
             lead = fits[best] - max(f for i, f in enumerate(fits) if i != best)
