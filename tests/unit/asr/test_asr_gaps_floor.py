@@ -25,8 +25,10 @@ CLIPS = (  # (voice, sentence numbers, pause seconds after each)
 )
 LOST_RUN = 3  # consecutive reference words missing: a lost stretch
 # Recorded on these clips: 0.220 (tiny.en, beam 5; digits against spelled-out numbers count as
-# errors here, as this test does not normalise numbers).
-WER_FLOOR = 0.225
+# errors here, as this test does not normalise numbers). The same code and audio give 0.229 on
+# another x86 host (CTranslate2's int8 kernels differ by CPU: one word in 109), so the floor
+# admits both hosts and still fails on a loss of two more words.
+WER_FLOOR = 0.235
 
 
 def _sentences() -> list[str]:
