@@ -43,8 +43,9 @@ def _down_and_up(url: str) -> None:
     assert set(inspect(get_engine(url)).get_table_names()) >= RECORD_TABLES
     migrate.downgrade(url, "0014")
     assert not set(inspect(get_engine(url)).get_table_names()) & RECORD_TABLES
-    migrate.upgrade(url)
+    migrate.upgrade(url, "0015")
     assert migrate.current(url) == "0015"
+    migrate.upgrade(url)
 
 
 def test_migration_0015_goes_down_and_up_on_postgres() -> None:

@@ -34,8 +34,9 @@ def test_migration_0015_goes_down_and_up_again_on_sqlite(tmp_path: Path) -> None
     assert set(inspect(get_engine(url)).get_table_names()) >= RECORD_TABLES
     migrate.downgrade(url, "0014")
     assert not RECORD_TABLES & set(inspect(get_engine(url)).get_table_names())
-    migrate.upgrade(url)
+    migrate.upgrade(url, "0015")
     assert migrate.current(url) == "0015"
+    migrate.upgrade(url)
     get_engine(url).dispose()
 
 
