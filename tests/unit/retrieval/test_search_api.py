@@ -64,7 +64,7 @@ def test_search_ranks_the_page_that_answers(
 
 
 def test_bad_requests_are_422(client: TestClient, tenant_a: TenantWorld) -> None:
-    for query, k in [("", 5), ("   ", 5), ("x", 0), ("x", 51), (None, 5), ("x", "many")]:
+    for query, k in [("", 5), ("   ", 5), ("x", 0), ("x", 51), (None, 5), ("x", "many"), ("x", True), ("x", False), ("x", "5"), ("x", 2.5)]:
         r = _search(client, tenant_a, query, k)
         assert r.status_code == 422, (query, k, r.text)
     r = client.post(
