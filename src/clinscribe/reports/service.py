@@ -105,9 +105,7 @@ def _nothing_to_report(session: Session, principal: Principal, patient_id: str) 
     """Why there is nothing to draft from: no documents yet, or none read yet."""
     waiting = session.execute(
         readable(Document, principal)
-        .where(
-            Document.patient_id == patient_id, Document.status.in_(("stored", "processing"))
-        )
+        .where(Document.patient_id == patient_id, Document.status.in_(("stored", "processing")))
         .with_only_columns(func.count(Document.id))
     ).scalar_one()
     if waiting:
