@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -228,18 +229,41 @@ def chr_score(patients: dict[str, Patient], gold: dict[str, Any] | None) -> dict
     }
 
 
+class BeforeEmbedder:
+    """The embedder as the main branch shipped it before the token-length batches: texts
+    sorted by character count, batches of 32 padded to their longest text. The same session
+    and tokenizer as `model`, so the two differ only in how texts are batched."""
+
+    def __init__(self, model: retrieval.MiniLmEmbedder, batch_size: int = 32) -> None:
+        self.model = model
+        self.max_tokens = model.max_tokens
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> Any:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), retrieval.EMBEDDING_DIM), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = self.model.embed_token_ids(self.model.token_ids([texts[i] for i in idx]))
+        return out
+
+    def embed_one(self, text: str) -> Any:
+        return self.embed([text])[0]
+
+
 def embedding_speed(
-    model: retrieval.MiniLmEmbedder, pages: list[PageText], n: int = 400
+    model: retrieval.MiniLmEmbedder, pages: list[PageText], n: int = 400, rounds: int = 3
 ) -> dict[str, Any]:
-    """Chunks/s of `model` and, in the same process and interleaved run by run, of the
-    embedder as first shipped (256-token truncation, 2 threads, default session options)."""
+    """Chunks/s (and pages/s) of `model` and, in the same process and interleaved run by run,
+    of the embedder as it was before (character-sorted batches of 32, `BeforeEmbedder`)."""
     chunks = [c.text for c in retrieval.chunk_pages("speed", pages)]
     texts = (chunks * (n // max(len(chunks), 1) + 1))[:n]
-    before = retrieval.MiniLmEmbedder(threads=2, max_tokens=256, spin=True)
+    pages_per_chunk = len(pages) / max(len(chunks), 1)
+    before = BeforeEmbedder(model)
+    tokens = [len(t) for t in model.token_ids(texts)]
+    same = float(np.abs(before.embed(chunks) - model.embed(chunks)).max())
     timings: dict[str, list[float]] = {"before": [], "after": []}
-    for m in (before, model):
-        m.embed(texts[:32])  # warm-up
-    for _ in range(3):
+    for _ in range(rounds):
         for name, m in (("before", before), ("after", model)):
             start = time.perf_counter()
             m.embed(texts)
@@ -248,10 +272,15 @@ def embedding_speed(
     return {
         "chunks": n,
         "mean_chars": round(statistics.mean(len(t) for t in texts)),
+        "mean_tokens": round(statistics.mean(tokens), 1),
         "max_tokens": model.max_tokens,
         "chunks_per_s": round(best["after"], 1),
+        "pages_per_s": round(best["after"] * pages_per_chunk, 1),
         "before_chunks_per_s": round(best["before"], 1),
         "speed_up": round(best["after"] / best["before"], 2),
+        "runs": {k: [round(x, 1) for x in v] for k, v in timings.items()},
+        "max_abs_vector_difference": same,
+        "load_average": [round(x, 1) for x in os.getloadavg()],
     }
 
 
@@ -363,6 +392,14 @@ def main() -> int:
         default=str(retrieval.MAX_TOKENS),
         help="embedder truncation; a comma list scores retrieval at each (speed uses the first)",
     )
+    parser.add_argument(
+        "--before",
+        action="store_true",
+        help="also score retrieval with the embedder as it was before (same run)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved embedding runs (median reported)"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--show", action="store_true", help="print misses and flagged sentences")
     parser.add_argument(
@@ -381,7 +418,7 @@ def main() -> int:
         model = retrieval.MiniLmEmbedder(max_tokens=max_tokens[0])
         index_model = RandomVectors() if args.random_vectors else None
         speed = {
-            "embedding": embedding_speed(model, pages),
+            "embedding": embedding_speed(model, pages, rounds=args.rounds),
             "search": search_latency(pages, queries, args.pages, index_model),
         }
         print(json.dumps({"speed": speed}, indent=2))
@@ -419,6 +456,21 @@ def main() -> int:
         all_pages += [
             p for patient in own_patients.values() for ex in patient.docs.values() for p in ex.pages
         ]
+    if args.before:
+        # The same questions with the embedder as it was before (the vectors should be equal).
+        before = BeforeEmbedder(model)
+        sets = [("dev", patients, questions)]
+        if args.own:
+            sets.append(("own", own_patients, own_questions))
+        for part, group, qs in sets:
+            for p in group.values():
+                p.index(before)  # type: ignore[arg-type]
+            scored = retrieval_score(group, qs, before)  # type: ignore[arg-type]
+            if not args.show:
+                scored.pop("misses", None)
+            result[part]["retrieval_before"] = scored
+            for p in group.values():
+                p.index(model)
     for extra in max_tokens[1:]:
         # The same questions with another truncation (extraction and CHR are not repeated).
         other = retrieval.MiniLmEmbedder(max_tokens=extra)
@@ -434,7 +486,7 @@ def main() -> int:
             result[part][f"retrieval_max_tokens_{extra}"] = scored
     if args.speed:
         result["speed"] = {
-            "embedding": embedding_speed(model, all_pages),
+            "embedding": embedding_speed(model, all_pages, rounds=args.rounds),
             "search": search_latency(
                 all_pages,
                 [q["question"] for q in questions],

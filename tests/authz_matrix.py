@@ -353,6 +353,8 @@ def _record_body(method: str, path: str) -> dict[str, Any] | None:
 def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient) -> str:
     """Path parameters name fresh objects of `owner`, so deletes never starve later calls."""
     patient_id, encounter_id = add_patient_and_encounter(settings, owner)
+    if path.endswith("/reports"):  # a report needs a ready document to draft from
+        add_document(settings, owner, patient_id)
     makers: dict[str, Callable[[], str]] = {
         "patient_id": lambda: patient_id,
         "encounter_id": lambda: _encounter(settings, owner, encounter_id, path),

@@ -70,3 +70,34 @@ def test_a_clinician_uploads_records_and_follows_a_result_to_its_page(
     expect(page.locator("#labs-table svg.sparkline circle").first).to_be_visible()
     assert not watch.errors, watch.errors
     assert not watch.remote, watch.remote
+
+
+@pytest.mark.timeout(240)
+def test_a_cited_result_on_a_scanned_page_is_highlighted_on_the_page_image(
+    server: str,
+    world: TenantWorld,  # noqa: F811
+    browser_page: tuple[Page, Watch],
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    page, watch = browser_page
+    slip = tmp_path / "slip.png"
+    slip.write_bytes(samples.scanned_slip())
+    sign_in(page, server, world.emails["clinician"], f"#/patients/{world.patient_id}")
+    page.get_by_role("heading", name="Records", exact=True).wait_for()
+    page.get_by_label("Document file").set_input_files(str(slip))
+    page.get_by_role("button", name="Upload document").click()
+    expect(page.locator("#doc-status")).to_have_text("Document ready.", timeout=90_000)
+    sodium = page.locator("#labs-table tbody tr", has_text="139")
+    expect(sodium).to_have_count(1)
+    sodium.get_by_role("link", name="p. 1").click()
+    expect(page.locator("#page-text mark.cited")).to_contain_text("139")
+    # The OCR boxes of the cited words are drawn onto the page image as well.
+    image = page.locator("#page-image")
+    expect(image).to_be_visible(timeout=20_000)
+    expect(image).to_have_attribute("aria-label", "Page image, cited words highlighted")
+    assert int(image.get_attribute("data-highlights") or "0") >= 1
+    shot(page, artifacts, "records-scan-highlight")
+    assert not watch.errors, watch.errors

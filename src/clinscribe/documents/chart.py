@@ -172,6 +172,9 @@ def page_text(row: DocumentPage) -> PageText:
         text=row.text,
         source=row.source,  # type: ignore[arg-type]  # stored from a PageSource
         words=tuple(page_words(row)),
+        image_size=(
+            (row.image_width, row.image_height) if row.image_width and row.image_height else None
+        ),
     )
 
 
@@ -196,4 +199,6 @@ def page_json(document: Document, row: DocumentPage, *, image_path: str) -> dict
         ],
         "low_confidence_spans": [{"begin": b, "end": e} for b, e in text.low_confidence_spans()],
         "image_url": f"{image_path}?format=png" if has_image else None,
+        # The pixel space of the word boxes, so a viewer scales them onto its rendering.
+        "image_size": list(text.image_size) if has_image and text.image_size else None,
     }

@@ -81,6 +81,8 @@ class PageRead(BaseModel):
     words: list[WordRead]
     low_confidence_spans: list[Span]
     image_url: str | None = None
+    # [width, height] of the image the words' `bbox` values are in (OCR pages only).
+    image_size: list[int] | None = None
 
 
 class SignedLink(BaseModel):

@@ -247,6 +247,8 @@ def store_extraction(*, session: Session, document: Document, result: Extracted)
                 confidence=_mean_confidence(p),
                 text=p.text,
                 words_json=_words_json(p),
+                image_width=p.image_size[0] if p.image_size else None,
+                image_height=p.image_size[1] if p.image_size else None,
             )
         )
     owner = {**common, "patient_id": document.patient_id}

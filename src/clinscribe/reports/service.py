@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from clinscribe.config import Settings
@@ -100,6 +101,21 @@ def load_sources(*, session: Session, principal: Principal, patient_id: str) -> 
     return core.ReportSources(pages=pages, labs=labs, facts=facts)
 
 
+def _nothing_to_report(session: Session, principal: Principal, patient_id: str) -> str:
+    """Why there is nothing to draft from: no documents yet, or none read yet."""
+    waiting = session.execute(
+        readable(Document, principal)
+        .where(Document.patient_id == patient_id, Document.status.in_(("stored", "processing")))
+        .with_only_columns(func.count(Document.id))
+    ).scalar_one()
+    if waiting:
+        return (
+            f"the patient's {waiting} document(s) are still being read; draft the report "
+            "once at least one is ready"
+        )
+    return "the patient has no ready documents to report on; upload their records first"
+
+
 def _open_report_encounter(session: Session, principal: Principal, patient_id: str) -> str | None:
     """The encounter of this clinician's open CHR of the patient, if one is being edited."""
     own = (
@@ -154,6 +170,8 @@ def draft_for_patient(
     if principal.role != "clinician" or principal.user_id is None:
         raise Forbidden("a Client Health Report is drafted by a clinician")
     sources = load_sources(session=session, principal=principal, patient_id=patient.id)
+    if not sources.pages:
+        raise core.NothingToReportError(_nothing_to_report(session, principal, patient.id))
     drafted = core.check(core.draft_report(sources), sources)
     if refine:
         if settings is None:

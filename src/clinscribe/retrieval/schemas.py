@@ -11,7 +11,8 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(min_length=1, max_length=1000)
-    k: int = Field(default=5, ge=1, le=MAX_K)
+    # Strict: JSON `true` is not a count (lax mode would read it as 1); "5" is refused too.
+    k: int = Field(default=5, ge=1, le=MAX_K, strict=True)
 
     @field_validator("query")
     @classmethod

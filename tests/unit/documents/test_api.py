@@ -315,3 +315,12 @@ def test_an_image_is_read_by_ocr_with_word_confidences_and_its_page_rendered(
     assert page["image_url"] == f"/api/v1/documents/{doc_id}/pages/1?format=png"
     image = client.get(page["image_url"], headers=headers)
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    # Every word has its box, in the pixels of the image OCR read (the slip is 1400 x 500),
+    # so a viewer can draw a cited span onto the rendered page.
+    assert page["image_size"] == [1400, 500]
+    sodium = next(w for w in page["words"] if w["text"] == "Sodium")
+    left, top, right, bottom = sodium["bbox"]
+    assert 0 <= left < right <= 1400 and 0 <= top < bottom <= 500
+    # Second line of the slip, drawn at x=60, y=200 in 44-pixel type.
+    assert 30 < left < 120 and 170 < top < 260 and bottom - top < 80
+    assert page["text"][sodium["begin"] : sodium["end"]] == "Sodium"

@@ -3,6 +3,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from clinscribe.config import Settings
+from clinscribe.db.models.documents import Document
+from clinscribe.db.session import session_scope
 from tests.support import TenantWorld
 from tests.unit.reports.conftest import store_records
 
@@ -54,12 +56,34 @@ def test_a_chr_is_drafted_reviewed_signed_and_exported(
     assert [n["id"] for n in listed] == [note["id"]]
 
 
-def test_a_patient_without_documents_gets_an_empty_report(
-    client: TestClient, tenant_a: TenantWorld
+def test_a_patient_without_ready_documents_gets_a_409_saying_there_is_nothing_to_report(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
 ) -> None:
     r = _draft(client, tenant_a)
-    assert r.status_code == 201
-    assert "No lab results were found" in r.json()["content"]["text"]
+    assert r.status_code == 409, r.text
+    assert r.json()["error"] == "report_no_ready_documents"
+    assert "no ready documents" in r.json()["detail"]
+    # A document still being read (or one that failed) is not a source either.
+    with session_scope(settings.resolved_database_url) as session:
+        for status in ("processing", "failed"):
+            session.add(
+                Document(
+                    tenant_id=tenant_a.id,
+                    patient_id=tenant_a.patient_id,
+                    media_type="application/pdf",
+                    status=status,
+                )
+            )
+    r = _draft(client, tenant_a)
+    assert r.status_code == 409 and r.json()["error"] == "report_no_ready_documents"
+    assert "1 document(s) are still being read" in r.json()["detail"]
+    # Nothing was created: no report, no review encounter.
+    listed = client.get(
+        f"/api/v1/patients/{tenant_a.patient_id}/reports", headers=tenant_a.auth("clinician")
+    )
+    assert listed.json() == []
+    store_records(settings, tenant_a)
+    assert _draft(client, tenant_a).status_code == 201
 
 
 def test_only_clinicians_of_the_tenant_draft(

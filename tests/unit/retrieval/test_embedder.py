@@ -39,3 +39,18 @@ def test_long_text_is_truncated_not_refused(embedder: MiniLmEmbedder) -> None:
 def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(EmbedderUnavailable, match="not found"):
         MiniLmEmbedder(tmp_path / "absent.onnx")
+
+
+def test_token_sorted_small_batches_give_the_vectors_stored_by_large_ones(
+    embedder: MiniLmEmbedder,
+) -> None:
+    # Vectors already stored were embedded in batches of 32; the batch size is a speed choice
+    # only, so the index needs no re-embedding (and `model_id` stays the same).
+    texts = [("Potassium 4.1 mmol/L. " * (1 + i % 9)) + f"Visit {i}." for i in range(40)]
+    ids = embedder.token_ids(texts)
+    assert len({len(t) for t in ids}) > 5  # the batches really mix lengths
+    large = np.concatenate([embedder.embed_token_ids(ids[i : i + 32]) for i in (0, 32)])
+    for size in (1, 4, 7):
+        assert np.allclose(embedder.embed(texts, batch_size=size), large, atol=1e-5)
+    with pytest.raises(ValueError, match="batch_size"):
+        embedder.embed(texts, batch_size=0)

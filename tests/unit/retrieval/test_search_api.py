@@ -64,7 +64,10 @@ def test_search_ranks_the_page_that_answers(
 
 
 def test_bad_requests_are_422(client: TestClient, tenant_a: TenantWorld) -> None:
-    for query, k in [("", 5), ("   ", 5), ("x", 0), ("x", 51), (None, 5), ("x", "many")]:
+    bad: list[tuple[object, object]] = [("", 5), ("   ", 5), ("x", 0), ("x", 51), (None, 5)]
+    # `k` is a count: a JSON boolean, a string or a fraction is refused, not coerced.
+    bad += [("x", "many"), ("x", True), ("x", False), ("x", "5"), ("x", 2.5)]
+    for query, k in bad:
         r = _search(client, tenant_a, query, k)
         assert r.status_code == 422, (query, k, r.text)
     r = client.post(

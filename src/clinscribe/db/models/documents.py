@@ -89,6 +89,9 @@ class DocumentPage(IdMixin, TimestampMixin, Base):
     words_json_sealed: Mapped[str] = mapped_column("words_json", Text)
     words_json = Sealed[str]("words_json_sealed")
     image_blob_key: Mapped[str | None] = mapped_column(String(255))
+    # OCR pages: the size in pixels of the image the word boxes refer to (None otherwise).
+    image_width: Mapped[int | None] = mapped_column(Integer)
+    image_height: Mapped[int | None] = mapped_column(Integer)
 
 
 class LabObservation(IdMixin, TimestampMixin, Base):

@@ -7,6 +7,7 @@ check(note, sources) -> Note       # the notes' faithfulness check against cited
 from clinscribe.reports.core.check import check, prepared_for
 from clinscribe.reports.core.dates import find_printed, renderings
 from clinscribe.reports.core.drafter import SECTIONS, TEMPLATE, draft_report
+from clinscribe.reports.core.errors import NothingToReportError
 from clinscribe.reports.core.pdf import render_pdf
 from clinscribe.reports.core.refine import chr_template, refine_report
 from clinscribe.reports.core.sources import LabEntry, LetterEntry, ReportSources, SourcePage
@@ -16,6 +17,7 @@ __all__ = [
     "TEMPLATE",
     "LabEntry",
     "LetterEntry",
+    "NothingToReportError",
     "ReportSources",
     "SourcePage",
     "check",

@@ -25,7 +25,10 @@ EMBEDDING_DIM = 384
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 # all-MiniLM-L6-v2 was trained on 128-token inputs; longer ones are truncated like upstream.
 MAX_TOKENS = 256
-BATCH = 32
+# Small batches of texts sorted by token count: no padding, and every intermediate tensor of
+# a batch stays in the core's cache. Batches of 32 ran 2.4x slower per chunk than batches of 4
+# on the shared 2-core host (bench/records_search.py --speed-only; docs/benchmarks.md).
+BATCH = 4
 # Worker threads sleep when idle rather than spin: on a host whose cores are shared, spinning
 # threads take the time the working ones need (2x slower in bench/records_search.py, shared host).
 SPIN = False
@@ -102,33 +105,44 @@ class MiniLmEmbedder:
         """One unit-length row per text (an empty input gives an empty 0x384 array)."""
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        # Batches of similar length waste less padding; results are put back in input order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(list(texts))
+        ids = [e.ids for e in encodings]
+        # Batches of texts of nearly the same *token* count: no padding to speak of. Results
+        # are put back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            out[idx] = self._embed_batch([texts[i] for i in idx])
+            out[idx] = self.embed_token_ids([ids[i] for i in idx])
         return out
 
     def embed_one(self, text: str) -> Vectors:
         row: Vectors = self.embed([text])[0]
         return row
 
-    def _embed_batch(self, texts: list[str]) -> Vectors:
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """The WordPiece ids of each text, truncated to `max_tokens` ([CLS] ... [SEP])."""
         with self._lock:
-            encodings = self._tokenizer.encode_batch(texts)
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
-        mask = np.zeros((len(texts), width), dtype=np.int64)
-        for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1
+            return [list(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
+
+    def embed_token_ids(self, batch: Sequence[Sequence[int]]) -> Vectors:
+        """Unit vectors of already tokenized texts, run as one batch (padded to the longest)."""
+        width = max(len(row) for row in batch)
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, tokens in enumerate(batch):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
         hidden = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        # Mean over the real tokens only, then unit length (a dot product is then the cosine).
+        weights = mask.astype(np.float32)
+        pooled = np.einsum("btd,bt->bd", hidden, weights) / weights.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         unit: Vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
         return unit

@@ -199,12 +199,35 @@ function markedText(page, begin, end) {
   return pre;
 }
 
-async function pageImage(url) {
+// The OCR word boxes of the cited characters, in the pixels of `page.image_size`.
+function citedBoxes(page, begin, end) {
+  if (begin === null || end === null || !page.image_size) return [];
+  return page.words.filter((w) => w.bbox && w.begin < end && begin < w.end).map((w) => w.bbox);
+}
+
+async function pageImage(url, boxes, size) {
   // The page-wide CSP allows no blob: images, so the PNG is drawn onto a canvas instead.
   const data = await api.bytes(url);
   const bitmap = await createImageBitmap(new Blob([data], { type: "image/png" }));
-  const canvas = h("canvas", { id: "page-image", width: bitmap.width, height: bitmap.height, role: "img", "aria-label": "Page image" });
-  canvas.getContext("2d").drawImage(bitmap, 0, 0);
+  const label = boxes.length ? "Page image, cited words highlighted" : "Page image";
+  const canvas = h("canvas", { id: "page-image", width: bitmap.width, height: bitmap.height, role: "img", "aria-label": label });
+  const context = canvas.getContext("2d");
+  context.drawImage(bitmap, 0, 0);
+  if (boxes.length) {
+    // The rendering may be smaller or larger than the image OCR read: scale each axis.
+    const [sx, sy] = [bitmap.width / size[0], bitmap.height / size[1]];
+    const pad = Math.max(2, Math.round(bitmap.width / 400));
+    context.fillStyle = "rgba(255, 200, 0, 0.35)";
+    context.strokeStyle = "rgba(190, 110, 0, 0.9)";
+    context.lineWidth = Math.max(1, pad / 2);
+    for (const [left, top, right, bottom] of boxes) {
+      const [x, y] = [left * sx - pad, top * sy - pad];
+      const [w, hgt] = [(right - left) * sx + 2 * pad, (bottom - top) * sy + 2 * pad];
+      context.fillRect(x, y, w, hgt);
+      context.strokeRect(x, y, w, hgt);
+    }
+  }
+  canvas.dataset.highlights = String(boxes.length);
   return canvas;
 }
 
@@ -231,6 +254,6 @@ export async function documentPage(documentId, number, query) {
   if (page.image_url) {
     const holder = h("section", { class: "card page-view" }, h("h2", {}, "Page image"));
     main().append(holder);
-    holder.append(await pageImage(page.image_url));
+    holder.append(await pageImage(page.image_url, citedBoxes(page, begin, end), page.image_size));
   }
 }
