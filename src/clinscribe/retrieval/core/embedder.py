@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -27,8 +28,9 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 MAX_TOKENS = 256
 # Small batches of texts sorted by token count: no padding, and every intermediate tensor of
 # a batch stays in the core's cache. Batches of 32 ran 2.4x slower per chunk than batches of 4
-# on the shared 2-core host (bench/records_search.py --speed-only; docs/benchmarks.md).
-BATCH = 4
+# on the shared 2-core host; with a session per core, 2 and 4 run alike and 8 or more slower
+# (bench/records_search.py --speed-only; docs/benchmarks.md).
+BATCH = 2
 # Worker threads sleep when idle rather than spin: on a host whose cores are shared, spinning
 # threads take the time the working ones need (2x slower in bench/records_search.py, shared host).
 SPIN = False
@@ -71,6 +73,7 @@ class MiniLmEmbedder:
         model_path: Path | None = None,
         *,
         threads: int | None = None,
+        lanes: int | None = None,
         max_tokens: int = MAX_TOKENS,
         spin: bool = SPIN,
     ) -> None:
@@ -80,10 +83,29 @@ class MiniLmEmbedder:
         if max_tokens < 8:
             raise ValueError("max_tokens must be at least 8")
         self.max_tokens = max_tokens
+        # Batches are small (see BATCH), so splitting one batch's operators over two cores
+        # spends much of each step waiting for the slower thread; one single-threaded session
+        # per core, each running its own batches, keeps both cores busy (1.1-1.2x, same vectors,
+        # bench/records_search.py). `lanes=1` gives the single shared session.
+        cores = usable_cores()
+        self.lanes = max(1, lanes if lanes is not None else cores)
+        per_lane = threads or max(1, cores // self.lanes)
+        self._sessions = [self._open(path, per_lane, spin) for _ in range(self.lanes)]
+        self._session = self._sessions[0]
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(_tokenizer_path()))
+        tokenizer.enable_truncation(max_length=max_tokens)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    @staticmethod
+    def _open(path: Path, threads: int, spin: bool) -> ort.InferenceSession:
         options = ort.SessionOptions()
-        # One thread per core this process may use; the graph is a plain chain, so operators
-        # run one after another (inter-op parallelism only adds scheduling).
-        options.intra_op_num_threads = threads or usable_cores()
+        # The graph is a plain chain, so operators run one after another (inter-op
+        # parallelism only adds scheduling).
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -91,15 +113,9 @@ class MiniLmEmbedder:
             # Idle worker threads sleep instead of spinning: on a shared, busy host spinning
             # steals the cores the other threads are waiting for.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
+        return ort.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
         )
-        self._inputs = {i.name for i in self._session.get_inputs()}
-        tokenizer = Tokenizer.from_file(str(_tokenizer_path()))
-        tokenizer.enable_truncation(max_length=max_tokens)
-        tokenizer.no_padding()
-        self._tokenizer = tokenizer
-        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str], *, batch_size: int = BATCH) -> Vectors:
         """One unit-length row per text (an empty input gives an empty 0x384 array)."""
@@ -114,9 +130,22 @@ class MiniLmEmbedder:
         # are put back in input order.
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            out[idx] = self.embed_token_ids([ids[i] for i in idx])
+        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+        def run(lane: int) -> None:
+            # Each lane takes every `lanes`-th batch on its own session; rows never overlap.
+            for idx in batches[lane :: self.lanes]:
+                out[idx] = self.embed_token_ids([ids[i] for i in idx], lane=lane)
+
+        if self.lanes == 1 or len(batches) == 1:
+            for idx in batches:
+                out[idx] = self.embed_token_ids([ids[i] for i in idx])
+            return out
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.lanes, thread_name_prefix="embed")
+        list(self._pool.map(run, range(self.lanes)))
         return out
 
     def embed_one(self, text: str) -> Vectors:
@@ -128,8 +157,9 @@ class MiniLmEmbedder:
         with self._lock:
             return [list(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
 
-    def embed_token_ids(self, batch: Sequence[Sequence[int]]) -> Vectors:
-        """Unit vectors of already tokenized texts, run as one batch (padded to the longest)."""
+    def embed_token_ids(self, batch: Sequence[Sequence[int]], *, lane: int = 0) -> Vectors:
+        """Unit vectors of already tokenized texts, run as one batch (padded to the longest)
+        on the session of `lane`."""
         width = max(len(row) for row in batch)
         ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -139,7 +169,7 @@ class MiniLmEmbedder:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+        hidden = np.asarray(self._sessions[lane].run(None, feed)[0], dtype=np.float32)
         # Mean over the real tokens only, then unit length (a dot product is then the cosine).
         weights = mask.astype(np.float32)
         pooled = np.einsum("btd,bt->bd", hidden, weights) / weights.sum(axis=1, keepdims=True)
