@@ -157,7 +157,7 @@ def add_vitals(
     params = ", ".join(f":{c}" for c in values)
     conn.execute(
         text(
-            "INSERT INTO form_vitals (id, uuid, date, pid, user, groupname, authorized, "  # noqa: S608
+            "INSERT INTO form_vitals (id, uuid, date, pid, user, groupname, authorized, "  # noqa: S608  # nosec B608 - column names are VitalsForm fields
             f"activity, {names}) VALUES (:id, :uuid, NOW(), :pid, :user, :grp, :auth, 1, {params})"
         ),
         {

@@ -141,7 +141,7 @@ def find(conn: Connection, note_id: str, version: int) -> Written | None:
     row = (
         conn.execute(
             text(
-                f"SELECT {_COLUMNS} FROM clinscribe_writeback "  # noqa: S608 - constant columns
+                f"SELECT {_COLUMNS} FROM clinscribe_writeback "  # noqa: S608  # nosec B608 - constant columns
                 "WHERE note_id = :n AND note_version = :v"
             ),
             {"n": note_id, "v": version},
@@ -157,7 +157,7 @@ def latest_before(conn: Connection, note_id: str, version: int) -> Written | Non
     row = (
         conn.execute(
             text(
-                f"SELECT {_COLUMNS} FROM clinscribe_writeback "  # noqa: S608 - constant columns
+                f"SELECT {_COLUMNS} FROM clinscribe_writeback "  # noqa: S608  # nosec B608 - constant columns
                 "WHERE note_id = :n AND note_version < :v ORDER BY note_version DESC LIMIT 1"
             ),
             {"n": note_id, "v": version},
