@@ -7,6 +7,7 @@ MariaDB fails here (the rules it must follow: docs/architecture.md, "Databases")
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,9 +58,22 @@ def _schema_problems(conn: Connection) -> list[str]:
             "FROM information_schema.columns WHERE table_schema = DATABASE()"
         )
     ).all()
+    # MariaDB's JSON type is LONGTEXT with a json_valid() check and a fixed utf8mb4_bin
+    # collation; JSON values are never compared as keys, so that collation is harmless there.
+    json_columns = {
+        (table, match)
+        for table, clause in conn.execute(
+            text(
+                "SELECT table_name, check_clause FROM information_schema.check_constraints "
+                "WHERE constraint_schema = DATABASE()"
+            )
+        ).all()
+        for match in re.findall(r"json_valid\(`([^`]+)`\)", str(clause))
+    }
     for table, column, data_type, collation, precision in columns:
         where = f"{table}.{column}"
-        if collation is not None and collation != COLLATION:
+        json_ok = (table, column) in json_columns and collation == "utf8mb4_bin"
+        if collation is not None and collation != COLLATION and not json_ok:
             problems.append(f"{where}: collation {collation}")
         if data_type in SHORT_TYPES:
             problems.append(f"{where}: {data_type} holds at most 64 KB")
