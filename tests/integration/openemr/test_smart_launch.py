@@ -37,7 +37,7 @@ def _text(value: bytes) -> str:
     return str(uuid.UUID(bytes=value))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def fhir_ids(openemr_url: str) -> dict[str, str]:
     """The FHIR ids (uuid text) of the module's OpenEMR rows; users get uuids here."""
     db = raw(openemr_url)
