@@ -94,7 +94,11 @@ export class LiveCapture {
       this.sessionId = msg.session_id;
       this.ready = true;
       this.retries = 0;
-      for (const chunk of this.buffer.splice(0)) this.ws.send(chunk);
+      // Only while the socket is open: a chunk taken from the buffer for a socket that has
+      // just dropped would be lost, and stays buffered for the resumed session instead.
+      while (this.buffer.length && this.ws && this.ws.readyState === WebSocket.OPEN) {
+        this.ws.send(this.buffer.shift());
+      }
       this.on.state(this.paused ? "paused" : "live", msg.resumed ? "resumed" : "");
       if (this.stopping) this.sendStop();
     } else if (msg.type === "partial") {
