@@ -100,7 +100,11 @@ class Watch:
 
     def console(self, message: object) -> None:
         if getattr(message, "type", "") == "error":
-            self.errors.append(f"console: {getattr(message, 'text', '')}")
+            # Where it was logged from: our own scripts, or a test harness's injected code.
+            where = getattr(message, "location", None) or {}
+            origin = where.get("url", "") if isinstance(where, dict) else ""
+            suffix = f" (at {origin})" if origin else ""
+            self.errors.append(f"console: {getattr(message, 'text', '')}{suffix}")
 
     def page_error(self, error: object) -> None:
         self.errors.append(f"pageerror: {error}")

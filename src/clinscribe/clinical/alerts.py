@@ -45,6 +45,14 @@ def checker(settings: Settings) -> InteractionChecker:
     return _checker(settings.interactions_source)
 
 
+@lru_cache(maxsize=2048)
+def _checked(source: str, drugs: tuple[str, ...], allergens: tuple[str, ...]) -> CheckResult:
+    # A check depends only on the names and the (static) source, and a chart is read far more
+    # often than its medication list changes: the summary reuses the last result of a list.
+    # Callers only read the result, so one shared object is safe.
+    return _checker(source).check(drugs, allergens)
+
+
 def current_medications(session: Session, tenant_id: str, patient_id: str) -> list[MedicationEntry]:
     """Active entries the patient takes: statements in use and open requests."""
     rows = queries.list_medications(session, tenant_id, patient_id=patient_id)
@@ -97,10 +105,12 @@ def check(
 ) -> Alerts:
     """Check these entries (plus names from a draft note) and mark acknowledged pairs."""
     names = [m.drug for m in medications] + list(extra_drugs)
-    result: CheckResult = checker(settings).check(names, [a.substance for a in allergies])
+    result = _checked(
+        settings.interactions_source, tuple(names), tuple(a.substance for a in allergies)
+    )
     acks = {a.pair_key: a for a in queries.list_acknowledgements(session, tenant_id, patient_id)}
     out = Alerts(
-        unresolved=result.unresolved,
+        unresolved=list(result.unresolved),
         pairs_checked=result.pairs_checked,
         generic_of={r.written: r.generic for r in result.resolved},
     )

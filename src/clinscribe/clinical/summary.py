@@ -27,7 +27,7 @@ OPEN_ORDER = ("active", "on-hold")
 
 
 def latest_vitals(session: Session, tenant_id: str, patient_id: str) -> list[ClinicalObservation]:
-    """The newest active, not-in-error vital sign of each code (two index-served queries)."""
+    """The newest active, not-in-error vital sign of each code (one index-served query)."""
     m = ClinicalObservation
     accepted = (
         m.patient_id == patient_id,
@@ -43,9 +43,8 @@ def latest_vitals(session: Session, tenant_id: str, patient_id: str) -> list[Cli
         .limit(1)
         .scalar_subquery()
     )
-    ids = [i for i in session.scalars(select(newest).select_from(codes)) if i is not None]
-    if not ids:
-        return []
+    # One round trip: the newest id per code feeds the row select directly.
+    ids = select(newest).select_from(codes).scalar_subquery()
     return list(session.scalars(select(m).where(m.id.in_(ids)).order_by(m.code)))
 
 
