@@ -103,27 +103,25 @@ def audit_chain(context: Context) -> Outcome:
     return ("pass" if state["ok"] else "fail"), dict(state)
 
 
-def _recent(
-    context: Context, name: str, stamp: str, max_days: int
-) -> tuple[dict[str, Any] | None, Outcome | None]:
-    """The stored result if present and readable, else the outcome that says why not."""
+def _recent(context: Context, name: str, stamp: str, max_days: int) -> dict[str, Any] | Outcome:
+    """The stored result if present, readable and recent, else the outcome that says why not."""
     try:
         result = load_latest(context.settings, name)
     except Unreadable as exc:
-        return None, ("fail", {"error": str(exc)})
+        return "fail", {"error": str(exc)}
     if result is None:
-        return None, ("absent", {"note": f"no {name.removesuffix('.json')} results recorded"})
+        return "absent", {"note": f"no {name.removesuffix('.json')} results recorded"}
     at = parse_time(result.get(stamp))
     if at is None:
-        return None, ("fail", {"error": f"{name} has no valid {stamp}"})
+        return "fail", {"error": f"{name} has no valid {stamp}"}
     age = (context.now - at).total_seconds() / 86400
     result["_age_days"] = round(age, 2)
     if age > max_days:
-        return None, (
+        return (
             "fail",
             {f"last_{stamp}": at.isoformat(), "age_days": round(age, 2), "max_age_days": max_days},
         )
-    return result, None
+    return result
 
 
 @register(
@@ -133,10 +131,9 @@ def _recent(
 )
 def backup_drill(context: Context) -> Outcome:
     limit = context.settings.backup_drill_max_age_days
-    result, outcome = _recent(context, BACKUP_DRILL, "finished_at", limit)
-    if outcome is not None:
-        return outcome
-    assert result is not None  # nosec B101 - _recent returns one or the other
+    result = _recent(context, BACKUP_DRILL, "finished_at", limit)
+    if isinstance(result, tuple):
+        return result
     evidence = {
         "last_drill": result.get("finished_at"),
         "age_days": result["_age_days"],
@@ -154,10 +151,9 @@ def backup_drill(context: Context) -> Outcome:
 )
 def dependency_audit(context: Context) -> Outcome:
     limit = context.settings.deps_audit_max_age_days
-    result, outcome = _recent(context, DEPS_AUDIT, "checked_at", limit)
-    if outcome is not None:
-        return outcome
-    assert result is not None  # nosec B101
+    result = _recent(context, DEPS_AUDIT, "checked_at", limit)
+    if isinstance(result, tuple):
+        return result
     findings = result.get("findings", [])
     evidence = {
         "last_audit": result.get("checked_at"),

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess  # nosec B404 - runs the PostgreSQL client tools with fixed arguments
+
+# The PostgreSQL client tools run with fixed arguments and no shell.
+import subprocess  # nosec B404
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,7 +47,7 @@ def _libpq(url: str) -> tuple[list[str], dict[str, str]]:
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(  # noqa: S603  # nosec B603 - fixed executable, no shell
+    done = subprocess.run(  # noqa: S603  # nosec B603
         command, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
     )
     if done.returncode != 0:
