@@ -33,10 +33,16 @@ def validate_controls(as_json: bool) -> None:
 
 @click.command("backup-drill")
 @click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False))
+@click.option(
+    "--scratch",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where the restored copy is made (then removed) [system temporary directory].",
+)
 @json_option
-def backup_drill(out_dir: str, as_json: bool) -> None:
+def backup_drill(out_dir: str, scratch: str | None, as_json: bool) -> None:
     """Back up, restore into scratch, verify the copy; results (JSON) go to DIR."""
-    result = drill.run(load_settings(), Path(out_dir))
+    result = drill.run(load_settings(), Path(out_dir), Path(scratch) if scratch else None)
     rows = sum(t["restored"] or 0 for t in result.get("tables", {}).values())
     line = (
         f"drill {'passed' if result['ok'] else 'FAILED'}: {len(result.get('tables', {}))} tables, "

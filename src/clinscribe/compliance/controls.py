@@ -99,8 +99,11 @@ def register(
 ) -> Callable[[Check], Check]:
     """Add a check to the registry under `control_id` (a later registration replaces it)."""
 
+    # A bare "V6.4.2" after an "ASVS 4.0.3 V…" reference is the same standard: say so in full.
+    refs = tuple(f"ASVS 4.0.3 {r}" if r.startswith("V") else r for r in requirements)
+
     def add(check: Check) -> Check:
-        REGISTRY[control_id] = Control(control_id, title, requirements, check)
+        REGISTRY[control_id] = Control(control_id, title, refs, check)
         return check
 
     return add

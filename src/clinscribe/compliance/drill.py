@@ -163,8 +163,10 @@ def _drill_postgres(settings: Settings, scratch: Path, report: dict[str, Any]) -
     _sample_blobs(LocalBlobStore(scratch / "blobs", crypto.key_ring(settings)), keys, report)
 
 
-def run(settings: Settings, out: Path) -> dict[str, Any]:
-    """One drill; results go to `out` and to the data dir (for validate-controls and packs)."""
+def run(settings: Settings, out: Path, scratch_root: Path | None = None) -> dict[str, Any]:
+    """One drill; results go to `out` and to the data dir (for validate-controls and packs).
+    The scratch copy is made under `scratch_root` (default: the system's temporary directory)
+    and removed afterwards."""
     _check_output_dir(out)
     started = now()
     database = "sqlite" if settings.is_sqlite else settings.resolved_database_url.split(":")[0]
@@ -175,17 +177,24 @@ def run(settings: Settings, out: Path) -> dict[str, Any]:
         "database": database.split("+")[0],
         "problems": [],
     }
-    with tempfile.TemporaryDirectory(prefix="clinscribe-drill-") as tmp:
-        scratch = Path(tmp)
-        if settings.is_sqlite:
-            _drill_sqlite(settings, scratch, report)
-        elif report["database"] in ("postgresql", "postgres"):
-            _drill_postgres(settings, scratch, report)
-        else:
-            raise EvidenceError(
-                "the backup drill covers SQLite and PostgreSQL; "
-                "drill a MariaDB database with its own dump tools"
-            )
+    if not settings.is_sqlite and report["database"] not in ("postgresql", "postgres"):
+        raise EvidenceError(
+            "the backup drill covers SQLite and PostgreSQL; "
+            "drill a MariaDB database with its own dump tools"
+        )
+    if scratch_root is not None and not scratch_root.is_dir():
+        raise EvidenceError(f"no such scratch directory: {scratch_root}")
+    with tempfile.TemporaryDirectory(prefix="clinscribe-drill-", dir=scratch_root) as tmp:
+        try:
+            if settings.is_sqlite:
+                _drill_sqlite(settings, Path(tmp), report)
+            else:
+                _drill_postgres(settings, Path(tmp), report)
+        except ClinscribeError as exc:
+            # A backup that cannot be made or restored is the drill's finding: record it.
+            report["problems"].append(exc.message)
+        except OSError as exc:
+            report["problems"].append(f"scratch space: {exc.strerror or type(exc).__name__}")
     finished = now()
     report["finished_at"] = finished.isoformat()
     report["seconds"] = round((finished - started).total_seconds(), 2)

@@ -55,6 +55,18 @@ def test_a_drill_restores_every_table_blob_and_sealed_field_and_feeds_the_contro
     assert "FAIL   * backup-drill" in failing.out
     assert cli("admin", "validate-controls", backup_drill_max_age_days="30").code == 0
 
+    # A blob damaged at the source is copied faithfully, but the copy does not open: the drill
+    # records the failure, and the controls report reads it.
+    (blob,) = [p for p in settings.blob_dir.rglob("*") if p.is_file()]
+    raw = bytearray(blob.read_bytes())
+    raw[-1] ^= 0xFF
+    blob.write_bytes(bytes(raw))
+    broken = cli("admin", "backup-drill", str(out), "--json")
+    assert broken.code == 1
+    assert broken.err.startswith("clinscribe: error: backup drill failed: blob ")
+    assert json.loads(broken.out)["ok"] is False
+    assert "backup-drill" in cli("admin", "validate-controls").err
+
 
 def test_a_missing_or_unwritable_drill_directory_is_a_one_line_error(
     cli: Cli, tmp_path: Path
@@ -66,3 +78,5 @@ def test_a_missing_or_unwritable_drill_directory_is_a_one_line_error(
     a_file.write_text("x")
     under_file = cli("admin", "backup-drill", str(a_file))
     assert under_file.code != 0 and under_file.err.count("\n") == 1
+    no_scratch = cli("admin", "backup-drill", str(tmp_path), "--scratch", str(tmp_path / "gone"))
+    assert no_scratch.code == 1 and "no such scratch directory" in no_scratch.err
