@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from clinscribe.compliance import access, signing
 from clinscribe.compliance.checks import audit_state
@@ -33,13 +33,14 @@ from clinscribe.compliance.results import (
     now,
 )
 from clinscribe.config import Settings
-from clinscribe.db.models import Tenant
+from clinscribe.db.models import AuditEvent, Tenant
 from clinscribe.db.session import session_scope
 from clinscribe.retention.export import verify as verify_export
 
 MANIFEST = "MANIFEST.json"
 SIGNATURE = "MANIFEST.sig"
 KIND = "clinscribe-evidence-pack"
+PURGE_ACTION = "encounter.purge"  # one audit event per encounter a purge run deleted
 
 
 def _json(value: Any) -> bytes:
@@ -65,7 +66,16 @@ def _retention(context: Context, files: dict[str, bytes]) -> None:
                 "problems": checked.problems,
             }
         )
-    files["retention/runs.json"] = _json({"export_root": str(root), "runs": listed})
+    # The audit log's own count of purged encounters: evidence even for runs exported elsewhere.
+    purged, last = context.session.execute(
+        select(func.count(), func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.action == PURGE_ACTION
+        )
+    ).one()
+    audited = {"action": PURGE_ACTION, "events": purged, "last": last}
+    files["retention/runs.json"] = _json(
+        {"export_root": str(root), "runs": listed, "audited_purges": audited}
+    )
 
 
 def _latest(settings: Settings, name: str, files: dict[str, bytes]) -> str:

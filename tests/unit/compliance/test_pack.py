@@ -60,7 +60,9 @@ def test_the_pack_holds_the_evidence_and_verifies_with_the_printed_key(
     } <= set(contents)
     chain = json.loads(contents["audit-chain.json"])
     assert chain["ok"] and len(chain["head_hash"]) == 64
-    runs = json.loads(contents["retention/runs.json"])["runs"]
+    retention = json.loads(contents["retention/runs.json"])
+    assert retention["audited_purges"] == {"action": "encounter.purge", "events": 0, "last": None}
+    runs = retention["runs"]
     assert runs == [
         {"run": "purge-20260101T000000Z-0a1b2c3d", "verified": True, "files": 1, "problems": []}
     ]
