@@ -11,17 +11,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clinscribe.db import models
 from clinscribe.db.models import ApiKey, AuditEvent, Tenant, User
 
 SIGN_IN = "auth.login"  # what every successful sign-in (password or single sign-on) records
-MFA_ATTRIBUTES = ("mfa_enabled", "mfa_enrolled", "totp_enabled")
 
 
-def _mfa(user: User) -> object:
-    for name in MFA_ATTRIBUTES:
-        if hasattr(user, name):
-            return bool(getattr(user, name))
-    return "absent"  # this build does not record MFA enrolment
+def _mfa_enrolled(session: Session) -> set[str] | None:
+    """Users with a confirmed second factor; None when this build has no MFA enrolments."""
+    enrolments: Any = getattr(models, "UserMfa", None)
+    if enrolments is None:
+        return None
+    stmt = select(enrolments.user_id).where(enrolments.confirmed_at.is_not(None))
+    return {str(user_id) for user_id in session.scalars(stmt)}
 
 
 def _iso(value: Any) -> str | None:
@@ -35,6 +37,7 @@ def review(session: Session) -> list[dict[str, Any]]:
         .group_by(AuditEvent.actor_id)
     ).all()
     last_sign_in = {actor: at for actor, at in signed_in}
+    enrolled = _mfa_enrolled(session)
     users: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for user in session.scalars(select(User).order_by(User.email)):
         users[user.tenant_id].append(
@@ -46,7 +49,8 @@ def review(session: Session) -> list[dict[str, Any]]:
                 "sign_in": "sso" if user.oidc_subject else "password",
                 "created_at": _iso(user.created_at),
                 "last_sign_in": _iso(last_sign_in.get(user.id)),
-                "mfa": _mfa(user),
+                # "absent": this build records no second factors.
+                "mfa": "absent" if enrolled is None else user.id in enrolled,
             }
         )
     keys: dict[str, list[dict[str, Any]]] = defaultdict(list)

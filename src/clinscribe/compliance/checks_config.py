@@ -1,12 +1,13 @@
 """The configuration controls: debug, secrets, transport, sign-in, MFA, allowlists, retention.
 
-MFA and IP allowlists are read by setting name from `MFA_SETTINGS` / `ALLOWLIST_SETTINGS`: a
-build without those settings reports the control as `absent`, one with them is checked.
+MFA and IP allowlists are per-tenant policies on the tenants table, read by column name: a build
+without the column reports the control as `absent`, one with it is checked.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,9 @@ PLACEHOLDERS = frozenset(
     }
 )
 SECRET_SETTINGS = ("jwt_secret", "api_key_pepper", "blind_index_key", "document_url_secret")
-MFA_SETTINGS = ("mfa_required_roles", "mfa_required", "mfa_policy")
-ALLOWLIST_SETTINGS = ("ip_allowlist", "admin_ip_allowlist", "ip_allowlists")
+# Per-tenant policy columns of the tenants table, read by name (see `_tenant_policies`).
+MFA_COLUMN = "mfa_required_roles"  # comma-joined roles that must use a second factor
+ALLOWLIST_COLUMN = "ip_allowlist"  # JSON list of CIDR networks; None or [] allows any
 
 
 def _secret_state(value: SecretStr | None) -> str:
@@ -161,31 +163,53 @@ def signin_lockout(context: Context) -> Outcome:
     return ("pass" if limited else "warn"), evidence
 
 
-def _policy(context: Context, names: tuple[str, ...]) -> Outcome:
-    for name in names:
-        if name in type(context.settings).model_fields:
-            value = getattr(context.settings, name)
-            evidence = {"setting": f"CLINSCRIBE_{name.upper()}", "value": value}
-            return ("pass" if value else "warn"), evidence
-    return "absent", {"note": "this build has no such setting", "looked_for": list(names)}
+def _tenant_policies(context: Context, column: str) -> dict[str, Any] | None:
+    """Each tenant's value of a per-tenant policy column; None when this build has no such
+    column (the feature is absent). Read by name so a build that adds it is checked at once."""
+    if not hasattr(Tenant, column):
+        return None
+    tenants = context.session.scalars(select(Tenant).order_by(Tenant.name)).all()
+    return {t.id: getattr(t, column) for t in tenants}
+
+
+def _absent(column: str) -> Outcome:
+    return "absent", {"note": f"this build has no per-tenant {column} policy"}
 
 
 @register(
     "mfa",
     "Multi-factor authentication is required (at least for administrators)",
-    ("HIPAA §164.312(d)", "ASVS 4.0.3 V2.7", "ASVS 4.0.3 V4.3.1"),
+    ("HIPAA §164.312(d)", "ASVS 4.0.3 V2.7", "V4.3.1"),
 )
 def mfa(context: Context) -> Outcome:
-    return _policy(context, MFA_SETTINGS)
+    policies = _tenant_policies(context, MFA_COLUMN)
+    if policies is None:
+        return _absent(MFA_COLUMN)
+    roles = {tenant: sorted(r for r in (v or "").split(",") if r) for tenant, v in policies.items()}
+    without = sorted(t for t, r in roles.items() if "admin" not in r)
+    evidence = {"required_roles": roles, "tenants_without_admin_mfa": without}
+    return ("warn" if without or not roles else "pass"), evidence
 
 
 @register(
     "ip-allowlist",
-    "API access can be limited to allowlisted networks",
+    "API access is limited to allowlisted networks",
     ("HIPAA §164.312(a)(1)", "HIPAA §164.312(e)(1)"),
 )
 def ip_allowlist(context: Context) -> Outcome:
-    return _policy(context, ALLOWLIST_SETTINGS)
+    policies = _tenant_policies(context, ALLOWLIST_COLUMN)
+    if policies is None:
+        return _absent(ALLOWLIST_COLUMN)
+    networks: dict[str, list[str]] = {}
+    for tenant, raw in policies.items():
+        try:
+            parsed = json.loads(raw) if raw else []
+        except ValueError:
+            return "fail", {"error": f"tenant {tenant}: the stored allowlist is not JSON"}
+        networks[tenant] = [str(n) for n in parsed] if isinstance(parsed, list) else []
+    open_tenants = sorted(t for t, n in networks.items() if not n)
+    evidence = {"networks": networks, "tenants_open_to_any_network": open_tenants}
+    return ("warn" if open_tenants or not networks else "pass"), evidence
 
 
 def purge_runs(context: Context) -> tuple[Path, list[Path]]:

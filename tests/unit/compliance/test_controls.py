@@ -11,8 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clinscribe.compliance import service
+from clinscribe.compliance.checks_config import ALLOWLIST_COLUMN, MFA_COLUMN
 from clinscribe.compliance.controls import REGISTRY, Context, register
 from clinscribe.config import Settings
+from clinscribe.db.models import Tenant
 from clinscribe.db.session import session_scope
 from tests.conftest import make_settings
 from tests.support import TenantWorld
@@ -25,19 +27,28 @@ def statuses(settings: Settings) -> dict[str, str]:
     return {c.id: c.status for c in service.validate(settings).controls}
 
 
-def test_every_control_names_its_requirement_and_reports_absent_features_as_absent(
-    settings: Settings,
+def test_every_control_names_its_requirement_and_reads_mfa_and_allowlists_per_tenant(
+    settings: Settings, tenant_a: TenantWorld
 ) -> None:
     report = service.validate(settings)
     for control in report.controls:
-        assert control.requirements and all(
-            r.startswith(("HIPAA §164.3", "ASVS 4.0.3 V")) for r in control.requirements
-        )
+        assert control.requirements
+        assert all(r.startswith(("HIPAA §164.3", "ASVS 4.0.3 V")) for r in control.requirements)
     found = statuses(settings)
-    # This build has no MFA or allowlist settings: reported, never guessed.
-    assert found["mfa"] == "absent" and found["ip-allowlist"] == "absent"
     assert found["audit-chain"] == "pass"
     assert found["debug-off"] == "warn"  # the dev profile
+    # MFA and allowlists are tenant policies: a build without them says so, never guesses.
+    for control, column, value in (
+        ("mfa", MFA_COLUMN, "admin,clinician"),
+        ("ip-allowlist", ALLOWLIST_COLUMN, '["10.0.0.0/8"]'),
+    ):
+        if not hasattr(Tenant, column):
+            assert found[control] == "absent"
+            continue
+        assert found[control] == "warn"  # the tenant has no such policy yet
+        with session_scope(settings.resolved_database_url) as session:
+            setattr(session.get(Tenant, tenant_a.id), column, value)
+        assert statuses(settings)[control] == "pass"
 
 
 def test_a_tampered_audit_row_fails_the_command_naming_the_row(
