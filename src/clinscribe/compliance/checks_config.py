@@ -186,8 +186,9 @@ def mfa(context: Context) -> Outcome:
     if policies is None:
         return _absent(MFA_COLUMN)
     roles = {tenant: sorted(r for r in (v or "").split(",") if r) for tenant, v in policies.items()}
-    without = sorted(t for t, r in roles.items() if "admin" not in r)
-    evidence = {"required_roles": roles, "tenants_without_admin_mfa": without}
+    without = [t for t, r in roles.items() if "admin" not in r]
+    # Counts only: the API serves this report to every tenant's administrators.
+    evidence = {"tenants": len(roles), "tenants_without_admin_mfa": len(without)}
     return ("warn" if without or not roles else "pass"), evidence
 
 
@@ -200,16 +201,23 @@ def ip_allowlist(context: Context) -> Outcome:
     policies = _tenant_policies(context, ALLOWLIST_COLUMN)
     if policies is None:
         return _absent(ALLOWLIST_COLUMN)
-    networks: dict[str, list[str]] = {}
-    for tenant, raw in policies.items():
+    open_tenants = unreadable = 0
+    for raw in policies.values():
         try:
             parsed = json.loads(raw) if raw else []
         except ValueError:
-            return "fail", {"error": f"tenant {tenant}: the stored allowlist is not JSON"}
-        networks[tenant] = [str(n) for n in parsed] if isinstance(parsed, list) else []
-    open_tenants = sorted(t for t, n in networks.items() if not n)
-    evidence = {"networks": networks, "tenants_open_to_any_network": open_tenants}
-    return ("warn" if open_tenants or not networks else "pass"), evidence
+            unreadable += 1
+            continue
+        open_tenants += not (isinstance(parsed, list) and parsed)
+    # Counts only: the API serves this report to every tenant's administrators.
+    evidence = {
+        "tenants": len(policies),
+        "tenants_open_to_any_network": open_tenants,
+        "unreadable_allowlists": unreadable,
+    }
+    if unreadable:
+        return "fail", evidence
+    return ("warn" if open_tenants or not policies else "pass"), evidence
 
 
 def purge_runs(context: Context) -> tuple[Path, list[Path]]:
