@@ -177,6 +177,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/openemr/facilities"): READERS,
     ("GET", "/api/v1/openemr/providers"): READERS,
     ("GET", "/api/v1/admin/dead-letters"): ADMINS,
+    ("GET", "/api/v1/admin/controls"): ADMINS,
     ("POST", "/api/v1/stream/tokens"): WRITERS,
     ("POST", "/api/v1/admin/dead-letters/{job_id}/replay"): ADMINS,
     ("POST", "/api/v1/patients/{patient_id}/documents"): WRITERS,

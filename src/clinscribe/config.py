@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -166,6 +167,31 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Security controls (`clinscribe admin validate-controls`, `evidence-pack`). When each
+    # encryption key entered service, by key id (JSON: {"k2": "2026-01-31"}): the key-age control
+    # fails once the first (encrypting) key is older than `key_max_age_days`.
+    encryption_key_dates: dict[str, date] = Field(default_factory=dict)
+    key_max_age_days: int = Field(default=365, ge=1, le=3650)
+    # A backup drill (`admin backup-drill`) and a dependency audit (`admin audit-deps`) count as
+    # recent for this many days.
+    backup_drill_max_age_days: int = Field(default=7, ge=1, le=366)
+    deps_audit_max_age_days: int = Field(default=30, ge=1, le=366)
+    # Controls whose failure (or absence) makes validate-controls exit non-zero.
+    required_controls: list[str] = Field(
+        default_factory=lambda: [
+            "encryption-at-rest",
+            "key-age",
+            "audit-chain",
+            "backup-drill",
+            "debug-off",
+            "default-secrets",
+        ]
+    )
+    # Ed25519 key (PEM, PKCS#8) that signs evidence packs, given inline or as a file; without
+    # either, one is generated under the data dir on first use.
+    evidence_signing_key: SecretStr | None = None
+    evidence_signing_key_file: Path | None = None
+
     @model_validator(mode="after")
     def _check_algorithm_material(self) -> Settings:
         if self.jwt_algorithm.startswith(("RS", "ES")) and self.jwt_private_key_path is None:
@@ -186,6 +212,11 @@ class Settings(BaseSettings):
     def drain_file(self) -> Path:
         """While this file exists the node takes no new work (`clinscribe admin drain`)."""
         return self.data_dir / "DRAINING"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Latest backup-drill and dependency-audit results, read by the controls report."""
+        return self.data_dir / "evidence"
 
     @property
     def blob_dir(self) -> Path:

@@ -12,7 +12,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from clinscribe import __version__
-from clinscribe.cli import admin, db, openemr, pipeline, records, serve
+from clinscribe.cli import admin, db, evidence, openemr, pipeline, records, serve
 from clinscribe.errors import ClinscribeError, ConfigError
 
 __all__ = ["cli", "main"]
@@ -38,6 +38,8 @@ for command in (
 ):
     cli.add_command(command)
 admin.admin.add_command(records.import_records)
+for command in evidence.COMMANDS:
+    admin.admin.add_command(command)
 
 
 def _one_line(message: str) -> str:

@@ -19,18 +19,6 @@ from clinscribe.config import Settings
 from clinscribe.errors import ClinscribeError
 from clinscribe.storage.blobs import sha256_of
 
-COUNTED = (
-    "tenants",
-    "users",
-    "patients",
-    "encounters",
-    "recordings",
-    "transcripts",
-    "notes",
-    "note_versions",
-    "audit_events",
-)
-
 
 class BackupError(ClinscribeError):
     """The backup or restore cannot proceed as asked."""
@@ -39,9 +27,17 @@ class BackupError(ClinscribeError):
     code = "backup_error"
 
 
-def _counts(db: Path) -> dict[str, int]:
+def table_counts(db: Path) -> dict[str, int]:
+    """Rows per table of a SQLite file (every table, so a drill can compare them all)."""
     with sqlite3.connect(db) as conn:
-        return {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in COUNTED}  # noqa: S608  # nosec B608
+        tables = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "ORDER BY name"
+            )
+        ]
+        return {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}  # noqa: S608  # nosec B608
 
 
 def create(settings: Settings, out: Path) -> dict[str, Any]:
@@ -69,7 +65,7 @@ def create(settings: Settings, out: Path) -> dict[str, Any]:
         manifest = {
             "format": 1,
             "created_at": datetime.now(UTC).isoformat(),
-            "counts": _counts(snapshot),
+            "counts": table_counts(snapshot),
             "files": {
                 name: {"sha256": sha256_of(p), "size": p.stat().st_size}
                 for name, p in files.items()
@@ -109,8 +105,9 @@ def restore(archive: Path, data_dir: Path) -> dict[str, Any]:
         path = data_dir / name
         if not path.is_file() or sha256_of(path) != meta["sha256"]:
             raise BackupError(f"backup file {name} is missing or corrupt")
-    counts = _counts(data_dir / "clinscribe.db")
-    if counts != manifest["counts"]:
+    counts = table_counts(data_dir / "clinscribe.db")
+    # Older backups counted a few tables only: compare the tables the manifest names.
+    if {t: counts.get(t) for t in manifest["counts"]} != manifest["counts"]:
         raise BackupError("restored row counts differ from the manifest")
     secrets = data_dir / "secrets"
     if secrets.is_dir():

@@ -53,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "api_keys:manage",
             "audit:read",
             "tenant:write",
+            "controls:read",
         }
     ),
 }
@@ -72,6 +73,7 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
         "api_keys:manage",
         "audit:read",
         "tenant:write",
+        "controls:read",
     },
 }
 SCOPES = tuple(SCOPE_PERMISSIONS)

@@ -1,0 +1,1 @@
+"""Security controls and their evidence: controls report, backup drill, dependency audit, pack."""
