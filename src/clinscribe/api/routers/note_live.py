@@ -19,11 +19,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, status
 from starlette.websockets import WebSocketState
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.routers.stream import authenticate, registry_of
+from clinscribe.api.deps import CurrentPrincipal, SessionDep
+from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.api.routers.stream import StreamTokenRead, authenticate, registry_of
 from clinscribe.collab import service as collab
 from clinscribe.collab.hub import PresenceHub, hub_for
 from clinscribe.errors import ClinscribeError, Forbidden, NotFound
@@ -32,7 +34,7 @@ from clinscribe.security.principal import Principal
 from clinscribe.streaming.core.protocol import StreamError
 
 log = get_logger(__name__)
-router = APIRouter(prefix=API_PREFIX, tags=["notes"])
+router = APIRouter(prefix=API_PREFIX, tags=["notes"], responses=ERROR_RESPONSES)
 
 
 def hub_of(app: Any) -> PresenceHub:
@@ -44,6 +46,22 @@ def hub_of(app: Any) -> PresenceHub:
             s.rate_limit_backend, s.redis_url, s.note_presence_timeout_seconds
         )
     return hub
+
+
+@router.post(
+    "/notes/{note_id}/live/tokens",
+    response_model=StreamTokenRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def mint_live_token(
+    note_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> StreamTokenRead:
+    """A short-lived, single-use `?token=` for this note's live channel (anyone who may read
+    the note: reviewers too, who cannot mint live-stream tokens)."""
+    collab.open_channel(session=session, principal=principal, note_id=note_id)
+    registry = registry_of(request.app)
+    token = registry.mint(principal, session, permission="notes:read")
+    return StreamTokenRead(token=token, expires_in=int(registry.limits.token_seconds))
 
 
 @router.websocket("/notes/{note_id}/live")
@@ -92,7 +110,7 @@ async def note_live(websocket: WebSocket, note_id: str) -> None:
         await _close(websocket, StreamError(4500, "internal_error", "internal error"))
     finally:
         if channel is not None:
-            await _leave(hub, channel.key, connection)
+            _leave(hub, channel.key, connection)
 
 
 async def _open(websocket: WebSocket, principal: Principal, note_id: str) -> collab.Channel:
@@ -187,11 +205,12 @@ def _parse(message: Mapping[str, Any], limit: int) -> dict[str, Any]:
     return data
 
 
-async def _leave(hub: PresenceHub, key: str, connection: str) -> None:
+def _leave(hub: PresenceHub, key: str, connection: str) -> None:
+    # Called directly, not in a worker thread: it must also run when the connection's task is
+    # being cancelled (server shutdown), where any await would be cut short.
     try:
-        if await asyncio.to_thread(hub.leave, key, connection):
-            event = {"type": "left", "connection": connection, "reason": "closed"}
-            await asyncio.to_thread(hub.publish, key, event)
+        if hub.leave(key, connection):
+            hub.publish(key, {"type": "left", "connection": connection, "reason": "closed"})
     except Exception as exc:  # the hub being down: the stale entry times out instead
         log.warning("note_live.leave_failed", error_type=type(exc).__name__)
 
