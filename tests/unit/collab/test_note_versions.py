@@ -38,6 +38,9 @@ def test_a_note_carries_its_version_as_etag_and_an_edit_on_it_moves_it_on(
         note_url, json={"sections": {"plan": "Fluids."}}, headers={**clin, "If-Match": 'W/"3"'}
     )
     assert weak.status_code == 200 and weak.json()["version"] == 4
+    # By default an edit naming no version applies to the current one (older scripts).
+    plain = client.patch(note_url, json={"sections": {"plan": "Rest."}}, headers=clin)
+    assert plain.status_code == 200 and plain.json()["version"] == 5
 
 
 def test_a_stale_edit_is_refused_with_the_current_text_and_a_diff_per_section(
@@ -46,6 +49,11 @@ def test_a_stale_edit_is_refused_with_the_current_text_and_a_diff_per_section(
     add_co_clinician(settings, tenant_a)
     mine, theirs = tenant_a.auth("clinician"), tenant_a.auth("co_clinician")
     base = client.get(note_url, headers=mine).json()
+    # A clinician who sees every encounter co-edits the draft; a reviewer still cannot edit.
+    reviewer = client.patch(
+        note_url, json={"sections": {"plan": "x"}, "version": 1}, headers=tenant_a.auth("reviewer")
+    )
+    assert reviewer.status_code == 403
     old_plan = _section(base["content"], "plan")
     # The co-clinician saves first, on version 1.
     first = client.patch(
@@ -82,12 +90,22 @@ def test_a_stale_edit_is_refused_with_the_current_text_and_a_diff_per_section(
     assert merged.status_code == 200 and merged.json()["version"] == 3
     assert _section(merged.json()["content"], "plan") == "Strep test. Rest and fluids."
     assert _section(merged.json()["content"], "assessment") == "Pharyngitis."
+    # Submitting stays with the encounter's clinician.
+    assert client.post(f"{note_url}/submit", headers=theirs).status_code == 403
 
 
 def test_a_malformed_or_contradicting_if_match_is_a_clear_4xx_and_writes_nothing(
-    client: TestClient, tenant_a: TenantWorld, note_url: str
+    client: TestClient, tenant_a: TenantWorld, tenant_b: TenantWorld, note_url: str
 ) -> None:
     clin = tenant_a.auth("clinician")
+    # Unknown and other tenants' notes are 404 whatever the version.
+    for url, who in (
+        ("/api/v1/notes/00000000-0000-0000-0000-000000000000", tenant_a),
+        (note_url, tenant_b),
+    ):
+        headers = {**who.auth("clinician"), "If-Match": '"1"'}
+        response = client.patch(url, json={"sections": {"plan": "x"}}, headers=headers)
+        assert response.status_code == 404 and response.json()["error"] == "not_found"
     for value in ('"abc"', '"1", "2"', '"0"', "*", '""', '"99999999999"'):
         headers = {**clin, "If-Match": value}
         response = client.patch(note_url, json={"sections": {"plan": "x"}}, headers=headers)
@@ -105,47 +123,19 @@ def test_a_malformed_or_contradicting_if_match_is_a_clear_4xx_and_writes_nothing
     assert client.get(note_url, headers=clin).json()["version"] == 1
 
 
-def test_an_edit_without_a_version_applies_unless_the_site_requires_one(
+def test_an_edit_without_a_version_is_refused_when_the_site_requires_one(
     settings: Settings, tenant_a: TenantWorld, note_url: str
 ) -> None:
     clin = tenant_a.auth("clinician")
-    with TestClient(create_app(settings, start_worker=False)) as lenient:
-        plain = lenient.patch(note_url, json={"sections": {"plan": "Rest."}}, headers=clin)
-        assert plain.status_code == 200 and plain.json()["version"] == 2
     strict = settings.model_copy(update={"note_edit_require_version": True})
     with TestClient(create_app(strict, start_worker=False)) as client:
         refused = client.patch(note_url, json={"sections": {"plan": "Fluids."}}, headers=clin)
         assert refused.status_code == 428, refused.text
         assert refused.json()["error"] == "version_required"
         ok = client.patch(
-            note_url, json={"sections": {"plan": "Fluids."}}, headers={**clin, "If-Match": '"2"'}
+            note_url, json={"sections": {"plan": "Fluids."}}, headers={**clin, "If-Match": '"1"'}
         )
-        assert ok.status_code == 200 and ok.json()["version"] == 3
-
-
-def test_unknown_and_other_tenants_notes_are_404_whatever_the_version(
-    client: TestClient, tenant_a: TenantWorld, tenant_b: TenantWorld, note_url: str
-) -> None:
-    body = {"sections": {"plan": "x"}}
-    for url, who in (
-        ("/api/v1/notes/00000000-0000-0000-0000-000000000000", tenant_a),
-        (note_url, tenant_b),
-    ):
-        headers = {**who.auth("clinician"), "If-Match": '"1"'}
-        response = client.patch(url, json=body, headers=headers)
-        assert response.status_code == 404 and response.json()["error"] == "not_found"
-
-
-def test_a_co_clinician_edits_a_draft_but_a_reviewer_still_cannot(
-    settings: Settings, client: TestClient, tenant_a: TenantWorld, note_url: str
-) -> None:
-    add_co_clinician(settings, tenant_a)
-    body = {"sections": {"plan": "Fluids."}, "version": 1}
-    assert client.patch(note_url, json=body, headers=tenant_a.auth("reviewer")).status_code == 403
-    assert client.patch(note_url, json=body, headers=tenant_a.auth("co_clinician")).is_success
-    # Submitting stays with the encounter's clinician.
-    submit = client.post(f"{note_url}/submit", headers=tenant_a.auth("co_clinician"))
-    assert submit.status_code == 403
+        assert ok.status_code == 200 and ok.json()["version"] == 2
 
 
 def _section(content: dict[str, Any], key: str) -> str:

@@ -27,7 +27,7 @@ from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.api.routers.stream import StreamTokenRead, authenticate, registry_of
 from clinscribe.collab import service as collab
-from clinscribe.collab.hub import PresenceHub, hub_for
+from clinscribe.collab.hub import PresenceHub
 from clinscribe.errors import ClinscribeError, Forbidden, NotFound
 from clinscribe.observability.logging import get_logger
 from clinscribe.security.principal import Principal
@@ -38,13 +38,8 @@ router = APIRouter(prefix=API_PREFIX, tags=["notes"], responses=ERROR_RESPONSES)
 
 
 def hub_of(app: Any) -> PresenceHub:
-    """This process's presence hub, created on first use from the settings."""
-    hub: PresenceHub | None = getattr(app.state, "note_hub", None)
-    if hub is None:
-        s = app.state.settings
-        hub = app.state.note_hub = hub_for(
-            s.rate_limit_backend, s.redis_url, s.note_presence_timeout_seconds
-        )
+    """The app's presence hub (made by the app factory from the settings)."""
+    hub: PresenceHub = app.state.note_hub
     return hub
 
 

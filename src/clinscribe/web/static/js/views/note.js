@@ -1,7 +1,7 @@
 // The note editor: sections with clickable sentences (evidence), flags, editing and review.
 import * as api from "../api.js";
 import { onLeave, state } from "../app.js";
-import { busy, clear, field, flash, fmtDate, h, table } from "../dom.js";
+import { busy, clear, field, flash, fmtDate, h, showError, table } from "../dom.js";
 import { deliveryCard } from "./delivery.js";
 import { entitiesCard } from "./entities.js";
 import { closeLive, liveChannel, mergeView, presenceBar, updateBanner } from "./note_live.js";
@@ -160,7 +160,7 @@ function editor(note, box, reload, { amend, channel }) {
           });
         } catch (error) {
           if (!(error instanceof api.ApiError) || error.code !== "version_conflict") throw error;
-          flash(`Not saved: ${error.detail}`);
+          showError(error); // "the note is at version N, not M; merge and save again"
           const retry = (merged, newer, button) => busy(button, () => attempt(merged, newer));
           clear(box).append(mergeView(error.body, changed, retry, reload));
           channel.setEditing(true, error.body.current_version);
