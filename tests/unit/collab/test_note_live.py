@@ -75,7 +75,14 @@ def test_two_clients_see_each_other_come_edit_save_and_go(
                 assert presence["type"] == "presence"
                 assert presence["participant"]["editing"] is True
                 assert presence["participant"]["version"] == 1
+            # Swept out as if by another node after a late heartbeat: the next one puts it back.
+            hub = client.app.state.note_hub  # type: ignore[attr-defined]
+            assert hub.leave(f"{tenant_a.id}:{note_id}", second["connection"])
             b.send_json({"type": "heartbeat"})
+            for ws in (a, b):
+                back = ws.receive_json()
+                assert back["type"] == "joined" and back["participant"]["editing"] is True
+                assert back["participant"]["connection"] == second["connection"]
 
             saved = client.patch(
                 f"/api/v1/notes/{note_id}",

@@ -27,7 +27,7 @@ from clinscribe.api.deps import CurrentPrincipal, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.api.routers.stream import StreamTokenRead, authenticate, registry_of
 from clinscribe.collab import service as collab
-from clinscribe.collab.hub import PresenceHub
+from clinscribe.collab.hub import Participant, PresenceHub
 from clinscribe.errors import ClinscribeError, Forbidden, NotFound
 from clinscribe.observability.logging import get_logger
 from clinscribe.security.principal import Principal
@@ -91,7 +91,7 @@ async def note_live(websocket: WebSocket, note_id: str) -> None:
                     "timeout_seconds": timeout,
                 }
             )
-            await _serve(websocket, hub, channel.key, connection, subscription, settings)
+            await _serve(websocket, hub, channel.key, me, subscription, settings)
         finally:
             await subscription.close()
     except StreamError as exc:
@@ -126,12 +126,12 @@ async def _serve(
     websocket: WebSocket,
     hub: PresenceHub,
     key: str,
-    connection: str,
+    me: Participant,
     subscription: Any,
     settings: Any,
 ) -> None:
     forward = asyncio.create_task(_forward(websocket, subscription))
-    receive = asyncio.create_task(_receive(websocket, hub, key, connection, settings))
+    receive = asyncio.create_task(_receive(websocket, hub, key, me, settings))
     try:
         done, _ = await asyncio.wait({forward, receive}, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -149,7 +149,7 @@ async def _forward(websocket: WebSocket, subscription: Any) -> None:
 
 
 async def _receive(
-    websocket: WebSocket, hub: PresenceHub, key: str, connection: str, settings: Any
+    websocket: WebSocket, hub: PresenceHub, key: str, me: Participant, settings: Any
 ) -> None:
     timeout = float(settings.note_presence_timeout_seconds)
     limit = int(settings.note_live_max_message_bytes)
@@ -163,7 +163,7 @@ async def _receive(
         data = _parse(message, limit)
         kind = data.get("type")
         if kind == "heartbeat":
-            await asyncio.to_thread(hub.touch, key, connection)
+            await _beat(hub, key, me, {})
             # Each heartbeat also sweeps out participants whose node stopped beating for them.
             await asyncio.to_thread(hub.participants, key)
         elif kind == "editing":
@@ -172,14 +172,26 @@ async def _receive(
                 version is None or (isinstance(version, int) and version >= 1)
             ):
                 raise StreamError(4400, "bad_message", "editing needs a bool and a version")
-            who = await asyncio.to_thread(
-                hub.touch, key, connection, editing=editing, version=version
-            )
-            if who is not None:
-                event = {"type": "presence", "participant": who.public()}
-                await asyncio.to_thread(hub.publish, key, event)
+            who = await _beat(hub, key, me, {"editing": editing, "version": version})
+            event = {"type": "presence", "participant": who.public()}
+            await asyncio.to_thread(hub.publish, key, event)
         else:
             raise StreamError(4400, "bad_message", "unknown message type")
+
+
+async def _beat(
+    hub: PresenceHub, key: str, me: Participant, changes: dict[str, Any]
+) -> Participant:
+    """Refresh (and change) this connection's entry; an entry another node swept out after a
+    late heartbeat is put back and announced again, so a live connection is never invisible."""
+    for name, value in changes.items():
+        setattr(me, name, value)
+    who = await asyncio.to_thread(hub.touch, key, me.connection, **changes)
+    if who is None:
+        await asyncio.to_thread(hub.join, key, me)
+        await asyncio.to_thread(hub.publish, key, {"type": "joined", "participant": me.public()})
+        who = me
+    return who
 
 
 def _parse(message: Mapping[str, Any], limit: int) -> dict[str, Any]:
