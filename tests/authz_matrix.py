@@ -150,6 +150,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/notes/{note_id}/versions"): READERS,
     ("GET", "/api/v1/notes/{note_id}/record-preview"): READERS,
     ("PATCH", "/api/v1/notes/{note_id}"): CLINICIAN,
+    ("POST", "/api/v1/notes/{note_id}/live/tokens"): READERS,
     ("POST", "/api/v1/notes/{note_id}/submit"): CLINICIAN,
     ("POST", "/api/v1/notes/{note_id}/approve"): REVIEWER,
     ("POST", "/api/v1/notes/{note_id}/reject"): REVIEWER,

@@ -292,3 +292,25 @@ def add_record_entry(
         session.add(row)
         session.flush()
         return row.id
+
+
+def add_co_clinician(settings: Settings, world: TenantWorld, name: str = "Dr Second") -> str:
+    """A second clinician of the tenant who sees every encounter (so may co-edit drafts),
+    kept in the world as `co_clinician`; returns the user id."""
+    with session_scope(settings.resolved_database_url) as session:
+        email = f"{unique('coclin')}@example.org"
+        user = service.create_user(
+            session=session,
+            tenant_id=world.id,
+            data=UserCreate(
+                email=email,
+                role="clinician",
+                full_name=name,
+                password=PASSWORD,
+                can_view_all_encounters=True,
+            ),
+        )
+        world.users["co_clinician"] = user.id
+        world.emails["co_clinician"] = email
+        world.tokens["co_clinician"] = auth.issue_access_token(settings=settings, user=user)
+        return str(user.id)

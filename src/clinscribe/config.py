@@ -93,6 +93,17 @@ class Settings(BaseSettings):
     signin_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     redis_url: str = "redis://127.0.0.1:6379/0"
 
+    # Note editing. An edit names the version it was made on (`If-Match` or body `version`) and
+    # a stale one is refused (409). An edit naming none applies to the current version unless
+    # this is set, when it is refused with 428 (scripts written before versions keep working
+    # by default; the web UI always names its version).
+    note_edit_require_version: bool = False
+    # Live collaboration on a note (`/api/v1/notes/{id}/live`): presence lives where the rate
+    # limiter counts (`rate_limit_backend`: this process, or Redis shared by every node).
+    # A participant who sends nothing (not even a heartbeat) for this long is gone.
+    note_presence_timeout_seconds: float = Field(default=45.0, ge=1.0, le=600.0)
+    note_live_max_message_bytes: int = Field(default=4096, ge=256, le=65536)
+
     # Recordings and jobs.
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     max_audio_seconds: float = Field(default=4 * 3600.0, gt=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ClinscribeError(Exception):
     """Base of every error the service reports to a client."""
@@ -9,9 +11,18 @@ class ClinscribeError(Exception):
     status_code: int = 500
     code: str = "internal_error"
 
-    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.message = message
+        # More fields of the error body, next to `error` and `detail` (never echoed input).
+        self.extra: dict[str, Any] = dict(extra or {})
         if status_code is not None:
             self.status_code = status_code
         if code is not None:
@@ -58,6 +69,20 @@ class Conflict(ClinscribeError):
 
     status_code = 409
     code = "conflict"
+
+
+class VersionConflict(Conflict):
+    """An edit named a version that is no longer the current one (optimistic concurrency)."""
+
+    status_code = 409
+    code = "version_conflict"
+
+
+class VersionRequired(ClinscribeError):
+    """An edit did not name the version it was made on (If-Match or body `version`)."""
+
+    status_code = 428
+    code = "version_required"
 
 
 class PayloadTooLarge(ClinscribeError):

@@ -29,6 +29,7 @@ from clinscribe.api.routers import (
     fhir_r4,
     health,
     nlp,
+    note_live,
     notes,
     openemr,
     patients,
@@ -42,6 +43,7 @@ from clinscribe.api.routers import (
     users,
 )
 from clinscribe.asr.engines import AsrEngineProvider
+from clinscribe.collab.hub import hub_for
 from clinscribe.config import Settings, get_settings
 from clinscribe.db.session import get_sessionmaker
 from clinscribe.jobs.broker import InProcessWorker
@@ -131,6 +133,10 @@ def create_app(
         settings.resolved_database_url, settings.database_echo
     )
     app.state.draining = False
+    # Made here, not on first use: REST handlers (worker threads) and sockets share one hub.
+    app.state.note_hub = hub_for(
+        settings.rate_limit_backend, settings.redis_url, settings.note_presence_timeout_seconds
+    )
     app.state.blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
     # Readiness checks for the models this profile needs (present on disk; loaded lazily).
     app.state.model_checks = {"speech_model": AsrEngineProvider(settings).check}
@@ -193,6 +199,7 @@ def create_app(
         documents.router,
         nlp.router,
         notes.router,
+        note_live.router,
         audit.router,
         admin.router,
         controls.router,

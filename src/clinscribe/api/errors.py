@@ -105,7 +105,8 @@ def install(app: FastAPI) -> None:
                 code=exc.code,
                 path=request.url.path,
             )
-        response = error_response(exc.status_code, exc.code, exc.message, request)
+        extra = {k: v for k, v in exc.extra.items() if k not in ("error", "detail")}
+        response = error_response(exc.status_code, exc.code, exc.message, request, **extra)
         if exc.status_code == 503:
             response.headers["Retry-After"] = str(getattr(exc, "retry_after", 30))
         return response

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from clinscribe.errors import ClinscribeError, Conflict, Forbidden
+from clinscribe.errors import ClinscribeError, Forbidden, VersionConflict, VersionRequired
+
+__all__ = ["ConsentRequired", "StaleVersion", "UnknownAlert", "VersionRequired"]
 
 
-class StaleVersion(Conflict):
+class StaleVersion(VersionConflict):
     """An edit named a version of the entry that is no longer its current one."""
 
     status_code = 409
     code = "version_conflict"
-
-
-class VersionRequired(ClinscribeError):
-    """An edit did not name the version it was made on (If-Match or body `version`)."""
-
-    status_code = 428
-    code = "version_required"
 
 
 class ConsentRequired(Forbidden):

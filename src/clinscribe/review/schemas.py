@@ -34,6 +34,12 @@ class NoteEdit(BaseModel):
         "Removed facts are left out of the FHIR bundle.",
     )
     reason: str | None = Field(default=None, max_length=500)
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version this edit was made on (or send it as `If-Match`); a stale "
+        "one is refused with 409 `version_conflict`, carrying the current content and a diff.",
+    )
 
     @model_validator(mode="after")
     def _changes_something(self) -> NoteEdit:

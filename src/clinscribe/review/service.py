@@ -21,6 +21,7 @@ from clinscribe.db.models import Encounter, Note, NoteVersion, Tenant
 from clinscribe.errors import Conflict, Forbidden, NotFound, Unprocessable
 from clinscribe.notes import core as notes
 from clinscribe.records import encounters
+from clinscribe.review import conflicts
 from clinscribe.review import decisions as facts
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, readable
@@ -190,6 +191,13 @@ def _require_author(session: Session, principal: Principal, note: Note) -> Encou
     return encounter
 
 
+def _require_editor(principal: Principal, note: Note) -> None:
+    """A draft is co-edited by the clinicians who can see it (the encounter's own, and those
+    who see all encounters); submitting and signing stay with the encounter's clinician."""
+    if principal.role != "clinician":
+        raise Forbidden("only a clinician may edit a note")
+
+
 def edit(
     *,
     session: Session,
@@ -198,16 +206,26 @@ def edit(
     sections: dict[str, str],
     reason: str | None,
     decisions: dict[str, facts.Decision] | None = None,
+    expected_version: int | None = None,
+    require_version: bool = False,
 ) -> Note:
     """A new version with the given section texts and fact decisions (accept/remove).
 
-    An edited rejected note returns to draft.
+    An edited rejected note returns to draft. `expected_version` is the version the edit was
+    made on: a stale one is a 409 carrying the current content and a diff (`conflicts`).
     """
     principal.require("notes:write")
     note = get(session=session, principal=principal, note_id=note_id, audit_read=False)
-    _require_author(session, principal, note)
+    _require_editor(principal, note)
     if note.status not in EDITABLE:
         raise Conflict(f"a {note.status} note cannot be edited (amend a signed note instead)")
+    conflicts.claim(
+        session=session,
+        note=note,
+        expected=expected_version,
+        required=require_version,
+        sections=sections,
+    )
     current = content_of(current_version(session=session, note=note))
     unknown = sorted(set(sections) - {s.key for s in current.sections})
     if unknown:
@@ -321,6 +339,8 @@ def amend(
     sections: dict[str, str],
     reason: str,
     decisions: dict[str, facts.Decision] | None = None,
+    expected_version: int | None = None,
+    require_version: bool = False,
 ) -> Note:
     """Amend a signed note: a new version in draft that will replace the signed one in the EHR."""
     principal.require("notes:write")
@@ -341,6 +361,8 @@ def amend(
         sections=sections,
         reason=f"amendment: {reason}",
         decisions=decisions,
+        expected_version=expected_version,
+        require_version=require_version,
     )
 
 

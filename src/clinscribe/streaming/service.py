@@ -86,13 +86,16 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def mint_token(*, session: Session, principal: Principal, seconds: float) -> str:
+def mint_token(
+    *, session: Session, principal: Principal, seconds: float, permission: str = "encounters:write"
+) -> str:
     """A random token for `?token=`; only its hash is stored, so the table cannot leak it.
 
-    Only for callers who may stream (write to encounters): a token they could not use is not
-    handed out.
+    Only for callers who may use it (`permission`: streaming writes to encounters; a note's
+    live channel needs `notes:read`). A token carries its principal's own role and scopes, so
+    it never opens more than that principal's bearer token would.
     """
-    principal.require("encounters:write")
+    principal.require(permission)
     token = secrets.token_urlsafe(32)
     session.add(
         StreamToken(

@@ -146,15 +146,23 @@ class StreamRegistry:
         with unit_of_work(self.makers) as session:
             return work(session)
 
-    def mint(self, principal: Principal, session: Session | None = None) -> str:
+    def mint(
+        self,
+        principal: Principal,
+        session: Session | None = None,
+        permission: str = "encounters:write",
+    ) -> str:
         """A single-use token for the query string; only its hash is stored.
 
         In the caller's session (committed by its owner), or in a unit of work of its own.
         """
         if session is None:
-            return self.run(lambda own: self.mint(principal, own))
+            return self.run(lambda own: self.mint(principal, own, permission))
         return service.mint_token(
-            session=session, principal=principal, seconds=self.limits.token_seconds
+            session=session,
+            principal=principal,
+            seconds=self.limits.token_seconds,
+            permission=permission,
         )
 
     def redeem(self, token: str) -> Principal:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.orm import Session
 
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES, error_responses
+from clinscribe.api.routers.note_live import hub_of
+from clinscribe.collab import service as collab
 from clinscribe.db.models import Note
 from clinscribe.errors import NotFound
 from clinscribe.fhir import service as delivery
@@ -18,6 +20,7 @@ from clinscribe.notes import core as notes
 from clinscribe.notes import service as drafting
 from clinscribe.notes import templates
 from clinscribe.openemr import writeback as openemr_writeback
+from clinscribe.review import conflicts
 from clinscribe.review import decisions as facts
 from clinscribe.review import service as review
 from clinscribe.review.schemas import (
@@ -31,6 +34,9 @@ from clinscribe.review.schemas import (
 from clinscribe.security.principal import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["notes"], responses=ERROR_RESPONSES)
+IfMatch = Annotated[
+    str | None, Header(description='The version edited, e.g. "3" (the ETag of GET).')
+]
 
 
 def note_out(session: Session, note: Note) -> dict[str, Any]:
@@ -126,8 +132,13 @@ def list_notes(
 
 
 @router.get("/notes/{note_id}", response_model=NoteRead)
-def get_note(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
-    return note_out(session, review.get(session=session, principal=principal, note_id=note_id))
+def get_note(
+    note_id: str, principal: CurrentPrincipal, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    """The note; its `ETag` is the current version, to send back as `If-Match` when editing."""
+    note = review.get(session=session, principal=principal, note_id=note_id)
+    response.headers["ETag"] = f'"{note.current_version}"'
+    return note_out(session, note)
 
 
 @router.get("/notes/{note_id}/versions", response_model=list[NoteVersionRead])
@@ -135,11 +146,23 @@ def note_versions(note_id: str, principal: CurrentPrincipal, session: SessionDep
     return review.versions(session=session, principal=principal, note_id=note_id)
 
 
-@router.patch("/notes/{note_id}", response_model=NoteRead)
+@router.patch("/notes/{note_id}", response_model=NoteRead, responses=error_responses(428))
 def edit_note(
-    note_id: str, body: NoteEdit, principal: CurrentPrincipal, session: SessionDep
+    note_id: str,
+    body: NoteEdit,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    """A new version: changed section texts and/or accept/remove decisions on the facts."""
+    """A new version: changed section texts and/or accept/remove decisions on the facts.
+
+    Name the version edited (`If-Match: "3"` or body `version`): a stale edit is refused with
+    409 `version_conflict`, carrying `current_version`, `current` (its content) and `sections`
+    (per section: base and current text, a unified diff, and whether this edit changed it too).
+    """
     note = review.edit(
         session=session,
         principal=principal,
@@ -147,7 +170,18 @@ def edit_note(
         sections=body.sections,
         reason=body.reason,
         decisions=body.facts,
+        expected_version=conflicts.expected_version(if_match, body.version),
+        require_version=settings.note_edit_require_version,
     )
+    return _edited(request, response, session, principal, note)
+
+
+def _edited(
+    request: Request, response: Response, session: Session, principal: Principal, note: Note
+) -> dict[str, Any]:
+    """The edited note with its new ETag; its live channel hears of it once committed."""
+    collab.announce_update(session=session, hub=hub_of(request.app), principal=principal, note=note)
+    response.headers["ETag"] = f'"{note.current_version}"'
     return note_out(session, note)
 
 
@@ -205,10 +239,18 @@ def deliver_note(
     )
 
 
-@router.post("/notes/{note_id}/amend", response_model=NoteRead)
+@router.post("/notes/{note_id}/amend", response_model=NoteRead, responses=error_responses(428))
 def amend_note(
-    note_id: str, body: NoteAmend, principal: CurrentPrincipal, session: SessionDep
+    note_id: str,
+    body: NoteAmend,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
+    """Amend a signed note (a new draft version); names its version like an edit does."""
     note = review.amend(
         session=session,
         principal=principal,
@@ -216,8 +258,10 @@ def amend_note(
         sections=body.sections,
         reason=body.reason,
         decisions=body.facts,
+        expected_version=conflicts.expected_version(if_match, body.version),
+        require_version=settings.note_edit_require_version,
     )
-    return note_out(session, note)
+    return _edited(request, response, session, principal, note)
 
 
 def _note_for_transcription(session: Session, principal: Principal, transcription_id: str) -> Note:

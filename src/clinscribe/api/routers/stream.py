@@ -95,7 +95,7 @@ async def stream(websocket: WebSocket) -> None:
     live: LiveSession | None = None
     lifecycle.maybe_sweep(node)
     try:
-        principal = await _authenticate(websocket, node.settings, registry)
+        principal = await authenticate(websocket, node.settings, registry)
         config = parse_config(await _first_text(websocket, registry.limits))
         await _check_encounter(websocket.app, principal, config.encounter_id, node.settings)
         resume = websocket.query_params.get("session_id") or config.resume
@@ -148,7 +148,7 @@ async def stream(websocket: WebSocket) -> None:
         await _close(websocket, StreamError(4500, "internal_error", "internal error"))
 
 
-async def _authenticate(
+async def authenticate(
     websocket: WebSocket, settings: Settings, registry: StreamRegistry
 ) -> Principal:
     header = websocket.headers.get("authorization")

@@ -5,11 +5,12 @@ const KEY = "clinscribe.session";
 const listeners = new Set();
 
 export class ApiError extends Error {
-  constructor(status, code, detail) {
+  constructor(status, code, detail, body = null) {
     super(detail || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
     this.detail = detail;
+    this.body = body; // the whole error body (a version conflict carries what to merge)
   }
 }
 
@@ -97,7 +98,7 @@ async function parse(response) {
   if (!response.ok) {
     let detail = body && body.detail;
     if (Array.isArray(detail)) detail = detail.map((d) => d.msg || JSON.stringify(d)).join("; ");
-    throw new ApiError(response.status, body && body.error, detail || response.statusText);
+    throw new ApiError(response.status, body && body.error, detail || response.statusText, body);
   }
   return body;
 }

@@ -73,7 +73,12 @@ export function entitiesCard(note, reload) {
   const content = note.content;
 
   const decide = (fact, decision, sections, reason) =>
-    api.patch(`/notes/${note.id}`, { facts: { [fact.id]: decision }, sections, reason });
+    api.request(`/notes/${note.id}`, {
+      method: "PATCH",
+      json: { facts: { [fact.id]: decision }, sections, reason },
+      // A decision made on an older version is refused (409) rather than applied blindly.
+      headers: { "If-Match": `"${note.version}"` },
+    });
 
   const item = (fact, label, term, kinds) => {
     const decision = fact.decision;

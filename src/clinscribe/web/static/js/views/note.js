@@ -1,9 +1,10 @@
 // The note editor: sections with clickable sentences (evidence), flags, editing and review.
 import * as api from "../api.js";
-import { state } from "../app.js";
-import { busy, clear, field, flash, fmtDate, h, table } from "../dom.js";
+import { onLeave, state } from "../app.js";
+import { busy, clear, field, flash, fmtDate, h, showError, table } from "../dom.js";
 import { deliveryCard } from "./delivery.js";
 import { entitiesCard } from "./entities.js";
+import { closeLive, liveChannel, mergeView, presenceBar, updateBanner } from "./note_live.js";
 import { recordPreviewCard } from "./note_record.js";
 import { openemrNoteCard } from "./openemr.js";
 import { sourcesView } from "./sources.js";
@@ -17,8 +18,17 @@ const STATUS_TEXT = {
   signed: "Signed",
 };
 
+let detach = [];
+
 export async function notePage(noteId) {
   const note = await api.get(`/notes/${noteId}`);
+  for (const off of detach) off();
+  const channel = liveChannel(noteId);
+  channel.setEditing(false, note.version);
+  onLeave(closeLive);
+  const presence = presenceBar(channel);
+  const banner = updateBanner(channel, () => note.version, () => notePage(noteId));
+  detach = [presence.detach, banner.detach];
   const transcript = note.transcript_id ? await api.get(`/transcripts/${note.transcript_id}`).catch(() => null) : null;
   // A report drafted from documents cites pages, not a transcript.
   const fromDocuments = note.template === "client_health_report";
@@ -31,6 +41,8 @@ export async function notePage(noteId) {
   clear(main).append(
     h("p", {}, h("a", { href: `#/encounters/${note.encounter_id}` }, "← Encounter")),
     h("h1", {}, `Note (${note.template}) — version ${note.version}`),
+    presence,
+    banner,
     h(
       "p",
       { class: "meta" },
@@ -39,7 +51,7 @@ export async function notePage(noteId) {
       note.signed_at ? ` · Signed ${fmtDate(note.signed_at)}` : "",
       faithfulness(content),
     ),
-    actions(note, noteBox, reload),
+    actions(note, noteBox, reload, channel),
     h(
       "div",
       { class: "columns note-layout" },
@@ -111,7 +123,9 @@ function renderSections(box, content, view) {
   }
 }
 
-function editor(note, box, reload, { amend }) {
+// Saves name the version they were made on; a stale one comes back as a merge to finish.
+function editor(note, box, reload, { amend, channel }) {
+  channel.setEditing(true, note.version);
   const areas = new Map();
   const reason = h("input", { name: "reason", maxlength: 500, required: amend });
   const save = h("button", { type: "submit" }, amend ? "Save amendment" : "Save changes");
@@ -136,18 +150,33 @@ function editor(note, box, reload, { amend }) {
         flash("Nothing changed.");
         return reload();
       }
-      const body = { sections, reason: reason.value.trim() || null };
-      if (amend) await api.post(`/notes/${note.id}/amend`, body);
-      else await api.patch(`/notes/${note.id}`, body);
-      flash(amend ? "Amendment saved as a new version." : "Changes saved as a new version.");
-      return reload();
+      const why = reason.value.trim() || null;
+      const attempt = async (changed, version) => {
+        try {
+          await api.request(`/notes/${note.id}${amend ? "/amend" : ""}`, {
+            method: amend ? "POST" : "PATCH",
+            json: { sections: changed, reason: why },
+            headers: { "If-Match": `"${version}"` },
+          });
+        } catch (error) {
+          if (!(error instanceof api.ApiError) || error.code !== "version_conflict") throw error;
+          showError(error); // "the note is at version N, not M; merge and save again"
+          const retry = (merged, newer, button) => busy(button, () => attempt(merged, newer));
+          clear(box).append(mergeView(error.body, changed, retry, reload));
+          channel.setEditing(true, error.body.current_version);
+          return undefined;
+        }
+        flash(amend ? "Amendment saved as a new version." : "Changes saved as a new version.");
+        return reload();
+      };
+      return attempt(sections, note.version);
     });
   });
   clear(box).append(form);
   form.querySelector("textarea").focus();
 }
 
-function actions(note, box, reload) {
+function actions(note, box, reload, channel) {
   const bar = h("div", { class: "row actions", role: "group", "aria-label": "Note actions" });
   const act = (label, fn, cls) => {
     const b = h("button", { type: "button", class: cls || "" }, label);
@@ -163,7 +192,7 @@ function actions(note, box, reload) {
   const role = state.me && state.me.role;
   const s = note.status;
   if ((s === "draft" || s === "rejected") && role !== "reviewer") {
-    act("Edit", () => editor(note, box, reload, { amend: false }));
+    act("Edit", () => editor(note, box, reload, { amend: false, channel }));
     // A rejected note goes back to draft when edited; only drafts can be submitted.
     if (s === "draft") act("Submit for review", step("submit", "Submitted for review."), "primary");
     else bar.append(h("span", { class: "hint" }, "Edit the note to address the rejection, then submit it again."));
@@ -184,7 +213,7 @@ function actions(note, box, reload) {
     bar.append(form);
   }
   if (s === "approved" && role !== "reviewer") act("Sign", step("sign", "Signed; delivery to the EHR is queued."), "primary");
-  if (s === "signed" && role !== "reviewer") act("Amend", () => editor(note, box, reload, { amend: true }));
+  if (s === "signed" && role !== "reviewer") act("Amend", () => editor(note, box, reload, { amend: true, channel }));
   return bar;
 }
 

@@ -1,0 +1,1 @@
+"""Live collaboration on a note: presence and change notifications."""
