@@ -39,6 +39,7 @@ from clinscribe.api.routers import (
     stream,
     uploads,
     users,
+    waveforms,
 )
 from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.config import Settings, get_settings
@@ -206,6 +207,7 @@ def create_app(
         clinical_summary.router,
         clinical_preview.router,
         smart.router,
+        waveforms.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)
