@@ -53,8 +53,10 @@ def _points(
     out: list[tuple[float, float]] = []
     for start in range(0, values.size, per_step):
         chunk = values[start : start + per_step]
-        picks = sorted({start + int(np.argmin(chunk)), start + int(np.argmax(chunk))})
-        for i in picks:
+        picks = {start + int(np.argmin(chunk)), start + int(np.argmax(chunk))}
+        if start == 0 or start + per_step >= values.size:  # the trace spans its whole window
+            picks |= {start, start + chunk.size - 1}
+        for i in sorted(picks):
             x = x0 + i / rate * MM_PER_S
             out.append((round(x, 3), round(baseline - float(values[i]) * MM_PER_MV, 3)))
     return tuple(out)
