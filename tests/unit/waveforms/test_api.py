@@ -4,9 +4,6 @@ proposed observations, strips, tenancy, and bad uploads that leave nothing behin
 from __future__ import annotations
 
 import io
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,36 +12,14 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from clinscribe.api.app import create_app
 from clinscribe.config import Settings
 from clinscribe.db.models import AuditEvent, ClinicalObservation, Waveform
 from clinscribe.db.session import session_scope
-from tests.conftest import make_settings
-from tests.support import TenantWorld, build_tenant, ecg_wfdb_files
+from tests.support import TenantWorld, ecg_wfdb_files
 from tests.unit.waveforms import samples
+from tests.unit.waveforms.conftest import Env
 
 Files = list[tuple[str, bytes]]
-
-
-@dataclass
-class Env:
-    """One database, app and two tenants shared by the module's tests (set-up is the cost)."""
-
-    settings: Settings
-    client: TestClient
-    a: TenantWorld
-    b: TenantWorld
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Env]:
-    data_dir = tmp_path_factory.mktemp("waveforms") / "data"
-    data_dir.mkdir()
-    shutil.copy(sqlite_template, data_dir / "clinscribe.db")
-    settings = make_settings(data_dir)
-    a, b = build_tenant(settings), build_tenant(settings)
-    with TestClient(create_app(settings, start_worker=False), raise_server_exceptions=False) as c:
-        yield Env(settings, c, a, b)
 
 
 def upload(client: TestClient, world: TenantWorld, files: Files, patient_id: str = "") -> Any:
