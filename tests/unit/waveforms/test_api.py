@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from clinscribe.config import Settings
 from clinscribe.db.models import AuditEvent, ClinicalObservation, Waveform
 from clinscribe.db.session import session_scope
-from tests.support import TenantWorld, ecg_wfdb_files
+from tests.support import TenantWorld, add_patient_and_encounter, add_waveform, ecg_wfdb_files
 from tests.unit.waveforms import samples
 from tests.unit.waveforms.conftest import Env
 
@@ -182,3 +182,16 @@ def test_a_flat_signal_is_stored_without_measurements(env: Env) -> None:
     body = response.json()
     assert body["measurements"] == [] and body["observation_ids"] == []
     assert client.get(body["strip_png"], headers=tenant_a.auth("clinician")).status_code == 200
+
+
+def test_erasing_the_patient_removes_their_waveforms_and_files(env: Env) -> None:
+    patient_id, _ = add_patient_and_encounter(env.settings, env.a)
+    add_waveform(env.settings, env.a, patient_id)
+    prefix = env.settings.blob_dir / env.a.id / "waveforms" / patient_id
+    assert len([p for p in prefix.rglob("*") if p.is_file()]) == 3
+    response = env.client.delete(f"/api/v1/patients/{patient_id}", headers=env.a.auth("admin"))
+    assert response.status_code == 204, response.text
+    assert not [p for p in prefix.rglob("*") if p.is_file()]
+    with session_scope(env.settings.resolved_database_url) as session:
+        left = select(func.count()).select_from(Waveform).where(Waveform.patient_id == patient_id)
+        assert session.execute(left).scalar_one() == 0
