@@ -29,7 +29,7 @@ from clinscribe.waveforms.core.recording import checked  # noqa: E402
 
 TOLERANCE_S = 0.050
 RATES = (45, 60, 72, 90, 110, 140)
-NOISE = (0.01, 0.1)
+NOISE = (0.01, 0.3)
 
 
 def match(found: np.ndarray, reference: np.ndarray, fs: float) -> tuple[int, int, int]:
@@ -74,7 +74,13 @@ def dicom_sample() -> None:
         diff = f"{ours - theirs:+.1f}" if ours is not None and theirs is not None else "-"
         print(f"| {key} | {ours} | {theirs} | {diff} |")
     lead = recording.lead("II")
-    for name, peaks in references(lead, recording.sampling_rate).items():
+    found = references(lead, recording.sampling_rate)
+    if found["xqrs"].size == 0:
+        # xqrs learns its thresholds from the first seconds and finds nothing on this 10 s lead
+        # in millivolts; the same lead in microvolts gets past its learning phase.
+        print("\nwfdb xqrs found no beats on lead II in mV; it is also run on the lead in uV.")
+        found["xqrs (uV)"] = references(lead * 1000.0, recording.sampling_rate)["xqrs"]
+    for name, peaks in found.items():
         m, n_ref, n_nk = match(analysis.r_peaks, peaks, recording.sampling_rate)
         print(
             f"\nR-peaks vs wfdb {name}: {m}/{n_ref} reference peaks matched within 50 ms "
