@@ -14,12 +14,9 @@ import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pydicom
-import wfdb
-from pydicom.errors import InvalidDicomError
 
 from clinscribe.waveforms.core.errors import (
     NotAWaveformError,
@@ -29,6 +26,11 @@ from clinscribe.waveforms.core.errors import (
     WaveformUnreadableError,
 )
 from clinscribe.waveforms.core.recording import Recording, lead_name
+
+if TYPE_CHECKING:
+    import pydicom
+
+# pydicom and wfdb (which brings pandas) load on the first ECG, not with the API or CLI.
 
 # SCP-ECG concept names of the device's own measurements (DICOM WaveformAnnotationSequence).
 _DEVICE = {
@@ -80,9 +82,11 @@ def _device_measurements(ds: pydicom.Dataset) -> dict[str, float]:
 
 
 def _acquired(ds: pydicom.Dataset) -> datetime | None:
+    from pydicom.valuerep import DT
+
     raw = ds.get("AcquisitionDateTime")
     try:
-        return datetime.fromisoformat(pydicom.valuerep.DT(raw).isoformat()) if raw else None
+        return datetime.fromisoformat(DT(raw).isoformat()) if raw else None
     except ValueError:
         return None
 
@@ -114,6 +118,9 @@ def from_dicom(ds: pydicom.Dataset) -> Recording:
 
 def read_dicom(data: bytes) -> Recording:
     """One DICOM file's waveform (422 when truncated, damaged or not a waveform object)."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
     try:
         ds = pydicom.dcmread(io.BytesIO(data))
         return from_dicom(ds)
@@ -164,6 +171,8 @@ def _check_length(head: Any, files: dict[str, bytes]) -> None:
 
 
 def _wfdb(files: dict[str, bytes], header: str) -> Recording:
+    import wfdb
+
     record_name = header.removesuffix(".hea")
     with tempfile.TemporaryDirectory(prefix="wfdb-") as tmp:
         folder = Path(tmp)
