@@ -1,4 +1,4 @@
-"""A module-wide app and two tenants for the waveform API and FHIR tests."""
+"""One app and two tenants shared by the waveform API and FHIR tests (set-up is the cost)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Env:
     b: TenantWorld
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def env(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Env]:
     data_dir = tmp_path_factory.mktemp("waveforms") / "data"
     data_dir.mkdir()

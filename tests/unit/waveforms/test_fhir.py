@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from clinscribe.waveforms.core import read
+from tests.support import add_patient_and_encounter
 from tests.unit.fhir.server.conftest import get
 from tests.unit.waveforms import samples
 from tests.unit.waveforms.conftest import Env
@@ -16,8 +17,10 @@ from tests.unit.waveforms.conftest import Env
 
 @pytest.fixture(scope="module")
 def uploaded(env: Env) -> dict[str, Any]:
+    """A DICOM ECG of a patient of its own (the API tests share the tenant)."""
+    patient_id, _ = add_patient_and_encounter(env.settings, env.a)
     response = env.client.post(
-        f"/api/v1/patients/{env.a.patient_id}/waveforms",
+        f"/api/v1/patients/{patient_id}/waveforms",
         headers=env.a.auth("clinician"),
         files=[("file", ("ecg.dcm", samples.dicom_bytes(), "application/dicom"))],
     )
@@ -30,7 +33,7 @@ def test_the_recording_is_an_observation_with_sampled_data_per_lead(
 ) -> None:
     resource = get(env.client, env.a, f"/fhir/R4/Observation/{uploaded['id']}").json()
     assert resource["code"]["coding"][0]["code"] == "11524-6"
-    assert resource["subject"] == {"reference": f"Patient/{env.a.patient_id}"}
+    assert resource["subject"] == {"reference": f"Patient/{uploaded['patient_id']}"}
     components = resource["component"]
     assert [c["code"]["text"] for c in components] == uploaded["leads"]
     assert components[0]["code"]["coding"][0]["code"] == "131329"  # MDC_ECG_ELEC_POTL_I
@@ -50,7 +53,9 @@ def test_the_strip_is_a_document_reference_linking_its_png(
     png = env.client.get(attachment["url"], headers=env.a.auth("clinician"))
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     search = get(
-        env.client, env.a, f"/fhir/R4/DocumentReference?patient={env.a.patient_id}&type=11524-6"
+        env.client,
+        env.a,
+        f"/fhir/R4/DocumentReference?patient={uploaded['patient_id']}&type=11524-6",
     ).json()
     assert [e["resource"]["id"] for e in search["entry"]] == [uploaded["id"]]
 
@@ -58,12 +63,12 @@ def test_the_strip_is_a_document_reference_linking_its_png(
 def test_measurements_are_served_once_a_clinician_accepts_them(
     env: Env, uploaded: dict[str, Any]
 ) -> None:
-    url = f"/fhir/R4/Observation?patient={env.a.patient_id}&code=http://loinc.org|8867-4"
+    url = f"/fhir/R4/Observation?patient={uploaded['patient_id']}&code=http://loinc.org|8867-4"
     assert get(env.client, env.a, url).json()["total"] == 0  # proposed: not in the record yet
     ids = uploaded["observation_ids"]
     for entry_id in ids:
         accepted = env.client.post(
-            f"/api/v1/patients/{env.a.patient_id}/observations/{entry_id}/accept",
+            f"/api/v1/patients/{uploaded['patient_id']}/observations/{entry_id}/accept",
             headers=env.a.auth("clinician"),
             json={},
         )
@@ -72,7 +77,7 @@ def test_measurements_are_served_once_a_clinician_accepts_them(
     heart_rate = bundle["entry"][0]["resource"]
     assert heart_rate["valueQuantity"]["code"] == "/min"
     assert abs(heart_rate["valueQuantity"]["value"] - 61.1) <= 2
-    ecg = get(env.client, env.a, f"/fhir/R4/Observation?patient={env.a.patient_id}").json()
+    ecg = get(env.client, env.a, f"/fhir/R4/Observation?patient={uploaded['patient_id']}").json()
     assert {e["resource"]["id"] for e in ecg["entry"]} == {uploaded["id"], *ids}
 
 
