@@ -151,6 +151,7 @@ def create_app(
             r"^/api/v1/(patients/[^/]+/documents|document-links/[^/]+)$": (
                 settings.document_max_bytes + 1024 * 1024
             ),
+            r"^/api/v1/patients/[^/]+/waveforms$": settings.waveform_max_bytes + 1024 * 1024,
         },
     )
 

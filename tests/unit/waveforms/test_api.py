@@ -172,11 +172,13 @@ def test_an_upload_over_the_size_limit_is_413(env: Env, monkeypatch: pytest.Monk
     assert stored(env.settings) == before
 
 
-def test_a_flat_signal_is_stored_without_measurements(env: Env) -> None:
+def test_a_flat_signal_past_the_json_body_limit_is_stored_without_measurements(env: Env) -> None:
     client, tenant_a = env.client, env.a
     import numpy as np
 
-    files = samples.wfdb_files(np.zeros(2500), 500)
+    # 12 leads x 60 s at 1000 Hz: a 1.4 MB .dat, past the 1 MiB limit of JSON bodies.
+    files = samples.wfdb_files(np.zeros((60_000, 12)), 1000, tuple(f"ch{i}" for i in range(12)))
+    assert sum(len(d) for _, d in files) > 1024 * 1024
     response = upload(client, tenant_a, files)
     assert response.status_code == 201, response.text
     body = response.json()
