@@ -144,3 +144,17 @@ def test_a_stored_signal_round_trips() -> None:
     assert np.allclose(back.signals, recording.signals, atol=1e-6)
     with pytest.raises(WaveformUnreadableError):
         from_bytes(b"junk", leads=("II",), sampling_rate=500.0, source_format="wfdb")
+
+
+def test_a_general_ecg_without_group_labels_takes_its_longest_group_in_its_units() -> None:
+    ds = samples.dataset()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.9.1.2"  # General ECG Waveform Storage
+    for group in ds.WaveformSequence:
+        del group.MultiplexGroupLabel
+        for channel in group.ChannelDefinitionSequence:
+            channel.ChannelSensitivityUnitsSequence[0].CodeValue = "mV"
+    del ds.WaveformAnnotationSequence
+    recording = read.from_dicom(ds)
+    assert recording.samples == 10_000 and recording.device_measurements == {}
+    # The same counts read as millivolts are a thousand times the microvolt reading.
+    assert np.allclose(recording.signals, read.from_dicom(samples.dataset()).signals * 1000)
