@@ -22,6 +22,8 @@ from tests.support import (
     add_record_entry,
     add_recording,
     add_text_transcript,
+    add_waveform,
+    ecg_wfdb_files,
     unique,
     wav_bytes,
 )
@@ -90,6 +92,8 @@ RECORD_SEGMENTS = {
     "consents": "consent",
 }
 
+# A one-lead WFDB record (.hea + .dat) for the waveform upload, written once.
+ECG_FILES = ecg_wfdb_files()
 USERS = ("clinician", "reviewer", "admin")
 KEYS = ("key_read", "key_write", "key_admin")
 EVERYONE = frozenset(USERS + KEYS)
@@ -191,6 +195,11 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/documents/{document_id}/download-url"): READERS,
     ("GET", "/api/v1/documents/{document_id}/pages/{number}"): READERS,
     ("DELETE", "/api/v1/documents/{document_id}"): WRITERS,
+    ("POST", "/api/v1/patients/{patient_id}/waveforms"): WRITERS,
+    ("GET", "/api/v1/patients/{patient_id}/waveforms"): READERS,
+    ("GET", "/api/v1/waveforms/{waveform_id}"): READERS,
+    ("GET", "/api/v1/waveforms/{waveform_id}/strip.svg"): READERS,
+    ("GET", "/api/v1/waveforms/{waveform_id}/strip.png"): READERS,
     ("POST", "/api/v1/documents/{document_id}/retry"): WRITERS,
     ("POST", "/api/v1/patients/{patient_id}/search"): READERS,
     ("POST", "/api/v1/patients/{patient_id}/reports"): CLINICIAN,
@@ -370,6 +379,7 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
         "note_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[0],
         "transcription_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[1],
         "document_id": lambda: add_document(settings, owner, patient_id)[0],
+        "waveform_id": lambda: add_waveform(settings, owner, patient_id),
         "number": lambda: "1",
         # FHIR read: the fresh patient, read as a Patient resource.
         "resource_type": lambda: "Patient",
@@ -472,6 +482,9 @@ def call(
     if path.endswith("/recordings") and method == "POST":
         files = {"file": ("tone.wav", wav_bytes(0.3), "audio/wav")}
         return client.post(url, headers=headers, files=files)
+    if path.endswith("/waveforms") and method == "POST":
+        ecg = [("file", (name, data, "application/octet-stream")) for name, data in ECG_FILES]
+        return client.post(url, headers=headers, files=ecg)
     if path.endswith("/documents") and method == "POST":
         files = {"file": ("labs.txt", b"Sodium 139 mmol/L (135-145)\n", "text/plain")}
         return client.post(url, headers=headers, files=files)

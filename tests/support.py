@@ -314,3 +314,54 @@ def add_co_clinician(settings: Settings, world: TenantWorld, name: str = "Dr Sec
         world.emails["co_clinician"] = email
         world.tokens["co_clinician"] = auth.issue_access_token(settings=settings, user=user)
         return str(user.id)
+
+
+def spike_ecg(seconds: float = 4.0, rate: int = 250, heart_rate: float = 60.0) -> object:
+    """A cheap ECG-like lead (mV): a narrow 1.5 mV R wave and a low T wave per beat."""
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    period = 60.0 / heart_rate
+    phase = np.mod(t, period) - period / 2
+    return 1.5 * np.exp(-((phase / 0.012) ** 2)) + 0.3 * np.exp(-(((phase - 0.25) / 0.05) ** 2))
+
+
+def ecg_wfdb_files(seconds: float = 4.0, rate: int = 250) -> list[tuple[str, bytes]]:
+    """A one-lead WFDB record (.hea and .dat) of `spike_ecg`."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import wfdb
+
+    signal = np.asarray(spike_ecg(seconds, rate))[:, None]
+    with tempfile.TemporaryDirectory() as tmp:
+        wfdb.wrsamp(
+            "ecg",
+            fs=rate,
+            units=["mV"],
+            sig_name=["II"],
+            p_signal=signal,
+            fmt=["16"],
+            write_dir=tmp,
+        )
+        return [(p.name, p.read_bytes()) for p in sorted(Path(tmp).iterdir())]
+
+
+def add_waveform(settings: Settings, world: TenantWorld, patient_id: str) -> str:
+    """A short one-lead ECG of the patient, ingested through the waveforms service."""
+    import numpy as np
+
+    from clinscribe.waveforms import service as waveforms
+    from clinscribe.waveforms.core.recording import Recording
+
+    signal = np.asarray(spike_ecg())[:, None]
+    with session_scope(settings.resolved_database_url) as session:
+        row = waveforms.ingest(
+            session=session,
+            settings=settings,
+            principal=world.principal("clinician"),
+            patient_id=patient_id,
+            recording=Recording(("II",), 250.0, signal, "wfdb"),
+        )
+        return row.id

@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     # Pixels per page image; larger images are refused as decompression bombs.
     document_max_pixels: int = Field(default=60_000_000, ge=1_000_000)
     document_url_seconds: int = Field(default=300, ge=10, le=3600)
+    # ECG waveforms: upload size (a DICOM ECG or WFDB record, or a zip of one) and the longest
+    # recording analysed (resting ECGs last 10 s; longer Holter-style files are refused).
+    waveform_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    waveform_max_seconds: float = Field(default=300.0, gt=0, le=3600)
     # HMAC key of signed document links (dev: a random key kept under the data dir).
     document_url_secret: SecretStr | None = None
     # Retention: hours between purges run by the worker (the embedded server's, or each

@@ -41,6 +41,7 @@ from clinscribe.api.routers import (
     stream,
     uploads,
     users,
+    waveforms,
 )
 from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.collab.hub import hub_for
@@ -157,6 +158,7 @@ def create_app(
             r"^/api/v1/(patients/[^/]+/documents|document-links/[^/]+)$": (
                 settings.document_max_bytes + 1024 * 1024
             ),
+            r"^/api/v1/patients/[^/]+/waveforms$": settings.waveform_max_bytes + 1024 * 1024,
         },
     )
 
@@ -215,6 +217,7 @@ def create_app(
         clinical_summary.router,
         clinical_preview.router,
         smart.router,
+        waveforms.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

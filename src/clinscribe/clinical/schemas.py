@@ -33,6 +33,7 @@ class SourceRef(_In):
     start: int | None = Field(default=None, ge=0)
     end: int | None = Field(default=None, ge=0)
     device: str | None = Field(default=None, max_length=100)
+    waveform_id: str | None = Field(default=None, max_length=36)
 
 
 class _EntryIn(_In):

@@ -173,8 +173,10 @@ def create_entry(
     resource: str,
     patient_id: str,
     data: Mapping[str, Any],
+    proposed: bool = False,
 ) -> RecordMixin:
-    """A new entry: `active` when a clinician records it, else `proposed` for one to decide."""
+    """A new entry: `active` when a clinician records it, else `proposed` for one to decide;
+    `proposed=True` (a device's measurement) waits for a decision whoever filed it."""
     principal.require(WRITE)
     _patient(session, principal, patient_id)
     values = dict(data)
@@ -191,7 +193,7 @@ def create_entry(
             "tenant_id": principal.tenant_id,
             "patient_id": patient_id,
             "version": 1,
-            "state": "active" if principal.can(DECIDE) else "proposed",
+            "state": "active" if principal.can(DECIDE) and not proposed else "proposed",
             "recorded_by": principal.actor_id,
             "sources": sources,
             **values,

@@ -4,9 +4,9 @@
 `_cascade`, which removes, children first, the job rows, deliveries, note versions, notes,
 extractions, transcripts, recordings and live-session records of the encounters, then the
 encounters. Erasing a patient also removes their documents with the pages, lab results and
-facts read from them (and the files after commit). Nothing relies on the database's
-`ON DELETE CASCADE` (job rows point at their subjects by id only, so they would outlive it
-anyway). Audio files are removed only once the
+facts read from them, and their ECG waveforms (and the files after commit). Nothing relies
+on the database's `ON DELETE CASCADE` (job rows point at their subjects by id only, so they
+would outlive it anyway). Audio files are removed only once the
 transaction commits: a rolled-back erase keeps its files.
 
 Callers with a principal are authorized here; the purge is the system's own path and takes
@@ -36,6 +36,7 @@ from clinscribe.db.models import (
     Recording,
     StreamSession,
     Transcript,
+    Waveform,
 )
 from clinscribe.db.session import after_commit
 from clinscribe.records import encounters, patients
@@ -157,6 +158,24 @@ def _erase_documents(session: Session, blobs: BlobStore, tenant_id: str, patient
         after_commit(session, remove)
 
 
+def _erase_waveforms(session: Session, blobs: BlobStore, tenant_id: str, patient_id: str) -> None:
+    """A patient's ECG waveforms and (after commit) their signal and strip blobs."""
+    stmt = owned_by(Waveform, tenant_id).where(Waveform.patient_id == patient_id)
+    rows = session.execute(
+        stmt.with_only_columns(Waveform.id, Waveform.signal_key, Waveform.svg_key, Waveform.png_key)
+    ).all()
+    keys = [key for _, *row_keys in rows for key in row_keys]
+    for batch in _batches([waveform_id for waveform_id, *_ in rows]):
+        session.execute(delete(Waveform).where(Waveform.id.in_(batch)))
+
+    def remove() -> None:
+        for key in keys:
+            blobs.delete(key)
+
+    if keys:
+        after_commit(session, remove)
+
+
 def erase_patient(
     *, session: Session, principal: Principal, blobs: BlobStore, patient_id: str
 ) -> None:
@@ -168,6 +187,7 @@ def erase_patient(
     )
     _cascade(session, blobs, principal.tenant_id, encounter_ids)
     _erase_documents(session, blobs, principal.tenant_id, patient_id)
+    _erase_waveforms(session, blobs, principal.tenant_id, patient_id)
     session.execute(delete(Patient).where(Patient.id == patient_id))
     audit.record(
         session,

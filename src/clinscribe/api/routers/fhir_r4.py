@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
+from clinscribe.api.routers.recordings import blobs_of
 from clinscribe.fhir.core.capability import capability_statement
 from clinscribe.fhir.core.codes import FHIR_MIME
 from clinscribe.fhir.core.errors import FormatNotSupported
@@ -100,6 +101,7 @@ def _search_route(resource_type: str, method: str) -> Any:
             params=params,
             base_url=_base_url(request),
             lenient=lenient,
+            blobs=blobs_of(request),
         )
         return FhirResponse(bundle)
 
@@ -135,6 +137,7 @@ def read(
         principal=principal,
         resource_type=resource_type,
         resource_id=resource_id,
+        blobs=blobs_of(request),
     )
     return FhirResponse(resource)
 

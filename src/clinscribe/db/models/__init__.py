@@ -47,6 +47,7 @@ from clinscribe.db.models.records import (
 from clinscribe.db.models.retrieval import RetrievalChunk
 from clinscribe.db.models.smart import SmartLaunch
 from clinscribe.db.models.streaming import StreamSession, StreamToken
+from clinscribe.db.models.waveforms import WAVEFORM_FORMATS, Waveform
 
 __all__ = [
     "DOCUMENT_KINDS",
@@ -61,6 +62,7 @@ __all__ = [
     "RECORD_STATES",
     "ROLES",
     "SEXES",
+    "WAVEFORM_FORMATS",
     "AllergyEntry",
     "ApiKey",
     "AuditEvent",
@@ -96,6 +98,7 @@ __all__ = [
     "Tenant",
     "Transcript",
     "User",
+    "Waveform",
     "patient_mrn_index",
     "patient_name_query_token",
     "patient_name_tokens",

@@ -23,15 +23,17 @@ from clinscribe.fhir.core.ids import JsonDict
 from clinscribe.fhir.core.search import SearchRequest, parse_search
 from clinscribe.fhir.server import record_sources as rec
 from clinscribe.fhir.server import sources as src
+from clinscribe.fhir.server import waveform_sources as wave
 from clinscribe.fhir.server.query import IdField, criterion_clause
 from clinscribe.fhir.server.sources import Context, Source
 from clinscribe.security import smart
 from clinscribe.security.principal import Principal
+from clinscribe.storage.blobs import BlobStore
 
 SOURCES: dict[str, tuple[Source, ...]] = {
     "Patient": (src.PATIENT,),
     "Encounter": (src.ENCOUNTER,),
-    "Observation": (rec.OBSERVATION, src.LAB_OBSERVATION),
+    "Observation": (rec.OBSERVATION, src.LAB_OBSERVATION, wave.WAVEFORM_OBSERVATION),
     "Condition": (rec.CONDITION,),
     "MedicationStatement": (rec.MEDICATION_STATEMENT,),
     "MedicationRequest": (rec.MEDICATION_REQUEST,),
@@ -39,7 +41,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "AllergyIntolerance": (rec.ALLERGY,),
     "CarePlan": (rec.CARE_PLAN,),
     "Consent": (rec.CONSENT,),
-    "DocumentReference": (src.DOCUMENT_REFERENCE,),
+    "DocumentReference": (src.DOCUMENT_REFERENCE, wave.STRIP_REFERENCE),
     "Composition": (src.COMPOSITION,),
 }
 RESOURCE_TYPES = tuple(SOURCES)
@@ -82,13 +84,18 @@ def _scoped(source: Source, principal: Principal, limit: Access) -> Select[Any]:
 
 
 def read(
-    *, session: Session, principal: Principal, resource_type: str, resource_id: str
+    *,
+    session: Session,
+    principal: Principal,
+    resource_type: str,
+    resource_id: str,
+    blobs: BlobStore | None = None,
 ) -> JsonDict:
     """One resource by id, or NotFound (missing, another tenant's, or outside the scopes)."""
     if resource_type not in SOURCES:
         raise NotFound("this resource type is not supported")
     limit = access(principal, resource_type, "read")
-    ctx = Context(session, principal)
+    ctx = Context(session, principal, blobs=blobs)
     for source in SOURCES[resource_type]:
         stmt = _scoped(source, principal, limit).where(source.id == resource_id)
         row = session.execute(stmt).scalars().first()
@@ -145,6 +152,7 @@ def search(
     params: Sequence[tuple[str, str]],
     base_url: str,
     lenient: bool = False,
+    blobs: BlobStore | None = None,
 ) -> JsonDict:
     """A searchset Bundle: matches of this page, `_include`d patients, total and paging links."""
     if resource_type not in SOURCES:
@@ -157,7 +165,7 @@ def search(
         if (stmt := _filtered(source, principal, limit, req)) is not None
     ]
     total, rows = _page(session, stmts, req.offset, req.count)
-    ctx = Context(session, principal)
+    ctx = Context(session, principal, blobs=blobs)
     entries = [_entry(base_url, source.render(ctx, row), "match") for source, row in rows]
     if req.includes and rows:
         entries.extend(_included(ctx, rows, base_url))

@@ -43,6 +43,7 @@ from clinscribe.fhir.core.schemas import Identifier
 from clinscribe.fhir.server.query import Column, DateField, Field, TokenField
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import readable
+from clinscribe.storage.blobs import BlobStore
 
 _DOC_TYPE_CODES = {k: v[0] for k, v in doc_mapping.DOC_TYPES.items()}
 
@@ -54,6 +55,8 @@ class Context:
     session: Session
     principal: Principal
     _identifier_system: str | None = None
+    # Where waveform signals are read from (None: waveform Observations carry no samples).
+    blobs: BlobStore | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     def patient_system(self) -> str:

@@ -6,6 +6,7 @@ import { allergiesTab, conditionsTab, consentsTab, ordersTab } from "../chart/li
 import { carePlansTab } from "../chart/careplan.js";
 import { medicationsTab } from "../chart/medications.js";
 import { vitalsTab } from "../chart/vitals.js";
+import { waveformsTab } from "../chart/waveforms.js";
 import { patientName } from "./patients.js";
 
 const TABS = [
@@ -16,6 +17,7 @@ const TABS = [
   ["problems", "Problems", conditionsTab],
   ["care-plan", "Care plan", carePlansTab],
   ["consents", "Consents", consentsTab],
+  ["waveforms", "Waveforms", waveformsTab],
 ];
 
 export async function chartPage(patientId, tab) {

@@ -1,0 +1,1 @@
+"""ECG waveforms in the patient record: intake (DICOM ECG, WFDB), measurements, strips."""

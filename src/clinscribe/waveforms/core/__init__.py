@@ -1,0 +1,1 @@
+"""Pure waveform code: readers, measurements, LOINC table and strip geometry (no database)."""
