@@ -13,6 +13,7 @@ from clinscribe.jobs.broker import InProcessWorker, check_broker
 from clinscribe.jobs.runtime import Sweeper
 from clinscribe.observability import tracing
 from clinscribe.observability.logging import configure_logging
+from clinscribe.observability.metrics import REGISTRY
 from clinscribe.openemr.schedule import sync_timer
 from clinscribe.retention.schedule import purge_timer
 from clinscribe.tasks import TASKS
@@ -63,7 +64,13 @@ def parse_queues(value: str | None) -> set[str] | None:
     default=None,
     help="Comma-separated job kinds to consume (e.g. transcribe; extract,deliver); default all.",
 )
-def worker(threads: int, queues: str | None) -> None:
+@click.option(
+    "--metrics-port",
+    default=0,
+    type=click.IntRange(0, 65535),
+    help="Serve Prometheus metrics (job outcomes, queue wait, ASR speed) on this port; 0: off.",
+)
+def worker(threads: int, queues: str | None, metrics_port: int) -> None:
     """Run job workers against the configured broker until SIGTERM/SIGINT.
 
     On SIGTERM the worker stops taking messages, lets running jobs finish and exits; a job cut
@@ -77,6 +84,11 @@ def worker(threads: int, queues: str | None) -> None:
     tracing.configure_tracing(settings, "clinscribe-worker")
     check_broker(settings)
     runtime = setup(settings)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        # Workers serve no API: their job and ASR metrics are scraped here instead.
+        start_http_server(metrics_port, registry=REGISTRY)
     runner = InProcessWorker(runtime.broker, threads=threads, queues=wanted)
     # Every worker also sweeps: pending jobs are re-sent at start-up and stuck ones re-queued.
     sweeper = Sweeper(runtime, interval=max(1.0, settings.job_stale_seconds / 2))

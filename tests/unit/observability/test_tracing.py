@@ -163,9 +163,7 @@ def test_an_upload_is_one_trace_through_its_jobs_and_no_span_carries_phi(
     with TestClient(create_app(traced, start_worker=True)) as client:
         _visit(client, tenant_a, marks)
         # The text visit starts one extraction; the upload a transcription and then another.
-        spans = _wait_for(
-            receiver, {"job clinscribe.transcribe": 1, "job clinscribe.extract": 2}
-        )
+        spans = _wait_for(receiver, {"job clinscribe.transcribe": 1, "job clinscribe.extract": 2})
     by_name: dict[str, list[dict[str, object]]] = {}
     for span in spans:
         by_name.setdefault(str(span["name"]), []).append(span)
@@ -182,9 +180,7 @@ def test_an_upload_is_one_trace_through_its_jobs_and_no_span_carries_phi(
     assert any("db.system" in s["attributes"] for s in trace_of_upload)  # type: ignore[operator]
 
     text = by_name["POST /api/v1/encounters/{encounter_id}/text"][0]
-    assert any(
-        s["trace"] == text["trace"] and s["name"] == "job clinscribe.extract" for s in spans
-    )
+    assert any(s["trace"] == text["trace"] and s["name"] == "job clinscribe.extract" for s in spans)
 
     # Log lines written inside the job carry its trace and span ids.
     logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "{" in line]
