@@ -102,6 +102,9 @@ def shutdown() -> None:
         current.shutdown()
 
 
+_NOOP = trace.NoOpTracer()
+
+
 class _DelegatingProvider(trace.TracerProvider):
     """Instrumentations patched once per process reach whichever provider is current."""
 
@@ -118,10 +121,17 @@ class _DelegatingProvider(trace.TracerProvider):
 class _DelegatingTracer(trace.Tracer):
     def __init__(self, name: str) -> None:
         self.name = name
+        self._cached: tuple[object, trace.Tracer] | None = None
 
     def _target(self) -> trace.Tracer:
         current = _state.provider
-        return trace.NoOpTracer() if current is None else current.get_tracer(self.name)
+        if current is None:
+            return _NOOP
+        cached = self._cached
+        if cached is None or cached[0] is not current:
+            # One SDK tracer per provider, not one per span.
+            cached = self._cached = (current, current.get_tracer(self.name))
+        return cached[1]
 
     def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
         return self._target().start_span(*args, **kwargs)
