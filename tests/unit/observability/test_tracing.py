@@ -23,7 +23,9 @@ from clinscribe.observability import tracing
 from clinscribe.observability.otel_export import scrub_attributes
 from tests import canary
 from tests.fakes import FakeContextEngine, FakePhiEngine, use_fake_nlp
-from tests.support import TenantWorld
+from tests.fhir_server import FhirTestServer
+from tests.support import TenantWorld, add_note, configure_ehr
+from tests.unit.fhir.test_delivery import encounter_seeder, seed_patient
 
 
 class Receiver:
@@ -193,6 +195,29 @@ def test_an_upload_is_one_trace_through_its_jobs_and_no_span_carries_phi(
     canary.assert_absent(marks, {"exported spans": b"".join(receiver.bodies)})
     listed = by_name.get("GET /api/v1/patients", [])
     assert listed and "url.query" not in listed[0]["attributes"]  # type: ignore[operator]
+
+
+def test_signing_a_note_is_one_trace_through_its_delivery_to_the_ehr(
+    traced: Settings, tenant_a: TenantWorld, receiver: Receiver
+) -> None:
+    with FhirTestServer() as server, TestClient(create_app(traced, start_worker=True)) as client:
+        configure_ehr(traced, tenant_a, server.base_url)
+        note_id, _ = add_note(traced, tenant_a, tenant_a.encounter_id, "approved")
+        seed_patient(server, traced, tenant_a)
+        encounter_seeder(server)(tenant_a.encounter_id)
+        signed = client.post(f"/api/v1/notes/{note_id}/sign", headers=tenant_a.auth("clinician"))
+        assert signed.status_code == 200
+        spans = _wait_for(receiver, {"job clinscribe.deliver": 1})
+    sign = next(s for s in spans if s["name"] == "POST /api/v1/notes/{note_id}/sign")
+    in_trace = [s for s in spans if s["trace"] == sign["trace"]]
+    deliver = next(s for s in in_trace if s["name"] == "job clinscribe.deliver")
+    # The EHR call (httpx) is a child of the delivery job, its URL without any query string.
+    calls = [s for s in in_trace if s["parent"] == deliver["span"] and s["name"] == "POST"]
+    assert calls, sorted(str(s["name"]) for s in in_trace)
+    attributes = calls[0]["attributes"]
+    assert isinstance(attributes, dict)
+    url = str(attributes.get("url.full") or attributes.get("http.url"))
+    assert url.startswith(server.base_url) and "?" not in url
 
 
 def test_exported_attributes_lose_query_strings_client_addresses_and_raw_paths() -> None:
