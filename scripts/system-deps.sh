@@ -3,7 +3,8 @@
 # documents). Installs only what is missing, and only when it can (root with apt-get);
 # otherwise it names what to install.
 set -euo pipefail
-packages=(espeak-ng chromium tesseract-ocr tesseract-ocr-eng)
+# prometheus brings promtool, which checks the alert rules in deploy/.
+packages=(espeak-ng chromium tesseract-ocr tesseract-ocr-eng prometheus)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

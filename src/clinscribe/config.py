@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from clinscribe.errors import ConfigError
 
@@ -21,8 +27,56 @@ Profile = Literal["dev", "prod"]
 Role = Literal["clinician", "reviewer", "admin"]
 
 
+PREFIX = "CLINSCRIBE_"
+
+
+class FileSettingsSource(PydanticBaseSettingsSource):
+    """Any setting `X` from a file: `CLINSCRIBE_X_FILE=/path`, or a file named `CLINSCRIBE_X`
+    in the directory `CLINSCRIBE_SECRETS_DIR` (a Secret volume, a Vault Agent template's
+    output). Secrets thus never sit in the environment or an image; a trailing newline is
+    dropped. Setting both `X` and `X_FILE` is refused; an `X` in the environment wins over
+    the secrets directory."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        env = os.environ
+        secrets_dir = env.get(PREFIX + "SECRETS_DIR")
+        values: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            if field.validation_alias is not None:
+                continue  # standard variables of other tools (OTEL_*) keep their own rules
+            var = PREFIX + name.upper()
+            path: Path | None = None
+            if env.get(var + "_FILE"):
+                if var in env:
+                    raise ConfigError(f"set {var} or {var}_FILE, not both")
+                path = Path(env[var + "_FILE"])
+            elif secrets_dir and var not in env and (Path(secrets_dir) / var).is_file():
+                path = Path(secrets_dir) / var
+            if path is None:
+                continue
+            try:
+                raw = path.read_text(encoding="utf-8").rstrip("\r\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                # Name the variable and the problem, never the content.
+                raise ConfigError(
+                    f"{var}_FILE: cannot read the file ({type(exc).__name__})"
+                ) from None
+            if self.field_is_complex(field):
+                try:
+                    values[name] = self.decode_complex_value(name, field, raw)
+                except ValueError:
+                    raise ConfigError(f"{var}_FILE: the file is not valid JSON") from None
+            else:
+                values[name] = raw
+        return values
+
+
 class Settings(BaseSettings):
-    """Configuration from `CLINSCRIBE_*` environment variables and an optional `.env` file."""
+    """Configuration from `CLINSCRIBE_*` environment variables (or `CLINSCRIBE_*_FILE` files)
+    and an optional `.env` file."""
 
     model_config = SettingsConfigDict(
         env_prefix="CLINSCRIBE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -206,6 +260,29 @@ class Settings(BaseSettings):
     # either, one is generated under the data dir on first use.
     evidence_signing_key: SecretStr | None = None
     evidence_signing_key_file: Path | None = None
+    # Tracing follows the OpenTelemetry SDK's own variables: on when an OTLP endpoint or a
+    # traces exporter is named. The SDK reads the rest (headers, sampler, resource) itself.
+    otel_sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
+    otel_traces_exporter: str | None = Field(default=None, validation_alias="OTEL_TRACES_EXPORTER")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    otel_exporter_otlp_traces_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    )
+    otel_service_name: str | None = Field(default=None, validation_alias="OTEL_SERVICE_NAME")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = FileSettingsSource(settings_cls)
+        return init_settings, env_settings, files, dotenv_settings, file_secret_settings
 
     @model_validator(mode="after")
     def _check_algorithm_material(self) -> Settings:

@@ -14,6 +14,8 @@ MAX_LINES = 400
 LATE_OWN_IMPORTS = {
     # `clinscribe serve` alone needs the web app; `--help` and every other command skip it.
     ("cli/serve.py", "clinscribe.api.app"),
+    # The OpenTelemetry SDK (~0.1 s to import) loads only in processes that trace.
+    ("observability/tracing.py", "clinscribe.observability.otel_export"),
 }
 
 

@@ -50,6 +50,7 @@ from clinscribe.db.session import get_sessionmaker
 from clinscribe.jobs.broker import InProcessWorker
 from clinscribe.jobs.periodic import Periodic
 from clinscribe.jobs.runtime import Sweeper
+from clinscribe.observability import tracing
 from clinscribe.observability.logging import configure_logging
 from clinscribe.openemr.schedule import sync_timer
 from clinscribe.retention.schedule import purge_timer
@@ -72,6 +73,8 @@ def create_app(
     settings = settings or get_settings()
     settings.validate_for_prod()
     configure_logging(settings.log_level, settings.log_json)
+    # Before the first engine exists, so that its statements are traced too.
+    tracing.configure_tracing(settings, "clinscribe-api")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     # The live model loads in the background while the server starts; /readyz waits for it.
@@ -222,4 +225,19 @@ def create_app(
         app.include_router(router)
     uploads.install(app, settings)
     app.include_router(web_router)  # the clinician UI: GET / and /static/*
+    if tracing.provider() is not None:
+        _instrument(app)
     return app
+
+
+def _instrument(app: FastAPI) -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    # Server spans are named by route template; probes and scrapes are not traced, and the
+    # per-message ASGI spans (receive/send) add nothing but volume.
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=tracing.tracer_provider(),
+        excluded_urls="/healthz,/readyz,/metrics",
+        exclude_spans=["receive", "send"],
+    )

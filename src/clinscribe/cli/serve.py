@@ -11,9 +11,12 @@ from clinscribe.cli.common import CliError, load_settings
 from clinscribe.cli.db import upgrade_database
 from clinscribe.jobs.broker import InProcessWorker, check_broker
 from clinscribe.jobs.runtime import Sweeper
+from clinscribe.observability import tracing
 from clinscribe.observability.logging import configure_logging
+from clinscribe.observability.metrics import REGISTRY
 from clinscribe.openemr.schedule import sync_timer
 from clinscribe.retention.schedule import purge_timer
+from clinscribe.tasks import TASKS
 from clinscribe.tasks import setup_jobs as setup
 
 
@@ -40,17 +43,53 @@ def serve(host: str, port: int, migrate: bool) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 
 
+def parse_queues(value: str | None) -> set[str] | None:
+    """Job kinds (`transcribe,extract`) to the queue names a worker consumes; None: all."""
+    if not value:
+        return None
+    kinds = {kind.strip() for kind in value.split(",") if kind.strip()}
+    unknown = sorted(kinds - set(TASKS))
+    if unknown or not kinds:
+        raise CliError(
+            f"--queues: unknown job kind {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(sorted(TASKS))}"
+        )
+    return {f"clinscribe.{kind}" for kind in kinds}
+
+
 @click.command()
 @click.option("--threads", default=2, type=click.IntRange(1, 64), show_default=True)
-def worker(threads: int) -> None:
-    """Run job workers against the configured broker until SIGTERM/SIGINT."""
+@click.option(
+    "--queues",
+    default=None,
+    help="Comma-separated job kinds to consume (e.g. transcribe; extract,deliver); default all.",
+)
+@click.option(
+    "--metrics-port",
+    default=0,
+    type=click.IntRange(0, 65535),
+    help="Serve Prometheus metrics (job outcomes, queue wait, ASR speed) on this port; 0: off.",
+)
+def worker(threads: int, queues: str | None, metrics_port: int) -> None:
+    """Run job workers against the configured broker until SIGTERM/SIGINT.
+
+    On SIGTERM the worker stops taking messages, lets running jobs finish and exits; a job cut
+    off by a hard kill is re-sent by the sweep once its heartbeat goes stale.
+    """
     settings = load_settings()
     if settings.broker == "inprocess":
         raise CliError("no external broker configured (set CLINSCRIBE_BROKER=rabbitmq or redis)")
+    wanted = parse_queues(queues)
     configure_logging(settings.log_level, settings.log_json)
+    tracing.configure_tracing(settings, "clinscribe-worker")
     check_broker(settings)
     runtime = setup(settings)
-    runner = InProcessWorker(runtime.broker, threads=threads)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        # Workers serve no API: their job and ASR metrics are scraped here instead.
+        start_http_server(metrics_port, registry=REGISTRY)
+    runner = InProcessWorker(runtime.broker, threads=threads, queues=wanted)
     # Every worker also sweeps: pending jobs are re-sent at start-up and stuck ones re-queued.
     sweeper = Sweeper(runtime, interval=max(1.0, settings.job_stale_seconds / 2))
     stop = threading.Event()
@@ -63,10 +102,12 @@ def worker(threads: int) -> None:
     for timer in (purges, openemr_syncs):
         if timer is not None:
             timer.start()
-    click.echo(f"worker running on {settings.broker} with {threads} threads", err=True)
+    which = ", ".join(sorted(wanted)) if wanted else "all queues"
+    click.echo(f"worker running on {settings.broker} with {threads} threads ({which})", err=True)
     stop.wait()
     for timer in (purges, openemr_syncs):
         if timer is not None:
             timer.stop()
     sweeper.stop()
     runner.stop()
+    tracing.shutdown()  # flush the last spans

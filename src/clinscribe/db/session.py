@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinscribe.db import dialects
+from clinscribe.observability import tracing
+from clinscribe.observability.metrics import watch_pool
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -55,9 +57,12 @@ def _engine(url: str, echo: bool) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
-        return engine
-    url = dialects.normalise_url(url)
-    return create_engine(url, echo=echo, **dialects.engine_options(url))
+    else:
+        url = dialects.normalise_url(url)
+        engine = create_engine(url, echo=echo, **dialects.engine_options(url))
+    watch_pool(engine.pool)
+    tracing.instrument_engine(engine)
+    return engine
 
 
 def get_sessionmaker(url: str, echo: bool = False) -> sessionmaker[Session]:

@@ -13,6 +13,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from clinscribe.config import Settings
 from clinscribe.errors import ServiceUnavailable
+from clinscribe.jobs.tracing import TracingMiddleware
 
 DEFAULT_URLS = {
     "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/",
@@ -44,6 +45,8 @@ def _make_broker(kind: str, url: str | None) -> dramatiq.Broker:
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")
+    # Always present, idle while tracing is off: a broker outlives app instances in a process.
+    broker.add_middleware(TracingMiddleware())
     return broker
 
 
@@ -57,8 +60,13 @@ def get_broker(settings: Settings) -> dramatiq.Broker:
 class InProcessWorker:
     """Runs actors on threads inside the API process (embedded profile: no separate worker)."""
 
-    def __init__(self, broker: dramatiq.Broker, threads: int = 2) -> None:
-        self._worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=200)
+    def __init__(
+        self, broker: dramatiq.Broker, threads: int = 2, queues: set[str] | None = None
+    ) -> None:
+        # `queues` limits which queues this worker consumes (None: all of them).
+        self._worker = dramatiq.Worker(
+            broker, queues=queues, worker_threads=threads, worker_timeout=200
+        )
         self._lock = threading.Lock()
         self.running = False
 

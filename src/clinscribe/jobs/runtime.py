@@ -24,7 +24,7 @@ from clinscribe.jobs.broker import get_broker
 from clinscribe.jobs.periodic import Periodic
 from clinscribe.jobs.tasks import PERMANENT, TASKS, Hook, RetryLater
 from clinscribe.observability.logging import get_logger
-from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, QUEUE_DEPTH
+from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, JOB_WAIT, QUEUE_DEPTH
 from clinscribe.security import crypto
 from clinscribe.storage.blobs import BlobStore, LocalBlobStore
 
@@ -78,6 +78,11 @@ class Runtime:
                 raise JobBusy(job_id)
             return
         log.info("job_started", job_id=job_id, kind=kind, attempt=job.attempts)
+        if job.attempts == 1 and job.started_at is not None:
+            # Queue wait: what scaling workers out shortens (retries wait on purpose).
+            JOB_WAIT.labels(kind).observe(
+                max(0.0, (job.started_at - job.created_at).total_seconds())
+            )
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(job_id, stop), daemon=True)
         beat.start()

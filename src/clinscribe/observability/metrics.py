@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -56,3 +62,47 @@ QUEUE_DEPTH = Gauge(
     ["status"],
     registry=REGISTRY,
 )
+JOB_WAIT = Histogram(
+    "clinscribe_job_queue_wait_seconds",
+    "Time from a job's creation to the start of its first attempt, by kind.",
+    ["kind"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600),
+    registry=REGISTRY,
+)
+READINESS_FAILING = Gauge(
+    "clinscribe_readiness_failing",
+    "1 while the named readiness component fails on this node (set by each /readyz).",
+    ["component"],
+    registry=REGISTRY,
+)
+
+# Connection pools of this process's database engines (registered as engines are created).
+_POOLS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def watch_pool(pool: Any) -> None:
+    """Report this pool in `clinscribe_db_pool_connections` (pools without counters are
+    skipped)."""
+    if all(hasattr(pool, name) for name in ("size", "checkedout", "checkedin", "overflow")):
+        _POOLS.add(pool)
+
+
+class _PoolCollector(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "clinscribe_db_pool_connections",
+            "Database connections of this process by state (capacity is the pool size).",
+            labels=["state"],
+        )
+        totals = {"capacity": 0, "checked_out": 0, "idle": 0, "overflow": 0}
+        for pool in list(_POOLS):
+            totals["capacity"] += int(pool.size())
+            totals["checked_out"] += int(pool.checkedout())
+            totals["idle"] += int(pool.checkedin())
+            totals["overflow"] += max(0, int(pool.overflow()))
+        for state, value in totals.items():
+            family.add_metric([state], value)
+        yield family
+
+
+REGISTRY.register(_PoolCollector())

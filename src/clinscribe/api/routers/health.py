@@ -13,7 +13,7 @@ from sqlalchemy import text
 from clinscribe import __version__
 from clinscribe.api.deps import SettingsDep
 from clinscribe.jobs.broker import check_broker
-from clinscribe.observability.metrics import REGISTRY
+from clinscribe.observability.metrics import READINESS_FAILING, REGISTRY
 from clinscribe.openemr.schedule import readiness as openemr_readiness
 
 router = APIRouter(tags=["health"])
@@ -47,6 +47,8 @@ def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
             failing.append(name)
     if request.app.state.draining or settings.drain_file.exists():
         failing.append("draining")
+    for name in [*components, "draining"]:
+        READINESS_FAILING.labels(name).set(1 if name in failing else 0)
     # A tenant's OpenEMR being away degrades that tenant's write-back (it retries), not the
     # service: it is reported by name without taking the instance out of rotation.
     degraded: list[str] = []
