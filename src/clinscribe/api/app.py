@@ -27,6 +27,7 @@ from clinscribe.api.routers import (
     encounters,
     fhir_r4,
     health,
+    mfa,
     nlp,
     notes,
     openemr,
@@ -185,6 +186,7 @@ def create_app(
     for router in (
         auth.router,
         auth.me_router,
+        mfa.router,
         users.router,
         patients.router,
         encounters.router,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from clinscribe.security.lockout import Lockout, MemoryFailures, SignInLocked, account_key
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -12,7 +13,6 @@ from clinscribe.api.app import create_app
 from clinscribe.config import Settings
 from clinscribe.db.models import AuditEvent
 from clinscribe.db.session import session_scope
-from clinscribe.security.lockout import Lockout, MemoryFailures, SignInLocked, account_key
 from tests.conftest import make_settings
 from tests.support import PASSWORD, TenantWorld
 

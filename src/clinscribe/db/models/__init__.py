@@ -30,6 +30,7 @@ from clinscribe.db.models.documents import (
 )
 from clinscribe.db.models.fhir import Delivery, EhrEndpoint
 from clinscribe.db.models.jobs import JOB_STATUSES, Job
+from clinscribe.db.models.mfa import MfaRecoveryCode, SignInFailure, UserMfa
 from clinscribe.db.models.nlp import ExtractionRecord
 from clinscribe.db.models.notes import NOTE_STATUSES, Note, NoteTemplate, NoteVersion
 from clinscribe.db.models.recordings import Recording
@@ -80,6 +81,7 @@ __all__ = [
     "Job",
     "LabObservation",
     "MedicationEntry",
+    "MfaRecoveryCode",
     "Note",
     "NoteTemplate",
     "NoteVersion",
@@ -90,12 +92,14 @@ __all__ = [
     "RefreshToken",
     "RetrievalChunk",
     "ServiceOrder",
+    "SignInFailure",
     "SmartLaunch",
     "StreamSession",
     "StreamToken",
     "Tenant",
     "Transcript",
     "User",
+    "UserMfa",
     "patient_mrn_index",
     "patient_name_query_token",
     "patient_name_tokens",
