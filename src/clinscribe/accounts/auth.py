@@ -100,6 +100,17 @@ def password_accepted(
     return MfaChallenge(mfa_token=ticket, expires_in=settings.mfa_token_minutes * 60)
 
 
+def ticket_holder(
+    session: Session, settings: Settings, ticket: str
+) -> tuple[User, tokens.TokenClaims]:
+    """The user a second-step ticket (`password_accepted`) was issued to, still active."""
+    claims = tokens.decode(settings, ticket, "mfa")
+    user = session.get(User, claims.subject)
+    if user is None or not user.is_active or user.tenant_id != claims.tenant_id:
+        raise Unauthorized("user unknown or disabled")
+    return user, claims
+
+
 def signed_in(session: Session, settings: Settings, user: User, *, via: str) -> TokenPair:
     """A sign-in another system vouched for (a SMART launch from the EHR): audited, token pair."""
     return _signed_in(session, settings, user, via=via, amr=("ext",))

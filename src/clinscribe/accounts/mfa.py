@@ -37,11 +37,12 @@ from clinscribe.errors import (
     MfaRequired,
     Unauthorized,
 )
-from clinscribe.security import tokens, totp
+from clinscribe.security import totp
 from clinscribe.security.associated import mfa_secret_aad
 from clinscribe.security.crypto import key_ring
 from clinscribe.security.passwords import hash_one_time_code, verify_password
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import get_readable
 
 # RFC 8176 methods that prove a second factor (a one-time code, a hardware or software key,
 # a smart card, a text message, or the provider's own "mfa"/"mca" summary).
@@ -62,10 +63,7 @@ class BadCode(InvalidMfaCode):
 def _user_of(session: Session, principal: Principal) -> User:
     if principal.user_id is None or principal.kind not in ("user", "oidc"):
         raise Forbidden("only a signed-in user has a second factor")
-    user = session.get(User, principal.user_id)
-    if user is None or user.tenant_id != principal.tenant_id:
-        raise Unauthorized("user unknown or disabled")
-    return user
+    return get_readable(session, User, principal.user_id, principal, what="user")
 
 
 def _confirmed(session: Session, user: User) -> UserMfa:
@@ -205,7 +203,9 @@ def confirm(
     row.confirmed_at, row.last_step = utcnow(), step
     codes = totp.new_recovery_codes()
     session.execute(delete(MfaRecoveryCode).where(MfaRecoveryCode.user_id == user.id))
-    session.add_all(MfaRecoveryCode(user_id=user.id, code_hash=hash_one_time_code(c)) for c in codes)
+    session.add_all(
+        MfaRecoveryCode(user_id=user.id, code_hash=hash_one_time_code(c)) for c in codes
+    )
     audit.record(
         session, action="mfa.confirm", principal=principal, object_type="user", object_id=user.id
     )
@@ -226,10 +226,7 @@ def disable(*, session: Session, settings: Settings, principal: Principal, body:
 
 def verify(*, session: Session, settings: Settings, mfa_token: str, body: MfaCode) -> TokenPair:
     """Sign-in's second step: the ticket from the password step plus a code → a session."""
-    claims = tokens.decode(settings, mfa_token, "mfa")
-    user = session.get(User, claims.subject)
-    if user is None or not user.is_active or user.tenant_id != claims.tenant_id:
-        raise Unauthorized("user unknown or disabled")
+    user, claims = auth.ticket_holder(session, settings, mfa_token)
     method = _check(session, settings, user, body)
     audit.record(
         session,
