@@ -18,7 +18,7 @@ from tests.support import TenantWorld
 VERIFY = f"{MFA}/verify"
 
 
-def test_enrolment_returns_a_qr_code_and_stores_the_secret_sealed(
+def test_enrolment_shows_a_qr_code_seals_the_secret_and_confirming_gives_recovery_codes(
     client: TestClient, settings: Settings, tenant_a: TenantWorld
 ) -> None:
     started = client.post(f"{MFA}/enrol", headers=tenant_a.auth("clinician")).json()
@@ -33,11 +33,8 @@ def test_enrolment_returns_a_qr_code_and_stores_the_secret_sealed(
     # Not active until confirmed: the password alone still signs in.
     assert "access_token" in sign_in(client, tenant_a.emails["clinician"])
 
-
-def test_confirming_activates_it_and_gives_ten_hashed_single_use_recovery_codes(
-    client: TestClient, settings: Settings, tenant_a: TenantWorld
-) -> None:
-    enrolled = enrol(client, tenant_a.auth("clinician"))
+    enrolled = enrol(client, tenant_a.auth("clinician"))  # a new secret replaces the pending one
+    assert enrolled.secret != started["secret"]
     assert len(set(enrolled.recovery_codes)) == 10
     with session_scope(settings.resolved_database_url) as session:
         hashes = session.scalars(
@@ -45,7 +42,8 @@ def test_confirming_activates_it_and_gives_ten_hashed_single_use_recovery_codes(
                 MfaRecoveryCode.user_id == tenant_a.users["clinician"]
             )
         ).all()
-    assert len(hashes) == 10 and all(h.startswith("$argon2") for h in hashes)
+    assert len(hashes) == 10 and all(h.startswith("$argon2id") for h in hashes)
+    assert not set(enrolled.recovery_codes) & set(hashes)
     again = client.post(
         f"{MFA}/confirm", headers=tenant_a.auth("clinician"), json={"code": "123456"}
     )
