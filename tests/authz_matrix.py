@@ -44,6 +44,8 @@ PUBLIC = {
     ("GET", "/api/v1/auth/oidc/login"),
     ("GET", "/api/v1/auth/oidc/callback"),
     ("POST", "/api/v1/auth/oidc/session"),
+    # Sign-in's second step: the single-purpose ticket from the password step is the credential.
+    ("POST", "/api/v1/auth/mfa/verify"),
     # Signed document links: the token in the path is the credential (tested on their own).
     ("POST", "/api/v1/document-links/{token}"),
     ("GET", "/api/v1/document-links/{token}"),
@@ -77,6 +79,11 @@ PAST_AUTHORIZATION = {
     ("GET", "/api/v1/openemr/facilities"): "openemr_not_configured",
     ("GET", "/api/v1/openemr/providers"): "openemr_not_configured",
     ("POST", "/api/v1/documents/{document_id}/retry"): "document_not_failed",
+    # A code needs an enrolment (and the matrix's users have none confirmed); checked with real
+    # codes in tests/unit/accounts/test_mfa.py and test_step_up.py.
+    ("POST", "/api/v1/auth/mfa/confirm"): "mfa_not_enrolled",
+    ("DELETE", "/api/v1/auth/mfa"): "mfa_not_enrolled",
+    ("POST", "/api/v1/auth/mfa/step-up"): "mfa_not_enrolled",
     # Acknowledging needs a current alert; the acknowledgement itself is tested in clinical.
     ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): "unknown_alert",
 }
@@ -106,6 +113,15 @@ DELIVERERS = frozenset({"clinician", "reviewer", "admin", "key_write", "key_admi
 
 POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/me"): frozenset(USERS),
+    # A second factor belongs to a person: API keys have none.
+    ("GET", "/api/v1/auth/mfa"): frozenset(USERS),
+    ("POST", "/api/v1/auth/mfa/enrol"): frozenset(USERS),
+    ("POST", "/api/v1/auth/mfa/confirm"): frozenset(USERS),
+    ("DELETE", "/api/v1/auth/mfa"): frozenset(USERS),
+    ("POST", "/api/v1/auth/mfa/step-up"): frozenset(USERS),
+    ("GET", "/api/v1/tenant/security"): READERS,
+    ("PUT", "/api/v1/tenant/security"): ADMINS,
+    ("POST", "/api/v1/users/{user_id}/unlock"): ADMINS,
     ("GET", "/api/v1/tenant"): READERS,
     ("PATCH", "/api/v1/tenant"): ADMINS,
     ("GET", "/api/v1/users"): ADMINS | {"reviewer"},
@@ -260,6 +276,13 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
         ("POST", "/api/v1/users"): lambda: {"email": f"{unique()}@example.org", "role": "reviewer"},
         ("PATCH", "/api/v1/users/{user_id}"): lambda: {"full_name": "Renamed"},
         ("PATCH", "/api/v1/tenant"): lambda: {"phi_egress_policy": "deny"},
+        ("POST", "/api/v1/auth/mfa/confirm"): lambda: {"code": "123456"},
+        ("DELETE", "/api/v1/auth/mfa"): lambda: {"code": "123456"},
+        ("POST", "/api/v1/auth/mfa/step-up"): lambda: {"code": "123456"},
+        ("PUT", "/api/v1/tenant/security"): lambda: {
+            "mfa_required_roles": [],
+            "step_up_minutes": 15,
+        },
         ("POST", "/api/v1/api-keys"): lambda: {"name": unique("k"), "scopes": ["read"]},
         ("POST", "/api/v1/patients"): lambda: {
             "mrn": unique("M"),

@@ -99,8 +99,20 @@ class OidcTestProvider:
             self._server.shutdown()
         self._server.server_close()
 
-    def sign_in_as(self, *, sub: str, email: str, roles: list[str], tenant: str | None) -> None:
+    def sign_in_as(
+        self,
+        *,
+        sub: str,
+        email: str,
+        roles: list[str],
+        tenant: str | None,
+        amr: list[str] | None = None,
+    ) -> None:
+        """The next sign-ins are this person's; `amr` is how the provider says they signed in
+        (RFC 8176, e.g. ["pwd", "otp"] after a second factor)."""
         self.user = {"sub": sub, "email": email, "realm_access": {"roles": roles}}
+        if amr is not None:
+            self.user["amr"] = amr
         if tenant is not None:
             self.user["tenant"] = tenant
 

@@ -140,11 +140,19 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)
     rate_limit_ip_per_minute: int = Field(default=1200, ge=0)
     rate_limit_backend: Literal["memory", "redis"] = "memory"
-    # Sign-in lockout (password and OpenEMR sign-in alike): this many failures for one account
-    # name within the window lock it for the rest of the window; 0 disables. Counted in the
-    # rate limiter's store (`rate_limit_backend`), so every node sees the same count.
+    # Sign-in lockout (password, OpenEMR sign-in and second-factor codes alike): this many
+    # failures in a row for one account name lock it for `signin_lockout_minutes`; each further
+    # lock doubles the period, up to `signin_lockout_max_minutes`; 0 attempts disables. Counted
+    # in the database, so the count survives restarts and every node sees it.
     signin_lockout_attempts: int = Field(default=5, ge=0, le=100)
-    signin_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    signin_lockout_minutes: int = Field(default=1, ge=1, le=24 * 60)
+    signin_lockout_max_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # Second factor (TOTP): the name authenticator apps show, how long the sign-in's second
+    # step may take, and how recent a second factor sensitive actions need unless the tenant
+    # sets its own (`PUT /tenant/security`).
+    mfa_issuer: str = Field(default="Clinscribe", min_length=1, max_length=64)
+    mfa_token_minutes: int = Field(default=5, ge=1, le=30)
+    mfa_step_up_minutes: int = Field(default=15, ge=1, le=24 * 60)
     redis_url: str = "redis://127.0.0.1:6379/0"
 
     # Note editing. An edit names the version it was made on (`If-Match` or body `version`) and

@@ -104,3 +104,45 @@ class ServiceUnavailable(ClinscribeError):
 
     status_code = 503
     code = "service_unavailable"
+
+
+class MfaRequired(Unauthorized):
+    """The action needs a second factor confirmed recently (step up, then retry)."""
+
+    status_code = 401
+    code = "mfa_required"
+
+
+class InvalidMfaCode(Unauthorized):
+    """The second-factor code (or recovery code) is wrong, reused or malformed."""
+
+    status_code = 401
+    code = "invalid_mfa_code"
+
+
+class MfaEnrolmentRequired(Forbidden):
+    """The tenant requires a second factor for this role; only enrolment is open until then."""
+
+    status_code = 403
+    code = "mfa_enrolment_required"
+
+
+class MfaNotEnrolled(Conflict):
+    """The user has no confirmed second factor to use or remove."""
+
+    status_code = 409
+    code = "mfa_not_enrolled"
+
+
+class MfaAlreadyEnrolled(Conflict):
+    """The user already has a confirmed second factor (remove it first to re-enrol)."""
+
+    status_code = 409
+    code = "mfa_already_enrolled"
+
+
+class SignInLocked(ClinscribeError):
+    """Too many failed sign-ins (or second-factor codes) for this account; try again later."""
+
+    status_code = 429
+    code = "sign_in_locked"

@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinscribe.accounts.schemas import TokenPair
+from clinscribe.accounts.lockout import Lockout, SignInLocked, account_key
+from clinscribe.accounts.schemas import MfaChallenge, TokenPair
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
-from clinscribe.db.models import ApiKey, RefreshToken, Tenant, User
+from clinscribe.db.models import ApiKey, RefreshToken, Tenant, User, UserMfa
 from clinscribe.errors import Forbidden, Unauthorized
 from clinscribe.security import api_keys, oidc, smart, tokens
-from clinscribe.security.lockout import Lockout, SignInLocked, account_key
 from clinscribe.security.passwords import dummy_hash, verify_password
 from clinscribe.security.principal import Principal
 
 
-def _issue_pair(session: Session, settings: Settings, user: User) -> TokenPair:
+def issue_pair(
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    amr: Sequence[str] = (),
+    auth_time: int | None = None,
+) -> TokenPair:
+    """An access + refresh pair recording how (`amr`) and when (`auth_time`) the user signed in."""
+    when = auth_time or int(time.time())
     access, _ = tokens.issue(
-        settings, subject=user.id, tenant_id=user.tenant_id, role=user.role, token_type="access"
+        settings,
+        subject=user.id,
+        tenant_id=user.tenant_id,
+        role=user.role,
+        token_type="access",
+        amr=amr,
+        auth_time=when,
     )
     refresh, claims = tokens.issue(
-        settings, subject=user.id, tenant_id=user.tenant_id, role=user.role, token_type="refresh"
+        settings,
+        subject=user.id,
+        tenant_id=user.tenant_id,
+        role=user.role,
+        token_type="refresh",
+        amr=amr,
+        auth_time=when,
     )
     session.add(RefreshToken(id=claims.jti, user_id=user.id, expires_at=claims.expires_at))
     session.flush()
@@ -31,7 +55,15 @@ def _issue_pair(session: Session, settings: Settings, user: User) -> TokenPair:
     )
 
 
-def _signed_in(session: Session, settings: Settings, user: User, *, via: str) -> TokenPair:
+def _signed_in(
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    via: str,
+    amr: Sequence[str] = ("pwd",),
+    auth_time: int | None = None,
+) -> TokenPair:
     """A successful sign-in (password or single sign-on): audited, then a new token pair."""
     audit.record(
         session,
@@ -42,12 +74,46 @@ def _signed_in(session: Session, settings: Settings, user: User, *, via: str) ->
         object_type="user",
         object_id=user.id,
     )
-    return _issue_pair(session, settings, user)
+    return issue_pair(session, settings, user, amr=amr, auth_time=auth_time)
+
+
+def has_second_factor(session: Session, user_id: str) -> bool:
+    """Whether the user has a confirmed TOTP enrolment."""
+    row = session.get(UserMfa, user_id)
+    return row is not None and row.confirmed_at is not None
+
+
+def password_accepted(
+    session: Session, settings: Settings, user: User, *, via: str
+) -> TokenPair | MfaChallenge:
+    """A right password: a session, or (second factor enrolled) a ticket for its second step."""
+    if not has_second_factor(session, user.id):
+        return _signed_in(session, settings, user, via=via)
+    ticket, _ = tokens.issue(
+        settings,
+        subject=user.id,
+        tenant_id=user.tenant_id,
+        role=user.role,
+        token_type="mfa",
+        amr=("pwd",),
+    )
+    return MfaChallenge(mfa_token=ticket, expires_in=settings.mfa_token_minutes * 60)
+
+
+def ticket_holder(
+    session: Session, settings: Settings, ticket: str
+) -> tuple[User, tokens.TokenClaims]:
+    """The user a second-step ticket (`password_accepted`) was issued to, still active."""
+    claims = tokens.decode(settings, ticket, "mfa")
+    user = session.get(User, claims.subject)
+    if user is None or not user.is_active or user.tenant_id != claims.tenant_id:
+        raise Unauthorized("user unknown or disabled")
+    return user, claims
 
 
 def signed_in(session: Session, settings: Settings, user: User, *, via: str) -> TokenPair:
-    """A sign-in another capability checked (e.g. OpenEMR credentials): audited, token pair."""
-    return _signed_in(session, settings, user, via=via)
+    """A sign-in another system vouched for (a SMART launch from the EHR): audited, token pair."""
+    return _signed_in(session, settings, user, via=via, amr=("ext",))
 
 
 class PasswordSignInFailed(Unauthorized):
@@ -56,21 +122,26 @@ class PasswordSignInFailed(Unauthorized):
     status_code = 401
     code = "unauthorized"
 
-    def __init__(self, reason: str, user: User | None = None) -> None:
+    def __init__(self, reason: str, user: User | None = None, lock_key: str = "") -> None:
         super().__init__("invalid email or password")
         self.reason = reason
+        self.user = user
         self.tenant_id = user.tenant_id if user is not None else None
         self.user_id = user.id if user is not None else None
+        self.lock_key = lock_key
 
 
-def login(*, session: Session, settings: Settings, email: str, password: str) -> TokenPair:
-    """Check a password (argon2) and issue an access + refresh token pair.
+def login(
+    *, session: Session, settings: Settings, email: str, password: str
+) -> TokenPair | MfaChallenge:
+    """Check a password (argon2); a token pair, or a second-factor ticket when enrolled.
 
-    Failures count toward the sign-in lockout under the email presented (known or not).
+    Failures count toward the sign-in lockout under the email presented (known or not); the
+    caller counts them with `record_failure` once it has rolled the request back.
     """
     lock = Lockout(settings)
     key = account_key("local", email.lower())
-    lock.check(key)
+    lock.check(session, key)
     user = session.execute(select(User).where(User.email == email.lower())).scalar_one_or_none()
     if user is None or user.password_hash is None or not user.is_active:
         verify_password(dummy_hash(), password)  # same work either way: no user enumeration
@@ -78,19 +149,22 @@ def login(*, session: Session, settings: Settings, email: str, password: str) ->
     else:
         ok = verify_password(user.password_hash, password)
     if not ok or user is None:
-        lock.failed(key)
         raise PasswordSignInFailed(
             "unknown_user" if user is None else "bad_password" if user.is_active else "inactive",
             user,
+            key,
         )
-    lock.succeeded(key)
-    return _signed_in(session, settings, user, via="user")
+    lock.succeeded(session, key)
+    return password_accepted(session, settings, user, via="user")
 
 
-def record_failure(*, session: Session, failure: Unauthorized | SignInLocked) -> None:
-    """Audit a refused password sign-in (the caller commits it on its own)."""
+def record_failure(
+    *, session: Session, settings: Settings, failure: Unauthorized | SignInLocked
+) -> None:
+    """Count a refused password sign-in toward the lockout and audit it (caller commits)."""
     if isinstance(failure, PasswordSignInFailed):
         reason, tenant_id, user_id = failure.reason, failure.tenant_id, failure.user_id
+        Lockout(settings).failed(session, failure.lock_key, user=failure.user)
     else:
         reason, tenant_id, user_id = "locked", None, None
     audit.record(
@@ -119,7 +193,8 @@ def refresh(*, session: Session, settings: Settings, refresh_token: str) -> Toke
         actor_type="user",
         actor_id=user.id,
     )
-    return _issue_pair(session, settings, user)
+    # The sign-in's methods and time carry over: refreshing is not authenticating again.
+    return issue_pair(session, settings, user, amr=claims.amr, auth_time=claims.auth_time)
 
 
 def logout(*, session: Session, settings: Settings, refresh_token: str) -> None:
@@ -175,6 +250,8 @@ def _from_local_token(session: Session, settings: Settings, token: str) -> Princ
         can_view_all_encounters=user.can_view_all_encounters,
         smart_scopes=frozenset(claims.scope.split()) if claims.scope is not None else None,
         patient_context=claims.patient,
+        amr=frozenset(claims.amr),
+        auth_time=claims.auth_time,
     )
 
 
@@ -242,7 +319,15 @@ def sign_in_identity(
 ) -> TokenPair:
     """Browser single sign-on: the same token pair a password sign-in gets."""
     user = user_for_identity(session=session, identity=identity)
-    return _signed_in(session, settings, user, via="oidc")
+    # The provider's methods (e.g. otp) and time stand for ours: they satisfy step-up.
+    return _signed_in(
+        session,
+        settings,
+        user,
+        via="oidc",
+        amr=identity.amr or ("ext",),
+        auth_time=identity.auth_time,
+    )
 
 
 def _from_oidc(session: Session, settings: Settings, token: str) -> Principal:
@@ -255,6 +340,8 @@ def _from_oidc(session: Session, settings: Settings, token: str) -> Principal:
         user_id=user.id,
         role=identity.role,
         can_view_all_encounters=user.can_view_all_encounters,
+        amr=frozenset(identity.amr),
+        auth_time=identity.auth_time,
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from clinscribe.security import smart
@@ -152,3 +153,70 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Access token lifetime in seconds.")
+
+
+class MfaChallenge(BaseModel):
+    """A right password with a second factor enrolled: finish at `POST /auth/mfa/verify`."""
+
+    mfa_required: Literal[True] = True
+    mfa_token: str = Field(description="Single-purpose ticket for the second step only.")
+    expires_in: int = Field(description="Ticket lifetime in seconds.")
+
+
+TotpCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+RecoveryCode = Annotated[
+    str, StringConstraints(min_length=10, max_length=20, pattern=r"^[A-Za-z0-9 -]+$")
+]
+
+
+class MfaCode(BaseModel):
+    """A current authenticator code, or (in place of one) an unused recovery code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: TotpCode | None = Field(default=None, description="Six digits from the authenticator.")
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> MfaCode:
+        if (self.code is None) == (self.recovery_code is None):
+            raise ValueError("give either code or recovery_code")
+        return self
+
+
+class MfaConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: TotpCode
+
+
+class MfaVerify(MfaCode):
+    mfa_token: str = Field(min_length=10, max_length=4096)
+
+
+class MfaEnrolment(BaseModel):
+    otpauth_uri: str = Field(description="For authenticator apps; holds the shared secret.")
+    qr_code: str = Field(description="The same URI as an SVG QR code (a data: URI).")
+    secret: str = Field(description="The shared secret, for typing in by hand.")
+
+
+class MfaConfirmed(BaseModel):
+    recovery_codes: list[str] = Field(description="Shown once; each works once.")
+    session: TokenPair = Field(description="A fresh session whose second factor is current.")
+
+
+class MfaStatus(BaseModel):
+    enrolled: bool
+    required: bool = Field(description="The tenant requires a second factor for this role.")
+
+
+class TenantSecurityRead(BaseModel):
+    mfa_required_roles: list[RoleName]
+    step_up_minutes: int
+
+
+class TenantSecurityUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mfa_required_roles: list[RoleName] = Field(max_length=3)
+    step_up_minutes: int = Field(ge=1, le=24 * 60)

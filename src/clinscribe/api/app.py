@@ -28,6 +28,7 @@ from clinscribe.api.routers import (
     encounters,
     fhir_r4,
     health,
+    mfa,
     nlp,
     note_live,
     notes,
@@ -197,6 +198,7 @@ def create_app(
     for router in (
         auth.router,
         auth.me_router,
+        mfa.router,
         users.router,
         patients.router,
         encounters.router,

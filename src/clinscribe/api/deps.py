@@ -9,12 +9,12 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
-from clinscribe.accounts import auth
+from clinscribe.accounts import auth, mfa
 from clinscribe.api.middleware import note_route, route_template
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.pagination import MAX_LIMIT
-from clinscribe.errors import ClinscribeError, Unauthorized
+from clinscribe.errors import ClinscribeError, MfaEnrolmentRequired, Unauthorized
 from clinscribe.security.principal import Principal
 
 
@@ -29,6 +29,16 @@ async def track_route(request: HTTPConnection) -> None:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+# All a user whose role must use a second factor, and who has none yet, may reach.
+ENROLMENT_ROUTES = frozenset(
+    {
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/auth/mfa"),
+        ("POST", "/api/v1/auth/mfa/enrol"),
+        ("POST", "/api/v1/auth/mfa/confirm"),
+    }
+)
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -97,10 +107,31 @@ def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> 
         session.commit()
         raise exc
     request.state.principal = principal
+    if (
+        mfa.enrolment_pending(session=session, principal=principal)
+        and (
+            request.method,
+            route_template(request.scope),
+        )
+        not in ENROLMENT_ROUTES
+    ):
+        raise MfaEnrolmentRequired("this role must enrol a second factor first")
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
+
+
+def _recent_second_factor(
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> None:
+    mfa.require_recent(session=session, settings=settings, principal=principal)
+
+
+# The step-up guard, the one home of "this action needs a recent second factor": signing notes,
+# API keys, retention exports and purges, EHR/FHIR delivery, OpenEMR and SMART settings, user
+# roles and the tenant's security policy list it in their route's `dependencies`.
+STEP_UP = Depends(_recent_second_factor)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]

@@ -40,11 +40,13 @@ from clinscribe.db.models import (
     ServiceOrder,
     Tenant,
     Transcript,
+    UserMfa,
 )
 from clinscribe.db.session import session_scope
 from clinscribe.security.associated import (
     endpoint_aad,
     llm_key_aad,
+    mfa_secret_aad,
     openemr_url_aad,
     smart_secret_aad,
 )
@@ -151,6 +153,7 @@ SECRETS: tuple[tuple[type[Any], str, Callable[[Any], str]], ...] = (
     (EhrEndpoint, "auth_encrypted", lambda e: endpoint_aad(e.tenant_id)),
     (Tenant, "openemr_url_encrypted", lambda t: openemr_url_aad(t.id)),
     (Tenant, "smart_secret_encrypted", lambda t: smart_secret_aad(t.id)),
+    (UserMfa, "secret_encrypted", lambda m: mfa_secret_aad(m.user_id)),
 )
 
 

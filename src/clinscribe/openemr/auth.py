@@ -13,7 +13,8 @@ from sqlalchemy import RowMapping, text
 from sqlalchemy.orm import Session
 
 from clinscribe.accounts import auth as accounts_auth
-from clinscribe.accounts.schemas import TokenPair
+from clinscribe.accounts.lockout import Lockout, SignInLocked, account_key
+from clinscribe.accounts.schemas import MfaChallenge, TokenPair
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.models import Tenant, User
@@ -21,7 +22,6 @@ from clinscribe.errors import Unauthorized
 from clinscribe.openemr import service
 from clinscribe.openemr.connection import connect
 from clinscribe.openemr.core import hashes
-from clinscribe.security.lockout import Lockout, SignInLocked, account_key
 from clinscribe.security.scoping import owned_by
 
 INVALID = "invalid OpenEMR username or password"
@@ -56,6 +56,7 @@ class OpenEmrSignInFailed(Unauthorized):
         super().__init__(INVALID)
         self.reason = reason
         self.tenant_id = tenant_id
+        self.lock_key = ""
 
 
 def check_account(url: str, username: str, password: str) -> Account:
@@ -169,7 +170,7 @@ def linked_user(session: Session, tenant: Tenant, account: Account) -> User:
 
 def login(
     *, session: Session, settings: Settings, tenant_id: str, username: str, password: str
-) -> TokenPair:
+) -> TokenPair | MfaChallenge:
     """Check the OpenEMR credentials and issue our usual token pair (linking on first use).
 
     Failures count toward the same sign-in lockout as password sign-in, under the tenant and
@@ -177,7 +178,7 @@ def login(
     """
     lock = Lockout(settings)
     key = account_key("openemr", tenant_id, username)
-    lock.check(key)
+    lock.check(session, key)
     try:
         tenant = session.get(Tenant, tenant_id)
         if tenant is None or not tenant.openemr_url_encrypted:
@@ -190,18 +191,24 @@ def login(
             failure.tenant_id = tenant.id
             raise
         user = linked_user(session, tenant, account)
-    except OpenEmrSignInFailed:
-        lock.failed(key)
+    except OpenEmrSignInFailed as failure:
+        failure.lock_key = key  # counted by `record_failure`, after the rollback
         raise
-    lock.succeeded(key)
-    return accounts_auth.signed_in(session, settings, user, via="openemr")
+    lock.succeeded(session, key)
+    return accounts_auth.password_accepted(session, settings, user, via="openemr")
 
 
 def record_failure(
-    *, session: Session, failure: OpenEmrSignInFailed | SignInLocked, tenant_id: str | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    failure: OpenEmrSignInFailed | SignInLocked,
+    tenant_id: str | None = None,
 ) -> None:
-    """Audit a refused sign-in (in its own transaction: the request's is rolled back)."""
+    """Count a refused sign-in toward the lockout and audit it (the request was rolled back)."""
     reason = failure.reason if isinstance(failure, OpenEmrSignInFailed) else "locked"
+    if isinstance(failure, OpenEmrSignInFailed) and failure.lock_key:
+        Lockout(settings).failed(session, failure.lock_key)
     known = failure.tenant_id if isinstance(failure, OpenEmrSignInFailed) else None
     audit.record(
         session,

@@ -30,3 +30,8 @@ def smart_secret_aad(tenant_id: str) -> str:
 def smart_verifier_aad(launch_id: str) -> str:
     """The PKCE verifier of one pending SMART launch."""
     return f"smart_launches:{launch_id}:verifier"
+
+
+def mfa_secret_aad(user_id: str) -> str:
+    """A user's TOTP shared secret."""
+    return f"user_mfa:{user_id}:secret"

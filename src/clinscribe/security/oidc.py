@@ -23,6 +23,14 @@ class OidcIdentity:
     email: str | None
     role: str
     tenant_id: str
+    # The provider's authentication methods and time (ID/access token `amr`, `auth_time`).
+    amr: tuple[str, ...] = ()
+    auth_time: int | None = None
+
+
+def _auth_time(payload: dict[str, Any]) -> int | None:
+    value = payload.get("auth_time", payload.get("iat"))
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 @lru_cache(maxsize=4)
@@ -82,9 +90,12 @@ def validate(settings: Settings, token: str) -> OidcIdentity:
     if not isinstance(tenant, str) or not tenant:
         raise Unauthorized("token names no tenant")
     email = claim_at(payload, settings.oidc_email_claim)
+    amr = payload.get("amr")
     return OidcIdentity(
         subject=f"{settings.oidc_issuer}|{payload['sub']}",
         email=email if isinstance(email, str) else None,
         role=role,
         tenant_id=tenant,
+        amr=tuple(m for m in amr if isinstance(m, str)) if isinstance(amr, list) else (),
+        auth_time=_auth_time(payload),
     )

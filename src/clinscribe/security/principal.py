@@ -94,6 +94,9 @@ class Principal:
     # key's permissions apply), and the patient a `patient/` scope is limited to.
     smart_scopes: frozenset[str] | None = None
     patient_context: str | None = None
+    # How and when the user signed in (RFC 8176 `amr`, unix `auth_time`): what step-up reads.
+    amr: frozenset[str] = field(default_factory=frozenset)
+    auth_time: int | None = None
 
     @property
     def permissions(self) -> frozenset[str]:

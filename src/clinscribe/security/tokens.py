@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -12,7 +13,9 @@ import jwt
 from clinscribe.config import Settings
 from clinscribe.errors import Unauthorized
 
-TokenType = Literal["access", "refresh"]
+# "mfa": the short-lived ticket between a correct password and its second factor; it opens
+# nothing but `POST /auth/mfa/verify`.
+TokenType = Literal["access", "refresh", "mfa"]
 LOCAL_KID = "clinscribe-1"
 # Header parameters that would let a token name its own verification key.
 FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c")
@@ -29,6 +32,18 @@ class TokenClaims:
     # SMART scopes (space-separated) and launch-context patient of a token narrowed for FHIR.
     scope: str | None = None
     patient: str | None = None
+    # How the user signed in (RFC 8176 values, e.g. pwd, otp) and when (unix seconds): the
+    # step-up check reads them; a refreshed token keeps the sign-in's, never a new time.
+    amr: tuple[str, ...] = ()
+    auth_time: int | None = None
+
+
+def _lifetime(settings: Settings, token_type: TokenType) -> timedelta:
+    if token_type == "access":
+        return timedelta(minutes=settings.access_token_minutes)
+    if token_type == "mfa":
+        return timedelta(minutes=settings.mfa_token_minutes)
+    return timedelta(days=settings.refresh_token_days)
 
 
 def _signing_key(settings: Settings) -> str | bytes:
@@ -57,14 +72,12 @@ def issue(
     now: datetime | None = None,
     scope: str | None = None,
     patient: str | None = None,
+    amr: Sequence[str] = (),
+    auth_time: int | None = None,
 ) -> tuple[str, TokenClaims]:
     """Sign a token of `token_type` for a user (`scope`/`patient`: narrowed to SMART scopes)."""
     now = now or datetime.now(UTC)
-    lifetime = (
-        timedelta(minutes=settings.access_token_minutes)
-        if token_type == "access"
-        else timedelta(days=settings.refresh_token_days)
-    )
+    lifetime = _lifetime(settings, token_type)
     claims = TokenClaims(
         subject,
         tenant_id,
@@ -74,6 +87,8 @@ def issue(
         now + lifetime,
         scope,
         patient,
+        tuple(amr),
+        auth_time,
     )
     payload: dict[str, Any] = {
         "iss": settings.jwt_issuer,
@@ -91,6 +106,10 @@ def issue(
         payload["scope"] = scope
     if patient is not None:
         payload["patient"] = patient
+    if amr:
+        payload["amr"] = list(amr)
+    if auth_time is not None:
+        payload["auth_time"] = auth_time
     token = jwt.encode(
         payload,
         _signing_key(settings),
@@ -141,6 +160,8 @@ def decode(settings: Settings, token: str, expected_type: TokenType) -> TokenCla
             expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
             scope=str(payload["scope"]) if "scope" in payload else None,
             patient=str(payload["patient"]) if "patient" in payload else None,
+            amr=tuple(str(m) for m in payload.get("amr", ())),
+            auth_time=int(payload["auth_time"]) if "auth_time" in payload else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("token lacks required claims") from exc

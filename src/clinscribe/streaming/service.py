@@ -15,13 +15,14 @@ from typing import Any, BinaryIO
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from clinscribe.accounts import auth
+from clinscribe.accounts import auth, mfa
 from clinscribe.asr.core.schemas import Transcript
 from clinscribe.audit import service as audit
 from clinscribe.clinical import consent
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
 from clinscribe.db.models import StreamSession, StreamToken, User
+from clinscribe.errors import MfaEnrolmentRequired
 from clinscribe.recordings import service as recordings
 from clinscribe.records import encounters
 from clinscribe.security.principal import Principal
@@ -32,8 +33,14 @@ TOKEN_MEMORY = timedelta(hours=1)
 
 
 def authenticate(*, session: Session, settings: Settings, credential: str) -> Principal:
-    """The principal behind a bearer token or API key (raises Unauthorized)."""
-    return auth.authenticate(session=session, settings=settings, credential=credential)
+    """The principal behind a bearer token or API key (raises Unauthorized).
+
+    A session limited to second-factor enrolment (an MFA-mandatory role) may not stream either.
+    """
+    principal = auth.authenticate(session=session, settings=settings, credential=credential)
+    if mfa.enrolment_pending(session=session, principal=principal):
+        raise MfaEnrolmentRequired("this role must enrol a second factor first")
+    return principal
 
 
 def check_encounter(

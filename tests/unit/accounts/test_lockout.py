@@ -1,18 +1,19 @@
-"""The sign-in lockout on password sign-in: counted per name, audited, reset by a success."""
+"""The sign-in lockout, kept in the database: per name, audited, exponential, shared by nodes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from clinscribe.accounts.lockout import Lockout, SignInLocked, account_key
 from clinscribe.api.app import create_app
 from clinscribe.config import Settings
 from clinscribe.db.models import AuditEvent
 from clinscribe.db.session import session_scope
-from clinscribe.security.lockout import Lockout, MemoryFailures, SignInLocked, account_key
 from tests.conftest import make_settings
 from tests.support import PASSWORD, TenantWorld
 
@@ -61,8 +62,15 @@ def test_unknown_emails_and_disabled_accounts_count_and_are_audited_alike(
 ) -> None:
     codes = [_try(strict, "nobody@example.org", "whatever-pass") for _ in range(4)]
     assert codes == [401, 401, 401, 429]
-    actions = [a for a, _, _ in _audited(settings)]
-    assert actions.count("auth.login.unknown_user") == 3
+
+    # A known and an unknown name get the same answers, word for word, failure after failure.
+    def answers(email: str) -> list[tuple[int, object]]:
+        replies = [
+            strict.post(LOGIN, json={"email": email, "password": "whatever-pass"}) for _ in range(4)
+        ]
+        return [(r.status_code, r.json()) for r in replies]
+
+    assert answers("ghost@example.org") == answers(tenant_a.emails["reviewer"])
 
 
 def test_a_success_resets_the_count(strict: TestClient, tenant_a: TenantWorld) -> None:
@@ -73,32 +81,74 @@ def test_a_success_resets_the_count(strict: TestClient, tenant_a: TenantWorld) -
     assert _try(strict, email, PASSWORD) == 200
 
 
-def test_the_lock_expires_with_its_window(settings: Settings) -> None:
-    now = [1000.0]
+def test_each_lock_doubles_up_to_the_cap_and_expires_by_itself(settings: Settings) -> None:
     lock = Lockout(
-        settings.model_copy(update={"signin_lockout_attempts": 2, "signin_lockout_minutes": 1}),
-        MemoryFailures(clock=lambda: now[0]),
+        settings.model_copy(
+            update={
+                "signin_lockout_attempts": 2,
+                "signin_lockout_minutes": 1,
+                "signin_lockout_max_minutes": 3,
+            }
+        )
     )
     key = account_key("local", "a@example.org")
-    lock.failed(key)
-    lock.failed(key)
-    with pytest.raises(SignInLocked):
-        lock.check(key)
-    now[0] += 61
-    lock.check(key)  # the window has passed
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    periods = []
+    with session_scope(settings.resolved_database_url) as session:
+        for _ in range(4):
+            assert lock.failed(session, key, now=now) is False
+            assert lock.failed(session, key, now=now) is True
+            with pytest.raises(SignInLocked):
+                lock.check(session, key, now=now)
+            until = now
+            while True:  # find when it opens again, to the minute
+                until += timedelta(minutes=1)
+                try:
+                    lock.check(session, key, now=until)
+                    break
+                except SignInLocked:
+                    continue
+            periods.append(int((until - now).total_seconds() // 60))
+            now = until
+    assert periods == [1, 2, 3, 3]  # doubling, capped at the maximum
 
 
 def test_zero_attempts_disables_the_lockout(settings: Settings) -> None:
-    lock = Lockout(settings.model_copy(update={"signin_lockout_attempts": 0}), MemoryFailures())
+    lock = Lockout(settings.model_copy(update={"signin_lockout_attempts": 0}))
     key = account_key("local", "b@example.org")
-    for _ in range(50):
-        lock.failed(key)
-    lock.check(key)
+    with session_scope(settings.resolved_database_url) as session:
+        for _ in range(20):
+            lock.failed(session, key)
+        lock.check(session, key)
 
 
-def test_a_broken_store_fails_open(settings: Settings) -> None:
-    class Down(MemoryFailures):
-        def count(self, key: str) -> int:
-            raise ConnectionError("store down")
-
-    Lockout(settings, Down()).check(account_key("local", "c@example.org"))
+def test_a_lock_on_one_node_holds_on_another_until_an_admin_unlocks_it(
+    settings: Settings, tenant_a: TenantWorld
+) -> None:
+    """Two app instances over one database: the count, the lock and the unlock are shared."""
+    shared = make_settings(settings.data_dir, signin_lockout_attempts=2)
+    email = tenant_a.emails["clinician"]
+    with (
+        TestClient(create_app(shared, start_worker=False)) as one,
+        TestClient(create_app(shared, start_worker=False)) as two,
+    ):
+        assert _try(one, email, "wrong-password") == 401
+        assert _try(two, email, "wrong-password") == 401  # the second failure, on node two
+        assert _try(one, email, PASSWORD) == 429
+        not_admin = two.post(
+            f"/api/v1/users/{tenant_a.users['clinician']}/unlock",
+            headers=tenant_a.auth("reviewer"),
+        )
+        assert not_admin.status_code == 403
+        unlocked = two.post(
+            f"/api/v1/users/{tenant_a.users['clinician']}/unlock", headers=tenant_a.auth("admin")
+        )
+        assert unlocked.status_code == 200, unlocked.text
+        assert _try(one, email, PASSWORD) == 200
+    with session_scope(settings.resolved_database_url) as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action.in_(["auth.lockout.lock", "user.unlock"]))
+        ).all()
+        seen = {(e.action, e.object_id) for e in events}
+    user = tenant_a.users["clinician"]
+    assert seen == {("auth.lockout.lock", user), ("user.unlock", user)}

@@ -273,3 +273,29 @@ def test_prod_needs_https_for_single_sign_on(settings: Settings) -> None:
         }
     )
     assert not any("OIDC" in p for p in fine.prod_problems())
+
+
+def test_the_providers_second_factor_satisfies_mandatory_mfa_and_step_up(
+    web: TestClient, world: TenantWorld, provider: OidcTestProvider
+) -> None:
+    policy = {"mfa_required_roles": ["admin"], "step_up_minutes": 5}
+    assert web.put("/api/v1/tenant/security", headers=world.auth("admin"), json=policy).is_success
+    for amr, expected in ((["pwd", "otp"], 200), (["pwd"], 403)):
+        provider.sign_in_as(
+            sub=unique("kc-"),
+            email=f"{unique('sso')}@example.org",
+            roles=["admin"],
+            tenant=world.id,
+            amr=amr,
+        )
+        assert come_back(web, provider_answer(leave_for_provider(web))) == ""
+        access = web.post("/api/v1/auth/oidc/session").json()["access_token"]
+        # A sensitive action (it needs a recent second factor): the provider's counts.
+        response = web.put(
+            "/api/v1/tenant/retention",
+            headers={"Authorization": f"Bearer {access}"},
+            json={"retention_days": 3650},
+        )
+        assert response.status_code == expected, (amr, response.text)
+        if expected == 403:  # without one, this MFA-mandatory role may only enrol
+            assert response.json()["error"] == "mfa_enrolment_required"

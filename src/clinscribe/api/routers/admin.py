@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.deps import STEP_UP, CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.models import EhrEndpoint
 from clinscribe.fhir import service
@@ -29,7 +29,7 @@ def _endpoint_out(row: EhrEndpoint) -> dict[str, Any]:
     }
 
 
-@router.put("/tenant/ehr", response_model=EndpointRead)
+@router.put("/tenant/ehr", response_model=EndpointRead, dependencies=[STEP_UP])
 def put_endpoint(
     body: EndpointIn, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:

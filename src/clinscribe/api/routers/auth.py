@@ -8,8 +8,10 @@ from fastapi import APIRouter, Cookie, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from clinscribe.accounts import auth, service, sso
+from clinscribe.accounts.lockout import SignInLocked
 from clinscribe.accounts.schemas import (
     LoginRequest,
+    MfaChallenge,
     RefreshRequest,
     TenantRead,
     TenantUpdate,
@@ -17,24 +19,25 @@ from clinscribe.accounts.schemas import (
     UserRead,
 )
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.deps import STEP_UP, CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.errors import Unauthorized
 from clinscribe.observability.logging import get_logger
-from clinscribe.security.lockout import SignInLocked
 
 router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
-@router.post("/login", response_model=TokenPair)
-def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
+@router.post("/login", response_model=TokenPair | MfaChallenge)
+def login(
+    body: LoginRequest, session: SessionDep, settings: SettingsDep
+) -> TokenPair | MfaChallenge:
     try:
         return auth.login(
             session=session, settings=settings, email=body.email, password=body.password
         )
     except (auth.PasswordSignInFailed, SignInLocked) as failure:
         session.rollback()
-        auth.record_failure(session=session, failure=failure)
+        auth.record_failure(session=session, settings=settings, failure=failure)
         session.commit()  # the refusal is audited even though the request fails
         raise
 
@@ -163,7 +166,7 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> object:
     return service.me(session=session, principal=principal)
 
 
-@me_router.patch("/tenant", response_model=TenantRead)
+@me_router.patch("/tenant", response_model=TenantRead, dependencies=[STEP_UP])
 def update_tenant(
     body: TenantUpdate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> object:

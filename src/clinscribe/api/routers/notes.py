@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.orm import Session
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.deps import STEP_UP, CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES, error_responses
 from clinscribe.api.routers.note_live import hub_of
 from clinscribe.collab import service as collab
@@ -203,7 +203,7 @@ def reject_note(
     return note_out(session, note)
 
 
-@router.post("/notes/{note_id}/sign", response_model=NoteRead)
+@router.post("/notes/{note_id}/sign", response_model=NoteRead, dependencies=[STEP_UP])
 def sign_note(
     note_id: str, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from clinscribe.accounts.schemas import TokenPair
+from clinscribe.accounts.lockout import SignInLocked
+from clinscribe.accounts.schemas import MfaChallenge, TokenPair
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.deps import STEP_UP, CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.openemr import auth, overview, service, sync
 from clinscribe.openemr.schemas import (
@@ -21,12 +22,11 @@ from clinscribe.openemr.schemas import (
     ProviderRead,
     SyncRead,
 )
-from clinscribe.security.lockout import SignInLocked
 
 router = APIRouter(prefix=API_PREFIX, tags=["openemr"], responses=ERROR_RESPONSES)
 
 
-@router.put("/tenant/openemr", response_model=ConnectionRead)
+@router.put("/tenant/openemr", response_model=ConnectionRead, dependencies=[STEP_UP])
 def put_connection(
     body: ConnectionUpdate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> ConnectionRead:
@@ -42,7 +42,7 @@ def get_connection(
     return service.get_connection(session=session, settings=settings, principal=principal)
 
 
-@router.patch("/tenant/openemr", response_model=ConnectionRead)
+@router.patch("/tenant/openemr", response_model=ConnectionRead, dependencies=[STEP_UP])
 def patch_connection(
     body: ConnectionPatch, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> ConnectionRead:
@@ -58,10 +58,10 @@ def connection_status(
     return service.status(session=session, settings=settings, principal=principal)
 
 
-@router.post("/auth/openemr/login", response_model=TokenPair)
+@router.post("/auth/openemr/login", response_model=TokenPair | MfaChallenge)
 def openemr_login(
     body: OpenEmrLoginRequest, session: SessionDep, settings: SettingsDep
-) -> TokenPair:
+) -> TokenPair | MfaChallenge:
     try:
         return auth.login(
             session=session,
@@ -72,7 +72,9 @@ def openemr_login(
         )
     except (auth.OpenEmrSignInFailed, SignInLocked) as failure:
         session.rollback()  # nothing half-provisioned survives a refused sign-in
-        auth.record_failure(session=session, failure=failure, tenant_id=body.tenant_id)
+        auth.record_failure(
+            session=session, settings=settings, failure=failure, tenant_id=body.tenant_id
+        )
         session.commit()  # the refusal is audited even though the request fails
         raise
 

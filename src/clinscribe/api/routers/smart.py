@@ -13,7 +13,7 @@ from fastapi import APIRouter, Cookie, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.deps import STEP_UP, CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.api.routers.auth import HANDOFF_COOKIE, HANDOFF_SECONDS, SESSION_PATH
 from clinscribe.observability.logging import get_logger
@@ -142,7 +142,7 @@ def get_settings(principal: CurrentPrincipal, session: SessionDep) -> SmartSetti
     return smart_settings.get(session=session, principal=principal)
 
 
-@router.put(f"{API_PREFIX}/tenant/smart", response_model=SmartSettingsRead)
+@router.put(f"{API_PREFIX}/tenant/smart", response_model=SmartSettingsRead, dependencies=[STEP_UP])
 def put_settings(
     body: SmartSettingsUpdate,
     principal: CurrentPrincipal,

@@ -19,7 +19,13 @@ from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.clinical.errors import ConsentRequired
 from clinscribe.config import Settings
-from clinscribe.errors import ClinscribeError, Forbidden, NotFound, Unauthorized
+from clinscribe.errors import (
+    ClinscribeError,
+    Forbidden,
+    MfaEnrolmentRequired,
+    NotFound,
+    Unauthorized,
+)
 from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 from clinscribe.streaming import lifecycle, service
@@ -170,6 +176,8 @@ async def authenticate(
         except Unauthorized as exc:
             await _audit(websocket, "auth.rejected")
             raise StreamError(4401, "unauthorized", exc.message) from exc
+        except MfaEnrolmentRequired as exc:
+            raise StreamError(4403, exc.code, exc.message) from exc
     token = websocket.query_params.get("token")
     if not token:
         await _audit(websocket, "auth.rejected")

@@ -17,7 +17,7 @@ from clinscribe.accounts.schemas import (
     UserUpdate,
 )
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep, SettingsDep
+from clinscribe.api.deps import STEP_UP, CurrentPrincipal, Limit, Offset, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.models import ApiKey
 from clinscribe.db.pagination import Page, page_of
@@ -51,7 +51,7 @@ def get_user(user_id: str, principal: CurrentPrincipal, session: SessionDep) -> 
     return service.get_user(session=session, principal=principal, user_id=user_id)
 
 
-@router.patch("/users/{user_id}", response_model=UserRead)
+@router.patch("/users/{user_id}", response_model=UserRead, dependencies=[STEP_UP])
 def update_user(
     user_id: str, body: UserUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> object:
@@ -80,7 +80,12 @@ def list_api_keys(
     return page_of([_key_out(r) for r in rows], total, limit, offset)
 
 
-@router.post("/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api-keys",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[STEP_UP],
+)
 def create_api_key(
     body: ApiKeyCreate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from clinscribe.db.models.documents import (
 )
 from clinscribe.db.models.fhir import Delivery, EhrEndpoint
 from clinscribe.db.models.jobs import JOB_STATUSES, Job
+from clinscribe.db.models.mfa import MfaRecoveryCode, SignInFailure, UserMfa
 from clinscribe.db.models.nlp import ExtractionRecord
 from clinscribe.db.models.notes import NOTE_STATUSES, Note, NoteTemplate, NoteVersion
 from clinscribe.db.models.recordings import Recording
@@ -82,6 +83,7 @@ __all__ = [
     "Job",
     "LabObservation",
     "MedicationEntry",
+    "MfaRecoveryCode",
     "Note",
     "NoteTemplate",
     "NoteVersion",
@@ -92,12 +94,14 @@ __all__ = [
     "RefreshToken",
     "RetrievalChunk",
     "ServiceOrder",
+    "SignInFailure",
     "SmartLaunch",
     "StreamSession",
     "StreamToken",
     "Tenant",
     "Transcript",
     "User",
+    "UserMfa",
     "Waveform",
     "patient_mrn_index",
     "patient_name_query_token",

@@ -61,6 +61,10 @@ class Tenant(IdMixin, TimestampMixin, Base):
     smart_client_id: Mapped[str | None] = mapped_column(String(255))
     smart_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     smart_allow_loopback: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Roles that must use a second factor (comma-joined; None: nobody is forced) and how many
+    # minutes a second factor stays fresh for sensitive actions (None: the installation default).
+    mfa_required_roles: Mapped[str | None] = mapped_column(String(64))
+    step_up_minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class User(IdMixin, TimestampMixin, Base):

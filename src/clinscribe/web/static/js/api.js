@@ -46,9 +46,37 @@ export async function collectSsoSession() {
   store(pair);
 }
 
+// A right password either opens a session, or (second factor enrolled) returns the ticket
+// for `verifyMfa`: `{mfa_required: true, mfa_token}`.
 export async function login(email, password) {
-  const pair = await request("/auth/login", { method: "POST", json: { email, password }, auth: false });
+  const answer = await request("/auth/login", { method: "POST", json: { email, password }, auth: false });
+  if (answer.mfa_required) return answer;
+  store(answer);
+  return null;
+}
+
+// Sign-in's second step: the ticket plus `{code}` or `{recovery_code}`.
+export async function verifyMfa(mfaToken, proof) {
+  store(await request("/auth/mfa/verify", { method: "POST", json: { mfa_token: mfaToken, ...proof }, auth: false }));
+}
+
+// Enrolment and step-up answer with a fresh session (its second factor current).
+export function adopt(pair) {
   store(pair);
+}
+
+// Who asks for a code when an action needs a recent second factor (set by the app); it
+// resolves once a fresh session is stored, and the action is retried once.
+let stepUp = null;
+let enrolment = null;
+
+export function onStepUp(fn) {
+  stepUp = fn;
+}
+
+// Who is told when this role must enrol a second factor before anything else.
+export function onEnrolmentRequired(fn) {
+  enrolment = fn;
 }
 
 export async function logout() {
@@ -91,6 +119,15 @@ export async function accessToken() {
   return session().access;
 }
 
+async function errorCode(response) {
+  try {
+    const body = await response.clone().json();
+    return body && body.error;
+  } catch {
+    return null;
+  }
+}
+
 async function parse(response) {
   if (response.status === 204) return null;
   const type = response.headers.get("content-type") || "";
@@ -125,6 +162,17 @@ export async function request(path, options = {}) {
   }
   if (auth) init.headers.Authorization = `Bearer ${await accessToken()}`;
   const response = await fetch(url, init);
+  if (auth && (response.status === 401 || response.status === 403)) {
+    const code = await errorCode(response);
+    if (code === "mfa_required") {
+      // Not a dead session: ask for a code once, then retry; never refresh or sign out.
+      if (!stepUp || options.steppedUp) return parse(response);
+      await stepUp();
+      return request(path, { ...options, steppedUp: true });
+    }
+    if (code === "invalid_mfa_code") return parse(response); // a wrong code is not a dead session
+    if (code === "mfa_enrolment_required" && enrolment) enrolment();
+  }
   if (response.status === 401 && auth && !retried) {
     await refresh();
     return request(path, { ...options, retried: true });

@@ -10,6 +10,7 @@ const routes = [
   [/^#\/documents\/([\w-]+)\/pages\/(\d+)(?:\?(.*))?$/, (m) => import("./views/records.js").then((v) => v.documentPage(m[1], m[2], m[3]))],
   [/^#\/notes\/([\w-]+)$/, (m) => import("./views/note.js").then((v) => v.notePage(m[1]))],
   [/^#\/admin\/(\w[\w-]*)$/, (m) => import("./views/admin.js").then((v) => v.adminPage(m[1]))],
+  [/^#\/mfa$/, () => import("./views/mfa.js").then((v) => v.mfaPage())],
 ];
 
 export const state = { me: null };
@@ -62,8 +63,12 @@ function signInPage(message) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(submit, async () => {
-      await api.login(email.value.trim(), password.value);
+      const challenge = await api.login(email.value.trim(), password.value);
       password.value = "";
+      if (challenge) {
+        const mfa = await import("./views/mfa.js");
+        await mfa.codePrompt(main(), challenge.mfa_token);
+      }
       await loadMe();
       if (!location.hash || location.hash.startsWith("#/signin")) location.hash = "#/patients";
       else route();
@@ -116,6 +121,9 @@ async function loadMe() {
     if (error.status === 403) return { role: "api", email: "API key" };
     throw error;
   });
+  // A role the tenant makes MFA-mandatory, without a second factor yet: enrolment first.
+  const mfa = state.me.id ? await api.get("/auth/mfa").catch(() => null) : null;
+  state.mfaPending = Boolean(mfa && mfa.required && !mfa.enrolled);
   renderChrome();
 }
 
@@ -157,6 +165,10 @@ async function route() {
       return;
     }
   }
+  if (state.mfaPending && location.hash !== "#/mfa") {
+    location.hash = "#/mfa";
+    return;
+  }
   const hash = location.hash || "#/patients";
   for (const [pattern, load] of routes) {
     const match = hash.match(pattern);
@@ -196,6 +208,13 @@ document.getElementById("signout").addEventListener("click", async () => {
 document.querySelector(".skip").addEventListener("click", (event) => {
   event.preventDefault();
   main().focus();
+});
+
+// Sensitive actions may answer mfa_required: ask for a code, then the action is retried.
+api.onStepUp(() => import("./views/mfa.js").then((v) => v.stepUpDialog()));
+api.onEnrolmentRequired(() => {
+  state.mfaPending = true;
+  if (location.hash !== "#/mfa") location.hash = "#/mfa";
 });
 
 window.addEventListener("hashchange", route);

@@ -9,6 +9,7 @@ const TABS = [
   ["templates", "Templates"],
   ["ehr", "EHR endpoint"],
   ["openemr", "OpenEMR"],
+  ["security", "Security"],
   ["audit", "Audit trail"],
   ["dead-letters", "Dead letters"],
 ];
@@ -21,7 +22,7 @@ export async function adminPage(tab) {
     TABS.map(([key, label]) => h("a", { href: `#/admin/${key}`, "aria-current": key === tab ? "page" : false }, label)),
   );
   clear(document.getElementById("main")).append(h("h1", {}, "Administration"), nav, body);
-  const render = { users, keys, templates, ehr, openemr: openemrAdmin, audit, "dead-letters": deadLetters }[tab] || users;
+  const render = { users, keys, templates, ehr, openemr: openemrAdmin, security, audit, "dead-letters": deadLetters }[tab] || users;
   await render(body);
 }
 
@@ -35,6 +36,28 @@ function form(fields, label, onSubmit) {
   return el;
 }
 
+// The tenant's MFA policy: which roles must use a second factor, and how recent one must be
+// for sensitive actions (signing, keys, settings).
+async function security(body) {
+  const current = await api.get("/tenant/security");
+  const boxes = ["clinician", "reviewer", "admin"].map((role) =>
+    h("input", { type: "checkbox", name: "mfa-role", value: role, checked: current.mfa_required_roles.includes(role) }),
+  );
+  const minutes = h("input", { type: "number", name: "step_up_minutes", min: 1, max: 1440, required: true, value: current.step_up_minutes });
+  clear(body).append(
+    h("section", { class: "card" }, h("h2", {}, "Two-step verification"), form([
+      h("fieldset", {}, h("legend", {}, "Required for"), boxes.map((box) => h("label", { class: "check" }, box, ` ${box.value}`))),
+      field("Minutes a code stays fresh for sensitive actions", minutes),
+    ], "Save policy", async () => {
+      await api.put("/tenant/security", {
+        mfa_required_roles: boxes.filter((b) => b.checked).map((b) => b.value),
+        step_up_minutes: Number(minutes.value),
+      });
+      flash("Security policy saved.");
+    })),
+  );
+}
+
 async function users(body) {
   const page = await api.get("/users", { limit: 200 });
   const rows = page.items.map((u) => {
@@ -43,7 +66,13 @@ async function users(body) {
       await api.patch(`/users/${u.id}`, { is_active: !u.is_active });
       await users(clear(body));
     }));
-    return [u.email, u.full_name || "", u.role, u.is_active ? "active" : "inactive", toggle];
+    // Lifts a sign-in or second-factor lockout at once (otherwise it ends by itself).
+    const unlock = h("button", { type: "button", dataset: { unlock: u.email } }, "Unlock");
+    unlock.addEventListener("click", () => busy(unlock, async () => {
+      await api.post(`/users/${u.id}/unlock`);
+      flash(`${u.email} can sign in again.`);
+    }));
+    return [u.email, u.full_name || "", u.role, u.is_active ? "active" : "inactive", h("span", {}, toggle, " ", unlock)];
   });
   const email = h("input", { type: "email", name: "email", required: true });
   const name = h("input", { name: "full_name" });
