@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from clinscribe.security import smart
+from clinscribe.security import networks, smart
 from clinscribe.security.passwords import MIN_PASSWORD_LENGTH
 
 RoleName = Literal["clinician", "reviewer", "admin"]
@@ -103,11 +103,18 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+# A key's own budget; None leaves it to the global per-client limit only.
+KeyRateLimit = Annotated[int, Field(ge=1, le=100_000)]
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     scopes: list[KeyScope] = Field(min_length=1)
+    rate_limit_per_minute: KeyRateLimit | None = Field(
+        default=None, description="This key's own requests per minute (429 past it)."
+    )
 
     @field_validator("scopes")
     @classmethod
@@ -128,6 +135,15 @@ class ApiKeyRead(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    rate_limit_per_minute: int | None = None
+
+
+class ApiKeyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rate_limit_per_minute: KeyRateLimit | None = Field(
+        description="This key's own requests per minute; null removes its own limit."
+    )
 
 
 class ApiKeyCreated(ApiKeyRead):
@@ -152,3 +168,31 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Access token lifetime in seconds.")
+
+
+def _network_list(values: list[str]) -> list[str]:
+    try:
+        return networks.normalise(values)
+    except ValueError as exc:
+        # The message names the problem, never the rejected value.
+        raise ValueError(str(exc)) from None
+
+
+class IpAllowlistUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    networks: Annotated[
+        list[Annotated[str, StringConstraints(max_length=64)]],
+        Field(max_length=networks.MAX_NETWORKS),
+        AfterValidator(_network_list),
+    ] = Field(description="CIDRs (IPv4 or IPv6); an empty list restricts nothing.")
+    confirm_lockout: bool = Field(
+        default=False,
+        description="Save even though the caller's own address is not in the list.",
+    )
+
+
+class IpAllowlistRead(BaseModel):
+    networks: list[str]
+    your_address: str | None = Field(description="The address this request came from.")
+    you_are_allowed: bool

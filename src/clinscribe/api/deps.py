@@ -9,13 +9,15 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
-from clinscribe.accounts import auth
+from clinscribe.accounts import allowlist, auth
+from clinscribe.api.hardening import client_ip, hit_key_limit
 from clinscribe.api.middleware import note_route, route_template
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.pagination import MAX_LIMIT
 from clinscribe.errors import ClinscribeError, Unauthorized
 from clinscribe.security.principal import Principal
+from clinscribe.security.ratelimit import Limiter
 
 
 async def _settings(request: Request) -> Settings:
@@ -96,8 +98,42 @@ def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> 
         )
         session.commit()
         raise exc
+    admit(request, session, settings, principal)
     request.state.principal = principal
     return principal
+
+
+def client_address(connection: HTTPConnection, settings: Settings) -> str:
+    """The caller's address: the peer, or X-Forwarded-For's last untrusted hop behind a
+    trusted proxy (the same reading the per-address rate limit uses)."""
+    return client_ip(connection.scope, settings.trusted_proxies)
+
+
+def admit(
+    connection: HTTPConnection, session: Session, settings: Settings, principal: Principal
+) -> None:
+    """After a credential is verified: the tenant's IP allowlist, then an API key's own rate
+    limit. Every credential kind over HTTP and the live stream's WebSocket passes here."""
+    try:
+        allowlist.enforce(
+            session=session, principal=principal, client=client_address(connection, settings)
+        )
+    except allowlist.IpNotAllowed:
+        # Refusals are audited in their own committed transaction (the request's rolls back).
+        session.rollback()
+        allowlist.record_denial(
+            session=session, principal=principal, route=route_template(connection.scope)
+        )
+        session.commit()
+        raise
+    if principal.kind == "api_key" and principal.rate_limit_per_minute:
+        limiter: Limiter = connection.app.state.rate_limiter
+        hit_key_limit(
+            connection.scope,
+            limiter,
+            key_id=principal.actor_id,
+            limit=principal.rate_limit_per_minute,
+        )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]

@@ -92,6 +92,8 @@ class Principal:
     # key's permissions apply), and the patient a `patient/` scope is limited to.
     smart_scopes: frozenset[str] | None = None
     patient_context: str | None = None
+    # An API key's own requests-per-minute budget (None: the global per-client limit only).
+    rate_limit_per_minute: int | None = None
 
     @property
     def permissions(self) -> frozenset[str]:

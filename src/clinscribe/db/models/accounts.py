@@ -61,6 +61,8 @@ class Tenant(IdMixin, TimestampMixin, Base):
     smart_client_id: Mapped[str | None] = mapped_column(String(255))
     smart_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     smart_allow_loopback: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Networks (CIDR, JSON list) every credential of the tenant must come from; None or [] = any.
+    ip_allowlist: Mapped[str | None] = mapped_column(Text)
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -104,3 +106,5 @@ class ApiKey(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # This key's own requests-per-minute budget (None: only the global per-client limit).
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
