@@ -15,7 +15,8 @@ from pydantic import (
     field_validator,
 )
 
-from clinscribe.security import networks, smart
+from clinscribe.security import smart
+from clinscribe.security.networks import MAX_NETWORKS, normalise
 from clinscribe.security.passwords import MIN_PASSWORD_LENGTH
 
 RoleName = Literal["clinician", "reviewer", "admin"]
@@ -172,7 +173,7 @@ class TokenPair(BaseModel):
 
 def _network_list(values: list[str]) -> list[str]:
     try:
-        return networks.normalise(values)
+        return normalise(values)
     except ValueError as exc:
         # The message names the problem, never the rejected value.
         raise ValueError(str(exc)) from None
@@ -183,7 +184,7 @@ class IpAllowlistUpdate(BaseModel):
 
     networks: Annotated[
         list[Annotated[str, StringConstraints(max_length=64)]],
-        Field(max_length=networks.MAX_NETWORKS),
+        Field(max_length=MAX_NETWORKS),
         AfterValidator(_network_list),
     ] = Field(description="CIDRs (IPv4 or IPv6); an empty list restricts nothing.")
     confirm_lockout: bool = Field(
