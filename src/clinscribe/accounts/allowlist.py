@@ -107,3 +107,23 @@ def put(
         your_address=client,
         you_are_allowed=networks.allows(data.networks, client),
     )
+
+
+def clear(*, session: Session, tenant_id: str) -> int:
+    """The operator's way back in (CLI) for a tenant whose admins locked themselves out:
+    the list is emptied; returns how many networks it held."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("tenant not found")
+    held = len(_stored(tenant.ip_allowlist))
+    tenant.ip_allowlist = None
+    audit.record(
+        session,
+        action="tenant.ip_allowlist.clear",
+        tenant_id=tenant.id,
+        actor_type="operator",
+        object_type="tenant",
+        object_id=tenant.id,
+        details={"networks": held},
+    )
+    return held
