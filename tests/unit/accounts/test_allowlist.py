@@ -82,6 +82,11 @@ def test_every_credential_kind_is_refused_outside_the_list_and_audited(
         }
         for who in ("clinician", "key_read"):
             assert office.get("/api/v1/patients", headers=tenant_a.auth(who)).status_code == 200
+        # A signed upload link is a credential of the tenant too.
+        link = office.post(
+            f"/api/v1/patients/{tenant_a.patient_id}/documents/upload-url",
+            headers=tenant_a.auth("clinician"),
+        ).json()["url"]
     with from_address(settings, ELSEWHERE) as outside:
         # A UI session: the page signs in with a password and uses the token it is given.
         signed_in = outside.post(
@@ -99,6 +104,8 @@ def test_every_credential_kind_is_refused_outside_the_list_and_audited(
                 "error": "ip_not_allowed",
                 "detail": "this network may not use this tenant's credentials",
             }
+        upload = outside.post(link, files={"file": ("a.txt", b"Notes.", "text/plain")})
+        assert (upload.status_code, upload.json()["error"]) == (403, "ip_not_allowed")
         # Another tenant without a list is not affected.
         assert (
             outside.get("/api/v1/patients", headers=tenant_b.auth("clinician")).status_code == 200
@@ -108,6 +115,7 @@ def test_every_credential_kind_is_refused_outside_the_list_and_audited(
         ("user", tenant_a.users["clinician"]),
         ("api_key", rows[1][1]),
         ("user", tenant_a.users["reviewer"]),
+        ("user", tenant_a.users["clinician"]),  # the link's
     ]
     # The refused address is not written down (an address can point at a patient's home).
     assert all(d is None for _, _, d in rows)
