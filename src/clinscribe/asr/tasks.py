@@ -61,10 +61,10 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
     except Exception:
         if remote_url is not None:
             # The audio may have left before the call failed: logged all the same.
-            _log_egress(settings, tenant_id, remote_url, recording_id, decoded, "failed")
+            _log_egress(settings, job, remote_url, recording_id, decoded, "failed")
         raise
     if remote_url is not None:
-        _log_egress(settings, tenant_id, remote_url, recording_id, decoded, "sent")
+        _log_egress(settings, job, remote_url, recording_id, decoded, "sent")
     elapsed = time.perf_counter() - started
     AUDIO_SECONDS.inc(decoded.duration)
     if elapsed > 0:
@@ -87,7 +87,7 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
 
 def _log_egress(
     settings: Settings,
-    tenant_id: str,
+    job: Job,
     remote_url: str,
     recording_id: str,
     decoded: audio.DecodedAudio,
@@ -96,7 +96,7 @@ def _log_egress(
     with session_scope(settings.resolved_database_url) as session:
         egress.record(
             session,
-            tenant_id=tenant_id,
+            tenant_id=job.tenant_id,
             processor="remote_asr",
             destination_url=remote_url,
             purpose="transcription",
@@ -105,6 +105,7 @@ def _log_egress(
             byte_count=wav_size(decoded.samples),
             outcome=outcome,
             actor_type="system",
+            actor_id=job.id,
         )
 
 

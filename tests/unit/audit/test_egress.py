@@ -87,7 +87,7 @@ def test_remote_transcription_logs_one_egress_event(
     assert event["destination"] == remote.split("//")[1].removesuffix("/v1")  # host:port only
     assert event["object_type"] == "recording" and event["object_ids"] == [recording_id]
     assert event["bytes"] == 44 + 2 * 8000  # half a second of 16 kHz 16-bit WAV
-    assert (event["outcome"], event["actor_type"]) == ("sent", "system")
+    assert (event["outcome"], event["actor_type"], event["actor_id"]) == ("sent", "system", job_id)
 
 
 def test_llm_and_ehr_egress_is_logged_and_no_content_reaches_the_log(
