@@ -12,12 +12,16 @@ from starlette.requests import HTTPConnection
 from clinscribe.accounts import allowlist, auth
 from clinscribe.api.hardening import client_ip, hit_key_limit
 from clinscribe.api.middleware import note_route, route_template
+from clinscribe.audit import egress
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.pagination import MAX_LIMIT
 from clinscribe.errors import ClinscribeError, Unauthorized
+from clinscribe.observability.logging import get_logger
 from clinscribe.security.principal import Principal
 from clinscribe.security.ratelimit import Limiter
+
+log = get_logger("clinscribe.http")
 
 
 async def _settings(request: Request) -> Settings:
@@ -39,8 +43,10 @@ def _session(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        egress.committed(session)
     except ClinscribeError as exc:
         session.rollback()
+        _keep_egress(session)
         principal: Principal | None = getattr(request.state, "principal", None)
         if principal is not None and exc.status_code in (403, 404, 409):
             object_id = next(iter(request.path_params.values()), None)
@@ -55,9 +61,20 @@ def _session(request: Request) -> Iterator[Session]:
         raise
     except BaseException:
         session.rollback()
+        _keep_egress(session)
         raise
     finally:
         session.close()
+
+
+def _keep_egress(session: Session) -> None:
+    """PHI that left during a request that then failed is still logged as egress."""
+    try:
+        if egress.after_rollback(session):
+            session.commit()
+    except Exception as exc:  # never hide the request's own error behind this one
+        session.rollback()
+        log.error("egress_log_failed", error_type=type(exc).__name__)
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]

@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy import Select
@@ -34,6 +34,7 @@ PROCESSORS: tuple[Processor, ...] = ("remote_asr", "llm", "ehr_fhir", "openemr")
 Outcome = Literal["sent", "refused", "failed"]
 ACTION_PREFIX = "phi.egress."
 EXPORT_MAX = 50_000
+_SURVIVORS = "clinscribe.egress_survivors"  # in `Session.info`, which outlives a rollback
 CSV_COLUMNS = tuple(EgressEventRead.model_fields)
 
 
@@ -66,8 +67,28 @@ def record(
     principal: Principal | None = None,
     actor_type: str | None = None,
     actor_id: str | None = None,
+    survive_rollback: bool = False,
 ) -> AuditEvent:
-    """Append one egress event in the caller's transaction (it commits with the caller)."""
+    """Append one egress event in the caller's transaction (it commits with the caller).
+
+    With `survive_rollback`, the request's session owner writes it again should the transaction
+    roll back (`after_rollback`): the data left whatever happens to the request after.
+    """
+    if survive_rollback:
+        again = dict(
+            tenant_id=tenant_id,
+            processor=processor,
+            destination_url=destination_url,
+            purpose=purpose,
+            object_type=object_type,
+            object_ids=list(object_ids),
+            byte_count=byte_count,
+            outcome=outcome,
+            principal=principal,
+            actor_type=actor_type,
+            actor_id=actor_id,
+        )
+        session.info.setdefault(_SURVIVORS, []).append(again)
     ids = [str(i) for i in object_ids if i]
     return audit.record(
         session,
@@ -87,6 +108,20 @@ def record(
             "bytes": int(byte_count),
         },
     )
+
+
+def after_rollback(session: Session) -> int:
+    """Write again the egress events a rolled-back transaction took with it (the caller
+    commits); returns how many."""
+    kept: list[dict[str, Any]] = session.info.pop(_SURVIVORS, [])
+    for event in kept:
+        record(session, **event)
+    return len(kept)
+
+
+def committed(session: Session) -> None:
+    """The transaction committed: its egress events are stored, nothing to write again."""
+    session.info.pop(_SURVIVORS, None)
 
 
 def _statement(

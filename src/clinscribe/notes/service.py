@@ -145,6 +145,7 @@ class LoggedChatClient:
                 byte_count=size,
                 outcome=outcome,
                 principal=self._principal,
+                survive_rollback=True,
             )
 
 

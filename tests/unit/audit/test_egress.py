@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,8 +28,15 @@ EGRESS = "/api/v1/admin/egress"
 class _Remote(BaseHTTPRequestHandler):
     """A remote processor on loopback: OpenAI-compatible transcription and chat endpoints."""
 
+    chat_status: ClassVar[int] = 200
+
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path.endswith("/chat/completions") and self.chat_status != 200:
+            self.send_response(self.chat_status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path.endswith("/audio/transcriptions"):
             answer: dict[str, Any] = {
                 "text": "Remote words.",
@@ -57,6 +64,7 @@ class _Remote(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def remote() -> Iterator[str]:
+    _Remote.chat_status = 200
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Remote)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
@@ -192,3 +200,25 @@ def test_bad_egress_queries_are_422(client: TestClient, tenant_a: TenantWorld) -
     for params in ({"processor": "email"}, {"since": "yesterday"}, {"format": "xml"}):
         answer = client.get(EGRESS, params=params, headers=admin)
         assert answer.status_code == 422 and answer.json()["error"] == "validation_error"
+
+
+def test_a_failed_llm_call_is_still_logged_though_the_request_fails(
+    client: TestClient, tenant_a: TenantWorld, remote: str
+) -> None:
+    _Remote.chat_status = 500
+    clinician = tenant_a.auth("clinician")
+    client.patch(
+        "/api/v1/tenant",
+        json={"llm_base_url": remote, "llm_model": "m", "phi_egress_policy": "allow"},
+        headers=tenant_a.auth("admin"),
+    )
+    url = f"/api/v1/encounters/{tenant_a.encounter_id}"
+    client.post(
+        f"{url}/text", json={"text": "[doctor] Any cough?\n[patient] Yes."}, headers=clinician
+    )
+    failed = client.post(
+        f"{url}/notes", json={"template": "soap", "refine": True}, headers=clinician
+    )
+    assert (failed.status_code, failed.json()["error"]) == (502, "llm_failed")
+    [event] = events(client, tenant_a)
+    assert (event["processor"], event["outcome"]) == ("llm", "failed") and event["bytes"] > 0
