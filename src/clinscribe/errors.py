@@ -99,6 +99,17 @@ class Unprocessable(ClinscribeError):
     code = "validation_error"
 
 
+class RateLimited(ClinscribeError):
+    """Too many requests in the current window; retry after `retry_after` seconds."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(ClinscribeError):
     """A dependency is down or the service is draining."""
 

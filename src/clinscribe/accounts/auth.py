@@ -232,6 +232,7 @@ def _from_api_key(session: Session, settings: Settings, key: str) -> Principal:
         scopes=scopes,
         # A key holding SMART scopes is limited by them on the FHIR API (keys have no patient).
         smart_scopes=smart_scopes or None,
+        rate_limit_per_minute=row.rate_limit_per_minute,
     )
 
 

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from clinscribe.security import smart
+from clinscribe.security.networks import MAX_NETWORKS, normalise
 from clinscribe.security.passwords import MIN_PASSWORD_LENGTH
 
 RoleName = Literal["clinician", "reviewer", "admin"]
@@ -104,11 +105,18 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+# A key's own budget; None leaves it to the global per-client limit only.
+KeyRateLimit = Annotated[int, Field(ge=1, le=100_000)]
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     scopes: list[KeyScope] = Field(min_length=1)
+    rate_limit_per_minute: KeyRateLimit | None = Field(
+        default=None, description="This key's own requests per minute (429 past it)."
+    )
 
     @field_validator("scopes")
     @classmethod
@@ -129,6 +137,15 @@ class ApiKeyRead(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    rate_limit_per_minute: int | None = None
+
+
+class ApiKeyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rate_limit_per_minute: KeyRateLimit | None = Field(
+        description="This key's own requests per minute; null removes its own limit."
+    )
 
 
 class ApiKeyCreated(ApiKeyRead):
@@ -220,3 +237,31 @@ class TenantSecurityUpdate(BaseModel):
 
     mfa_required_roles: list[RoleName] = Field(max_length=3)
     step_up_minutes: int = Field(ge=1, le=24 * 60)
+
+
+def _network_list(values: list[str]) -> list[str]:
+    try:
+        return normalise(values)
+    except ValueError as exc:
+        # The message names the problem, never the rejected value.
+        raise ValueError(str(exc)) from None
+
+
+class IpAllowlistUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    networks: Annotated[
+        list[Annotated[str, StringConstraints(max_length=64)]],
+        Field(max_length=MAX_NETWORKS),
+        AfterValidator(_network_list),
+    ] = Field(description="CIDRs (IPv4 or IPv6); an empty list restricts nothing.")
+    confirm_lockout: bool = Field(
+        default=False,
+        description="Save even though the caller's own address is not in the list.",
+    )
+
+
+class IpAllowlistRead(BaseModel):
+    networks: list[str]
+    your_address: str | None = Field(description="The address this request came from.")
+    you_are_allowed: bool

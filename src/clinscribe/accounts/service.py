@@ -8,7 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clinscribe.accounts.schemas import ApiKeyCreate, TenantUpdate, UserCreate, UserUpdate
+from clinscribe.accounts.schemas import (
+    ApiKeyCreate,
+    ApiKeyUpdate,
+    TenantUpdate,
+    UserCreate,
+    UserUpdate,
+)
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
@@ -186,6 +192,7 @@ def create_api_key(
         prefix=prefix,
         key_hash=api_keys.hash_key(settings.api_key_hmac_key(), key),
         scopes=",".join(sorted(set(data.scopes))),
+        rate_limit_per_minute=data.rate_limit_per_minute,
     )
     session.add(row)
     session.flush()
@@ -207,6 +214,26 @@ def list_api_keys(
     principal.require("api_keys:manage")
     stmt = readable(ApiKey, principal).order_by(ApiKey.created_at, ApiKey.id)
     return fetch_page(session, stmt, limit=limit, offset=offset)
+
+
+def update_api_key(
+    *, session: Session, principal: Principal, key_id: str, data: ApiKeyUpdate
+) -> ApiKey:
+    """Change a key's own per-minute limit (it applies from the key's next request)."""
+    principal.require("api_keys:manage")
+    row = get_readable(session, ApiKey, key_id, principal, what="API key")
+    if row.revoked_at is not None:
+        raise Conflict("the API key is revoked")
+    row.rate_limit_per_minute = data.rate_limit_per_minute
+    audit.record(
+        session,
+        action="api_key.update",
+        principal=principal,
+        object_type="api_key",
+        object_id=row.id,
+        details={"rate_limit_per_minute": data.rate_limit_per_minute},
+    )
+    return row
 
 
 def revoke_api_key(*, session: Session, principal: Principal, key_id: str) -> ApiKey:

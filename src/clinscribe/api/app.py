@@ -14,9 +14,10 @@ from starlette.middleware.cors import CORSMiddleware
 from clinscribe import __version__
 from clinscribe.api import errors
 from clinscribe.api.deps import track_route
-from clinscribe.api.hardening import HardeningMiddleware
+from clinscribe.api.hardening import HardeningMiddleware, make_limiter
 from clinscribe.api.middleware import RequestContextMiddleware
 from clinscribe.api.routers import (
+    access,
     admin,
     audit,
     auth,
@@ -166,7 +167,11 @@ def create_app(
         },
     )
 
-    app.add_middleware(HardeningMiddleware, settings=settings, clock=clock)
+    # One limiter for the per-client limits (middleware) and API keys' own ones (deps).
+    app.state.rate_limiter = make_limiter(settings, clock=clock)
+    app.add_middleware(
+        HardeningMiddleware, settings=settings, limiter=app.state.rate_limiter, clock=clock
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -223,6 +228,7 @@ def create_app(
         clinical_preview.router,
         smart.router,
         waveforms.router,
+        access.router,
     ):
         app.include_router(router)
     uploads.install(app, settings)

@@ -9,13 +9,19 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
-from clinscribe.accounts import auth, mfa
+from clinscribe.accounts import allowlist, auth, mfa
+from clinscribe.api.hardening import client_ip, hit_key_limit
 from clinscribe.api.middleware import note_route, route_template
+from clinscribe.audit import egress
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.pagination import MAX_LIMIT
 from clinscribe.errors import ClinscribeError, MfaEnrolmentRequired, Unauthorized
+from clinscribe.observability.logging import get_logger
 from clinscribe.security.principal import Principal
+from clinscribe.security.ratelimit import Limiter
+
+log = get_logger("clinscribe.http")
 
 
 async def _settings(request: Request) -> Settings:
@@ -47,8 +53,10 @@ def _session(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        egress.committed(session)
     except ClinscribeError as exc:
         session.rollback()
+        _keep_egress(session)
         principal: Principal | None = getattr(request.state, "principal", None)
         if principal is not None and exc.status_code in (403, 404, 409):
             object_id = next(iter(request.path_params.values()), None)
@@ -63,9 +71,20 @@ def _session(request: Request) -> Iterator[Session]:
         raise
     except BaseException:
         session.rollback()
+        _keep_egress(session)
         raise
     finally:
         session.close()
+
+
+def _keep_egress(session: Session) -> None:
+    """PHI that left during a request that then failed is still logged as egress."""
+    try:
+        if egress.after_rollback(session):
+            session.commit()
+    except Exception as exc:  # never hide the request's own error behind this one
+        session.rollback()
+        log.error("egress_log_failed", error_type=type(exc).__name__)
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
@@ -106,6 +125,7 @@ def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> 
         )
         session.commit()
         raise exc
+    admit(request, session, settings, principal)
     request.state.principal = principal
     if (
         mfa.enrolment_pending(session=session, principal=principal)
@@ -117,6 +137,39 @@ def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> 
     ):
         raise MfaEnrolmentRequired("this role must enrol a second factor first")
     return principal
+
+
+def client_address(connection: HTTPConnection, settings: Settings) -> str:
+    """The caller's address: the peer, or X-Forwarded-For's last untrusted hop behind a
+    trusted proxy (the same reading the per-address rate limit uses)."""
+    return client_ip(connection.scope, settings.trusted_proxies)
+
+
+def admit(
+    connection: HTTPConnection, session: Session, settings: Settings, principal: Principal
+) -> None:
+    """After a credential is verified: the tenant's IP allowlist, then an API key's own rate
+    limit. Every credential kind over HTTP and the live stream's WebSocket passes here."""
+    try:
+        allowlist.enforce(
+            session=session, principal=principal, client=client_address(connection, settings)
+        )
+    except allowlist.IpNotAllowed:
+        # Refusals are audited in their own committed transaction (the request's rolls back).
+        session.rollback()
+        allowlist.record_denial(
+            session=session, principal=principal, route=route_template(connection.scope)
+        )
+        session.commit()
+        raise
+    if principal.kind == "api_key" and principal.rate_limit_per_minute:
+        limiter: Limiter = connection.app.state.rate_limiter
+        hit_key_limit(
+            connection.scope,
+            limiter,
+            key_id=principal.actor_id,
+            limit=principal.rate_limit_per_minute,
+        )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]

@@ -48,6 +48,7 @@ _DESCRIPTIONS: dict[int, str] = {
     415: "Not a media type this route takes",
     422: "Validation error, with field paths",
     428: "The edit must name the version it was made on (If-Match)",
+    429: "Too many requests; retry after Retry-After",
     502: "An upstream service (LLM, EHR, remote ASR) failed",
     503: "Busy or draining; retry after Retry-After",
 }
@@ -107,8 +108,9 @@ def install(app: FastAPI) -> None:
             )
         extra = {k: v for k, v in exc.extra.items() if k not in ("error", "detail")}
         response = error_response(exc.status_code, exc.code, exc.message, request, **extra)
-        if exc.status_code == 503:
-            response.headers["Retry-After"] = str(getattr(exc, "retry_after", 30))
+        retry_after = getattr(exc, "retry_after", None)
+        if exc.status_code == 503 or retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after or 30)
         return response
 
     @app.exception_handler(RequestValidationError)

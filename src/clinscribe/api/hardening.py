@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clinscribe.config import Settings
+from clinscribe.errors import RateLimited
 from clinscribe.observability.logging import get_logger
 from clinscribe.security.api_keys import looks_like_key
 from clinscribe.security.ratelimit import Clock, Limiter, MemoryLimiter, RedisLimiter, Window
@@ -19,6 +20,8 @@ from clinscribe.security.ratelimit import Clock, Limiter, MemoryLimiter, RedisLi
 log = get_logger("clinscribe.http")
 
 EXEMPT = ("/healthz", "/readyz", "/metrics")
+# Where an API key's own window is left for the response headers (`scope["state"]`).
+KEY_WINDOW = "clinscribe_key_window"
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -73,6 +76,28 @@ def make_limiter(settings: Settings, *, clock: Clock = time.time) -> Limiter:
     return MemoryLimiter(clock=clock)
 
 
+def hit_key_limit(scope: Scope, limiter: Limiter, *, key_id: str, limit: int) -> None:
+    """Count one request against an API key's own per-minute budget (after the key is verified,
+    so the bucket is the key's id); raises RateLimited past it. Its window joins the response's
+    X-RateLimit-* headers when it is the tightest."""
+    try:
+        window = limiter.hit(f"apikey:{key_id}", limit)
+    except Exception as exc:  # the limiter's store is down: fail open, loudly (as below)
+        log.warning("rate_limiter_unavailable", error_type=type(exc).__name__)
+        return
+    scope.setdefault("state", {})[KEY_WINDOW] = window
+    if window.exceeded:
+        raise RateLimited(
+            "this API key's requests per minute are used up; slow down", retry_after=window.reset
+        )
+
+
+def _tightest(first: Window | None, second: Window | None) -> Window | None:
+    if first is None or (second is not None and second.remaining < first.remaining):
+        return second
+    return first
+
+
 class HardeningMiddleware:
     """Adds security headers and X-RateLimit-* to every response; 429 + Retry-After past a limit."""
 
@@ -113,8 +138,12 @@ class HardeningMiddleware:
             await self.app(scope, receive, send)
             return
         window = None if scope["path"] in EXEMPT else self._check(scope)
+        # Made here so routing's copies of the scope share it: a key's window set deep inside
+        # (hit_key_limit) is seen when the response starts.
+        state = scope.setdefault("state", {})
 
         def decorate(headers: MutableHeaders) -> None:
+            shown = _tightest(window, state.get(KEY_WINDOW))
             for name, value in SECURITY_HEADERS.items():
                 headers.setdefault(name, value)
             if scope["path"].startswith("/api/"):
@@ -123,10 +152,10 @@ class HardeningMiddleware:
                 headers.setdefault(
                     "strict-transport-security", "max-age=31536000; includeSubDomains"
                 )
-            if window is not None:
-                headers["x-ratelimit-limit"] = str(window.limit)
-                headers["x-ratelimit-remaining"] = str(max(0, window.remaining))
-                headers["x-ratelimit-reset"] = str(window.reset)
+            if shown is not None:
+                headers["x-ratelimit-limit"] = str(shown.limit)
+                headers["x-ratelimit-remaining"] = str(max(0, shown.remaining))
+                headers["x-ratelimit-reset"] = str(shown.reset)
 
         if window is not None and window.exceeded:
             body = json.dumps(

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 
 from clinscribe.asr import service as transcripts
 from clinscribe.asr.core.engine import AsrEngine
+from clinscribe.asr.core.openai_engine import wav_size
 from clinscribe.asr.core.schemas import TranscribeOptions
 from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.audio import decode as audio
+from clinscribe.audit import egress
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.models import Job, Recording, Tenant
@@ -38,7 +40,7 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
             recording.encounter_id,
             recording.id,
         )
-        engine = _choose_engine(session, settings, tenant_id, recording_id)
+        engine, remote_url = _choose_engine(session, settings, tenant_id, recording_id)
     try:
         with blobs.open(blob_key) as stored:
             decoded = audio.decode_audio(
@@ -51,10 +53,18 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
     except FileNotFoundError as exc:
         raise PermanentJobError("the recording's blob is missing") from exc
     started = time.perf_counter()
-    result = engine.transcribe(
-        decoded,
-        options=TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size),
-    )
+    try:
+        result = engine.transcribe(
+            decoded,
+            options=TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size),
+        )
+    except Exception:
+        if remote_url is not None:
+            # The audio may have left before the call failed: logged all the same.
+            _log_egress(settings, job, remote_url, recording_id, decoded, "failed")
+        raise
+    if remote_url is not None:
+        _log_egress(settings, job, remote_url, recording_id, decoded, "sent")
     elapsed = time.perf_counter() - started
     AUDIO_SECONDS.inc(decoded.duration)
     if elapsed > 0:
@@ -75,17 +85,42 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
         return "transcript", row.id
 
 
+def _log_egress(
+    settings: Settings,
+    job: Job,
+    remote_url: str,
+    recording_id: str,
+    decoded: audio.DecodedAudio,
+    outcome: egress.Outcome,
+) -> None:
+    with session_scope(settings.resolved_database_url) as session:
+        egress.record(
+            session,
+            tenant_id=job.tenant_id,
+            processor="remote_asr",
+            destination_url=remote_url,
+            purpose="transcription",
+            object_type="recording",
+            object_ids=[recording_id],
+            byte_count=wav_size(decoded.samples),
+            outcome=outcome,
+            actor_type="system",
+            actor_id=job.id,
+        )
+
+
 def _choose_engine(
     session: Session, settings: Settings, tenant_id: str, recording_id: str
-) -> AsrEngine:
-    """Offline unless the tenant asks for the remote engine and its policy lets audio leave.
+) -> tuple[AsrEngine, str | None]:
+    """Offline unless the tenant asks for the remote engine and its policy lets audio leave;
+    with it, the remote endpoint's URL (for the egress log).
 
     Audio cannot be de-identified, so only `allow` sends it; every decision is audited.
     """
     engines = AsrEngineProvider(settings)
     tenant = session.get(Tenant, tenant_id)
     if tenant is None or tenant.asr_engine != "remote":
-        return engines.local()
+        return engines.local(), None
     remote = engines.remote()
     allowed = tenant.phi_egress_policy == "allow" and remote is not None
     audit.record(
@@ -97,9 +132,9 @@ def _choose_engine(
         object_id=recording_id,
         outcome="allowed" if allowed else "denied",
     )
-    if allowed and remote is not None:
-        return remote
-    return engines.local()
+    if allowed and remote is not None and settings.asr_remote_base_url:
+        return remote, settings.asr_remote_base_url
+    return engines.local(), None
 
 
 def queue_extraction(

@@ -20,3 +20,20 @@ class AuditEventRead(BaseModel):
     request_id: str | None
     outcome: str
     hash: str
+
+
+class EgressEventRead(BaseModel):
+    """One PHI egress: where it went and how much, never what."""
+
+    id: int
+    occurred_at: datetime
+    actor_type: str
+    actor_id: str | None
+    processor: str
+    destination: str
+    purpose: str
+    object_type: str | None
+    object_ids: list[str]
+    bytes: int
+    outcome: str
+    request_id: str | None

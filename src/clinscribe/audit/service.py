@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,24 +34,26 @@ def row_hash(
     object_id: str | None,
     request_id: str | None,
     outcome: str,
+    details: str | None = None,
 ) -> str:
     # The id is left out on purpose: position is carried by prev_hash, so swapped ids show
     # up as a broken link ("reordered") rather than as edited content.
-    body = json.dumps(
-        [
-            prev_hash,
-            occurred_at.isoformat(timespec="microseconds"),
-            tenant_id,
-            actor_type,
-            actor_id,
-            action,
-            object_type,
-            object_id,
-            request_id,
-            outcome,
-        ],
-        separators=(",", ":"),
-    )
+    fields: list[object] = [
+        prev_hash,
+        occurred_at.isoformat(timespec="microseconds"),
+        tenant_id,
+        actor_type,
+        actor_id,
+        action,
+        object_type,
+        object_id,
+        request_id,
+        outcome,
+    ]
+    if details is not None:
+        # Only rows that carry details hash them: rows written before the column verify as-is.
+        fields.append(details)
+    body = json.dumps(fields, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -67,7 +69,13 @@ def _stored_hash(event: AuditEvent) -> str:
         object_id=event.object_id,
         request_id=event.request_id,
         outcome=event.outcome,
+        details=event.details,
     )
+
+
+def encode_details(details: Mapping[str, object]) -> str:
+    """Details as stored and hashed: JSON with sorted keys and no spaces (one spelling)."""
+    return json.dumps(details, sort_keys=True, separators=(",", ":"))
 
 
 def record(
@@ -81,6 +89,7 @@ def record(
     actor_id: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
+    details: Mapping[str, object] | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction: the change and its record commit together."""
     head = session.execute(
@@ -99,6 +108,7 @@ def record(
         request_id=current_request_id(),
         outcome=outcome,
         prev_hash=head.last_hash,
+        details=encode_details(details) if details is not None else None,
     )
     event.hash = _stored_hash(event)
     session.add(event)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from clinscribe.accounts import auth
+from clinscribe.accounts import allowlist, auth
 from clinscribe.accounts import service as accounts
 from clinscribe.accounts.schemas import ApiKeyCreate, UserCreate
 from clinscribe.audit import service as audit
@@ -75,25 +75,55 @@ def create_user(
     show_default=True,
     help="Comma-separated: read, write, admin, or SMART scopes for the FHIR API (system/*.read)",
 )
+@click.option(
+    "--rate-limit",
+    type=int,
+    default=None,
+    help="This key's own requests per minute (default: only the server-wide limit).",
+)
 @json_option
-def create_api_key(tenant: str, name: str, scopes: str, as_json: bool) -> None:
+def create_api_key(
+    tenant: str, name: str, scopes: str, rate_limit: int | None, as_json: bool
+) -> None:
     """Create an API key; prints the key once (only its HMAC is stored)."""
     try:
         data = ApiKeyCreate.model_validate(
-            {"name": name, "scopes": [s.strip() for s in scopes.split(",") if s.strip()]}
+            {
+                "name": name,
+                "scopes": [s.strip() for s in scopes.split(",") if s.strip()],
+                "rate_limit_per_minute": rate_limit,
+            }
         )
     except ValidationError as exc:
-        raise CliError(
-            _first_error(exc)
-            + " (scopes are read, write, admin or SMART scopes such as system/*.read)"
-        ) from None
+        hint = (
+            " (scopes are read, write, admin or SMART scopes such as system/*.read)"
+            if exc.errors()[0]["loc"][0] == "scopes"
+            else ""
+        )
+        raise CliError(_first_error(exc) + hint) from None
     settings = load_settings()
     with session_scope(settings.resolved_database_url) as session:
         row, key = accounts.create_api_key(
             session=session, settings=settings, tenant_id=tenant, data=data
         )
-        result = {"id": row.id, "key": key, "scopes": row.scopes.split(","), "tenant_id": tenant}
+        result = {
+            "id": row.id,
+            "key": key,
+            "scopes": row.scopes.split(","),
+            "tenant_id": tenant,
+            "rate_limit_per_minute": row.rate_limit_per_minute,
+        }
     emit(result, as_json, key)
+
+
+@admin.command("clear-ip-allowlist")
+@click.option("--tenant", required=True, help="Tenant id.")
+@json_option
+def clear_ip_allowlist(tenant: str, as_json: bool) -> None:
+    """Empty a tenant's IP allowlist (for admins who locked themselves out); audited."""
+    with session_scope(load_settings().resolved_database_url) as session:
+        held = allowlist.clear(session=session, tenant_id=tenant)
+    emit({"tenant_id": tenant, "cleared": held}, as_json, f"cleared {held} networks")
 
 
 @admin.command("token")

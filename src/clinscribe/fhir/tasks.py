@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import closing
 
+from clinscribe.audit import egress
 from clinscribe.config import Settings
 from clinscribe.db.models import Delivery, Job, Note
 from clinscribe.db.session import session_scope
@@ -21,6 +23,14 @@ def mark_dead(settings: Settings, job: Job) -> None:
         delivery = session.get(Delivery, job.subject_id)
         if delivery is not None and delivery.status != "delivered":
             delivery.status = "dead"
+
+
+def _egress_outcome(result: fhir.DeliveryResult) -> egress.Outcome:
+    if result.delivered:
+        return "sent"
+    # An HTTP answer means the Bundle reached the EHR, which refused it; no answer (timeout,
+    # transport, a refused URL) may or may not have let it out: "failed", logged all the same.
+    return "refused" if result.status_code is not None else "failed"
 
 
 @task("deliver", on_dead=mark_dead)
@@ -56,6 +66,19 @@ def deliver(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
         if row is None:
             raise PermanentJobError("delivery disappeared")
         delivery_service.record_attempt(session=session, delivery=row, result=result)
+        egress.record(
+            session,
+            tenant_id=row.tenant_id,
+            processor="ehr_fhir",
+            destination_url=config.base_url,
+            purpose="note_delivery",
+            object_type="note",
+            object_ids=[row.note_id, row.id],
+            byte_count=len(json.dumps(bundle).encode()),
+            outcome=_egress_outcome(result),
+            actor_type="system",
+            actor_id=job.id,
+        )
         if result.delivered:
             return "delivery", row.id
         if result.outcome == "permanent":

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from clinscribe.asr.core.schemas import Segment
 from clinscribe.asr.core.schemas import Transcript as TranscriptModel
+from clinscribe.audit import egress
 from clinscribe.audit import service as audit
 from clinscribe.config import Settings
 from clinscribe.db.models import Note, Tenant, Transcript
@@ -53,7 +54,7 @@ def llm_client(
     *,
     object_type: str,
     object_id: str,
-) -> tuple[notes.OpenAIChatClient, notes.EgressPolicy]:
+) -> tuple[notes.ChatClient, notes.EgressPolicy]:
     """The tenant's LLM client and egress mode, after its PHI egress policy allowed sending
     `object_type`/`object_id`'s text; the egress itself is audited here."""
     tenant = session.get(Tenant, principal.tenant_id)
@@ -87,7 +88,65 @@ def llm_client(
         object_type=object_type,
         object_id=object_id,
     )
-    return client, "allow" if policy == "allow" else "deidentify"
+    mode: notes.EgressPolicy = "allow" if policy == "allow" else "deidentify"
+    logged = LoggedChatClient(
+        client,
+        session=session,
+        principal=principal,
+        destination_url=tenant.llm_base_url,
+        purpose="note_refinement" if object_type == "transcript" else "report_refinement",
+        object_type=object_type,
+        object_id=object_id,
+    )
+    return logged, mode
+
+
+class LoggedChatClient:
+    """A chat client whose every call is a PHI egress event (bytes of the messages sent)."""
+
+    def __init__(
+        self,
+        inner: notes.OpenAIChatClient,
+        *,
+        session: Session,
+        principal: Principal,
+        destination_url: str,
+        purpose: str,
+        object_type: str,
+        object_id: str,
+    ) -> None:
+        self._inner = inner
+        self._session = session
+        self._principal = principal
+        self._destination = destination_url
+        self._purpose = purpose
+        self._object = (object_type, object_id)
+
+    @property
+    def model(self) -> str:
+        return self._inner.model
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        size = len(json.dumps(messages).encode())
+        outcome: egress.Outcome = "failed"
+        try:
+            reply = self._inner.complete(messages)
+            outcome = "sent"
+            return reply
+        finally:
+            egress.record(
+                self._session,
+                tenant_id=self._principal.tenant_id,
+                processor="llm",
+                destination_url=self._destination,
+                purpose=self._purpose,
+                object_type=self._object[0],
+                object_ids=[self._object[1]],
+                byte_count=size,
+                outcome=outcome,
+                principal=self._principal,
+                survive_rollback=True,
+            )
 
 
 def _refine(

@@ -28,10 +28,18 @@ def write_note(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
         with session_scope(settings.resolved_database_url) as session:
             item = writeback.form_input(session, job.subject_id, version)
             url = writeback.tenant_url(session, settings, job.tenant_id)
-        placed = writeback.write(url, item)
+        try:
+            placed = writeback.write(url, item)
+        except OpenEmrUnavailable:
+            # The write may have reached OpenEMR before it failed: logged all the same.
+            with session_scope(settings.resolved_database_url) as session:
+                writeback.record_egress(session, job, item, url, "failed")
+            raise
         # OpenEMR has committed; if this fails the retry finds the ledger rows and lands here.
         with session_scope(settings.resolved_database_url) as session:
             writeback.record_placement(session, item, placed)
+            if not placed.already:
+                writeback.record_egress(session, job, item, url, "sent")
     except (writeback.WriteBackRefused, OpenEmrNotConfigured) as exc:
         raise PermanentJobError(f"{exc.code}: {exc.message}") from exc
     except OpenEmrUnavailable as exc:

@@ -12,16 +12,18 @@ never edited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clinscribe.audit import egress
 from clinscribe.config import Settings
 from clinscribe.db.base import utcnow
-from clinscribe.db.models import Encounter, Note, NoteVersion, Patient, Tenant, User
+from clinscribe.db.models import Encounter, Job, Note, NoteVersion, Patient, Tenant, User
 from clinscribe.jobs import queue as workqueue
 from clinscribe.openemr import forms, ledger, service
 from clinscribe.openemr.connection import OpenEmrUnavailable, connect
@@ -280,6 +282,33 @@ def record_placement(session: Session, item: FormInput, placed: Placement) -> No
     encounter = session.get(Encounter, item.encounter_id)
     if encounter is not None and encounter.openemr_encounter is None:
         encounter.openemr_encounter = placed.encounter
+
+
+def payload_bytes(item: FormInput) -> int:
+    """Bytes of clinical content one write sends: the SOAP form, vitals and list items."""
+    parts: list[object] = [asdict(item.form), [asdict(i) for i in item.list_items]]
+    if item.vitals is not None:
+        parts.append(asdict(item.vitals))
+    return len(json.dumps(parts, default=str).encode())
+
+
+def record_egress(
+    session: Session, job: Job, item: FormInput, url: str, outcome: egress.Outcome
+) -> None:
+    """The write-back's PHI egress event: the OpenEMR database host, never its credentials."""
+    egress.record(
+        session,
+        tenant_id=job.tenant_id,
+        processor="openemr",
+        destination_url=url,
+        purpose="note_write_back",
+        object_type="note",
+        object_ids=[item.note_id, f"version:{item.version}"],
+        byte_count=payload_bytes(item),
+        outcome=outcome,
+        actor_type="system",
+        actor_id=job.id,
+    )
 
 
 def tenant_url(session: Session, settings: Settings, tenant_id: str) -> str:

@@ -97,6 +97,8 @@ class Principal:
     # How and when the user signed in (RFC 8176 `amr`, unix `auth_time`): what step-up reads.
     amr: frozenset[str] = field(default_factory=frozenset)
     auth_time: int | None = None
+    # An API key's own requests-per-minute budget (None: the global per-client limit only).
+    rate_limit_per_minute: int | None = None
 
     @property
     def permissions(self) -> frozenset[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -29,6 +31,24 @@ def test_sign_writes_one_form_and_amend_writes_another(
     assert len(forms) == 1, [(j.status, j.last_error) for j in jobs(settings)]
     assert (forms[0]["encounter"], forms[0]["pid"], forms[0]["user"]) == (2, 1, "physician")
     assert (forms[0]["assessment"], forms[0]["plan"]) == ("Acute bronchitis.", "Fluids and rest.")
+    # Write-back is PHI egress: one event for the write (none for the repeat), naming the
+    # database host, never its credentials or the note's text.
+    egress = client.get(
+        "/api/v1/admin/egress", params={"processor": "openemr"}, headers=world.auth("admin")
+    ).json()
+    [event] = egress["items"]
+    server = urlsplit(openemr_url)
+    assert event["destination"] == f"{server.hostname}:{server.port or 3306}"
+    assert (event["purpose"], event["outcome"], event["actor_id"]) == (
+        "note_write_back",
+        "sent",
+        job.id,
+    )
+    assert event["object_ids"][0] == note_id and event["bytes"] > len("Acute bronchitis.")
+    exported = client.get(
+        "/api/v1/admin/egress", params={"format": "csv"}, headers=world.auth("admin")
+    ).text
+    assert "bronchitis" not in exported and "Fluids" not in exported
 
     # The same version queued again (a crash after OpenEMR committed) is found in the ledger.
     with session_scope(settings.resolved_database_url) as session:

@@ -18,6 +18,7 @@ COMMANDS = [
     ["admin", "create-tenant"],
     ["admin", "create-user"],
     ["admin", "create-api-key"],
+    ["admin", "clear-ip-allowlist"],
     ["admin", "token"],
     ["admin", "verify-audit"],
     ["admin", "dlq"],
@@ -86,10 +87,16 @@ def test_the_admin_flow_creates_a_tenant_user_key_and_token(data_dir: Path) -> N
             "ehr",
             "--scopes",
             "read,write",
+            "--rate-limit",
+            "120",
+            "--json",
         ],
         data_dir,
     )
-    assert key.returncode == 0 and key.stdout.startswith("csk_")
+    assert key.returncode == 0 and json.loads(key.stdout)["key"].startswith("csk_")
+    assert json.loads(key.stdout)["rate_limit_per_minute"] == 120
+    cleared = run(["admin", "clear-ip-allowlist", "--tenant", tenant_id, "--json"], data_dir)
+    assert cleared.returncode == 0 and json.loads(cleared.stdout)["cleared"] == 0
     token = run(["admin", "token", "--email", "doc@clinic.org", "--json"], data_dir)
     assert token.returncode == 0 and json.loads(token.stdout)["token_type"] == "bearer"
     verify = run(["admin", "verify-audit", "--json"], data_dir)
@@ -136,6 +143,11 @@ def test_the_admin_flow_creates_a_tenant_user_key_and_token(data_dir: Path) -> N
             "password",
         ),
         (["admin", "create-api-key", "--tenant", "x", "--name", "k", "--scopes", "root"], "scopes"),
+        (
+            ["admin", "create-api-key", "--tenant", "x", "--name", "k", "--rate-limit", "0"],
+            "rate_limit_per_minute",
+        ),
+        (["admin", "clear-ip-allowlist", "--tenant", "missing"], "tenant not found"),
         (["admin", "token", "--email", "ghost@nowhere.org"], "no active user"),
         (["admin", "create-tenant"], "Missing argument"),
         (["no-such-command"], "No such command"),

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep, admit
 from clinscribe.api.errors import ERROR_RESPONSES, error_responses
 from clinscribe.api.ranges import ranged
 from clinscribe.api.routers.recordings import blobs_of, refuse_when_draining
@@ -111,6 +111,7 @@ def upload_by_link(
 ) -> dict[str, Any]:
     """Upload through a signed link (no bearer token: the link is the credential)."""
     grant = links.verify(settings, token, "upload")
+    admit(request, session, settings, grant.principal)  # a link is a credential of its tenant
     return _accept(
         request, response, session, settings, grant.principal, grant.target_id, file, "signed"
     )
@@ -137,6 +138,7 @@ def download_by_link(
 ) -> Response:
     """The original file through a signed link (no bearer token)."""
     grant = links.verify(settings, token, "download")
+    admit(request, session, settings, grant.principal)
     return _file_response(request, session, grant.principal, grant.target_id)
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from starlette.websockets import WebSocketState
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep
+from clinscribe.api.deps import CurrentPrincipal, SessionDep, admit
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.asr.engines import AsrEngineProvider
 from clinscribe.clinical.errors import ConsentRequired
@@ -157,6 +157,16 @@ async def stream(websocket: WebSocket) -> None:
 async def authenticate(
     websocket: WebSocket, settings: Settings, registry: StreamRegistry
 ) -> Principal:
+    """The verified caller, admitted like any HTTP request (IP allowlist, API key's limit);
+    a refusal closes the socket with its own code (`ip_not_allowed`, `rate_limited`)."""
+    principal = await _verify(websocket, settings, registry)
+    await asyncio.to_thread(
+        registry.run, lambda session: admit(websocket, session, settings, principal)
+    )
+    return principal
+
+
+async def _verify(websocket: WebSocket, settings: Settings, registry: StreamRegistry) -> Principal:
     header = websocket.headers.get("authorization")
     credential = websocket.headers.get("x-api-key")
     if header:

@@ -11,6 +11,7 @@ from clinscribe.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    ApiKeyUpdate,
     RoleName,
     UserCreate,
     UserRead,
@@ -67,6 +68,7 @@ def _key_out(row: ApiKey) -> dict[str, Any]:
         "created_at": row.created_at,
         "revoked_at": row.revoked_at,
         "last_used_at": row.last_used_at,
+        "rate_limit_per_minute": row.rate_limit_per_minute,
     }
 
 
@@ -97,6 +99,15 @@ def create_api_key(
         principal=principal,
     )
     return {**_key_out(row), "key": key}
+
+
+@router.patch("/api-keys/{key_id}", response_model=ApiKeyRead)
+def update_api_key(
+    key_id: str, body: ApiKeyUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
+    """Set or clear the key's own requests-per-minute limit."""
+    row = service.update_api_key(session=session, principal=principal, key_id=key_id, data=body)
+    return _key_out(row)
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)

@@ -39,6 +39,11 @@ def to_wav(samples: FloatArray) -> bytes:
     return buffer.getvalue()
 
 
+def wav_size(samples: FloatArray) -> int:
+    """Bytes of `to_wav(samples)` without building it: the 44-byte header, 2 bytes a sample."""
+    return 44 + 2 * len(samples)
+
+
 class OpenAICompatibleEngine:
     """Posts audio to ``{base_url}/v1/audio/transcriptions`` and maps the verbose JSON reply."""
 

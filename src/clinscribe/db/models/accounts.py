@@ -65,6 +65,8 @@ class Tenant(IdMixin, TimestampMixin, Base):
     # minutes a second factor stays fresh for sensitive actions (None: the installation default).
     mfa_required_roles: Mapped[str | None] = mapped_column(String(64))
     step_up_minutes: Mapped[int | None] = mapped_column(Integer)
+    # Networks (CIDR, JSON list) every credential of the tenant must come from; None or [] = any.
+    ip_allowlist: Mapped[str | None] = mapped_column(Text)
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -108,3 +110,5 @@ class ApiKey(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # This key's own requests-per-minute budget (None: only the global per-client limit).
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +34,9 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Structured facts of an event (a PHI egress: destination host, purpose, bytes), as sorted
+    # JSON; never content. Part of the hash when present, so older rows verify unchanged.
+    details: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditHead(Base):

@@ -1,6 +1,8 @@
-// Administration: users, API keys, templates, the EHR endpoint, OpenEMR, audit trail, dead letters.
+// Administration: users, API keys, templates, the EHR endpoint, OpenEMR, network access, the
+// PHI egress log, audit trail, dead letters.
 import * as api from "../api.js";
 import { busy, clear, field, flash, fmtDate, h, select, table } from "../dom.js";
+import { allowlistAdmin, egressAdmin } from "./access.js";
 import { openemrAdmin } from "./openemr.js";
 
 const TABS = [
@@ -10,6 +12,8 @@ const TABS = [
   ["ehr", "EHR endpoint"],
   ["openemr", "OpenEMR"],
   ["security", "Security"],
+  ["network", "Network access"],
+  ["egress", "PHI egress"],
   ["audit", "Audit trail"],
   ["dead-letters", "Dead letters"],
 ];
@@ -22,7 +26,7 @@ export async function adminPage(tab) {
     TABS.map(([key, label]) => h("a", { href: `#/admin/${key}`, "aria-current": key === tab ? "page" : false }, label)),
   );
   clear(document.getElementById("main")).append(h("h1", {}, "Administration"), nav, body);
-  const render = { users, keys, templates, ehr, openemr: openemrAdmin, security, audit, "dead-letters": deadLetters }[tab] || users;
+  const render = { users, keys, templates, ehr, openemr: openemrAdmin, security, network: allowlistAdmin, egress: egressAdmin, audit, "dead-letters": deadLetters }[tab] || users;
   await render(body);
 }
 
@@ -96,19 +100,36 @@ async function keys(body) {
       await api.del(`/api-keys/${k.id}`);
       await keys(body);
     }));
-    return [k.name, `${k.prefix}…`, k.scopes.join(", "), fmtDate(k.created_at), fmtDate(k.last_used_at), k.revoked_at ? "revoked" : revoke];
+    return [k.name, `${k.prefix}…`, k.scopes.join(", "), k.revoked_at ? perMinuteText(k) : perMinute(k, body), fmtDate(k.created_at), fmtDate(k.last_used_at), k.revoked_at ? "revoked" : revoke];
   });
   const name = h("input", { name: "name", required: true });
   const scope = select("scope", [["read", "read"], ["write", "read + write"], ["admin", "read + write + admin"]], "read");
+  const limit = h("input", { type: "number", name: "rate_limit_per_minute", min: 1, max: 100000, step: 1 });
   const shown = h("div", { role: "status" });
   clear(body).append(
-    h("section", { class: "card" }, h("h2", {}, "API keys"), table(["Name", "Prefix", "Scopes", "Created", "Last used", ""], rows, "API keys")),
-    h("section", { class: "card" }, h("h2", {}, "New API key"), form([field("Name", name), field("Scope", scope)], "Create key", async () => {
-      const created = await api.post("/api-keys", { name: name.value.trim(), scopes: [scope.value] });
+    h("section", { class: "card" }, h("h2", {}, "API keys"), table(["Name", "Prefix", "Scopes", "Requests a minute", "Created", "Last used", ""], rows, "API keys")),
+    h("section", { class: "card" }, h("h2", {}, "New API key"), form([field("Name", name), field("Scope", scope), field("Requests a minute", limit, "This key's own limit; empty: only the server-wide limit.")], "Create key", async () => {
+      const created = await api.post("/api-keys", { name: name.value.trim(), scopes: [scope.value], rate_limit_per_minute: limit.value ? Number(limit.value) : null });
       await keys(body);
       body.append(h("section", { class: "card notice" }, h("p", {}, "Copy this key now; it will not be shown again:"), h("code", { class: "secret" }, created.key)));
     }), shown),
   );
+}
+
+function perMinuteText(k) {
+  return k.rate_limit_per_minute ? String(k.rate_limit_per_minute) : "server-wide only";
+}
+
+// A key's own per-minute limit, editable in place (empty clears it).
+function perMinute(k, body) {
+  const input = h("input", { type: "number", min: 1, max: 100000, step: 1, value: k.rate_limit_per_minute ?? "", "aria-label": `Requests a minute for ${k.name}`, placeholder: "server-wide" });
+  const set = h("button", { type: "button" }, "Set");
+  set.addEventListener("click", () => busy(set, async () => {
+    await api.patch(`/api-keys/${k.id}`, { rate_limit_per_minute: input.value ? Number(input.value) : null });
+    flash("Limit saved.");
+    await keys(body);
+  }));
+  return h("span", { class: "row-actions" }, input, set);
 }
 
 async function templates(body) {
