@@ -92,6 +92,34 @@ class Settings(BaseSettings):
     signin_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     redis_url: str = "redis://127.0.0.1:6379/0"
 
+    # Blob storage (recordings, documents): unset keeps them under the data dir; an
+    # `s3://bucket/prefix` URL puts them in an S3-compatible store every node shares. The store
+    # only ever receives ciphertext. Unset credentials use the SDK's own chain (instance roles).
+    blob_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    # Each of the five above may instead be read from a file (container secrets), e.g.
+    # CLINSCRIBE_S3_SECRET_KEY_FILE=/run/secrets/s3-secret.
+    blob_url_file: Path | None = None
+    s3_endpoint_url_file: Path | None = None
+    s3_region_file: Path | None = None
+    s3_access_key_file: Path | None = None
+    s3_secret_key_file: Path | None = None
+    # botocore's retries: "standard" backs off on throttling and 5xx; "adaptive" also
+    # rate-limits the client itself when the store throttles.
+    s3_retry_mode: Literal["standard", "adaptive"] = "standard"
+    s3_max_attempts: int = Field(default=5, ge=1, le=20)
+    s3_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    s3_part_mb: int = Field(default=8, ge=5, le=512)
+
+    # Publishing jobs to an external broker goes through a circuit breaker: after this many
+    # consecutive failures it stops trying for `broker_breaker_reset_seconds`, then lets one
+    # publish probe. A job whose publish fails stays committed and the sweep sends it later.
+    broker_breaker_failures: int = Field(default=5, ge=1, le=1000)
+    broker_breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
+
     # Recordings and jobs.
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     max_audio_seconds: float = Field(default=4 * 3600.0, gt=0)
@@ -174,6 +202,23 @@ class Settings(BaseSettings):
             raise ConfigError(
                 f"CLINSCRIBE_JWT_PRIVATE_KEY_PATH is required for {self.jwt_algorithm} tokens"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _read_setting_files(self) -> Settings:
+        """`*_FILE` settings: the value is the file's content (a trailing newline dropped)."""
+        for name in ("blob_url", "s3_endpoint_url", "s3_region", "s3_access_key", "s3_secret_key"):
+            path: Path | None = getattr(self, f"{name}_file")
+            if path is None or getattr(self, name) is not None:
+                continue
+            try:
+                value = path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"CLINSCRIBE_{name.upper()}_FILE cannot be read ({type(exc).__name__})"
+                ) from exc
+            secret = name in ("s3_access_key", "s3_secret_key")
+            setattr(self, name, SecretStr(value) if secret else value)
         return self
 
     @property

@@ -26,7 +26,8 @@ from clinscribe.jobs.tasks import PERMANENT, TASKS, Hook, RetryLater
 from clinscribe.observability.logging import get_logger
 from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, QUEUE_DEPTH
 from clinscribe.security import crypto
-from clinscribe.storage.blobs import BlobStore, LocalBlobStore
+from clinscribe.storage.blobs import BlobStore
+from clinscribe.storage.select import blob_store
 
 log = get_logger("clinscribe.jobs")
 
@@ -209,7 +210,7 @@ def setup(settings: Settings) -> Runtime:
         runtime = Runtime(
             settings=settings,
             broker=broker,
-            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
+            blobs=blob_store(settings, crypto.key_ring(settings)),
         )
         declared = broker.get_declared_actors()
         for kind in TASKS:
