@@ -20,6 +20,7 @@ from clinscribe.db.models import Job
 from clinscribe.db.session import session_scope
 from clinscribe.errors import ClinscribeError
 from clinscribe.jobs import queue as workqueue
+from clinscribe.jobs.breaker import Breaker
 from clinscribe.jobs.broker import get_broker
 from clinscribe.jobs.periodic import Periodic
 from clinscribe.jobs.tasks import PERMANENT, TASKS, Hook, RetryLater
@@ -58,9 +59,19 @@ class Runtime:
     broker: dramatiq.Broker
     blobs: BlobStore
     actors: dict[str, dramatiq.Actor[Any, Any]] = field(default_factory=dict)
+    breaker: Breaker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.breaker = Breaker(
+            "broker",
+            failures=self.settings.broker_breaker_failures,
+            reset_seconds=self.settings.broker_breaker_reset_seconds,
+        )
 
     def send(self, kind: str, job_id: str) -> None:
-        self.actors[kind].send(job_id)
+        """Publish through the breaker; BrokerUnavailable when the broker is not taking it."""
+        actor = self.actors[kind]
+        self.breaker.call(lambda: actor.send(job_id))
 
     def run(self, kind: str, job_id: str) -> None:
         """One delivery of a job message."""
@@ -165,6 +176,7 @@ class Runtime:
                 self.send(kind, job_id)
                 sent += 1
             except Exception as exc:  # broker down: the next sweep tries again
+                self.breaker.fell_back()
                 log.warning("resend_failed", job_id=job_id, error_type=type(exc).__name__)
         if sent:
             log.info("jobs_resent", count=sent)
@@ -183,6 +195,7 @@ def _after_commit(session: Session) -> None:
         try:
             _runtime.send(kind, job_id)
         except Exception as exc:  # the row is committed; the sweep re-sends it
+            _runtime.breaker.fell_back()
             log.warning("send_failed", job_id=job_id, error_type=type(exc).__name__)
 
 
