@@ -57,7 +57,7 @@ class Breaker:
 
     @property
     def state(self) -> str:
-        """"closed", "open" or "half-open"."""
+        """ "closed", "open" or "half-open"."""
         return str(self._breaker.current_state)
 
     def call(self, fn: Callable[[], T]) -> T:

@@ -58,7 +58,7 @@ def migrate(
 ) -> MigrationSummary:
     """Copy every blob of `source` missing from `target` (blob keys only in the summary)."""
     summary = MigrationSummary(dry_run=dry_run)
-    for key in source.keys():
+    for key in list(source.keys()):
         summary.total += 1
         path = source.root / key
         if source.key_id(key) is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
@@ -211,7 +211,10 @@ class _Parts:
         if self.buffer:
             self._send(bytes(self.buffer))
         client.complete_multipart_upload(
-            Bucket=bucket, Key=self.name, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
+            Bucket=bucket,
+            Key=self.name,
+            UploadId=self.upload_id,
+            MultipartUpload={"Parts": self.parts},
         )
 
     def abort(self) -> None:
@@ -280,37 +283,37 @@ class S3BlobStore:
             raise _unavailable(exc, self.location.bucket) from exc
         except BotoCoreError as exc:
             raise _unavailable(exc, self.location.bucket) from exc
-        # Some servers answer HEAD bucket without checking the secret; a listing is signed.
-        self._call(
-            lambda: self.client.list_objects_v2(
-                Bucket=self.location.bucket, Prefix=self.location.prefix, MaxKeys=1
-            )
-        )
 
     # --- the BlobStore interface --------------------------------------------------------------
 
-    def put(self, key: str, data: BinaryIO, *, max_bytes: int) -> tuple[str, int]:
-        name = self._name(key)
-        digest = hashlib.sha256()
-        size = 0
-        parts = _Parts(self, name, {})
+    def _upload(self, name: str, metadata: dict[str, str], feed: Callable[[_Parts], None]) -> None:
+        """Write what `feed` gives to one object; an upload that fails midway is aborted."""
+        parts = _Parts(self, name, metadata)
         with self._calls():
             try:
-                writer = records.FixedWriter(parts, self.ring, _identity(key))  # type: ignore[arg-type]
-                for chunk in iter(lambda: data.read(CHUNK), b""):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PayloadTooLarge(f"recording exceeds {max_bytes} bytes")
-                    digest.update(chunk)
-                    writer.write(chunk)
-                writer.close()
+                feed(parts)
                 parts.commit()
             except BaseException:
-                try:
-                    parts.abort()
-                except (ClientError, BotoCoreError):
-                    pass  # the store's lifecycle rule reaps what an abort could not
+                with suppress(ClientError, BotoCoreError):
+                    parts.abort()  # else the bucket's lifecycle rule reaps the parts
                 raise
+
+    def put(self, key: str, data: BinaryIO, *, max_bytes: int) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        size = 0
+
+        def feed(parts: _Parts) -> None:
+            nonlocal size
+            writer = records.FixedWriter(parts, self.ring, _identity(key))  # type: ignore[arg-type]
+            for chunk in iter(lambda: data.read(CHUNK), b""):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise PayloadTooLarge(f"recording exceeds {max_bytes} bytes")
+                digest.update(chunk)
+                writer.write(chunk)
+            writer.close()
+
+        self._upload(self._name(key), {}, feed)
         return digest.hexdigest(), size
 
     def open(self, key: str) -> BinaryIO:
@@ -381,16 +384,9 @@ class S3BlobStore:
 
     def put_sealed(self, key: str, sealed: BinaryIO, sha256: str) -> None:
         """Store an already sealed blob byte for byte (a copy from another store)."""
-        name = self._name(key)
-        parts = _Parts(self, name, {"sha256": sha256})
-        with self._calls():
-            try:
-                for chunk in iter(lambda: sealed.read(CHUNK), b""):
-                    parts.write(chunk)
-                parts.commit()
-            except BaseException:
-                try:
-                    parts.abort()
-                except (ClientError, BotoCoreError):
-                    pass
-                raise
+
+        def feed(parts: _Parts) -> None:
+            for chunk in iter(lambda: sealed.read(CHUNK), b""):
+                parts.write(chunk)
+
+        self._upload(self._name(key), {"sha256": sha256}, feed)
