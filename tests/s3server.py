@@ -80,9 +80,9 @@ class PrivateServer:
     def start(self) -> None:
         binary = S3RVER_HOME / "node_modules" / ".bin" / "s3rver"
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(  # noqa: S603 - our own test server, fixed arguments
-            [str(binary), "-d", str(self.directory), "-a", "127.0.0.1"]
-            + ["-p", str(self.port), "--silent"],
+        args = ["-d", str(self.directory), "-a", "127.0.0.1", "-p", str(self.port), "--silent"]
+        self.process = subprocess.Popen(
+            [str(binary), *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
