@@ -12,120 +12,38 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from typing import Any, BinaryIO, TypeVar
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from typing import Any, BinaryIO
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from clinscribe.errors import ConfigError, PayloadTooLarge, ServiceUnavailable
+from clinscribe.errors import PayloadTooLarge
 from clinscribe.security import records
 from clinscribe.security.keys import KeyRing
 from clinscribe.storage.blobs import CHUNK, SEAL_CHUNK, _as_corrupt, _BlobReader, _identity
+from clinscribe.storage.s3objects import (
+    BlobBucketMissing,
+    BlobCredentialsRejected,
+    BlobStoreUnavailable,
+    S3Location,
+    S3Objects,
+    S3Options,
+    make_client,
+)
 
-MIN_PART = 5 * 1024 * 1024  # S3's smallest part but the last
+__all__ = [
+    "BlobBucketMissing",
+    "BlobCredentialsRejected",
+    "BlobStoreUnavailable",
+    "S3BlobStore",
+    "S3Location",
+    "S3Options",
+]
+
 READ_BLOCK = 16 * (records.RECORD + records.TAG)  # one GET serves 16 records of playback
-T = TypeVar("T")
-
-_MISSING_BUCKET = {"NoSuchBucket"}
-_BAD_CREDENTIALS = {
-    "403",  # a HEAD answer has no body to name the reason: refused, whatever the detail
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "AccessDenied",
-    "InvalidToken",
-    "ExpiredToken",
-    "AuthorizationHeaderMalformed",
-}
-
-
-class BlobStoreUnavailable(ServiceUnavailable):
-    """The object store cannot be reached (after retries); the request may be retried."""
-
-    status_code = 503
-    code = "blob_store_unavailable"
-
-
-class BlobBucketMissing(BlobStoreUnavailable):
-    """The configured bucket does not exist: an operator must create it."""
-
-    status_code = 503
-    code = "blob_bucket_missing"
-
-
-class BlobCredentialsRejected(BlobStoreUnavailable):
-    """The object store refuses the configured access key or secret."""
-
-    status_code = 503
-    code = "blob_credentials_rejected"
-
-
-@dataclass(frozen=True)
-class S3Location:
-    bucket: str
-    prefix: str
-
-    @classmethod
-    def parse(cls, url: str) -> S3Location:
-        parts = urlsplit(url)
-        if parts.scheme != "s3" or not parts.netloc:
-            raise ConfigError(f"blob URL must look like s3://bucket/prefix, not {url!r}")
-        prefix = parts.path.strip("/")
-        return cls(parts.netloc, f"{prefix}/" if prefix else "")
-
-
-@dataclass(frozen=True)
-class S3Options:
-    """How to reach the store; `None` credentials use boto3's own chain (instance roles)."""
-
-    endpoint_url: str | None = None
-    region: str | None = None
-    access_key: str | None = None
-    secret_key: str | None = None
-    retry_mode: str = "standard"
-    max_attempts: int = 5
-    timeout: float = 10.0
-    part_bytes: int = 8 * 1024 * 1024
-
-
-def make_client(options: S3Options) -> Any:
-    """A boto3 S3 client with bounded timeouts and botocore's own retries (throttling,
-    5xx, dropped connections) in `retry_mode` ("standard" or "adaptive")."""
-    config = Config(
-        retries={"mode": options.retry_mode, "total_max_attempts": options.max_attempts},
-        connect_timeout=options.timeout,
-        read_timeout=options.timeout,
-        # Path-style addressing works with every S3-compatible server, virtual hosts do not.
-        s3={"addressing_style": "path"},
-    )
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=options.endpoint_url,
-        region_name=options.region or "us-east-1",
-        aws_access_key_id=options.access_key,
-        aws_secret_access_key=options.secret_key,
-        config=config,
-    )
-
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _unavailable(exc: Exception, bucket: str) -> BlobStoreUnavailable:
-    """The one error a client sees for a store problem; names the cause, never a key."""
-    if isinstance(exc, ClientError):
-        code = _error_code(exc)
-        if code in _MISSING_BUCKET:
-            return BlobBucketMissing(f"the blob bucket {bucket!r} does not exist")
-        if code in _BAD_CREDENTIALS:
-            return BlobCredentialsRejected(f"the blob store rejected the credentials ({code})")
-        return BlobStoreUnavailable(f"the blob store answered {code or 'an error'}")
-    return BlobStoreUnavailable(f"the blob store is unreachable ({type(exc).__name__})")
+# Areas of the store that are not blobs sit under names starting with "_" (tenant ids never do).
+AREA_MARK = "_"
 
 
 class _RangedObject(io.RawIOBase):
@@ -176,7 +94,7 @@ class _Parts:
 
     def __init__(self, store: S3BlobStore, name: str, metadata: dict[str, str]) -> None:
         self.store = store
-        self.name = name
+        self.name = store.location.prefix + name  # the object's full key
         self.metadata = metadata
         self.buffer = bytearray()
         self.upload_id: str | None = None
@@ -232,64 +150,35 @@ class S3BlobStore:
         self.ring = ring
         self.options = options
         self.client = make_client(options)
+        self.objects = S3Objects(self.client, location.bucket, location.prefix)
 
     # --- plumbing -----------------------------------------------------------------------------
 
     def _name(self, key: str) -> str:
-        if not key or key.startswith("/") or ".." in key.split("/"):
+        if not key or key.startswith(("/", AREA_MARK)) or ".." in key.split("/"):
             raise ValueError("blob key escapes the store")
-        return self.location.prefix + key
+        return key
 
-    @contextmanager
-    def _calls(self) -> Iterator[None]:
-        try:
-            yield
-        except (ClientError, BotoCoreError) as exc:
-            raise _unavailable(exc, self.location.bucket) from exc
-
-    def _call(self, fn: Callable[[], T]) -> T:
-        with self._calls():
-            return fn()
-
-    def _head(self, name: str) -> dict[str, Any] | None:
-        try:
-            head: dict[str, Any] = self.client.head_object(Bucket=self.location.bucket, Key=name)
-        except ClientError as exc:
-            if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-                self.check()  # a HEAD on a missing bucket says 404 too: tell the two apart
-                return None
-            raise _unavailable(exc, self.location.bucket) from exc
-        except BotoCoreError as exc:
-            raise _unavailable(exc, self.location.bucket) from exc
-        return head
+    def area(self, name: str) -> S3Objects:
+        """Objects of another kind kept beside the blobs (partial uploads, live spools)."""
+        return self.objects.area(AREA_MARK + name)
 
     def get_range(self, name: str, start: int, end: int) -> bytes:
-        """Bytes `start`..`end` (inclusive) of an object."""
-        with self._calls():
-            answer = self.client.get_object(
-                Bucket=self.location.bucket, Key=name, Range=f"bytes={start}-{end}"
-            )
-            return bytes(answer["Body"].read())
+        """Bytes `start`..`end` (inclusive) of a blob object."""
+        found = self.objects.get(name, (start, end))
+        if found is None:
+            raise FileNotFoundError(name)
+        return found
 
     def check(self) -> None:
-        """Raise the store's clear error unless the bucket exists and the credentials work."""
-        try:
-            self.client.head_bucket(Bucket=self.location.bucket)
-        except ClientError as exc:
-            if _error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
-                raise BlobBucketMissing(
-                    f"the blob bucket {self.location.bucket!r} does not exist"
-                ) from exc
-            raise _unavailable(exc, self.location.bucket) from exc
-        except BotoCoreError as exc:
-            raise _unavailable(exc, self.location.bucket) from exc
+        self.objects.check()
 
     # --- the BlobStore interface --------------------------------------------------------------
 
     def _upload(self, name: str, metadata: dict[str, str], feed: Callable[[_Parts], None]) -> None:
         """Write what `feed` gives to one object; an upload that fails midway is aborted."""
         parts = _Parts(self, name, metadata)
-        with self._calls():
+        with self.objects.calls():
             try:
                 feed(parts)
                 parts.commit()
@@ -318,7 +207,7 @@ class S3BlobStore:
 
     def open(self, key: str) -> BinaryIO:
         name = self._name(key)
-        head = self._head(name)
+        head = self.objects.head(name)
         if head is None:
             raise FileNotFoundError(key)
         raw = _RangedObject(self, name, int(head["ContentLength"]))
@@ -328,20 +217,17 @@ class S3BlobStore:
 
     def delete(self, key: str) -> None:
         name = self._name(key)
-        self._call(lambda: self.client.delete_object(Bucket=self.location.bucket, Key=name))
+        self.objects.delete(name)
 
     def exists(self, key: str) -> bool:
-        return self._head(self._name(key)) is not None
+        return self.objects.head(self._name(key)) is not None
 
     # --- what maintenance and migration use ---------------------------------------------------
 
     def keys(self) -> Iterable[str]:
-        paginator = self.client.get_paginator("list_objects_v2")
-        with self._calls():
-            pages = paginator.paginate(Bucket=self.location.bucket, Prefix=self.location.prefix)
-            for page in pages:
-                for item in page.get("Contents", []):
-                    yield str(item["Key"])[len(self.location.prefix) :]
+        for item in self.objects.listing():
+            if not item.name.startswith(AREA_MARK):
+                yield item.name
 
     def key_id(self, key: str) -> str | None:
         """The key id a blob is sealed with (None: not a sealed blob)."""
@@ -363,13 +249,14 @@ class S3BlobStore:
     def raw_digest(self, key: str) -> tuple[str, int, str] | None:
         """(sha256 of the stored ciphertext, its size, the digest recorded at copy time)."""
         name = self._name(key)
-        head = self._head(name)
+        head = self.objects.head(name)
         if head is None:
             return None
         digest = hashlib.sha256()
         size = int(head["ContentLength"])
-        with self._calls():
-            body = self.client.get_object(Bucket=self.location.bucket, Key=name)["Body"]
+        with self.objects.calls():
+            key = self.location.prefix + name
+            body = self.client.get_object(Bucket=self.location.bucket, Key=key)["Body"]
             for chunk in iter(lambda: body.read(CHUNK), b""):
                 digest.update(chunk)
         recorded = str(head.get("Metadata", {}).get("sha256", ""))
@@ -377,7 +264,7 @@ class S3BlobStore:
 
     def recorded_digest(self, key: str) -> tuple[int, str] | None:
         """(size, the ciphertext digest recorded when it was copied), without downloading."""
-        head = self._head(self._name(key))
+        head = self.objects.head(self._name(key))
         if head is None:
             return None
         return int(head["ContentLength"]), str(head.get("Metadata", {}).get("sha256", ""))
