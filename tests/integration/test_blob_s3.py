@@ -241,3 +241,46 @@ def _s3(env: dict[str, str]) -> dict[str, object]:
         "s3_access_key": SecretStr(s3server.ACCESS_KEY),
         "s3_secret_key": SecretStr(s3server.SECRET_KEY),
     }
+
+
+def _meta(**values: str) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
+
+
+def test_a_tus_upload_started_on_node_a_is_finished_on_node_b(
+    tmp_path: Path, bucket: str, pg_migrated: str
+) -> None:
+    node_a = s3_settings(tmp_path / "a", bucket, database_url=pg_migrated)
+    node_b = node_a.model_copy(update={"data_dir": tmp_path / "b"})
+    world = build_tenant(node_a)
+    data = wav_bytes(3.0)
+    half = len(data) // 2
+    tus = {**world.auth("clinician"), "Tus-Resumable": "1.0.0"}
+    patch = {**tus, "Content-Type": "application/offset+octet-stream"}
+    with TestClient(create_app(node_a, start_worker=False)) as a:
+        created = a.post(
+            "/api/v1/uploads",
+            headers={
+                **tus,
+                "Upload-Length": str(len(data)),
+                "Upload-Metadata": _meta(
+                    encounter_id=world.encounter_id, filename="v.wav", filetype="audio/wav"
+                ),
+            },
+        )
+        assert created.status_code == 201, created.text
+        url = "/api/v1/uploads/" + created.headers["location"].rstrip("/").rsplit("/", 1)[1]
+        first = a.patch(url, headers={**patch, "Upload-Offset": "0"}, content=data[:half])
+        assert first.status_code == 204 and first.headers["upload-offset"] == str(half)
+    assert not list((tmp_path / "a").rglob("*.sealed"))  # nothing of it on node A's disk
+    with TestClient(create_app(node_b, start_worker=False)) as b:
+        offset = b.head(url, headers=tus)
+        assert offset.status_code == 200 and offset.headers["upload-offset"] == str(half)
+        rest = b.patch(url, headers={**patch, "Upload-Offset": str(half)}, content=data[half:])
+        assert rest.status_code == 204, rest.text
+        listed = b.get(
+            f"/api/v1/encounters/{world.encounter_id}/recordings", headers=world.auth("clinician")
+        ).json()
+    assert [r["sha256"] for r in listed] == [hashlib.sha256(data).hexdigest()]
+    uploads = store_of(node_b).area("uploads")
+    assert list(uploads.listing()) == []  # adopted as a recording: the parts are gone

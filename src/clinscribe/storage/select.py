@@ -6,6 +6,8 @@ from clinscribe.config import Settings
 from clinscribe.security.keys import KeyRing
 from clinscribe.storage.blobs import LocalBlobStore, MaintainedBlobStore
 from clinscribe.storage.s3 import S3BlobStore, S3Location, S3Options
+from clinscribe.storage.s3uploads import S3SealedUploads
+from clinscribe.storage.uploads import SealedUploads
 
 
 def s3_options(settings: Settings) -> S3Options:
@@ -34,3 +36,10 @@ def blob_store(settings: Settings, ring: KeyRing) -> MaintainedBlobStore:
     if url:
         return s3_store(settings, url, ring)
     return LocalBlobStore(settings.blob_dir, ring)
+
+
+def upload_store(settings: Settings, ring: KeyRing, blobs: object) -> SealedUploads:
+    """Partial uploads beside the blobs: in the bucket when blobs are, so any node resumes."""
+    if isinstance(blobs, S3BlobStore):
+        return S3SealedUploads(blobs.area("uploads"), ring)
+    return SealedUploads(settings.data_dir / "uploads", ring)
