@@ -12,18 +12,21 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from clinscribe.api.app import create_app
+from clinscribe.asr.core.schemas import Segment
 from clinscribe.cli import cli, main
 from clinscribe.config import Settings, get_settings
 from clinscribe.security import crypto
 from clinscribe.storage.blobs import LocalBlobStore
 from clinscribe.storage.s3 import BlobBucketMissing, BlobCredentialsRejected, S3BlobStore
 from clinscribe.storage.select import blob_store, s3_store
+from clinscribe.streaming.spools import spool_opener
 from tests import s3server
 from tests.conftest import make_settings
 from tests.support import build_tenant, wav_bytes
@@ -284,3 +287,38 @@ def test_a_tus_upload_started_on_node_a_is_finished_on_node_b(
     assert [r["sha256"] for r in listed] == [hashlib.sha256(data).hexdigest()]
     uploads = store_of(node_b).area("uploads")
     assert list(uploads.listing()) == []  # adopted as a recording: the parts are gone
+
+
+def test_a_live_spool_written_on_node_a_is_taken_over_on_node_b(
+    tmp_path: Path, bucket: str
+) -> None:
+    node_a = s3_settings(tmp_path / "a", bucket)
+    node_b = node_a.model_copy(update={"data_dir": tmp_path / "b"})
+    ring = crypto.key_ring(node_a)
+    spool = spool_opener(node_a.data_dir, ring, store_of(node_a))("streams/s1", True)
+    tone = (np.sin(np.arange(16_000) / 7) * 0.5).astype(np.float32)
+    for second in range(3):
+        for frame in np.split(tone, 10):  # 100 ms frames, as a microphone sends them
+            spool.write(frame)
+        if second == 1:
+            spool.log_finals(32_000, [Segment(id=0, start=0.0, end=2.0, text="first two")])
+    spool.close()  # the connection dropped: what was pending is stored
+    assert not list((tmp_path / "a").rglob("*.sealed"))  # nothing on node A's disk
+    raw = [
+        s3server.client().get_object(Bucket=bucket, Key=f"clinscribe/_spools/{i.name}")
+        for i in store_of(node_a).area("spools").listing("streams/s1/audio/")
+    ]
+    assert raw and all(not r["Body"].read().startswith(b"RIFF") for r in raw)
+
+    taken = spool_opener(node_b.data_dir, ring, store_of(node_b))("streams/s1", False)
+    assert taken.samples == 48_000
+    segments, origin = taken.load_finals()
+    assert [s.text for s in segments] == ["first two"] and origin == 32_000
+    assert np.allclose(taken.read(origin), np.tile(tone, 1), atol=1e-4)
+    taken.write(tone[:1600])
+    wav = taken.finish().read()
+    assert wav.startswith(b"RIFF") and len(wav) == 44 + 2 * (48_000 + 1600)
+    taken.discard()
+    assert list(store_of(node_b).area("spools").listing("streams/s1/")) == []
+    with pytest.raises(FileNotFoundError):
+        spool_opener(node_b.data_dir, ring, store_of(node_b))("streams/s1", False)

@@ -136,9 +136,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         "pre_create_dep": _pre_create,
         "file_dep": _files,
     }
-    storage = app.state.uploads = upload_store(
-        settings, crypto.key_ring(settings), app.state.blobs
-    )
+    storage = app.state.uploads = upload_store(settings, crypto.key_ring(settings), app.state.blobs)
     router: APIRouter = create_tus_router(
         prefix=UPLOADS_PREFIX,
         files_dir=str(settings.data_dir / "uploads"),
