@@ -109,7 +109,7 @@ class S3Spool:
         with self._lock:
             self._flush()
             parts = list(self._parts)
-        pieces = []
+        pieces: list[bytes] = []
         for expected, (number, _, name) in enumerate(parts, start=1):
             body = self.objects.get(name)
             if number != expected or body is None:
