@@ -41,20 +41,26 @@ __all__ = [
     "S3Options",
 ]
 
-READ_BLOCK = 16 * (records.RECORD + records.TAG)  # one GET serves 16 records of playback
+# A GET costs a round trip whatever its size, so sequential reads fetch 32 records at a time.
+READ_BLOCK = 32 * (records.RECORD + records.TAG)
+SEEK_SPAN = records.RECORD + records.TAG  # what a read after a seek fetches: one record
+HEADER_MAX = records.MAGIC_BYTES + 1 + 255 + records.PREFIX
 # Areas of the store that are not blobs sit under names starting with "_" (tenant ids never do).
 AREA_MARK = "_"
 
 
 class _RangedObject(io.RawIOBase):
-    """A seekable reader of one object's bytes, fetched by ranged GETs of `READ_BLOCK`."""
+    """A seekable reader of one object's bytes by ranged GETs: a read after a seek fetches
+    one record's worth (playback seeking), each read where the last one ended fetches twice
+    as much, up to `READ_BLOCK` (whole-file reads), and what was fetched last is kept."""
 
-    def __init__(self, store: S3BlobStore, name: str, size: int) -> None:
+    def __init__(self, store: S3BlobStore, name: str, first: bytes, size: int) -> None:
         self.store = store
         self.name = name
         self.size = size
         self.pos = 0
-        self.block: tuple[int, bytes] = (-1, b"")
+        self.cached: tuple[int, bytes] = (0, first)
+        self.span = SEEK_SPAN
 
     def readable(self) -> bool:
         return True
@@ -70,17 +76,23 @@ class _RangedObject(io.RawIOBase):
         self.pos = max(0, base + offset)
         return self.pos
 
+    def _fetch(self, want: int) -> None:
+        start, body = self.cached
+        sequential = self.pos == start + len(body)
+        self.span = min(READ_BLOCK, self.span * 2) if sequential else SEEK_SPAN
+        end = min(self.size, self.pos + max(want, self.span)) - 1
+        self.cached = (self.pos, self.store.get_range(self.name, self.pos, end))
+
     def readinto(self, buffer: Any) -> int:
         # Fills the whole buffer up to the end of the object: a record reader asks for one
         # record at a time and takes a short read for a truncated file.
         done = 0
         while done < len(buffer) and self.pos < self.size:
-            index, offset = divmod(self.pos, READ_BLOCK)
-            if self.block[0] != index:
-                start = index * READ_BLOCK
-                end = min(self.size, start + READ_BLOCK) - 1
-                self.block = (index, self.store.get_range(self.name, start, end))
-            piece = self.block[1][offset : offset + len(buffer) - done]
+            start, body = self.cached
+            if not start <= self.pos < start + len(body):
+                self._fetch(len(buffer) - done)
+                start, body = self.cached
+            piece = body[self.pos - start : self.pos - start + len(buffer) - done]
             if not piece:
                 break  # the object shrank under us: the record check reports it
             buffer[done : done + len(piece)] = piece
@@ -207,10 +219,11 @@ class S3BlobStore:
 
     def open(self, key: str) -> BinaryIO:
         name = self._name(key)
-        head = self.objects.head(name)
-        if head is None:
+        # One GET brings the header, the first record and (in Content-Range) the size.
+        first = self.objects.get_with_size(name, HEADER_MAX + SEEK_SPAN)
+        if first is None:
             raise FileNotFoundError(key)
-        raw = _RangedObject(self, name, int(head["ContentLength"]))
+        raw = _RangedObject(self, name, *first)
         with _as_corrupt():
             reader = _BlobReader(raw, self.ring, _identity(key))  # type: ignore[arg-type]
         return io.BufferedReader(reader, SEAL_CHUNK)

@@ -186,6 +186,23 @@ class S3Objects:
         except BotoCoreError as exc:
             raise unavailable(exc, self.bucket) from exc
 
+    def get_with_size(self, name: str, length: int) -> tuple[bytes, int] | None:
+        """The first `length` bytes of an object and its whole size; None when missing."""
+        try:
+            answer = self.client.get_object(
+                Bucket=self.bucket, Key=self.prefix + name, Range=f"bytes=0-{length - 1}"
+            )
+            body = bytes(answer["Body"].read())
+        except ClientError as exc:
+            if error_code(exc) in _NOT_FOUND:
+                self.check()
+                return None
+            raise unavailable(exc, self.bucket) from exc
+        except BotoCoreError as exc:
+            raise unavailable(exc, self.bucket) from exc
+        total = str(answer.get("ContentRange", "")).rpartition("/")[2]
+        return body, int(total) if total.isdigit() else len(body)
+
     def put(self, name: str, body: bytes, metadata: dict[str, str] | None = None) -> None:
         self.call(
             lambda: self.client.put_object(
