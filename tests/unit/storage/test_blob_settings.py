@@ -76,3 +76,12 @@ def test_out_of_range_store_and_breaker_settings_are_refused(
 ) -> None:
     with pytest.raises(ValidationError):
         Settings(data_dir=tmp_path, **{name: value})  # type: ignore[arg-type]
+
+
+def test_backup_refuses_when_blobs_are_in_s3(settings: Settings, tmp_path: Path) -> None:
+    from clinscribe.maintenance.backup import BackupError, create
+
+    in_s3 = settings.model_copy(update={"blob_url": "s3://bucket/blobs"})
+    with pytest.raises(BackupError, match="S3 store"):
+        create(in_s3, tmp_path / "out.tar.gz")
+    assert not (tmp_path / "out.tar.gz").exists()
