@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import replace
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import Any, BinaryIO
@@ -163,6 +164,9 @@ class S3BlobStore:
         self.options = options
         self.client = make_client(options)
         self.objects = S3Objects(self.client, location.bucket, location.prefix)
+        # Readiness asks once, quickly: a probe must not wait out every retry of a dead store.
+        quick = replace(options, max_attempts=1, timeout=min(options.timeout, 2.0))
+        self._probe = S3Objects(make_client(quick), location.bucket, location.prefix)
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -183,7 +187,7 @@ class S3BlobStore:
         return found
 
     def check(self) -> None:
-        self.objects.check()
+        self._probe.check()
 
     # --- the BlobStore interface --------------------------------------------------------------
 
