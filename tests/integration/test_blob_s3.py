@@ -26,6 +26,7 @@ from clinscribe.security import crypto
 from clinscribe.storage.blobs import LocalBlobStore
 from clinscribe.storage.s3 import BlobBucketMissing, BlobCredentialsRejected, S3BlobStore
 from clinscribe.storage.select import blob_store, s3_store
+from clinscribe.streaming import spools
 from clinscribe.streaming.spools import spool_opener
 from tests import s3server
 from tests.conftest import make_settings
@@ -290,8 +291,11 @@ def test_a_tus_upload_started_on_node_a_is_finished_on_node_b(
 
 
 def test_a_live_spool_written_on_node_a_is_taken_over_on_node_b(
-    tmp_path: Path, bucket: str
+    tmp_path: Path, bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Every frame is due for a timed flush: parts are stored from the flusher thread while
+    # frames keep arriving and finals force flushes of their own.
+    monkeypatch.setattr(spools, "FLUSH_SECONDS", 0.0)
     node_a = s3_settings(tmp_path / "a", bucket)
     node_b = node_a.model_copy(update={"data_dir": tmp_path / "b"})
     ring = crypto.key_ring(node_a)
@@ -303,6 +307,8 @@ def test_a_live_spool_written_on_node_a_is_taken_over_on_node_b(
         if second == 1:
             spool.log_finals(32_000, [Segment(id=0, start=0.0, end=2.0, text="first two")])
     spool.close()  # the connection dropped: what was pending is stored
+    parts = list(store_of(node_a).area("spools").listing("streams/s1/audio/"))
+    assert len(parts) > 3
     assert not list((tmp_path / "a").rglob("*.sealed"))  # nothing on node A's disk
     raw = [
         s3server.client().get_object(Bucket=bucket, Key=f"clinscribe/_spools/{i.name}")

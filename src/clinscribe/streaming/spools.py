@@ -22,11 +22,13 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
 from clinscribe.asr.core.schemas import Segment
 from clinscribe.audio.decode import FloatArray
+from clinscribe.observability.logging import get_logger
 from clinscribe.security import records
 from clinscribe.security.keys import KeyRing
 from clinscribe.storage.s3 import S3BlobStore
@@ -41,10 +43,12 @@ from clinscribe.streaming.core.spool import (
 )
 
 FLUSH_SECONDS = 1.0
+FETCHERS = 8
 RECORD_BYTES = 256 * 1024
 MARKER = "opened"
 
 SpoolOpener = Callable[[str, bool], SpoolLike]
+log = get_logger("clinscribe.streaming")
 
 
 class S3Spool:
@@ -55,9 +59,15 @@ class S3Spool:
         self.base = f"{name.strip('/')}/"
         self.session = self.base.rstrip("/").rsplit("/", 1)[-1]
         self.ring = ring
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # pending audio and the part list
+        self._storing = threading.Lock()  # one part PUT at a time, numbered in order
         self._pending = bytearray()
+        self._in_flight = 0
         self._flushed = time.monotonic()
+        # Frames arrive on the event loop: a PUT (and its retries while the store is away)
+        # must never block it, so timed flushes run on a thread of their own.
+        self._flusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool-flush")
+        self._flush_queued = False
         if create:
             objects.put(self.base + MARKER, b"")
         elif objects.head(self.base + MARKER) is None:
@@ -82,55 +92,83 @@ class S3Spool:
     @property
     def samples(self) -> int:
         with self._lock:
-            return (sum(size for _, size, _ in self._parts) + len(self._pending)) // 2
+            stored = sum(size for _, size, _ in self._parts)
+            return (stored + self._in_flight + len(self._pending)) // 2
 
     def write(self, samples: FloatArray) -> None:
         with self._lock:
             self._pending += pcm_of(samples)
-            if time.monotonic() - self._flushed >= FLUSH_SECONDS:
-                self._flush()
+            due = time.monotonic() - self._flushed >= FLUSH_SECONDS and not self._flush_queued
+            self._flush_queued = self._flush_queued or due
+        if due:
+            self._flusher.submit(self._timed_flush)
+
+    def _timed_flush(self) -> None:
+        try:
+            self._flush()
+        except Exception as exc:  # the store is away: the audio stays pending, tried again
+            log.warning("spool_flush_failed", error_type=type(exc).__name__)
+        finally:
+            with self._lock:
+                self._flush_queued = False
 
     def _flush(self) -> None:
-        """Store the pending audio as the next part (the lock held)."""
-        self._flushed = time.monotonic()
-        if not self._pending:
-            return
-        number = len(self._parts) + 1
-        out = io.BytesIO()
-        appender = records.Appender(out, self.ring, self._identity("audio", number))
-        for start in range(0, len(self._pending), RECORD_BYTES):
-            appender.append(bytes(self._pending[start : start + RECORD_BYTES]))
-        name = f"{self.base}audio/{number:08d}.{len(self._pending)}"
-        self.objects.put(name, out.getvalue())
-        self._parts.append((number, len(self._pending), name))
-        self._pending.clear()
+        """Store the pending audio as the next part (any thread)."""
+        with self._storing:
+            with self._lock:
+                self._flushed = time.monotonic()
+                data = bytes(self._pending)
+                self._pending.clear()
+                self._in_flight = len(data)
+                number = len(self._parts) + 1
+            if not data:
+                return
+            name = f"{self.base}audio/{number:08d}.{len(data)}"
+            try:
+                out = io.BytesIO()
+                appender = records.Appender(out, self.ring, self._identity("audio", number))
+                for start in range(0, len(data), RECORD_BYTES):
+                    appender.append(data[start : start + RECORD_BYTES])
+                self.objects.put(name, out.getvalue())
+            except BaseException:
+                with self._lock:  # not stored: back in front of what arrived meanwhile
+                    self._pending[:0] = data
+                    self._in_flight = 0
+                raise
+            with self._lock:
+                self._parts.append((number, len(data), name))
+                self._in_flight = 0
 
     def _pcm(self) -> bytes:
+        self._flush()
         with self._lock:
-            self._flush()
             parts = list(self._parts)
-        pieces: list[bytes] = []
-        for expected, (number, _, name) in enumerate(parts, start=1):
-            body = self.objects.get(name)
-            if number != expected or body is None:
-                raise SpoolCorruptError("a part of a live session's audio is missing")
-            try:
-                pieces.extend(
-                    records.read_framed(
-                        io.BytesIO(body), self.ring, self._identity("audio", number)
-                    )
-                )
-            except records.RecordError as exc:
-                raise SpoolCorruptError("a live session's spool record is damaged") from exc
-        return b"".join(pieces)
+        if [number for number, _, _ in parts] != list(range(1, len(parts) + 1)):
+            raise SpoolCorruptError("a part of a live session's audio is missing")
+        # An hour is thousands of parts: fetched several at a time, a round trip each.
+        with ThreadPoolExecutor(max_workers=FETCHERS) as pool:
+            return b"".join(pool.map(self._part, parts))
+
+    def _part(self, part: tuple[int, int, str]) -> bytes:
+        number, _, name = part
+        body = self.objects.get(name)
+        if body is None:
+            raise SpoolCorruptError("a part of a live session's audio is missing")
+        try:
+            framed = records.read_framed(
+                io.BytesIO(body), self.ring, self._identity("audio", number)
+            )
+            return b"".join(framed)
+        except records.RecordError as exc:
+            raise SpoolCorruptError("a live session's spool record is damaged") from exc
 
     def read(self, start: int) -> FloatArray:
         return samples_of(self._pcm()[2 * start :])
 
     def log_finals(self, end: int, segments: list[Segment]) -> None:
         line = json.dumps({"end": end, "segments": [s.model_dump(mode="json") for s in segments]})
+        self._flush()  # the audio a final covers is stored before the final is
         with self._lock:
-            self._flush()  # the audio a final covers is stored before the final is
             self._finals += 1
             number = self._finals
         sealed = records.seal(self.ring, self._identity("finals", number), line.encode())
@@ -158,10 +196,11 @@ class S3Spool:
 
     def close(self) -> None:
         """Store what is pending: another node may take the session over from here."""
-        with self._lock:
-            self._flush()
+        self._flusher.submit(lambda: None).result()  # a timed flush under way ends first
+        self._flush()
 
     def discard(self) -> None:
+        self._flusher.shutdown(wait=True)
         with self._lock:
             self._pending.clear()
         self.objects.delete_all(self.base)
