@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import replace
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
