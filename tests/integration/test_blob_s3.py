@@ -328,3 +328,21 @@ def test_a_live_spool_written_on_node_a_is_taken_over_on_node_b(
     assert list(store_of(node_b).area("spools").listing("streams/s1/")) == []
     with pytest.raises(FileNotFoundError):
         spool_opener(node_b.data_dir, ring, store_of(node_b))("streams/s1", False)
+
+
+def test_key_rotation_reseals_s3_blobs_and_skips_the_other_areas(
+    tmp_path: Path, bucket: str
+) -> None:
+    old = s3_settings(tmp_path, bucket, blob_url=f"s3://{bucket}/rotation")
+    data = os.urandom(200_000)
+    store_of(old).put("t/e/r", io.BytesIO(data), max_bytes=len(data))
+    store_of(old).area("uploads").put("t/u/info", b"sealed elsewhere")
+    new_key = f"k2:{base64.b64encode(os.urandom(32)).decode()}"
+    rotated = old.model_copy(update={"encryption_keys": [SecretStr(new_key), *old.encryption_keys]})
+    store = store_of(rotated)
+    assert list(store.keys()) == ["t/e/r"]  # the uploads area is not a blob
+    assert store.key_id("t/e/r") == "k1"
+    assert store.reseal("t/e/r") and not store.reseal("t/e/r")
+    assert store.key_id("t/e/r") == "k2"
+    with store.open("t/e/r") as reader:
+        assert reader.read() == data

@@ -259,8 +259,9 @@ class S3BlobStore:
         if self.key_id(key) == self.ring.primary:
             return False
         with self.open(key) as source:
-            data = source.read()  # one blob in memory: S3 cannot read and replace in place
-        self.put(key, io.BytesIO(data), max_bytes=len(data))
+            # Streamed: the new object replaces the old one only when its upload completes,
+            # after the last ranged read of the old one.
+            self.put(key, source, max_bytes=2**62)
         return True
 
     def raw_digest(self, key: str) -> tuple[str, int, str] | None:
