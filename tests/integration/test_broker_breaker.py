@@ -20,11 +20,11 @@ from clinscribe.db.session import session_scope
 from clinscribe.jobs import runtime as jobs_runtime
 from clinscribe.jobs.breaker import Breaker, BrokerUnavailable
 from clinscribe.observability.metrics import REGISTRY
-from tests import s3server
 from tests.integration.conftest import RABBIT_URL
+from tests.live import free_port
 from tests.support import build_tenant
 
-DOWN_URL = f"amqp://guest:guest@127.0.0.1:{s3server.free_port()}/"
+DOWN_URL = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
 
 
 def metric(name: str, breaker: str) -> float:

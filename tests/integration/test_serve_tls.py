@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from clinscribe.cli import main
-from tests import s3server
+from tests.live import free_port
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -54,7 +54,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 def test_serve_answers_https_with_the_given_certificate(tmp_path: Path) -> None:
     key, cert = self_signed(tmp_path)
-    port = s3server.free_port()
+    port = free_port()
     env = {
         **os.environ,
         "CLINSCRIBE_DATA_DIR": str(tmp_path / "data"),
