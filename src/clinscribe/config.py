@@ -4,74 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
+from clinscribe.config_files import FileSettingsSource
 from clinscribe.errors import ConfigError
 
 MIN_SECRET_BYTES = 32
 
 Profile = Literal["dev", "prod"]
 Role = Literal["clinician", "reviewer", "admin"]
-
-
-PREFIX = "CLINSCRIBE_"
-
-
-class FileSettingsSource(PydanticBaseSettingsSource):
-    """Any setting `X` from a file: `CLINSCRIBE_X_FILE=/path`, or a file named `CLINSCRIBE_X`
-    in the directory `CLINSCRIBE_SECRETS_DIR` (a Secret volume, a Vault Agent template's
-    output). Secrets thus never sit in the environment or an image; a trailing newline is
-    dropped. Setting both `X` and `X_FILE` is refused; an `X` in the environment wins over
-    the secrets directory."""
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        env = os.environ
-        secrets_dir = env.get(PREFIX + "SECRETS_DIR")
-        values: dict[str, Any] = {}
-        for name, field in self.settings_cls.model_fields.items():
-            if field.validation_alias is not None:
-                continue  # standard variables of other tools (OTEL_*) keep their own rules
-            var = PREFIX + name.upper()
-            path: Path | None = None
-            if env.get(var + "_FILE"):
-                if var in env:
-                    raise ConfigError(f"set {var} or {var}_FILE, not both")
-                path = Path(env[var + "_FILE"])
-            elif secrets_dir and var not in env and (Path(secrets_dir) / var).is_file():
-                path = Path(secrets_dir) / var
-            if path is None:
-                continue
-            try:
-                raw = path.read_text(encoding="utf-8").rstrip("\r\n")
-            except (OSError, UnicodeDecodeError) as exc:
-                # Name the variable and the problem, never the content.
-                raise ConfigError(
-                    f"{var}_FILE: cannot read the file ({type(exc).__name__})"
-                ) from None
-            if self.field_is_complex(field):
-                try:
-                    values[name] = self.decode_complex_value(name, field, raw)
-                except ValueError:
-                    raise ConfigError(f"{var}_FILE: the file is not valid JSON") from None
-            else:
-                values[name] = raw
-        return values
 
 
 class Settings(BaseSettings):
@@ -165,6 +117,28 @@ class Settings(BaseSettings):
     # A participant who sends nothing (not even a heartbeat) for this long is gone.
     note_presence_timeout_seconds: float = Field(default=45.0, ge=1.0, le=600.0)
     note_live_max_message_bytes: int = Field(default=4096, ge=256, le=65536)
+    # Blob storage (recordings, documents): unset keeps them under the data dir; an
+    # `s3://bucket/prefix` URL puts them in an S3-compatible store every node shares. The store
+    # only ever receives ciphertext. Unset credentials use the SDK's own chain (instance roles).
+    blob_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    # Like every setting, each may instead come from a file (container secrets), e.g.
+    # CLINSCRIBE_S3_SECRET_KEY_FILE=/run/secrets/s3-secret (`clinscribe.config_files`).
+    # botocore's retries: "standard" backs off on throttling and 5xx; "adaptive" also
+    # rate-limits the client itself when the store throttles.
+    s3_retry_mode: Literal["standard", "adaptive"] = "standard"
+    s3_max_attempts: int = Field(default=5, ge=1, le=20)
+    s3_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    s3_part_mb: int = Field(default=8, ge=5, le=512)
+
+    # Publishing jobs to an external broker goes through a circuit breaker: after this many
+    # consecutive failures it stops trying for `broker_breaker_reset_seconds`, then lets one
+    # publish probe. A job whose publish fails stays committed and the sweep sends it later.
+    broker_breaker_failures: int = Field(default=5, ge=1, le=1000)
+    broker_breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     # Recordings and jobs.
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)

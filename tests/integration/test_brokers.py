@@ -12,7 +12,12 @@ def test_readyz_is_ready_with_postgres_and_rabbitmq(pg_settings: Settings) -> No
     with TestClient(create_app(settings, start_worker=False)) as client:
         response = client.get("/readyz")
     assert response.status_code == 200, response.text
-    assert response.json()["checks"] == {"database": "ok", "broker": "ok", "speech_model": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "broker": "ok",
+        "blob_store": "ok",
+        "speech_model": "ok",
+    }
 
 
 def test_readyz_is_ready_with_redis_as_the_broker(pg_settings: Settings) -> None:

@@ -58,7 +58,7 @@ from clinscribe.openemr.schedule import sync_timer
 from clinscribe.retention.schedule import purge_timer
 from clinscribe.security import crypto
 from clinscribe.security.ratelimit import Clock
-from clinscribe.storage.blobs import LocalBlobStore
+from clinscribe.storage.select import blob_store
 from clinscribe.streaming.warmup import LiveWarmup
 from clinscribe.tasks import setup_jobs
 from clinscribe.web.routes import router as web_router
@@ -143,7 +143,7 @@ def create_app(
     app.state.note_hub = hub_for(
         settings.rate_limit_backend, settings.redis_url, settings.note_presence_timeout_seconds
     )
-    app.state.blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
+    app.state.blobs = blob_store(settings, crypto.key_ring(settings))
     # Readiness checks for the models this profile needs (present on disk; loaded lazily).
     app.state.model_checks = {"speech_model": AsrEngineProvider(settings).check}
     if warmup is not None:

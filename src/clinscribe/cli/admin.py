@@ -19,6 +19,10 @@ from clinscribe.fhir import service as delivery
 from clinscribe.maintenance import backup as backups
 from clinscribe.maintenance import rotation
 from clinscribe.retention import commands
+from clinscribe.security import crypto
+from clinscribe.storage import migrate as blob_migration
+from clinscribe.storage.blobs import LocalBlobStore
+from clinscribe.storage.select import s3_store
 from clinscribe.tasks import setup_jobs as setup
 
 
@@ -270,3 +274,40 @@ def verify_audit(as_json: bool) -> None:
         click.echo(f"audit chain intact ({result.checked} rows)")
     if not result.ok:
         raise CliError(result.problem or "audit chain broken")
+
+
+@admin.command("migrate-blobs")
+@click.option("--to", "target", required=True, help="The S3 store: s3://bucket/prefix.")
+@click.option("--dry-run", is_flag=True, help="Report what would be copied; copy nothing.")
+@click.option(
+    "--sample",
+    default=20,
+    type=click.IntRange(1, 1_000_000),
+    show_default=True,
+    help="Also decrypt-check every Nth copied blob through the S3 store.",
+)
+@json_option
+def migrate_blobs(target: str, dry_run: bool, sample: int, as_json: bool) -> None:
+    """Copy the data dir's blobs to S3 (verified, resumable); then set CLINSCRIBE_BLOB_URL."""
+    if not target.startswith("s3://"):
+        raise CliError("--to must be an s3://bucket/prefix URL")
+    settings = load_settings()
+    ring = crypto.key_ring(settings)
+    store = s3_store(settings, target, ring)
+    store.check()  # a missing bucket or refused credentials: one clear line, nothing copied
+    summary = blob_migration.migrate(
+        LocalBlobStore(settings.blob_dir, ring), store, dry_run=dry_run, sample_every=sample
+    )
+    verb = "would copy" if dry_run else "copied"
+    count = summary.to_copy if dry_run else summary.copied
+    emit(
+        summary.as_dict(),
+        as_json,
+        f"{summary.total} blobs: {verb} {count}, {summary.already_there} already there, "
+        f"{summary.decrypt_checked} decrypt-checked, {len(summary.unsealed)} unsealed "
+        f"(run rotate-keys first), {len(summary.failed)} failed verification",
+    )
+    if summary.failed:
+        raise CliError(f"{len(summary.failed)} blobs did not verify; run the command again")
+    if summary.unsealed:
+        raise CliError(f"{len(summary.unsealed)} plaintext blobs were not copied; run rotate-keys")

@@ -24,7 +24,7 @@ from clinscribe.documents.service import EXTRACT_KIND
 from clinscribe.errors import ClinscribeError, ConfigError
 from clinscribe.observability.logging import configure_logging
 from clinscribe.security import crypto
-from clinscribe.storage.blobs import LocalBlobStore
+from clinscribe.storage.select import blob_store
 from clinscribe.tasks import setup_jobs
 
 
@@ -114,7 +114,7 @@ def import_records(directory: Path, tenant: str | None, as_json: bool) -> None:
     settings = load_settings()
     # Job logs go to stderr, so stdout stays the report (and valid JSON with --json).
     configure_logging(settings.log_level, settings.log_json)
-    blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
+    blobs = blob_store(settings, crypto.key_ring(settings))
     url = settings.resolved_database_url
     principal = importer.importer(_tenant(url, tenant))
     outcomes: list[importer.PatientOutcome] = []

@@ -28,8 +28,24 @@ from clinscribe.tasks import setup_jobs as setup
     default=True,
     help="Apply migrations first when on the embedded SQLite database.",
 )
-def serve(host: str, port: int, migrate: bool) -> None:
-    """Run the API and web UI."""
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="PEM private key: serve HTTPS (with --ssl-certfile).",
+)
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="PEM certificate chain for --ssl-keyfile.",
+)
+def serve(
+    host: str, port: int, migrate: bool, ssl_keyfile: str | None, ssl_certfile: str | None
+) -> None:
+    """Run the API and web UI (HTTPS with --ssl-keyfile and --ssl-certfile)."""
+    if (ssl_keyfile is None) != (ssl_certfile is None):
+        raise CliError("--ssl-keyfile and --ssl-certfile go together")
     # Lazy on purpose: uvicorn and the whole FastAPI app load only when serving, so
     # `clinscribe --help` and the other commands do not pay for them.
     import uvicorn
@@ -40,7 +56,15 @@ def serve(host: str, port: int, migrate: bool) -> None:
     if migrate and settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade_database(settings, "head")
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        ssl_keyfile=ssl_keyfile,
+        ssl_certfile=ssl_certfile,
+    )
 
 
 def parse_queues(value: str | None) -> set[str] | None:

@@ -20,13 +20,15 @@ from clinscribe.db.models import Job
 from clinscribe.db.session import session_scope
 from clinscribe.errors import ClinscribeError
 from clinscribe.jobs import queue as workqueue
+from clinscribe.jobs.breaker import Breaker
 from clinscribe.jobs.broker import get_broker
 from clinscribe.jobs.periodic import Periodic
 from clinscribe.jobs.tasks import PERMANENT, TASKS, Hook, RetryLater
 from clinscribe.observability.logging import get_logger
 from clinscribe.observability.metrics import JOB_DURATION, JOB_OUTCOMES, JOB_WAIT, QUEUE_DEPTH
 from clinscribe.security import crypto
-from clinscribe.storage.blobs import BlobStore, LocalBlobStore
+from clinscribe.storage.blobs import BlobStore
+from clinscribe.storage.select import blob_store
 
 log = get_logger("clinscribe.jobs")
 
@@ -57,9 +59,19 @@ class Runtime:
     broker: dramatiq.Broker
     blobs: BlobStore
     actors: dict[str, dramatiq.Actor[Any, Any]] = field(default_factory=dict)
+    breaker: Breaker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.breaker = Breaker(
+            "broker",
+            failures=self.settings.broker_breaker_failures,
+            reset_seconds=self.settings.broker_breaker_reset_seconds,
+        )
 
     def send(self, kind: str, job_id: str) -> None:
-        self.actors[kind].send(job_id)
+        """Publish through the breaker; BrokerUnavailable when the broker is not taking it."""
+        actor = self.actors[kind]
+        self.breaker.call(lambda: actor.send(job_id))
 
     def run(self, kind: str, job_id: str) -> None:
         """One delivery of a job message."""
@@ -169,6 +181,7 @@ class Runtime:
                 self.send(kind, job_id)
                 sent += 1
             except Exception as exc:  # broker down: the next sweep tries again
+                self.breaker.fell_back()
                 log.warning("resend_failed", job_id=job_id, error_type=type(exc).__name__)
         if sent:
             log.info("jobs_resent", count=sent)
@@ -187,6 +200,7 @@ def _after_commit(session: Session) -> None:
         try:
             _runtime.send(kind, job_id)
         except Exception as exc:  # the row is committed; the sweep re-sends it
+            _runtime.breaker.fell_back()
             log.warning("send_failed", job_id=job_id, error_type=type(exc).__name__)
 
 
@@ -214,7 +228,7 @@ def setup(settings: Settings) -> Runtime:
         runtime = Runtime(
             settings=settings,
             broker=broker,
-            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
+            blobs=blob_store(settings, crypto.key_ring(settings)),
         )
         declared = broker.get_declared_actors()
         for kind in TASKS:

@@ -47,6 +47,12 @@ def create(settings: Settings, out: Path) -> dict[str, Any]:
             "backup covers the embedded SQLite profile; "
             "use pg_dump or mariadb-dump for a server database"
         )
+    if settings.blob_url:
+        # An archive without the blobs would restore rows pointing at nothing.
+        raise BackupError(
+            "backup covers blobs under the data dir, and these are in the S3 store "
+            "(CLINSCRIBE_BLOB_URL): back up the bucket with the store's own tools"
+        )
     source = settings.data_dir / "clinscribe.db"
     if not source.is_file():
         raise BackupError(f"no database at {source}")

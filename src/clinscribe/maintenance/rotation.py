@@ -51,7 +51,8 @@ from clinscribe.security.associated import (
     smart_secret_aad,
 )
 from clinscribe.security.crypto import PREFIX, KeyRing, ModelCipher, install, key_ring
-from clinscribe.storage.blobs import LocalBlobStore
+from clinscribe.storage.blobs import MaintainedBlobStore
+from clinscribe.storage.select import blob_store
 
 SEALED_MODELS: tuple[type[Any], ...] = (
     Patient,
@@ -170,7 +171,7 @@ def _rotate_secrets(session: Session, ring: KeyRing) -> TableProgress:
     return result
 
 
-def _rotate_blobs(store: LocalBlobStore, progress: Progress | None) -> TableProgress:
+def _rotate_blobs(store: MaintainedBlobStore, progress: Progress | None) -> TableProgress:
     keys = list(store.keys())
     result = TableProgress(total=len(keys))
     for key in keys:
@@ -196,6 +197,6 @@ def rotate(
         report.tables["secrets"] = _rotate_secrets(session, key_ring(settings))
     if progress is not None:
         progress("secrets", report.tables["secrets"])
-    store = LocalBlobStore(settings.blob_dir, key_ring(settings))
+    store = blob_store(settings, key_ring(settings))
     report.tables["blobs"] = _rotate_blobs(store, progress)
     return report

@@ -106,3 +106,17 @@ class _PoolCollector(Collector):
 
 
 REGISTRY.register(_PoolCollector())
+
+BREAKER_OPEN = Counter(
+    "clinscribe_breaker_open_total",
+    "Times a circuit breaker opened (its dependency failed too often in a row), by breaker.",
+    ["breaker"],
+    registry=REGISTRY,
+)
+BREAKER_FALLBACK_PERSIST = Counter(
+    "clinscribe_breaker_fallback_persist_total",
+    "Publishes not made (breaker open or publish failed) whose committed job row is the "
+    "fallback, sent by the sweep once the dependency is back; by breaker.",
+    ["breaker"],
+    registry=REGISTRY,
+)

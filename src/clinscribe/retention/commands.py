@@ -10,7 +10,7 @@ from clinscribe.db.session import session_scope
 from clinscribe.retention import service
 from clinscribe.retention.schemas import PurgeReport
 from clinscribe.security import crypto
-from clinscribe.storage.blobs import LocalBlobStore
+from clinscribe.storage.select import blob_store
 
 
 def summary_line(report: PurgeReport) -> str:
@@ -34,7 +34,7 @@ def run(
     settings: Settings, *, tenant_id: str | None, dry_run: bool, export_dir: str | None
 ) -> tuple[dict[str, Any], str]:
     """One purge run in one transaction; audio files go once it has committed."""
-    blobs = LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
+    blobs = blob_store(settings, crypto.key_ring(settings))
     root = Path(export_dir) if export_dir else settings.data_dir / "exports"
     with session_scope(settings.resolved_database_url) as session:
         report = service.purge(

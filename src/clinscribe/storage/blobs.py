@@ -49,6 +49,20 @@ class BlobStore(Protocol):
     def exists(self, key: str) -> bool: ...
 
 
+class MaintainedBlobStore(BlobStore, Protocol):
+    """A store that key rotation, retention and migration can walk and re-encrypt."""
+
+    def keys(self) -> Iterable[str]: ...
+
+    def key_id(self, key: str) -> str | None: ...
+
+    def reseal(self, key: str) -> bool: ...
+
+    def check(self) -> None:
+        """Raise a clear error when the store cannot take or serve blobs (readiness)."""
+        ...
+
+
 def _identity(key: str) -> str:
     # Blob records have been bound to `blob|<key>|<index>|<final>` since blobs were first
     # encrypted, so every stored blob opens as it is.
@@ -131,6 +145,10 @@ class LocalBlobStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def check(self) -> None:
+        if not self.root.is_dir():
+            raise FileNotFoundError("the blob directory is missing")
 
     def keys(self) -> Iterable[str]:
         for path in sorted(self.root.rglob("*")):

@@ -59,7 +59,9 @@ async def store(
             live.outbox.put(CLOSE)
             with contextlib.suppress(Exception):
                 await flush()
-        wav, transcript = live.spool.finish(), live.decoder.transcript()
+        # Off the event loop: a spool in the object store is read back part by part.
+        wav = await asyncio.to_thread(live.spool.finish)
+        transcript = live.decoder.transcript()
         transcript_id = await asyncio.to_thread(
             registry.run,
             lambda session: service.store(

@@ -28,7 +28,7 @@ from clinscribe.streaming.core.inputs import AudioInput, PcmInput, WebmInput
 from clinscribe.streaming.core.limits import StreamLimits
 from clinscribe.streaming.core.metrics import ACTIVE_STREAMS
 from clinscribe.streaming.core.protocol import StreamConfig, StreamError
-from clinscribe.streaming.core.spool import Spool
+from clinscribe.streaming.core.spool import Spool, SpoolLike
 
 CLOSE = {"type": "_close"}  # tells the sender task to stop once everything before it is sent
 # While connected a session's record is refreshed this often; a record missing several
@@ -72,7 +72,7 @@ class LiveSession:
     encounter_id: str
     config: StreamConfig
     decoder: StreamDecoder
-    spool: Spool
+    spool: SpoolLike
     outbox: Outbox
     input: AudioInput | None = None
     connected: bool = True
@@ -124,12 +124,21 @@ class StreamRegistry:
     """This process's live sessions; tokens and session records live in the database."""
 
     def __init__(
-        self, limits: StreamLimits, makers: sessionmaker[Session], data_dir: Path, ring: KeyRing
+        self,
+        limits: StreamLimits,
+        makers: sessionmaker[Session],
+        data_dir: Path,
+        ring: KeyRing,
+        open_spool: Callable[[str, bool], SpoolLike] | None = None,
     ) -> None:
         self.limits = limits
         self.makers = makers
         self.data_dir = data_dir
         self.ring = ring
+        # Spools under the data dir unless given elsewhere (the S3 store: any node resumes).
+        self.open_spool = open_spool or (
+            lambda relative, create: Spool(data_dir / relative, ring, create=create)
+        )
         # Unique per process: a restarted server is a new node, so it may take over sessions
         # the old process held once their heartbeats stop.
         self.node = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
@@ -197,7 +206,7 @@ class StreamRegistry:
         try:
             session_id = uuid.uuid4().hex
             relative = f"streams/{session_id}"
-            spool = Spool(self.data_dir / relative, self.ring)
+            spool = self.open_spool(relative, True)
             outbox = Outbox()
             decoder = make_decoder(_deliver(loop, outbox), journal=spool.log_finals)
             self.run(
@@ -259,7 +268,7 @@ class StreamRegistry:
         """Take over a session from its spool (blocking): finals logged so far are kept and
         the audio after the last of them is decoded again."""
         try:
-            spool = Spool(self.data_dir / record.spool_path, self.ring, create=False)
+            spool = self.open_spool(record.spool_path, False)
         except FileNotFoundError as exc:
             raise StreamError(
                 4404, "session_not_found", "the session's audio is not on this node"

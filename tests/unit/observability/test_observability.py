@@ -11,7 +11,7 @@ from clinscribe.config import Settings
 from tests.fakes import FakeAsrEngine, use_fake_asr
 from tests.support import TenantWorld
 
-OK = {"database": "ok", "broker": "ok", "speech_model": "ok"}
+OK = {"database": "ok", "broker": "ok", "blob_store": "ok", "speech_model": "ok"}
 
 
 def test_healthz_reports_liveness_and_version(client: TestClient) -> None:
@@ -21,7 +21,12 @@ def test_healthz_reports_liveness_and_version(client: TestClient) -> None:
 def test_readyz_is_ready_on_the_embedded_profile(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "broker": "ok", "speech_model": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "broker": "ok",
+        "blob_store": "ok",
+        "speech_model": "ok",
+    }
 
 
 def test_readyz_names_a_failing_database_and_broker(settings: Settings) -> None:

@@ -66,6 +66,7 @@ def test_readiness_waits_until_the_live_model_is_warm(
         assert body["checks"] == {
             "database": "ok",
             "broker": "ok",
+            "blob_store": "ok",
             "speech_model": "ok",
             "live_model": "ok",
         }

@@ -36,6 +36,8 @@ def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
     components: dict[str, Callable[[], None]] = {
         "database": lambda: _check_database(request),
         "broker": lambda: check_broker(settings),
+        # A missing bucket or refused credentials fail every recording: not ready.
+        "blob_store": request.app.state.blobs.check,
     }
     components.update(request.app.state.model_checks)
     for name, check in components.items():

@@ -41,6 +41,7 @@ from clinscribe.streaming.core.protocol import (
 )
 from clinscribe.streaming.lifecycle import Node
 from clinscribe.streaming.sessions import CLOSE, DecoderFactory, LiveSession, StreamRegistry
+from clinscribe.streaming.spools import spool_opener
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix=f"{API_PREFIX}/stream", tags=["stream"], responses=ERROR_RESPONSES)
@@ -60,8 +61,13 @@ def node_of(app: Any) -> Node:
     if node is None:
         settings = app.state.settings
         limits = getattr(app.state, "stream_limits", None) or StreamLimits.from_settings(settings)
+        ring = crypto.key_ring(settings)
         registry = StreamRegistry(
-            limits, app.state.sessionmaker, settings.data_dir, crypto.key_ring(settings)
+            limits,
+            app.state.sessionmaker,
+            settings.data_dir,
+            ring,
+            spool_opener(settings.data_dir, ring, app.state.blobs),
         )
         node = app.state.stream_node = Node(
             registry, settings, app.state.blobs, partial(_decoder_factory, settings)

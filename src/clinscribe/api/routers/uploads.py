@@ -29,6 +29,7 @@ from clinscribe.errors import Unprocessable
 from clinscribe.recordings import service as recordings
 from clinscribe.records import encounters, patients
 from clinscribe.security import crypto
+from clinscribe.storage.select import upload_store
 from clinscribe.storage.uploads import SealedUploads, for_tenant
 
 UPLOADS_PREFIX = f"{API_PREFIX}/uploads"
@@ -135,9 +136,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         "pre_create_dep": _pre_create,
         "file_dep": _files,
     }
-    storage = app.state.uploads = SealedUploads(
-        settings.data_dir / "uploads", crypto.key_ring(settings)
-    )
+    storage = app.state.uploads = upload_store(settings, crypto.key_ring(settings), app.state.blobs)
     router: APIRouter = create_tus_router(
         prefix=UPLOADS_PREFIX,
         files_dir=str(settings.data_dir / "uploads"),

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import numpy as np
 
@@ -44,6 +44,43 @@ def _as_corrupt() -> Iterator[None]:
         yield
     except RecordError as exc:
         raise SpoolCorruptError("a live session's spool record is damaged") from exc
+
+
+class SpoolLike(Protocol):
+    """What a live session needs of its spool, wherever it is kept (local disk, S3)."""
+
+    @property
+    def samples(self) -> int: ...
+
+    def write(self, samples: FloatArray) -> None: ...
+
+    def read(self, start: int) -> FloatArray: ...
+
+    def log_finals(self, end: int, segments: list[Segment]) -> None: ...
+
+    def load_finals(self) -> tuple[list[Segment], int]: ...
+
+    def finish(self) -> BinaryIO: ...
+
+    def close(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+def pcm_of(samples: FloatArray) -> bytes:
+    """16-bit little-endian PCM, as spools keep audio."""
+    return bytes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+
+
+def samples_of(pcm: bytes) -> FloatArray:
+    """The float32 samples of 16-bit PCM (an odd last byte dropped)."""
+    data = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
+    return (data.astype(np.float32) / 32768.0).astype(np.float32)
+
+
+def wav_of(pcm: bytes) -> BinaryIO:
+    """The whole recording as a WAV in memory (never on disk)."""
+    return io.BytesIO(_wav_header(len(pcm)) + pcm)
 
 
 class Spool:
@@ -117,7 +154,7 @@ class Spool:
         return self._audio.size // 2
 
     def write(self, samples: FloatArray) -> None:
-        pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        pcm = pcm_of(samples)
         with self._lock:
             self._audio.append(pcm)
             self._file.flush()
@@ -131,9 +168,7 @@ class Spool:
 
     def read(self, start: int) -> FloatArray:
         """Samples from `start` to the end, as float32 (to decode again after a restart)."""
-        pcm = self._pcm()[2 * start :]
-        data = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
-        return (data.astype(np.float32) / 32768.0).astype(np.float32)
+        return samples_of(self._pcm()[2 * start :])
 
     def log_finals(self, end: int, segments: list[Segment]) -> None:
         """Record an utterance's finals and where it ended, before the client is sent them."""
@@ -157,8 +192,7 @@ class Spool:
 
     def finish(self) -> BinaryIO:
         """The whole recording as a WAV, for storage (decrypted into memory, never to disk)."""
-        pcm = self._pcm()
-        return io.BytesIO(_wav_header(len(pcm)) + pcm)
+        return wav_of(self._pcm())
 
     def close(self) -> None:
         """Close the files, keeping them on disk (the session may be resumed elsewhere)."""
