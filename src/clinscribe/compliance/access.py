@@ -61,6 +61,8 @@ def review(session: Session) -> list[dict[str, Any]]:
                 "name": key.name,
                 "prefix": key.prefix,
                 "scopes": key.scopes.split(","),
+                # The key's own requests-per-minute budget (None: the server-wide limit only).
+                "rate_limit_per_minute": key.rate_limit_per_minute,
                 "created_at": _iso(key.created_at),
                 "revoked_at": _iso(key.revoked_at),
                 "last_used_at": _iso(key.last_used_at),

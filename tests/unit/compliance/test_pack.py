@@ -11,6 +11,8 @@ import pytest
 
 from clinscribe.compliance import redact, signing
 from clinscribe.config import Settings
+from clinscribe.db.models import ApiKey
+from clinscribe.db.session import session_scope
 from clinscribe.retention.export import ExportRun
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support import TenantWorld
@@ -35,6 +37,9 @@ def pack(cli: Cli, settings: Settings, tenant_a: TenantWorld, tmp_path: Path) ->
     run.open()
     run.write("encounters", {"id": "enc-1", "tenant_id": tenant_a.id})
     run.close({"kind": "clinscribe-purge-export", "run_id": "0a1b2c3d"})
+    with session_scope(settings.resolved_database_url) as session:
+        for key in session.query(ApiKey).filter(ApiKey.tenant_id == tenant_a.id):
+            key.rate_limit_per_minute = 120 if key.scopes == "admin" else None
     out = tmp_path / "pack.zip"
     ran = cli("admin", "evidence-pack", str(out), "--json")
     assert ran.code == 0, ran.err
@@ -70,6 +75,8 @@ def test_the_pack_holds_the_evidence_and_verifies_with_the_printed_key(
     assert review["tenant_id"] == tenant_a.id
     assert {u["role"] for u in review["users"]} == {"clinician", "reviewer", "admin"}
     assert {tuple(k["scopes"]) for k in review["api_keys"]} == {("read",), ("write",), ("admin",)}
+    limits = {k["scopes"][0]: k["rate_limit_per_minute"] for k in review["api_keys"]}
+    assert limits == {"read": None, "write": None, "admin": 120}
     manifest = json.loads(contents["MANIFEST.json"])
     assert set(manifest["files"]) == set(contents) - {"MANIFEST.json", "MANIFEST.sig"}
 
