@@ -62,6 +62,7 @@ FHIR_TYPES = (
     "Consent",
     "DocumentReference",
     "Composition",
+    "ImagingStudy",
 )
 
 # Routes that need the tenant's OpenEMR connection, which the matrix's tenants do not have: an

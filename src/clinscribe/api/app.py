@@ -27,6 +27,7 @@ from clinscribe.api.routers import (
     encounters,
     fhir_r4,
     health,
+    imaging,
     nlp,
     notes,
     openemr,
@@ -150,6 +151,7 @@ def create_app(
             r"^/api/v1/(patients/[^/]+/documents|document-links/[^/]+)$": (
                 settings.document_max_bytes + 1024 * 1024
             ),
+            r"^/api/v1/patients/[^/]+/studies$": settings.imaging_max_upload_bytes + 1024 * 1024,
         },
     )
 
@@ -190,6 +192,7 @@ def create_app(
         encounters.router,
         recordings.router,
         documents.router,
+        imaging.router,
         nlp.router,
         notes.router,
         audit.router,

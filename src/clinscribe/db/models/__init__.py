@@ -29,6 +29,14 @@ from clinscribe.db.models.documents import (
     LabObservation,
 )
 from clinscribe.db.models.fhir import Delivery, EhrEndpoint
+from clinscribe.db.models.imaging import (
+    INSTANCE_KINDS,
+    STUDY_STATUSES,
+    ImagingInstance,
+    ImagingSeries,
+    ImagingStudy,
+    NoteStudy,
+)
 from clinscribe.db.models.jobs import JOB_STATUSES, Job
 from clinscribe.db.models.nlp import ExtractionRecord
 from clinscribe.db.models.notes import NOTE_STATUSES, Note, NoteTemplate, NoteVersion
@@ -54,6 +62,7 @@ __all__ = [
     "ENCOUNTER_STATUSES",
     "ENCOUNTER_TYPES",
     "FACT_KINDS",
+    "INSTANCE_KINDS",
     "JOB_STATUSES",
     "NAME_PREFIX_MAX",
     "NOTE_STATUSES",
@@ -61,6 +70,7 @@ __all__ = [
     "RECORD_STATES",
     "ROLES",
     "SEXES",
+    "STUDY_STATUSES",
     "AllergyEntry",
     "ApiKey",
     "AuditEvent",
@@ -76,11 +86,15 @@ __all__ = [
     "EhrEndpoint",
     "Encounter",
     "ExtractionRecord",
+    "ImagingInstance",
+    "ImagingSeries",
+    "ImagingStudy",
     "InteractionAcknowledgement",
     "Job",
     "LabObservation",
     "MedicationEntry",
     "Note",
+    "NoteStudy",
     "NoteTemplate",
     "NoteVersion",
     "Patient",
