@@ -20,6 +20,7 @@ from tests.support import (
     add_note,
     add_patient_and_encounter,
     add_record_entry,
+    add_study,
     add_recording,
     add_text_transcript,
     unique,
@@ -78,6 +79,9 @@ PAST_AUTHORIZATION = {
     ("POST", "/api/v1/documents/{document_id}/retry"): "document_not_failed",
     # Acknowledging needs a current alert; the acknowledgement itself is tested in clinical.
     ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): "unknown_alert",
+    # The body names a study of the world's own patient, the note is a fresh patient's: the
+    # attach itself is tested in tests/unit/imaging.
+    ("POST", "/api/v1/notes/{note_id}/studies"): "study_other_patient",
 }
 
 # The clinical record's resources by URL segment (each has the same seven routes).
@@ -218,6 +222,15 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): CLINICIAN,
     ("POST", "/api/v1/patients/{patient_id}/record/accept-all"): CLINICIAN,
     ("POST", "/api/v1/patients/{patient_id}/record/import-documents"): WRITERS,
+    ("POST", "/api/v1/patients/{patient_id}/studies"): WRITERS,
+    ("GET", "/api/v1/patients/{patient_id}/studies"): READERS,
+    ("GET", "/api/v1/studies/{study_id}"): READERS,
+    ("POST", "/api/v1/studies/{study_id}/confirm"): CLINICIAN,
+    ("GET", "/api/v1/studies/{study_id}/instances/{uid}/preview.png"): READERS,
+    ("GET", "/api/v1/studies/{study_id}/instances/{uid}/file"): READERS,
+    ("GET", "/api/v1/studies/{study_id}/export"): READERS,
+    ("POST", "/api/v1/notes/{note_id}/studies"): CLINICIAN,
+    ("DELETE", "/api/v1/notes/{note_id}/studies/{study_id}"): CLINICIAN,
 }
 
 # The state a note must be in for each route to be a legal step.
@@ -245,7 +258,9 @@ def operations(client: TestClient) -> list[tuple[str, str]]:
     )
 
 
-def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
+def _body(
+    method: str, path: str, world: TenantWorld, settings: Settings | None = None
+) -> dict[str, Any] | None:
     bodies: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
         ("POST", "/api/v1/users"): lambda: {"email": f"{unique()}@example.org", "role": "reviewer"},
         ("PATCH", "/api/v1/users/{user_id}"): lambda: {"full_name": "Renamed"},
@@ -304,6 +319,9 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
         ("POST", "/api/v1/encounters/{encounter_id}/text"): lambda: {
             "text": "Doctor: Any fever?\nPatient: No fever."
         },
+        ("POST", "/api/v1/notes/{note_id}/studies"): lambda: {
+            "study_id": add_study(settings, world, world.patient_id)[0] if settings else "none"
+        },
     }
     make = bodies.get((method, path))
     if make is None and path.startswith("/api/v1/patients/{patient_id}/"):
@@ -356,6 +374,13 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
     patient_id, encounter_id = add_patient_and_encounter(settings, owner)
     if path.endswith("/reports"):  # a report needs a ready document to draft from
         add_document(settings, owner, patient_id)
+    study: list[tuple[str, str]] = []
+
+    def a_study() -> tuple[str, str]:
+        if not study:
+            study.append(add_study(settings, owner, patient_id, held=path.endswith("/confirm")))
+        return study[0]
+
     makers: dict[str, Callable[[], str]] = {
         "patient_id": lambda: patient_id,
         "encounter_id": lambda: _encounter(settings, owner, encounter_id, path),
@@ -370,6 +395,8 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
         "transcription_id": lambda: add_note(settings, owner, encounter_id, _note_state(path))[1],
         "document_id": lambda: add_document(settings, owner, patient_id)[0],
         "number": lambda: "1",
+        "study_id": lambda: a_study()[0],
+        "uid": lambda: a_study()[1],
         # FHIR read: the fresh patient, read as a Patient resource.
         "resource_type": lambda: "Patient",
         "resource_id": lambda: patient_id,
@@ -471,6 +498,10 @@ def call(
     if path.endswith("/recordings") and method == "POST":
         files = {"file": ("tone.wav", wav_bytes(0.3), "audio/wav")}
         return client.post(url, headers=headers, files=files)
+    if path == "/api/v1/patients/{patient_id}/studies" and method == "POST":
+        from tests.unit.imaging.dicom_samples import ct
+
+        return client.post(url, headers=headers, files={"files": ("ct.dcm", ct(), "application/dicom")})
     if path.endswith("/documents") and method == "POST":
         files = {"file": ("labs.txt", b"Sodium 139 mmol/L (135-145)\n", "text/plain")}
         return client.post(url, headers=headers, files=files)
@@ -509,13 +540,13 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
             continue
         allowed = POLICY[(method, path)]
         url = _fill(settings, path, a, client)
-        anonymous = call(client, method, path, url, {}, _body(method, path, a), a)
+        anonymous = call(client, method, path, url, {}, _body(method, path, a, settings), a)
         assert anonymous.status_code == 401, (method, path, anonymous.status_code)
         if method != "HEAD":
             assert error_code(anonymous) == "unauthorized"
         for who in sorted(EVERYONE):
             url = _fill(settings, path, a, client)
-            response = call(client, method, path, url, a.auth(who), _body(method, path, a), a)
+            response = call(client, method, path, url, a.auth(who), _body(method, path, a, settings), a)
             if who in allowed and (method, path) in PAST_AUTHORIZATION:
                 expected = PAST_AUTHORIZATION[(method, path)]
                 assert error_code(response) == expected, (method, path, who)
@@ -535,7 +566,7 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         # Someone of the other tenant who may do this in their own tenant: only tenancy stops them.
         outsider = "admin" if "admin" in allowed else sorted(allowed)[0]
         url = _fill(settings, path, a, client)
-        response = call(client, method, path, url, b.auth(outsider), _body(method, path, a), a)
+        response = call(client, method, path, url, b.auth(outsider), _body(method, path, a, settings), a)
         if "{" in path or (path.startswith("/api/v1/uploads") and method == "POST"):
             assert response.status_code == 404, (method, path, response.status_code)
             if method != "HEAD":

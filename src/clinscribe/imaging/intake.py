@@ -181,6 +181,7 @@ class _Store:
                 instance_count=0,
             )
             self.session.add(row)
+            self.session.flush()  # no ORM relationships order the inserts: the parent goes first
             self.new.add(row.id)
         self.studies[uid] = row
         return row
@@ -210,6 +211,7 @@ class _Store:
                 instance_count=0,
             )
             self.session.add(row)
+            self.session.flush()
             study.series_count += 1
         self.series[key] = row
         return row
