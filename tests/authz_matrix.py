@@ -20,8 +20,8 @@ from tests.support import (
     add_note,
     add_patient_and_encounter,
     add_record_entry,
-    add_study,
     add_recording,
+    add_study,
     add_text_transcript,
     unique,
     wav_bytes,
@@ -501,7 +501,9 @@ def call(
     if path == "/api/v1/patients/{patient_id}/studies" and method == "POST":
         from tests.unit.imaging.dicom_samples import ct
 
-        return client.post(url, headers=headers, files={"files": ("ct.dcm", ct(), "application/dicom")})
+        return client.post(
+            url, headers=headers, files={"files": ("ct.dcm", ct(), "application/dicom")}
+        )
     if path.endswith("/documents") and method == "POST":
         files = {"file": ("labs.txt", b"Sodium 139 mmol/L (135-145)\n", "text/plain")}
         return client.post(url, headers=headers, files=files)
@@ -546,7 +548,9 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
             assert error_code(anonymous) == "unauthorized"
         for who in sorted(EVERYONE):
             url = _fill(settings, path, a, client)
-            response = call(client, method, path, url, a.auth(who), _body(method, path, a, settings), a)
+            response = call(
+                client, method, path, url, a.auth(who), _body(method, path, a, settings), a
+            )
             if who in allowed and (method, path) in PAST_AUTHORIZATION:
                 expected = PAST_AUTHORIZATION[(method, path)]
                 assert error_code(response) == expected, (method, path, who)
@@ -566,7 +570,9 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         # Someone of the other tenant who may do this in their own tenant: only tenancy stops them.
         outsider = "admin" if "admin" in allowed else sorted(allowed)[0]
         url = _fill(settings, path, a, client)
-        response = call(client, method, path, url, b.auth(outsider), _body(method, path, a, settings), a)
+        response = call(
+            client, method, path, url, b.auth(outsider), _body(method, path, a, settings), a
+        )
         if "{" in path or (path.startswith("/api/v1/uploads") and method == "POST"):
             assert response.status_code == 404, (method, path, response.status_code)
             if method != "HEAD":
