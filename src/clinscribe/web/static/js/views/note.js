@@ -5,6 +5,7 @@ import { busy, clear, field, flash, fmtDate, h, table } from "../dom.js";
 import { deliveryCard } from "./delivery.js";
 import { entitiesCard } from "./entities.js";
 import { recordPreviewCard } from "./note_record.js";
+import { studiesCard } from "./note_studies.js";
 import { openemrNoteCard } from "./openemr.js";
 import { sourcesView } from "./sources.js";
 import { transcriptView } from "./transcript.js";
@@ -53,6 +54,7 @@ export async function notePage(noteId) {
     ),
     entitiesCard(note, reload),
     fromDocuments ? "" : recordPreviewCard(note),
+    studiesCard(note, reload),
     note.status === "signed" ? deliveryCard(note, reload) : "",
     note.status === "signed" || note.signed_version ? openemrNoteCard(note) : "",
     await versionsCard(note),
