@@ -33,7 +33,7 @@ from pydicom.data import get_testdata_file, get_testdata_files
 from pydicom.uid import generate_uid
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import _env, _seed, _serve  # noqa: E402
+from api import _env, _seed, _serve
 
 
 def _ct_512(study_uid: str, series_uid: str, number: int) -> bytes:
@@ -125,7 +125,7 @@ def _previews(client: httpx.Client, patient: str, count: int) -> None:
         if n >= 3:  # the first requests warm imports and caches
             times.append(elapsed * 1000)
     times.sort()
-    p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+    p95 = times[max(0, round(0.95 * len(times)) - 1)]
     print(
         f"preview 512x512 CT: n={len(times)} p50 {statistics.median(times):.1f} ms, "
         f"p95 {p95:.1f} ms, max {times[-1]:.1f} ms"
@@ -155,7 +155,8 @@ def _intake(client: httpx.Client, patient: str, instances: int, rounds: int) -> 
         rate = instances / elapsed
         label = "zip" if as_zip else f"round {r + 1}"
         print(
-            f"intake {label}: {instances} instances ({size / 1e6:.0f} MB) in {elapsed:.2f} s = {rate:.1f}/s"
+            f"intake {label}: {instances} instances ({size / 1e6:.0f} MB) "
+            f"in {elapsed:.2f} s = {rate:.1f}/s"
         )
         if not as_zip:
             rates.append(rate)

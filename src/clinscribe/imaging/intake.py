@@ -10,11 +10,12 @@ MRN or family name) is `held` until a clinician confirms it; an anonymous or mat
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydicom.uid import generate_uid
 from sqlalchemy import select
@@ -237,6 +238,29 @@ def _hold(study: ImagingStudy, patient: Patient, meta: parse.Instance) -> None:
         study.held_reason = ",".join(sorted(merged))
 
 
+class _Chain(io.RawIOBase):
+    """The instances' bytes one after another, read without joining them in memory."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts = parts
+        self.index = 0
+        self.at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self.index < len(self.parts):
+            part = self.parts[self.index]
+            if self.at < len(part):
+                n = min(len(buffer), len(part) - self.at)
+                buffer[:n] = part[self.at : self.at + n]
+                self.at += n
+                return n
+            self.index, self.at = self.index + 1, 0
+        return 0
+
+
 def _remover(blobs: BlobStore, key: str) -> Callable[[], None]:
     return lambda: blobs.delete(key)
 
@@ -259,6 +283,11 @@ def accept(
     parsed = parse_all(files, settings, result)
     store = _Store(session, principal, patient)
     seen: set[tuple[str, str]] = set()
+    # The new instances of one upload go into one sealed blob, each at its offset: one write
+    # and one fsync per upload instead of one per instance (the fsync was a third of intake).
+    key = f"{principal.tenant_id}/imaging/{patient.id}/{new_id()}"
+    stored: list[bytes] = []
+    offset = 0
     for item in parsed:
         meta = item.meta
         study = store.study(meta)
@@ -268,13 +297,10 @@ def accept(
             continue
         seen.add((study.id, index))
         series = store.one_series(study, meta)
-        instance_id = new_id()
-        key = f"{principal.tenant_id}/imaging/{patient.id}/{study.id}/{instance_id}"
-        sha256, size = blobs.put(key, io.BytesIO(item.data), max_bytes=len(item.data))
-        after_rollback(session, _remover(blobs, key))
+        stored.append(item.data)
         session.add(
             ImagingInstance(
-                id=instance_id,
+                id=new_id(),
                 tenant_id=principal.tenant_id,
                 study_id=study.id,
                 series_id=series.id,
@@ -291,11 +317,13 @@ def accept(
                 burned_in=meta.burned_in,
                 window_center=meta.window_center,
                 window_width=meta.window_width,
-                size_bytes=size,
-                sha256=sha256,
+                size_bytes=len(item.data),
+                sha256=hashlib.sha256(item.data).hexdigest(),
                 blob_key=key,
+                blob_offset=offset,
             )
         )
+        offset += len(item.data)
         series.instance_count += 1
         study.instance_count += 1
         modalities = set(filter(None, study.modalities.split(","))) | {meta.modality or "OT"}
@@ -303,6 +331,9 @@ def accept(
         study.body_part = study.body_part or meta.body_part
         _hold(study, patient, meta)
         result.stored += 1
+    if stored:
+        blobs.put(key, _Chain(stored), max_bytes=offset)
+        after_rollback(session, _remover(blobs, key))
     session.flush()
     for study in store.studies.values():
         if study not in result.studies:

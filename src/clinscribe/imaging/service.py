@@ -178,7 +178,8 @@ def read_blob(blobs: BlobStore, row: ImagingInstance) -> bytes:
     if not blobs.exists(row.blob_key):
         raise NotFound("this instance has no stored file")
     with blobs.open(row.blob_key) as handle:
-        return handle.read()
+        handle.seek(row.blob_offset)
+        return handle.read(row.size_bytes)
 
 
 def _audit_read(session: Session, principal: Principal, action: str, study: ImagingStudy) -> None:

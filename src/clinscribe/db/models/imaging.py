@@ -119,7 +119,11 @@ class ImagingInstance(IdMixin, TimestampMixin, Base):
     window_width: Mapped[float | None] = mapped_column(Float)
     size_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     sha256: Mapped[str] = mapped_column(String(64))
+    # One upload's new instances share a blob; each starts at its offset (size_bytes long).
     blob_key: Mapped[str] = mapped_column(String(255))
+    blob_offset: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0
+    )
 
 
 class NoteStudy(IdMixin, TimestampMixin, Base):

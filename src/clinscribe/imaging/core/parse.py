@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydicom
+from pydicom.datadict import dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels.decoders.base import get_decoder
+from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
 from clinscribe.imaging.core import render
@@ -129,14 +131,24 @@ def read(data: bytes) -> Dataset:
     return ds
 
 
+def _is_sequence(ds: Dataset, tag: BaseTag) -> bool:
+    vr = getattr(ds.get_item(tag), "VR", None)
+    if vr is None:  # implicit VR: the dictionary says
+        try:
+            vr = dictionary_VR(tag)
+        except KeyError:
+            return False
+    return vr == "SQ"
+
+
 def _walk(ds: Dataset) -> None:
-    # Reading raw elements converts them (and parses sequence items): a bad length shows here.
-    for element in ds:
-        if element.VR == "SQ":
-            for item in element.value:
+    # Sequences are parsed when first read: reading each (and its items' sequences) is where a
+    # bad item or sequence length shows. Other elements stay raw until used (converting every
+    # value of every upload would cost more than the rest of the intake).
+    for tag in list(ds.keys()):
+        if _is_sequence(ds, tag):
+            for item in ds[tag].value or []:
                 _walk(item)
-        else:
-            _ = element.value
 
 
 def _text(ds: Dataset, keyword: str) -> str | None:
@@ -202,8 +214,9 @@ def _check_complete(ds: Dataset, syntax: UID) -> None:
 
 
 def _previewable(ds: Dataset, syntax: UID) -> bool:
-    """A decoder for the syntax is installed and the first frame actually renders (a JPEG
-    variant Pillow lacks, or a colour space pydicom cannot convert, shows only on trying)."""
+    """A decoder for the syntax is installed and, for a compressed syntax, the first frame
+    actually renders (a JPEG variant Pillow lacks, or a colour space pydicom cannot convert,
+    shows only on trying)."""
     if "PixelData" not in ds or "Rows" not in ds:
         return False
     try:
@@ -212,6 +225,8 @@ def _previewable(ds: Dataset, syntax: UID) -> bool:
         return False
     if not decoder.is_available:
         return False
+    if not syntax.is_encapsulated:
+        return True  # native pixels always decode; only a compressed codec can be missing
     return render.can_render(ds, _first_float(ds, "WindowCenter"), _first_float(ds, "WindowWidth"))
 
 

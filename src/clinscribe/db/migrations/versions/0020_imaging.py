@@ -128,6 +128,9 @@ def upgrade() -> None:
         ),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("blob_key", sa.String(length=255), nullable=False),
+        sa.Column(
+            "blob_offset", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
