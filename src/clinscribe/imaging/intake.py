@@ -32,6 +32,7 @@ from clinscribe.imaging.core import archive, parse
 from clinscribe.imaging.core.errors import EmptyUploadError, NotAnInstanceError
 from clinscribe.records import patients
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import owned_by
 from clinscribe.storage.blobs import BlobStore
 
 
@@ -156,10 +157,8 @@ class _Store:
             return self.studies[uid]
         index = self.index(uid)
         row = self.session.execute(
-            select(ImagingStudy).where(
-                ImagingStudy.tenant_id == self.principal.tenant_id,
-                ImagingStudy.patient_id == self.patient.id,
-                ImagingStudy.uid_index == index,
+            owned_by(ImagingStudy, self.principal.tenant_id).where(
+                ImagingStudy.patient_id == self.patient.id, ImagingStudy.uid_index == index
             )
         ).scalar_one_or_none()
         if row is None:

@@ -18,7 +18,7 @@ from clinscribe.errors import Conflict, Unprocessable
 from clinscribe.imaging import service
 from clinscribe.imaging.core import mentions
 from clinscribe.security.principal import Principal
-from clinscribe.security.scoping import get_readable
+from clinscribe.security.scoping import get_readable, owned_by
 
 
 class StudyHeldError(Conflict):
@@ -90,13 +90,9 @@ def studies_of(session: Session, note: Note) -> list[ImagingStudy]:
     """The note's attached studies that are part of the record (tenant-scoped by the note)."""
     return list(
         session.execute(
-            select(ImagingStudy)
+            owned_by(ImagingStudy, note.tenant_id)
             .join(NoteStudy, NoteStudy.study_id == ImagingStudy.id)
-            .where(
-                NoteStudy.note_id == note.id,
-                ImagingStudy.tenant_id == note.tenant_id,
-                ImagingStudy.status == "available",
-            )
+            .where(NoteStudy.note_id == note.id, ImagingStudy.status == "available")
             .order_by(NoteStudy.created_at)
         ).scalars()
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import pydicom
 from fastapi.testclient import TestClient
@@ -224,3 +225,20 @@ def test_held_studies_and_stored_rows_are_tenant_scoped_in_the_database(
             select(ImagingInstance.tenant_id).where(ImagingInstance.study_id == study.id)
         ).scalar_one()
         assert tenants == tenant_a.id
+
+
+def test_erasing_a_patient_removes_their_studies_and_files(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    upload(client, tenant_a, [("x.dcm", samples.ct())])
+    folder = Path(settings.blob_dir) / tenant_a.id / "imaging" / tenant_a.patient_id
+    assert any(p.is_file() for p in folder.rglob("*"))
+    erased = client.delete(
+        f"/api/v1/patients/{tenant_a.patient_id}", headers=tenant_a.auth("admin")
+    )
+    assert erased.status_code == 204, erased.text
+    with session_scope(settings.resolved_database_url) as session:
+        left = session.execute(
+            select(ImagingStudy.id).where(ImagingStudy.patient_id == tenant_a.patient_id)
+        ).all()
+    assert left == [] and not any(p.is_file() for p in folder.rglob("*"))
