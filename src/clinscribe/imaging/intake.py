@@ -331,7 +331,7 @@ def accept(
         _hold(study, patient, meta)
         result.stored += 1
     if stored:
-        blobs.put(key, _Chain(stored), max_bytes=offset)
+        blobs.put(key, io.BufferedReader(_Chain(stored)), max_bytes=offset)
         after_rollback(session, _remover(blobs, key))
     session.flush()
     for study in store.studies.values():
