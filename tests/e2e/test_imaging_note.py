@@ -10,12 +10,22 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Watch
-from tests.e2e.test_chart_note import drafted_note
 from tests.e2e.test_clinician_flow import shot, sign_in, world  # noqa: F401  (fixture)
 from tests.support import TenantWorld
 from tests.unit.imaging.dicom_samples import ct
 
 Page = Any
+
+
+def drafted_note(base: str, owner: TenantWorld) -> str:
+    """A note drafted from one short dictated line (drafting a long visit costs seconds)."""
+    headers = owner.auth("clinician")
+    encounter = f"{base}/api/v1/encounters/{owner.encounter_id}"
+    text = {"text": "Cough for three days. Chest film reviewed."}
+    assert httpx.post(f"{encounter}/text", json=text, headers=headers).is_success
+    note = httpx.post(f"{encounter}/notes", json={"template": "soap"}, headers=headers, timeout=90)
+    assert note.status_code == 201, note.text
+    return str(note.json()["id"])
 
 
 @pytest.mark.timeout(240)
