@@ -21,6 +21,7 @@ from tests.support import (
     add_patient_and_encounter,
     add_record_entry,
     add_recording,
+    add_study,
     add_text_transcript,
     add_waveform,
     ecg_wfdb_files,
@@ -66,6 +67,7 @@ FHIR_TYPES = (
     "Consent",
     "DocumentReference",
     "Composition",
+    "ImagingStudy",
 )
 
 # Routes that need the tenant's OpenEMR connection, which the matrix's tenants do not have: an
@@ -86,6 +88,9 @@ PAST_AUTHORIZATION = {
     ("POST", "/api/v1/auth/mfa/step-up"): "mfa_not_enrolled",
     # Acknowledging needs a current alert; the acknowledgement itself is tested in clinical.
     ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): "unknown_alert",
+    # The body names a study of the world's own patient, the note is a fresh patient's: the
+    # attach itself is tested in tests/unit/imaging.
+    ("POST", "/api/v1/notes/{note_id}/studies"): "study_other_patient",
 }
 
 # The clinical record's resources by URL segment (each has the same seven routes).
@@ -248,6 +253,15 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/patients/{patient_id}/interactions/acknowledge"): CLINICIAN,
     ("POST", "/api/v1/patients/{patient_id}/record/accept-all"): CLINICIAN,
     ("POST", "/api/v1/patients/{patient_id}/record/import-documents"): WRITERS,
+    ("POST", "/api/v1/patients/{patient_id}/studies"): WRITERS,
+    ("GET", "/api/v1/patients/{patient_id}/studies"): READERS,
+    ("GET", "/api/v1/studies/{study_id}"): READERS,
+    ("POST", "/api/v1/studies/{study_id}/confirm"): CLINICIAN,
+    ("GET", "/api/v1/studies/{study_id}/instances/{uid}/preview.png"): READERS,
+    ("GET", "/api/v1/studies/{study_id}/instances/{uid}/file"): READERS,
+    ("GET", "/api/v1/studies/{study_id}/export"): READERS,
+    ("POST", "/api/v1/notes/{note_id}/studies"): CLINICIAN,
+    ("DELETE", "/api/v1/notes/{note_id}/studies/{study_id}"): CLINICIAN,
 }
 
 # The state a note must be in for each route to be a legal step.
@@ -275,7 +289,9 @@ def operations(client: TestClient) -> list[tuple[str, str]]:
     )
 
 
-def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
+def _body(
+    method: str, path: str, world: TenantWorld, settings: Settings | None = None
+) -> dict[str, Any] | None:
     bodies: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
         ("POST", "/api/v1/users"): lambda: {"email": f"{unique()}@example.org", "role": "reviewer"},
         ("PATCH", "/api/v1/users/{user_id}"): lambda: {"full_name": "Renamed"},
@@ -343,6 +359,9 @@ def _body(method: str, path: str, world: TenantWorld) -> dict[str, Any] | None:
         ("POST", "/api/v1/encounters/{encounter_id}/text"): lambda: {
             "text": "Doctor: Any fever?\nPatient: No fever."
         },
+        ("POST", "/api/v1/notes/{note_id}/studies"): lambda: {
+            "study_id": add_study(settings, world, world.patient_id)[0] if settings else "none"
+        },
     }
     make = bodies.get((method, path))
     if make is None and path.startswith("/api/v1/patients/{patient_id}/"):
@@ -395,6 +414,13 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
     patient_id, encounter_id = add_patient_and_encounter(settings, owner)
     if path.endswith("/reports"):  # a report needs a ready document to draft from
         add_document(settings, owner, patient_id)
+    study: list[tuple[str, str]] = []
+
+    def a_study() -> tuple[str, str]:
+        if not study:
+            study.append(add_study(settings, owner, patient_id, held=path.endswith("/confirm")))
+        return study[0]
+
     makers: dict[str, Callable[[], str]] = {
         "patient_id": lambda: patient_id,
         "encounter_id": lambda: _encounter(settings, owner, encounter_id, path),
@@ -410,6 +436,8 @@ def _fill(settings: Settings, path: str, owner: TenantWorld, client: TestClient)
         "document_id": lambda: add_document(settings, owner, patient_id)[0],
         "waveform_id": lambda: add_waveform(settings, owner, patient_id),
         "number": lambda: "1",
+        "study_id": lambda: a_study()[0],
+        "uid": lambda: a_study()[1],
         # FHIR read: the fresh patient, read as a Patient resource.
         "resource_type": lambda: "Patient",
         "resource_id": lambda: patient_id,
@@ -514,6 +542,12 @@ def call(
     if path.endswith("/waveforms") and method == "POST":
         ecg = [("file", (name, data, "application/octet-stream")) for name, data in ECG_FILES]
         return client.post(url, headers=headers, files=ecg)
+    if path == "/api/v1/patients/{patient_id}/studies" and method == "POST":
+        from tests.unit.imaging.dicom_samples import ct
+
+        return client.post(
+            url, headers=headers, files={"files": ("ct.dcm", ct(), "application/dicom")}
+        )
     if path.endswith("/documents") and method == "POST":
         files = {"file": ("labs.txt", b"Sodium 139 mmol/L (135-145)\n", "text/plain")}
         return client.post(url, headers=headers, files=files)
@@ -552,13 +586,15 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
             continue
         allowed = POLICY[(method, path)]
         url = _fill(settings, path, a, client)
-        anonymous = call(client, method, path, url, {}, _body(method, path, a), a)
+        anonymous = call(client, method, path, url, {}, _body(method, path, a, settings), a)
         assert anonymous.status_code == 401, (method, path, anonymous.status_code)
         if method != "HEAD":
             assert error_code(anonymous) == "unauthorized"
         for who in sorted(EVERYONE):
             url = _fill(settings, path, a, client)
-            response = call(client, method, path, url, a.auth(who), _body(method, path, a), a)
+            response = call(
+                client, method, path, url, a.auth(who), _body(method, path, a, settings), a
+            )
             if who in allowed and (method, path) in PAST_AUTHORIZATION:
                 expected = PAST_AUTHORIZATION[(method, path)]
                 assert error_code(response) == expected, (method, path, who)
@@ -578,7 +614,9 @@ def check_matrix(client: TestClient, settings: Settings, a: TenantWorld, b: Tena
         # Someone of the other tenant who may do this in their own tenant: only tenancy stops them.
         outsider = "admin" if "admin" in allowed else sorted(allowed)[0]
         url = _fill(settings, path, a, client)
-        response = call(client, method, path, url, b.auth(outsider), _body(method, path, a), a)
+        response = call(
+            client, method, path, url, b.auth(outsider), _body(method, path, a, settings), a
+        )
         if "{" in path or (path.startswith("/api/v1/uploads") and method == "POST"):
             assert response.status_code == 404, (method, path, response.status_code)
             if method != "HEAD":

@@ -365,3 +365,30 @@ def add_waveform(settings: Settings, world: TenantWorld, patient_id: str) -> str
             recording=Recording(("II",), 250.0, signal, "wfdb"),
         )
         return row.id
+
+
+def add_study(
+    settings: Settings, world: TenantWorld, patient_id: str, *, held: bool = False
+) -> tuple[str, str]:
+    """A one-instance CT study of the patient (anonymous, or naming someone else when `held`):
+    (study id, SOP instance UID)."""
+    import io
+
+    import pydicom
+
+    from clinscribe.imaging import intake
+    from clinscribe.storage.blobs import LocalBlobStore
+    from tests.unit.imaging.dicom_samples import ct
+
+    data = ct(patient_id="OTHER-1", patient_name="Other^Person") if held else ct()
+    with session_scope(settings.resolved_database_url) as session:
+        result = intake.accept(
+            session=session,
+            settings=settings,
+            blobs=LocalBlobStore(settings.blob_dir, crypto.key_ring(settings)),
+            principal=world.principal("clinician"),
+            patient_id=patient_id,
+            files=[io.BytesIO(data)],
+        )
+        study_id = result.studies[0].id
+    return study_id, str(pydicom.dcmread(io.BytesIO(data)).SOPInstanceUID)

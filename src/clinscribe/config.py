@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     waveform_max_seconds: float = Field(default=300.0, gt=0, le=3600)
     # HMAC key of signed document links (dev: a random key kept under the data dir).
     document_url_secret: SecretStr | None = None
+    # DICOM imaging: the whole upload (files or a zip of a study) is refused past this size,
+    # before it is read; a zip may hold at most this many members and unpack to at most this
+    # many bytes (zip bombs and floods of tiny files are refused before anything is stored).
+    imaging_max_upload_bytes: int = Field(default=2 * 1024**3, ge=1024)
+    imaging_zip_max_members: int = Field(default=5000, ge=1)
+    imaging_zip_max_bytes: int = Field(default=4 * 1024**3, ge=1024)
     # Retention: hours between purges run by the worker (the embedded server's, or each
     # `clinscribe worker`); 0 leaves purging to `clinscribe admin purge`. Exports go under
     # `retention_export_dir` (default: the data dir's exports/).

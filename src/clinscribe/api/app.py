@@ -29,6 +29,7 @@ from clinscribe.api.routers import (
     encounters,
     fhir_r4,
     health,
+    imaging,
     mfa,
     nlp,
     note_live,
@@ -164,6 +165,7 @@ def create_app(
                 settings.document_max_bytes + 1024 * 1024
             ),
             r"^/api/v1/patients/[^/]+/waveforms$": settings.waveform_max_bytes + 1024 * 1024,
+            r"^/api/v1/patients/[^/]+/studies$": settings.imaging_max_upload_bytes + 1024 * 1024,
         },
     )
 
@@ -209,6 +211,7 @@ def create_app(
         encounters.router,
         recordings.router,
         documents.router,
+        imaging.router,
         nlp.router,
         notes.router,
         note_live.router,

@@ -27,6 +27,7 @@ from clinscribe.db.models import (
 )
 from clinscribe.errors import Conflict, NotFound, Unprocessable
 from clinscribe.fhir import core as fhir
+from clinscribe.fhir import note_studies
 from clinscribe.fhir.destination import EhrClientProvider
 from clinscribe.fhir.schemas import EndpointIn
 from clinscribe.jobs import queue as workqueue
@@ -154,6 +155,7 @@ def bundle_for_note(*, session: Session, principal: Principal, note_id: str) -> 
         raise Conflict("the note is not signed yet")
     endpoint = get_endpoint(session=session, tenant_id=note.tenant_id)
     bundle = fhir.build_bundle(signed_note(session, note, endpoint, note.signed_version))
+    note_studies.add_studies(session, note, note.signed_version, bundle)
     fhir.validate_bundle(bundle)
     return bundle
 

@@ -10,6 +10,7 @@ from clinscribe.config import Settings
 from clinscribe.db.models import Delivery, Job, Note
 from clinscribe.db.session import session_scope
 from clinscribe.fhir import core as fhir
+from clinscribe.fhir import note_studies
 from clinscribe.fhir import service as delivery_service
 from clinscribe.fhir.destination import EhrClientProvider
 from clinscribe.jobs.tasks import PermanentJobError, RetryLater, task
@@ -52,6 +53,7 @@ def deliver(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
             bundle = fhir.build_bundle(
                 delivery_service.signed_note(session, note, endpoint, delivery.version)
             )
+            note_studies.add_studies(session, note, delivery.version, bundle)
             fhir.validate_bundle(bundle)
         except fhir.FhirError as exc:
             raise PermanentJobError(f"bundle: {exc}") from exc

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinscribe.audit import service as audit
@@ -28,9 +28,13 @@ from clinscribe.db.models import (
     DocumentPage,
     Encounter,
     ExtractionRecord,
+    ImagingInstance,
+    ImagingSeries,
+    ImagingStudy,
     Job,
     LabObservation,
     Note,
+    NoteStudy,
     NoteVersion,
     Patient,
     Recording,
@@ -176,6 +180,29 @@ def _erase_waveforms(session: Session, blobs: BlobStore, tenant_id: str, patient
         after_commit(session, remove)
 
 
+def _erase_imaging(session: Session, blobs: BlobStore, tenant_id: str, patient_id: str) -> None:
+    """A patient's imaging studies (series, instances and note links cascade) and their files."""
+    studies = owned_by(ImagingStudy, tenant_id).where(ImagingStudy.patient_id == patient_id)
+    ids = list(session.execute(studies.with_only_columns(ImagingStudy.id)).scalars())
+    keys: set[str] = set()
+    for batch in _batches(ids):
+        keys.update(
+            session.execute(
+                select(ImagingInstance.blob_key).where(ImagingInstance.study_id.in_(batch))
+            ).scalars()
+        )
+        for model in (NoteStudy, ImagingInstance, ImagingSeries):
+            session.execute(delete(model).where(model.study_id.in_(batch)))
+        session.execute(delete(ImagingStudy).where(ImagingStudy.id.in_(batch)))
+
+    def remove() -> None:
+        for key in keys:
+            blobs.delete(key)
+
+    if keys:
+        after_commit(session, remove)
+
+
 def erase_patient(
     *, session: Session, principal: Principal, blobs: BlobStore, patient_id: str
 ) -> None:
@@ -188,6 +215,7 @@ def erase_patient(
     _cascade(session, blobs, principal.tenant_id, encounter_ids)
     _erase_documents(session, blobs, principal.tenant_id, patient_id)
     _erase_waveforms(session, blobs, principal.tenant_id, patient_id)
+    _erase_imaging(session, blobs, principal.tenant_id, patient_id)
     session.execute(delete(Patient).where(Patient.id == patient_id))
     audit.record(
         session,

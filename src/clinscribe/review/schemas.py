@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -88,6 +88,11 @@ class NoteRead(BaseModel):
     )
     delivery_status: str | None = Field(
         default=None, description="pending | delivered | dead for the latest signed version."
+    )
+    studies: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Attached imaging studies, each with its `url` and the `mention` (section, "
+        "begin, end) of the sentence that names its modality or body part.",
     )
 
 

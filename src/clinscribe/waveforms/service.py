@@ -28,7 +28,8 @@ from clinscribe.records import patients
 from clinscribe.security import crypto
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, readable
-from clinscribe.storage.blobs import BlobStore, LocalBlobStore
+from clinscribe.storage.blobs import BlobStore
+from clinscribe.storage.select import blob_store as configured_blob_store
 from clinscribe.waveforms.core import codes, measure, raster, strip
 from clinscribe.waveforms.core.errors import UnknownLeadError, WaveformTooLargeError
 from clinscribe.waveforms.core.read import read_upload
@@ -43,7 +44,7 @@ MAX_LEAD_FILTER = 16
 
 def blob_store(settings: Settings) -> BlobStore:
     """The configured blob store, for callers without the app's (jobs, imaging, the CLI)."""
-    return LocalBlobStore(settings.blob_dir, crypto.key_ring(settings))
+    return configured_blob_store(settings, crypto.key_ring(settings))
 
 
 def read_files(files: Sequence[tuple[str | None, BinaryIO]], limit: int) -> list[tuple[str, bytes]]:

@@ -16,6 +16,7 @@ from clinscribe.db.models import Note
 from clinscribe.errors import NotFound
 from clinscribe.fhir import service as delivery
 from clinscribe.fhir.schemas import DeliveryRead
+from clinscribe.imaging import links as imaging_links
 from clinscribe.notes import core as notes
 from clinscribe.notes import service as drafting
 from clinscribe.notes import templates
@@ -58,6 +59,9 @@ def note_out(session: Session, note: Note) -> dict[str, Any]:
         "content": content,
         "facts": facts.listing(content),
         "delivery_status": delivery.latest_status(session=session, note=note),
+        "studies": imaging_links.for_note(
+            session, note, [(s.key, s.text) for s in content.sections], API_PREFIX
+        ),
     }
 
 

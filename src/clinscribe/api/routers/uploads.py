@@ -5,7 +5,9 @@ so another tenant's upload id is simply not found. Metadata must name the encoun
 (`encounter_id`), `filename` and `filetype`, and may give `mode`. When the last byte lands the
 file becomes a recording and its transcription is queued, exactly like a one-shot upload; the
 client finds it under the encounter's recordings. Metadata naming a patient (`patient_id`)
-instead makes the file one of that patient's documents, with its extraction queued.
+instead makes the file one of that patient's documents, with its extraction queued, or, when
+the metadata says `kind` `imaging` (or `filetype` `application/dicom`), a DICOM file or zip of a
+study added to that patient's imaging exactly as a multipart upload to `/patients/{id}/studies`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from clinscribe.config import Settings
 from clinscribe.documents import service as documents
 from clinscribe.documents.core.errors import EmptyDocumentError
 from clinscribe.errors import Unprocessable
+from clinscribe.imaging import intake as imaging
 from clinscribe.recordings import service as recordings
 from clinscribe.records import encounters, patients
 from clinscribe.security import crypto
@@ -33,6 +36,10 @@ from clinscribe.storage.select import upload_store
 from clinscribe.storage.uploads import SealedUploads, for_tenant
 
 UPLOADS_PREFIX = f"{API_PREFIX}/uploads"
+
+
+def _imaging(metadata: dict[str, Any]) -> bool:
+    return metadata.get("kind") == "imaging" or metadata.get("filetype") == "application/dicom"
 
 
 def _mode(metadata: dict[str, Any]) -> str:
@@ -95,6 +102,16 @@ def _on_complete(
             try:
                 # A damaged record surfaces as UploadCorruptError (409 upload_corrupt).
                 with storage.reader(uid) as source:
+                    if metadata.get("patient_id") and _imaging(metadata):
+                        imaging.accept(
+                            session=session,
+                            settings=settings,
+                            blobs=request.app.state.blobs,
+                            principal=principal,
+                            patient_id=str(metadata["patient_id"]),
+                            files=[source],
+                        )
+                        return
                     if metadata.get("patient_id"):
                         documents.accept(
                             session=session,

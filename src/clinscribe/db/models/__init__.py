@@ -29,6 +29,14 @@ from clinscribe.db.models.documents import (
     LabObservation,
 )
 from clinscribe.db.models.fhir import Delivery, EhrEndpoint
+from clinscribe.db.models.imaging import (
+    INSTANCE_KINDS,
+    STUDY_STATUSES,
+    ImagingInstance,
+    ImagingSeries,
+    ImagingStudy,
+    NoteStudy,
+)
 from clinscribe.db.models.jobs import JOB_STATUSES, Job
 from clinscribe.db.models.mfa import MfaRecoveryCode, SignInFailure, UserMfa
 from clinscribe.db.models.nlp import ExtractionRecord
@@ -56,6 +64,7 @@ __all__ = [
     "ENCOUNTER_STATUSES",
     "ENCOUNTER_TYPES",
     "FACT_KINDS",
+    "INSTANCE_KINDS",
     "JOB_STATUSES",
     "NAME_PREFIX_MAX",
     "NOTE_STATUSES",
@@ -63,6 +72,7 @@ __all__ = [
     "RECORD_STATES",
     "ROLES",
     "SEXES",
+    "STUDY_STATUSES",
     "WAVEFORM_FORMATS",
     "AllergyEntry",
     "ApiKey",
@@ -79,12 +89,16 @@ __all__ = [
     "EhrEndpoint",
     "Encounter",
     "ExtractionRecord",
+    "ImagingInstance",
+    "ImagingSeries",
+    "ImagingStudy",
     "InteractionAcknowledgement",
     "Job",
     "LabObservation",
     "MedicationEntry",
     "MfaRecoveryCode",
     "Note",
+    "NoteStudy",
     "NoteTemplate",
     "NoteVersion",
     "Patient",

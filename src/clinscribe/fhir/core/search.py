@@ -103,6 +103,7 @@ SEARCH_PARAMS: dict[str, dict[str, Kind]] = {
         "date": "date",
     },
     "Composition": {**_ID, **_PATIENT, "status": "token", "type": "token", "date": "date"},
+    "ImagingStudy": {**_ID, **_PATIENT, "status": "token", "started": "date"},
 }
 # Result parameters: accepted everywhere, never filters.
 _CONTROL = frozenset({"_count", "_offset", "_include", "_format", "_pretty", "_total"})

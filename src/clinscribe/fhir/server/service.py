@@ -24,6 +24,7 @@ from clinscribe.fhir.core.search import SearchRequest, parse_search
 from clinscribe.fhir.server import record_sources as rec
 from clinscribe.fhir.server import sources as src
 from clinscribe.fhir.server import waveform_sources as wave
+from clinscribe.fhir.server.imaging_source import IMAGING_STUDY
 from clinscribe.fhir.server.query import IdField, criterion_clause
 from clinscribe.fhir.server.sources import Context, Source
 from clinscribe.security import smart
@@ -43,6 +44,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "Consent": (rec.CONSENT,),
     "DocumentReference": (src.DOCUMENT_REFERENCE, wave.STRIP_REFERENCE),
     "Composition": (src.COMPOSITION,),
+    "ImagingStudy": (IMAGING_STUDY,),
 }
 RESOURCE_TYPES = tuple(SOURCES)
 

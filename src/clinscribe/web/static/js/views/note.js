@@ -6,6 +6,7 @@ import { deliveryCard } from "./delivery.js";
 import { entitiesCard } from "./entities.js";
 import { closeLive, liveChannel, mergeView, presenceBar, updateBanner } from "./note_live.js";
 import { recordPreviewCard } from "./note_record.js";
+import { studiesCard } from "./note_studies.js";
 import { openemrNoteCard } from "./openemr.js";
 import { sourcesView } from "./sources.js";
 import { transcriptView } from "./transcript.js";
@@ -65,6 +66,7 @@ export async function notePage(noteId) {
     ),
     entitiesCard(note, reload),
     fromDocuments ? "" : recordPreviewCard(note),
+    studiesCard(note, reload),
     note.status === "signed" ? deliveryCard(note, reload) : "",
     note.status === "signed" || note.signed_version ? openemrNoteCard(note) : "",
     await versionsCard(note),

@@ -1,0 +1,1 @@
+"""DICOM imaging: studies, series and instances of a patient; previews; de-identified export."""

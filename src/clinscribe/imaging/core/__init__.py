@@ -1,0 +1,1 @@
+"""Pure DICOM handling: parsing, rendering, de-identification, archive safety (no database)."""
