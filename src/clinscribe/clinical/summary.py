@@ -27,7 +27,7 @@ OPEN_ORDER = ("active", "on-hold")
 
 
 def latest_vitals(session: Session, tenant_id: str, patient_id: str) -> list[ClinicalObservation]:
-    """The newest active, not-in-error vital sign of each code (one index-served query)."""
+    """The newest active, not-in-error vital sign of each code (two index-served queries)."""
     m = ClinicalObservation
     accepted = (
         m.patient_id == patient_id,
@@ -43,8 +43,12 @@ def latest_vitals(session: Session, tenant_id: str, patient_id: str) -> list[Cli
         .limit(1)
         .scalar_subquery()
     )
-    # One round trip: the newest id per code feeds the row select directly.
-    ids = select(newest).select_from(codes).scalar_subquery()
+    # Two short queries: the newest id per code, then those rows by primary key. Folding them
+    # into one (`id IN (...)` or a join) lets PostgreSQL's generic plan for the prepared
+    # statement hash-join the patient's whole history instead: 10-25x slower.
+    ids = [i for i in session.scalars(select(newest).select_from(codes)) if i is not None]
+    if not ids:
+        return []
     return list(session.scalars(select(m).where(m.id.in_(ids)).order_by(m.code)))
 
 
