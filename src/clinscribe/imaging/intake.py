@@ -52,6 +52,8 @@ class Result:
     """What an upload added: the studies it touched, instances stored, duplicates skipped."""
 
     studies: list[ImagingStudy] = field(default_factory=list)
+    # The waveform (ECG) instances this upload added, for the waveform analysis to read.
+    new_waveforms: list[ImagingInstance] = field(default_factory=list)
     stored: int = 0
     duplicates: int = 0
     skipped: int = 0
@@ -297,31 +299,32 @@ def accept(
         seen.add((study.id, index))
         series = store.one_series(study, meta)
         stored.append(item.data)
-        session.add(
-            ImagingInstance(
-                id=new_id(),
-                tenant_id=principal.tenant_id,
-                study_id=study.id,
-                series_id=series.id,
-                uid=meta.sop_instance_uid or "",
-                uid_index=index,
-                sop_class_uid=meta.sop_class_uid[:64],
-                transfer_syntax=meta.transfer_syntax[:64],
-                number=meta.instance_number,
-                kind=meta.kind,
-                rows=meta.rows,
-                columns=meta.columns,
-                frames=meta.frames,
-                preview_available=meta.preview_available,
-                burned_in=meta.burned_in,
-                window_center=meta.window_center,
-                window_width=meta.window_width,
-                size_bytes=len(item.data),
-                sha256=hashlib.sha256(item.data).hexdigest(),
-                blob_key=key,
-                blob_offset=offset,
-            )
+        row = ImagingInstance(
+            id=new_id(),
+            tenant_id=principal.tenant_id,
+            study_id=study.id,
+            series_id=series.id,
+            uid=meta.sop_instance_uid or "",
+            uid_index=index,
+            sop_class_uid=meta.sop_class_uid[:64],
+            transfer_syntax=meta.transfer_syntax[:64],
+            number=meta.instance_number,
+            kind=meta.kind,
+            rows=meta.rows,
+            columns=meta.columns,
+            frames=meta.frames,
+            preview_available=meta.preview_available,
+            burned_in=meta.burned_in,
+            window_center=meta.window_center,
+            window_width=meta.window_width,
+            size_bytes=len(item.data),
+            sha256=hashlib.sha256(item.data).hexdigest(),
+            blob_key=key,
+            blob_offset=offset,
         )
+        session.add(row)
+        if row.kind == "waveform":
+            result.new_waveforms.append(row)
         offset += len(item.data)
         series.instance_count += 1
         study.instance_count += 1

@@ -242,3 +242,28 @@ def test_erasing_a_patient_removes_their_studies_and_files(
             select(ImagingStudy.id).where(ImagingStudy.patient_id == tenant_a.patient_id)
         ).all()
     assert left == [] and not any(p.is_file() for p in folder.rglob("*"))
+
+
+def test_an_ecg_sent_with_a_study_is_analysed_once_the_study_is_the_patients(
+    client: TestClient, tenant_a: TenantWorld
+) -> None:
+    headers = tenant_a.auth("clinician")
+    ecg = samples.bundled_bytes("waveform_ecg.dcm")
+    body = upload(client, tenant_a, [("ecg.dcm", ecg)]).json()  # type: ignore[attr-defined]
+    (study,) = body["studies"]
+    # The sample names another patient: held, and nothing enters this patient's record yet.
+    assert study["status"] == "held" and body["waveforms"] == []
+    waveforms = f"/api/v1/patients/{tenant_a.patient_id}/waveforms"
+    assert client.get(waveforms, headers=headers).json() == []
+    confirmed = client.post(f"/api/v1/studies/{study['id']}/confirm", headers=headers).json()
+    (waveform_id,) = confirmed["waveforms"]
+    (listed,) = client.get(waveforms, headers=headers).json()
+    assert listed["id"] == waveform_id and listed["source"] == "imaging"
+    detail = client.get(f"/api/v1/waveforms/{waveform_id}", headers=headers).json()
+    assert len(detail["leads"]) == 12
+    heart_rate = next(m for m in detail["measurements"] if m["key"] == "heart_rate")
+    assert abs(heart_rate["value"] - 61.1) < 3  # the device's own figure: 61
+    assert detail["observation_ids"]  # proposed to the record, for a clinician to accept
+    # An image in a study is not a waveform: no analysis, no error.
+    again = upload(client, tenant_a, [("ct.dcm", samples.ct())]).json()  # type: ignore[attr-defined]
+    assert again["waveforms"] == []

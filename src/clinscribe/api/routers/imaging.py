@@ -12,6 +12,7 @@ from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES, error_responses
 from clinscribe.api.routers.recordings import blobs_of, refuse_when_draining
 from clinscribe.imaging import export, intake, links, service
+from clinscribe.waveforms import studies as study_waveforms
 
 router = APIRouter(prefix=API_PREFIX, tags=["imaging"], responses=ERROR_RESPONSES)
 Files = Annotated[
@@ -47,8 +48,16 @@ def upload_studies(
         patient_id=patient_id,
         files=[f.file for f in files],
     )
+    ecgs = study_waveforms.analyse(
+        session=session,
+        settings=settings,
+        principal=principal,
+        blobs=blobs_of(request),
+        instances=result.new_waveforms,
+    )
     return {
         "studies": [service.study_json(s) for s in result.studies],
+        "waveforms": [w.id for w in ecgs],
         "stored": result.stored,
         "duplicates": result.duplicates,
         "skipped": result.skipped,
@@ -77,12 +86,20 @@ def get_study(study_id: str, principal: CurrentPrincipal, session: SessionDep) -
 
 @router.post("/studies/{study_id}/confirm", responses=error_responses(409))
 def confirm_study(
-    study_id: str, principal: CurrentPrincipal, session: SessionDep
+    study_id: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    """A clinician confirms a held study is this patient's; it becomes available."""
-    return service.study_json(
-        service.confirm(session=session, principal=principal, study_id=study_id)
+    """A clinician confirms a held study is this patient's; it becomes available (and its ECG
+    objects are analysed)."""
+    study = service.confirm(session=session, principal=principal, study_id=study_id)
+    blobs = blobs_of(request)
+    ecgs = study_waveforms.analyse_confirmed(
+        session=session, settings=settings, principal=principal, blobs=blobs, study=study
     )
+    return {**service.study_json(study), "waveforms": [w.id for w in ecgs]}
 
 
 @router.get(
