@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scaled_cluster import Cluster, scratch_root  # noqa: E402
-from scaled_run import (  # noqa: E402
+from scaled_cluster import Cluster, scratch_root
+from scaled_run import (
     Item,
-    check,
     attempts,
+    check,
     cores,
     dataset_dir,
     inject_faults,
@@ -117,7 +117,9 @@ def main() -> None:
             items = make_items(sources, args.recordings, args.texts, args.quick)
             batch = run_batch(cluster, items)
             wall = batch.done - batch.started
-            results.append((m, wall, batch.audio_seconds, queue_wait_p95(cluster.database_url, items)))
+            results.append(
+                (m, wall, batch.audio_seconds, queue_wait_p95(cluster.database_url, items))
+            )
             print(f"M={m}: {wall:.1f} s for {batch.audio_seconds / 60:.1f} audio min", flush=True)
         if args.faults:
             cluster.set_workers(max(2, counts[-1] if counts else 2))
@@ -138,7 +140,9 @@ def main() -> None:
 
     print(f"\n{cores()} cores; 2 API nodes; workers with --threads 1 and 1 ASR thread")
     print(f"{args.recordings} recordings + {args.texts} texts per batch\n")
-    print("| batch | workers | audio min | wall s | audio h / wall h | per core | queue wait p95 s |")
+    print(
+        "| batch | workers | audio min | wall s | audio h / wall h | per core | queue wait p95 s |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for m, wall, audio_s, wait in results:
         print(row("load", m, wall, audio_s, wait))

@@ -242,7 +242,17 @@ class Cluster:
         self._cli(admin, "db", "upgrade")
         tenant = self._cli(admin, "admin", "create-tenant", "scaled")
         email = f"scaled-{uuid.uuid4().hex[:6]}@example.org"
-        self._cli(admin, "admin", "create-user", "--tenant", tenant, "--email", email, "--role", "clinician")
+        self._cli(
+            admin,
+            "admin",
+            "create-user",
+            "--tenant",
+            tenant,
+            "--email",
+            email,
+            "--role",
+            "clinician",
+        )
         self.token = self._cli(admin, "admin", "token", "--email", email)
         for i in range(apis):
             port = free_port()

@@ -107,7 +107,10 @@ class Driver:
             base = self.base(item.index + attempt)
             try:
                 response = await client.request(
-                    method, base + path, headers=self.headers, **kwargs  # type: ignore[arg-type]
+                    method,
+                    base + path,
+                    headers=self.headers,
+                    **kwargs,  # type: ignore[arg-type]
                 )
                 if response.status_code < 500:
                     return response
@@ -312,7 +315,6 @@ def check(database_url: str, items: list[Item]) -> dict[str, int]:
             row = conn.execute(sql, args).fetchone()  # type: ignore[arg-type]
             return int(row[0]) if row and row[0] is not None else 0
 
-        per_encounter = "SELECT count(*) FROM {t} WHERE encounter_id = ANY(%s) GROUP BY encounter_id"
         figures = {
             "items": len(items),
             "jobs": scalar("SELECT count(*) FROM jobs"),
@@ -340,11 +342,16 @@ def check(database_url: str, items: list[Item]) -> dict[str, int]:
                 encounters,
             ),
         }
-        for name, table in (("recordings", "recordings"), ("drafts", "notes")):
-            figures[f"duplicated_{name}"] = scalar(
-                f"SELECT count(*) FROM ({per_encounter.format(t=table)} HAVING count(*) > 1) d",
-                encounters,
-            )
+        figures["duplicated_recordings"] = scalar(
+            "SELECT count(*) FROM (SELECT encounter_id FROM recordings WHERE encounter_id = "
+            "ANY(%s) GROUP BY encounter_id HAVING count(*) > 1) d",
+            encounters,
+        )
+        figures["duplicated_drafts"] = scalar(
+            "SELECT count(*) FROM (SELECT encounter_id FROM notes WHERE encounter_id = "
+            "ANY(%s) GROUP BY encounter_id HAVING count(*) > 1) d",
+            encounters,
+        )
         figures["duplicated_transcripts"] = scalar(
             "SELECT count(*) FROM (SELECT recording_id FROM transcripts WHERE recording_id = "
             "ANY(%s) GROUP BY recording_id HAVING count(*) > 1) d",
