@@ -10,6 +10,7 @@ more batch runs while an API node restarts, a worker is killed with -9 mid-job, 
 restarts and the S3 server restarts; then nothing may be lost, duplicated or left open.
 
     python bench/scaled.py [--recordings 200 --texts 50] [--workers 1,2,4] [--faults] [--quick]
+        [--data ../shared/datasets/dev]
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ TEXT = (
 )
 
 
-def clips(quick: bool) -> list[np.ndarray]:
-    data = dataset_dir() / "audio"
-    if quick or not (data / "manifest.jsonl").exists():
+def clips(quick: bool, data_dir: Path) -> list[np.ndarray]:
+    data = data_dir / "audio"
+    if quick:
         return piper_clips(QUICK_SENTENCES)
     from clinscribe.audio import decode as audio
 
@@ -91,6 +92,9 @@ def main() -> None:
     )
     parser.add_argument("--recordings", type=int, default=200)
     parser.add_argument("--texts", type=int, default=50)
+    parser.add_argument(
+        "--data", default=str(dataset_dir()), help="the dev data set (its audio/ folder)"
+    )
     parser.add_argument("--workers", default="1,2,4", help="worker process counts, in order")
     parser.add_argument("--faults", action="store_true", help="also run the fault batch")
     parser.add_argument(
@@ -101,10 +105,12 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep logs and data dirs")
     args = parser.parse_args()
+    if not args.quick and not (Path(args.data) / "audio" / "manifest.jsonl").exists():
+        sys.exit(f"no dev data set at {args.data}; pass --data, or --quick for Piper speech")
     if args.quick:
         args.recordings, args.texts, args.workers = 6, 4, "2"
     counts = [int(m) for m in args.workers.split(",")]
-    sources = clips(args.quick)
+    sources = clips(args.quick, Path(args.data))
     root = scratch_root()
     cluster = Cluster(root, fast_recovery=args.faults)
     results: list[tuple[int, float, float, float]] = []

@@ -125,6 +125,10 @@ class Node:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        self.wait_ready(self.spawn())
+
+    def spawn(self) -> int:
+        """Start the process; returns how often its ready line was logged before (for wait)."""
         seen = self._count(self.ready)
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
@@ -134,6 +138,10 @@ class Node:
                 stderr=out,
                 start_new_session=True,
             )
+        return seen
+
+    def wait_ready(self, seen: int) -> None:
+        assert self.proc is not None
         deadline = time.monotonic() + 120
         while self.port or self.ready:
             if self.port:
@@ -262,12 +270,15 @@ class Cluster:
                 self.root / f"api{i}.log",
                 port=port,
             )
-            node.start()
             self.apis.append(node)
+        # Started side by side: each spends its first seconds importing.
+        for node, seen in [(n, n.spawn()) for n in self.apis]:
+            node.wait_ready(seen)
 
     def set_workers(self, count: int) -> None:
         while len(self.workers) > count:
             self.workers.pop().stop()
+        new = []
         while len(self.workers) < count:
             i = len(self.workers)
             node = Node(
@@ -276,8 +287,10 @@ class Cluster:
                 self.root / f"worker{i}.log",
                 ready="worker running on",
             )
-            node.start()
+            new.append((node, node.spawn()))
             self.workers.append(node)
+        for node, seen in new:
+            node.wait_ready(seen)
 
     def restart_s3(self, down_seconds: float) -> None:
         assert self.s3 is not None
