@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import httpx
+import pytest
 
 from clinscribe.config import Settings
 from tests import s3server
@@ -18,6 +19,8 @@ from tests.support import TenantWorld, build_tenant
 from tests.unit.streaming.conftest import Received, Speech, collect, send_realtime, serve
 from tests.unit.streaming.conftest import speech as speech
 from tests.unit.streaming.test_stream_transcription import normalised, open_stream
+
+pytestmark = pytest.mark.slow  # two servers and a live decode: about 40 s here
 
 KEYS = [f"k1:{base64.b64encode(os.urandom(32)).decode()}"]
 
