@@ -6,9 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinscribe.db.models import ImagingInstance, ImagingSeries, ImagingStudy, Note
+from clinscribe.fhir import note_waveforms
 from clinscribe.fhir.core import imaging as mapping
 from clinscribe.fhir.core.ids import JsonDict, keyed
 from clinscribe.imaging import links
+from clinscribe.storage.blobs import BlobStore
 
 
 def facts(session: Session, study: ImagingStudy) -> mapping.StudyFacts:
@@ -49,7 +51,9 @@ def facts(session: Session, study: ImagingStudy) -> mapping.StudyFacts:
     )
 
 
-def add_studies(session: Session, note: Note, version: int, bundle: JsonDict) -> JsonDict:
+def add_studies(
+    session: Session, note: Note, version: int, bundle: JsonDict, blobs: BlobStore
+) -> JsonDict:
     """The bundle with an ImagingStudy per attached available study, listed in the
     Composition (entries keyed by note, version and study, as every other entry is)."""
     studies = links.studies_of(session, note)
@@ -58,4 +62,4 @@ def add_studies(session: Session, note: Note, version: int, bundle: JsonDict) ->
         k = keyed(note.id, version, f"ImagingStudy/{study.id}")
         keys.append((k.full_url, k.identifier))
     mapping.add_to_bundle(bundle, [facts(session, s) for s in studies], keys)
-    return bundle
+    return note_waveforms.add_waveforms(session, note, version, studies, bundle, blobs)

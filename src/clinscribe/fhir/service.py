@@ -35,6 +35,7 @@ from clinscribe.notes import core as notes
 from clinscribe.review import service as review
 from clinscribe.security.principal import Principal
 from clinscribe.security.scoping import get_readable, owned_by, readable
+from clinscribe.storage.blobs import BlobStore
 
 
 def configure_endpoint(
@@ -148,14 +149,16 @@ def signed_note(
     )
 
 
-def bundle_for_note(*, session: Session, principal: Principal, note_id: str) -> dict[str, Any]:
+def bundle_for_note(
+    *, session: Session, principal: Principal, note_id: str, blobs: BlobStore
+) -> dict[str, Any]:
     """The transaction Bundle of the note's signed version (GET /notes/{id}/fhir)."""
     note = review.get(session=session, principal=principal, note_id=note_id)
     if note.signed_version is None:
         raise Conflict("the note is not signed yet")
     endpoint = get_endpoint(session=session, tenant_id=note.tenant_id)
     bundle = fhir.build_bundle(signed_note(session, note, endpoint, note.signed_version))
-    note_studies.add_studies(session, note, note.signed_version, bundle)
+    note_studies.add_studies(session, note, note.signed_version, bundle, blobs)
     fhir.validate_bundle(bundle)
     return bundle
 

@@ -14,8 +14,10 @@ from clinscribe.fhir import note_studies
 from clinscribe.fhir import service as delivery_service
 from clinscribe.fhir.destination import EhrClientProvider
 from clinscribe.jobs.tasks import PermanentJobError, RetryLater, task
+from clinscribe.security.crypto import key_ring
 from clinscribe.security.outbound import OutboundUrlError
 from clinscribe.storage.blobs import BlobStore
+from clinscribe.storage.select import blob_store
 
 
 def mark_dead(settings: Settings, job: Job) -> None:
@@ -53,7 +55,8 @@ def deliver(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
             bundle = fhir.build_bundle(
                 delivery_service.signed_note(session, note, endpoint, delivery.version)
             )
-            note_studies.add_studies(session, note, delivery.version, bundle)
+            blobs = blob_store(settings, key_ring(settings))
+            note_studies.add_studies(session, note, delivery.version, bundle, blobs)
             fhir.validate_bundle(bundle)
         except fhir.FhirError as exc:
             raise PermanentJobError(f"bundle: {exc}") from exc

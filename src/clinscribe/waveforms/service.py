@@ -106,6 +106,7 @@ def ingest(
     source: str = "upload",
     blobs: BlobStore | None = None,
     filename: str | None = None,
+    imaging_instance_id: str | None = None,
 ) -> Waveform:
     """Check, measure, draw and store a recording of the patient; file its measurements."""
     _writable(session, principal, patient_id)
@@ -125,6 +126,7 @@ def ingest(
         patient_id=patient_id,
         created_by=principal.actor_id,
         source=source[:16],
+        imaging_instance_id=imaging_instance_id,
         format=recording.source_format,
         filename=(filename or "")[:200] or None,
         leads=list(recording.leads),

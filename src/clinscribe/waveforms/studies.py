@@ -52,6 +52,7 @@ def analyse(
                 recording=recording,
                 source="imaging",
                 blobs=blobs,
+                imaging_instance_id=row.id,
             )
         except WaveformError as exc:
             # Ids and the reason only: the object's content is PHI.

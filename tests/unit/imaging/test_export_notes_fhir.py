@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
@@ -141,3 +142,50 @@ def test_a_study_attached_to_a_note_is_linked_in_it_and_served_as_fhir_imaging_s
     detach = client.delete(f"/api/v1/notes/{note_id}/studies/{study['id']}", headers=clinician)
     assert detach.status_code == 204
     assert client.get(f"/api/v1/notes/{note_id}", headers=clinician).json()["studies"] == []
+
+
+def test_a_note_with_an_ecg_study_carries_the_recording_and_its_strip_in_its_bundle(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    clinician = tenant_a.auth("clinician")
+    ecg = samples.bundled_bytes("waveform_ecg.dcm")
+    study = upload(client, tenant_a, [("ecg.dcm", ecg)]).json()["studies"][0]  # type: ignore[attr-defined]
+    confirmed = client.post(f"/api/v1/studies/{study['id']}/confirm", headers=clinician).json()
+    assert len(confirmed["waveforms"]) == 1
+    signed_id, _ = add_note(settings, tenant_a, tenant_a.encounter_id, "signed")
+    attach = client.post(
+        f"/api/v1/notes/{signed_id}/studies", headers=clinician, json={"study_id": study["id"]}
+    )
+    assert attach.status_code == 201, attach.text
+    bundle = client.get(f"/api/v1/notes/{signed_id}/fhir", headers=clinician)
+    assert bundle.status_code == 200, bundle.text
+    entries = bundle.json()["entry"]
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_type.setdefault(entry["resource"]["resourceType"], []).append(entry)
+    # The recording is the Observation with leads; the strip the DocumentReference of an ECG.
+    (recording,) = [
+        e
+        for e in by_type["Observation"]
+        if e["resource"]["code"]["coding"][0]["code"] == "11524-6"  # LOINC: EKG study
+    ]
+    (strip,) = [
+        e
+        for e in by_type["DocumentReference"]
+        if e["resource"].get("description", "").startswith("ECG strip")
+    ]
+    for entry in (recording, strip):
+        _validate(entry["resource"])
+        assert entry["request"]["method"] == "POST" and entry["request"]["ifNoneExist"]
+    components = recording["resource"]["component"]
+    assert len(components) == 12
+    assert all(c["valueSampledData"]["data"] for c in components)
+    attachment = strip["resource"]["content"][0]["attachment"]
+    assert attachment["contentType"] == "image/png"
+    assert base64.b64decode(attachment["data"]).startswith(b"\x89PNG")
+    assert strip["resource"]["context"]["related"][0]["reference"] == recording["fullUrl"]
+    composition = by_type["Composition"][0]["resource"]
+    subject = composition["subject"]
+    assert recording["resource"]["subject"] == subject == strip["resource"]["subject"]
+    refs = [r["reference"] for s in composition["section"] for r in s.get("entry", [])]
+    assert recording["fullUrl"] in refs and strip["fullUrl"] in refs

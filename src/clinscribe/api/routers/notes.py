@@ -221,9 +221,13 @@ def sign_note(
 
 
 @router.get("/notes/{note_id}/fhir")
-def note_bundle(note_id: str, principal: CurrentPrincipal, session: SessionDep) -> dict[str, Any]:
+def note_bundle(
+    note_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> dict[str, Any]:
     """The FHIR R4 transaction Bundle of the signed version."""
-    return delivery.bundle_for_note(session=session, principal=principal, note_id=note_id)
+    return delivery.bundle_for_note(
+        session=session, principal=principal, note_id=note_id, blobs=request.app.state.blobs
+    )
 
 
 @router.get("/notes/{note_id}/deliveries", response_model=list[DeliveryRead])

@@ -23,13 +23,18 @@ class Waveform(IdMixin, TimestampMixin, Base):
     """One multi-lead ECG recording of a patient (from an upload or a DICOM instance)."""
 
     __tablename__ = "waveforms"
-    __table_args__ = (Index("ix_waveforms_tenant_patient", "tenant_id", "patient_id"),)
+    __table_args__ = (
+        Index("ix_waveforms_tenant_patient", "tenant_id", "patient_id"),
+        Index("ix_waveforms_imaging_instance", "imaging_instance_id"),
+    )
     __sealed_scope__ = "tenant_id"
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     created_by: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16), default="upload")  # upload | imaging
+    # The DICOM instance of an imaging study it was read from (source imaging), else None.
+    imaging_instance_id: Mapped[str | None] = mapped_column(String(36))
     format: Mapped[str] = mapped_column(String(8))  # dicom | wfdb
     filename_sealed: Mapped[str | None] = mapped_column("filename", Text)
     filename = Sealed[str | None]("filename_sealed")
