@@ -12,13 +12,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import select
 
 from clinscribe.audit import service as audit
-from clinscribe.compliance import pgdump
+from clinscribe.compliance import mariadbdump, pgdump
 from clinscribe.compliance.results import (
     BACKUP_DRILL,
     EvidenceError,
@@ -144,19 +145,34 @@ def _copy_blobs(settings: Settings, scratch: Path, report: dict[str, Any]) -> li
     return keys
 
 
-def _drill_postgres(settings: Settings, scratch: Path, report: dict[str, Any]) -> None:
+class _Dumper(Protocol):
+    def dump(self, url: str, out: Path) -> dict[str, int]: ...
+    def restore(self, dump_file: Path, url: str) -> None: ...
+    def table_counts(self, url: str) -> dict[str, int]: ...
+    def scratch_database(self, url: str) -> AbstractContextManager[str]: ...
+
+
+# The server databases by URL scheme, and how each is dumped (method named in the report).
+DUMPERS: dict[str, tuple[_Dumper, str]] = {
+    "postgresql": (cast(_Dumper, pgdump), "pg_dump (custom format, exported snapshot)"),
+    "postgres": (cast(_Dumper, pgdump), "pg_dump (custom format, exported snapshot)"),
+    "mysql": (cast(_Dumper, mariadbdump), "mariadb-dump --single-transaction (SQL)"),
+    "mariadb": (cast(_Dumper, mariadbdump), "mariadb-dump --single-transaction (SQL)"),
+}
+
+
+def _drill_server(
+    settings: Settings, scratch: Path, report: dict[str, Any], dumper: tuple[_Dumper, str]
+) -> None:
+    tools, method = dumper
     url = settings.resolved_database_url
     dump = scratch / "database.dump"
-    counts = pgdump.dump(url, dump)
-    report["backup"] = {
-        "method": "pg_dump (custom format, exported snapshot)",
-        "bytes": dump.stat().st_size,
-        "sha256": sha256_of(dump),
-    }
+    counts = tools.dump(url, dump)
+    report["backup"] = {"method": method, "bytes": dump.stat().st_size, "sha256": sha256_of(dump)}
     keys = _copy_blobs(settings, scratch, report)
-    with pgdump.scratch_database(url) as scratch_url:
-        pgdump.restore(dump, scratch_url)
-        _compare_counts(counts, pgdump.table_counts(scratch_url), report)
+    with tools.scratch_database(url) as scratch_url:
+        tools.restore(dump, scratch_url)
+        _compare_counts(counts, tools.table_counts(scratch_url), report)
         copy = settings.model_copy(update={"database_url": scratch_url})
         _verify_copy(copy, scratch_url, report)
     crypto.install(settings)  # the live database's cipher again, for whatever runs next
@@ -177,11 +193,8 @@ def run(settings: Settings, out: Path, scratch_root: Path | None = None) -> dict
         "database": database.split("+")[0],
         "problems": [],
     }
-    if not settings.is_sqlite and report["database"] not in ("postgresql", "postgres"):
-        raise EvidenceError(
-            "the backup drill covers SQLite and PostgreSQL; "
-            "drill a MariaDB database with its own dump tools"
-        )
+    if not settings.is_sqlite and report["database"] not in DUMPERS:
+        raise EvidenceError("the backup drill covers SQLite, PostgreSQL and MariaDB")
     if scratch_root is not None and not scratch_root.is_dir():
         raise EvidenceError(f"no such scratch directory: {scratch_root}")
     with tempfile.TemporaryDirectory(prefix="clinscribe-drill-", dir=scratch_root) as tmp:
@@ -189,7 +202,7 @@ def run(settings: Settings, out: Path, scratch_root: Path | None = None) -> dict
             if settings.is_sqlite:
                 _drill_sqlite(settings, Path(tmp), report)
             else:
-                _drill_postgres(settings, Path(tmp), report)
+                _drill_server(settings, Path(tmp), report, DUMPERS[report["database"]])
         except ClinscribeError as exc:
             # A backup that cannot be made or restored is the drill's finding: record it.
             report["problems"].append(exc.message)
