@@ -13,19 +13,20 @@ import shutil
 
 # The MariaDB client tools run with fixed arguments and no shell.
 import subprocess  # nosec B404
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
+from clinscribe.compliance import scratch
 from clinscribe.compliance.results import EvidenceError
 from clinscribe.db.session import get_engine
 
 TIMEOUT = 3600.0  # seconds for one dump or restore
 ATTEMPTS = 3
+# What the migrations make every Clinscribe MariaDB database: binary, no padding.
+CHARSET = "CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
 
 
 def _tool(*names: str) -> str:
@@ -106,26 +107,13 @@ def restore(dump_file: Path, url: str) -> None:
     _run([_tool("mariadb", "mysql"), *args, database], env, stdin=dump_file)
 
 
-@contextmanager
-def scratch_database(url: str) -> Iterator[str]:
+def scratch_database(url: str) -> AbstractContextManager[str]:
     """A new empty database on the same server, dropped afterwards; yields its URL."""
-    source = make_url(url)
-    name = f"{source.database}_drill_{uuid.uuid4().hex[:8]}"
-    admin = get_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(
-                text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
-            )
-    except Exception as exc:
-        raise EvidenceError(
-            f"cannot create a scratch database for the drill ({type(exc).__name__}); "
-            "the database user needs CREATE and DROP"
-        ) from None
-    scratch = source.set(database=name).render_as_string(hide_password=False)
-    try:
-        yield scratch
-    finally:
-        get_engine(scratch).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    return scratch.scratch_database(
+        url,
+        create=lambda name: (
+            f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
+        ),
+        drop=lambda name: f"DROP DATABASE IF EXISTS `{name}`",
+        needs="the database user needs CREATE and DROP",
+    )

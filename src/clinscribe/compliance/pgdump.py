@@ -10,14 +10,13 @@ import shutil
 
 # The PostgreSQL client tools run with fixed arguments and no shell.
 import subprocess  # nosec B404
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 
+from clinscribe.compliance import scratch
 from clinscribe.compliance.results import EvidenceError
 from clinscribe.db.session import get_engine
 
@@ -110,24 +109,11 @@ def restore(dump_file: Path, url: str) -> None:
     )
 
 
-@contextmanager
-def scratch_database(url: str) -> Iterator[str]:
+def scratch_database(url: str) -> AbstractContextManager[str]:
     """A new empty database on the same server, dropped afterwards; yields its URL."""
-    source = make_url(url)
-    name = f"{source.database}_drill_{uuid.uuid4().hex[:8]}"
-    admin = get_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        raise EvidenceError(
-            f"cannot create a scratch database for the drill ({type(exc).__name__}); "
-            "the database role needs CREATEDB"
-        ) from None
-    scratch = source.set(database=name).render_as_string(hide_password=False)
-    try:
-        yield scratch
-    finally:
-        get_engine(scratch).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return scratch.scratch_database(
+        url,
+        create=lambda name: f'CREATE DATABASE "{name}"',
+        drop=lambda name: f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        needs="the database role needs CREATEDB",
+    )
