@@ -117,3 +117,26 @@ def test_wrong_codes_lock_the_second_step_on_every_node_until_an_admin_unlocks(
         ).all()
     assert actions.count("auth.mfa.bad_code") == 3
     assert "auth.lockout.lock" in actions and "user.unlock" in actions
+
+
+def test_exports_and_purges_need_a_recent_second_factor_too(
+    client: TestClient, settings: Settings, tenant_a: TenantWorld
+) -> None:
+    from tests.support import add_study
+
+    admin = tenant_a.auth("admin")
+    study_id, _ = add_study(settings, tenant_a, tenant_a.patient_id)
+    enrolled = enrol(client, admin)
+    gated = [
+        ("GET", f"/api/v1/studies/{study_id}/export?deidentify=true"),
+        ("GET", "/api/v1/admin/egress?format=csv"),
+        ("DELETE", f"/api/v1/encounters/{tenant_a.encounter_id}"),
+        ("DELETE", f"/api/v1/patients/{tenant_a.patient_id}"),
+    ]
+    for method, url in gated:
+        refused = client.request(method, url, headers=admin)
+        assert (refused.status_code, refused.json()["error"]) == (401, "mfa_required"), url
+    fresh = enrolled.bearer()
+    for method, url in gated:
+        done = client.request(method, url, headers=fresh)
+        assert done.status_code in (200, 204), (url, done.text)

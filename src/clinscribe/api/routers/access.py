@@ -12,6 +12,7 @@ from clinscribe.accounts import allowlist
 from clinscribe.accounts.schemas import IpAllowlistRead, IpAllowlistUpdate
 from clinscribe.api import API_PREFIX
 from clinscribe.api.deps import (
+    STEP_UP,
     CurrentPrincipal,
     Limit,
     Offset,
@@ -58,6 +59,7 @@ def put_allowlist(
     "/admin/egress",
     response_model=Page[EgressEventRead],
     responses={200: {"content": {"text/csv": {}}}},
+    dependencies=[STEP_UP],  # an export of the audit trail
 )
 def list_egress(
     principal: CurrentPrincipal,

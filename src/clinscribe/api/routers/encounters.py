@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, Limit, Offset, SessionDep
+from clinscribe.api.deps import STEP_UP, CurrentPrincipal, Limit, Offset, SessionDep
 from clinscribe.api.errors import ERROR_RESPONSES
 from clinscribe.db.pagination import Page, page_of
 from clinscribe.records import encounters as service
@@ -77,7 +77,7 @@ def update_encounter(
     )
 
 
-@router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[STEP_UP])
 def delete_encounter(
     encounter_id: str, request: Request, principal: CurrentPrincipal, session: SessionDep
 ) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile, statu
 from pydantic import BaseModel
 
 from clinscribe.api import API_PREFIX
-from clinscribe.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from clinscribe.api.deps import STEP_UP, CurrentPrincipal, SessionDep, SettingsDep
 from clinscribe.api.errors import ERROR_RESPONSES, error_responses
 from clinscribe.api.routers.recordings import blobs_of, refuse_when_draining
 from clinscribe.imaging import export, intake, links, service
@@ -151,6 +151,7 @@ def instance_file(
     "/studies/{study_id}/export",
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}}},
+    dependencies=[STEP_UP],  # an export of PHI (or of what is left after de-identification)
 )
 def export_study(
     study_id: str,
