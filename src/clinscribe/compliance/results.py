@@ -26,8 +26,12 @@ class EvidenceError(ClinscribeError):
     code = "evidence_error"
 
 
-class Unreadable(ValueError):
-    """A stored result exists but is not the JSON object it should be."""
+class Unreadable(EvidenceError):
+    """A stored result exists but is not the JSON object it should be (reported by the
+    control or pack that reads it, not raised to a client)."""
+
+    status_code = 422
+    code = "evidence_result_unreadable"
 
 
 def now() -> datetime:
