@@ -8,25 +8,25 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinscribe.db.models import ImagingInstance, ImagingStudy, Note, Waveform
 from clinscribe.fhir.core import waveforms as mapping
 from clinscribe.fhir.core.ids import JsonDict, identifier_query, keyed
+from clinscribe.security.scoping import owned_by
 from clinscribe.storage.blobs import BlobStore
 from clinscribe.waveforms import service as waveforms
 
 
 def _of_studies(session: Session, note: Note, studies: Sequence[ImagingStudy]) -> list[Waveform]:
-    instances = select(ImagingInstance.id).where(
-        ImagingInstance.tenant_id == note.tenant_id,
-        ImagingInstance.study_id.in_([s.id for s in studies]),
+    instances = (
+        owned_by(ImagingInstance, note.tenant_id)
+        .where(ImagingInstance.study_id.in_([s.id for s in studies]))
+        .with_only_columns(ImagingInstance.id)
     )
     return list(
         session.scalars(
-            select(Waveform)
-            .where(Waveform.tenant_id == note.tenant_id)
+            owned_by(Waveform, note.tenant_id)
             .where(Waveform.imaging_instance_id.in_(instances))
             .order_by(Waveform.created_at, Waveform.id)
         )

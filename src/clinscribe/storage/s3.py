@@ -133,7 +133,7 @@ class _Parts:
         )
         self.parts.append({"PartNumber": number, "ETag": sent["ETag"]})
 
-    def commit(self) -> None:
+    def complete(self) -> None:
         client, bucket = self.store.client, self.store.location.bucket
         if self.upload_id is None:
             body = bytes(self.buffer)
@@ -197,7 +197,7 @@ class S3BlobStore:
         with self.objects.calls():
             try:
                 feed(parts)
-                parts.commit()
+                parts.complete()
             except BaseException:
                 with suppress(ClientError, BotoCoreError):
                     parts.abort()  # else the bucket's lifecycle rule reaps the parts

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinscribe.config import Settings
@@ -19,6 +18,7 @@ from clinscribe.db.models import ImagingInstance, ImagingStudy, Waveform
 from clinscribe.imaging.service import read_blob
 from clinscribe.observability.logging import get_logger
 from clinscribe.security.principal import Principal
+from clinscribe.security.scoping import owned_by
 from clinscribe.storage.blobs import BlobStore
 from clinscribe.waveforms import service
 from clinscribe.waveforms.core.errors import WaveformError
@@ -72,10 +72,8 @@ def analyse_confirmed(
 ) -> list[Waveform]:
     """A study a clinician just confirmed: its ECG instances, held back until now."""
     rows = session.scalars(
-        select(ImagingInstance).where(
-            ImagingInstance.tenant_id == principal.tenant_id,
-            ImagingInstance.study_id == study.id,
-            ImagingInstance.kind == "waveform",
+        owned_by(ImagingInstance, principal.tenant_id).where(
+            ImagingInstance.study_id == study.id, ImagingInstance.kind == "waveform"
         )
     )
     return analyse(

@@ -54,9 +54,10 @@ def test_credentials_and_endpoint_can_come_from_files(
     assert (options.access_key, options.secret_key) == ("AKIDEXAMPLE", "very-secret")
     assert settings.blob_url == "s3://bucket/p" and options.region == "eu-west-3"
     assert "very-secret" not in repr(settings)  # secrets stay masked
-    # A value set directly wins over its file.
+    # A value and its file together are ambiguous: refused, naming the setting.
     monkeypatch.setenv("CLINSCRIBE_S3_ACCESS_KEY", "DIRECT")
-    assert s3_options(Settings(data_dir=tmp_path)).access_key == "DIRECT"
+    with pytest.raises(ConfigError, match="S3_ACCESS_KEY or CLINSCRIBE_S3_ACCESS_KEY_FILE"):
+        Settings(data_dir=tmp_path)
 
 
 def test_an_unreadable_settings_file_is_named_without_its_content(
