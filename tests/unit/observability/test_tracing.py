@@ -104,10 +104,11 @@ def traced(
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "200")
     # The NLP models are not what is under test here; the pipeline around them is.
     use_fake_nlp(FakeContextEngine(), FakePhiEngine([]), name="tracing-fake")
+    # The stale-job window stays the default: a job the sweep re-sends starts a new trace (job
+    # rows carry no trace context), and a busy machine must not make that happen here.
     yield settings.model_copy(
         update={
             "otel_exporter_otlp_traces_endpoint": receiver.url,
-            "job_stale_seconds": 5.0,
             "nlp_context_engine": "tracing-fake",
             "nlp_phi_engine": "tracing-fake",
         }
