@@ -77,19 +77,24 @@ def readiness(
     The connections are tried at once and waited for at most `timeout` seconds in all: an
     OpenEMR host that drops packets must not hold the probe past an orchestrator's deadline.
     """
-    urls = {
-        f"openemr:{tenant.id}": service.database_url(settings=settings, tenant=tenant)
-        for tenant in session.scalars(
-            select(Tenant).where(Tenant.openemr_url_encrypted.is_not(None)).order_by(Tenant.id)
-        )
-    }
+    urls: dict[str, str] = {}
+    unreadable: dict[str, str] = {}
+    for tenant in session.scalars(
+        select(Tenant).where(Tenant.openemr_url_encrypted.is_not(None)).order_by(Tenant.id)
+    ):
+        name = f"openemr:{tenant.id}"
+        try:
+            urls[name] = service.database_url(settings=settings, tenant=tenant)
+        except Exception as exc:  # a connection sealed under another key degrades that tenant
+            unreadable[name] = f"failed: {getattr(exc, 'code', type(exc).__name__)}"
     if not urls:
-        return {}
+        return unreadable
     pool = ThreadPoolExecutor(max_workers=min(8, len(urls)), thread_name_prefix="openemr-ready")
     futures = {name: pool.submit(_ping, url) for name, url in urls.items()}
     wait(futures.values(), timeout=timeout)
     pool.shutdown(wait=False)  # a straggler finishes (or times out) on its own
-    return {
+    checked = {
         name: future.result() if future.done() else "failed: timeout"
         for name, future in futures.items()
     }
+    return dict(sorted({**checked, **unreadable}.items()))

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from clinscribe.config import Settings
-from clinscribe.db.models import Patient
+from clinscribe.db.models import Patient, Tenant
 from clinscribe.db.session import session_scope
 from clinscribe.openemr.schedule import readiness, sync_all, sync_timer
 from tests.support import TenantWorld
@@ -113,3 +113,30 @@ def test_a_silent_openemr_host_cannot_hold_the_readiness_probe(
         assert time.monotonic() - started < 3  # the driver alone would wait 5 s
     finally:
         silent.close()
+
+
+def test_a_connection_sealed_under_another_key_degrades_that_tenant_not_the_probe(
+    client: TestClient,
+    settings: Settings,
+    tenant_a: TenantWorld,
+    tenant_b: TenantWorld,
+    openemr_url: str,
+) -> None:
+    # A shared database written by a node with another key (or a restored row) must not turn
+    # the readiness probe into a 500: that tenant is degraded by code and the others checked.
+    client.app.state.model_checks = {}  # type: ignore[attr-defined]
+    _connect(client, tenant_a, openemr_url)
+    _connect(client, tenant_b, openemr_url)
+    with session_scope(settings.resolved_database_url) as session:
+        tenant = session.get(Tenant, tenant_b.id)
+        assert tenant is not None and tenant.openemr_url_encrypted
+        sealed = tenant.openemr_url_encrypted
+        middle = len(sealed) // 2
+        flipped = "A" if sealed[middle] != "A" else "B"
+        tenant.openemr_url_encrypted = sealed[:middle] + flipped + sealed[middle + 1 :]
+    response = client.get("/readyz")
+    body = response.json()
+    assert (response.status_code, body["status"]) == (200, "degraded"), response.text
+    assert body["checks"][f"openemr:{tenant_b.id}"] == "failed: decryption_failed"
+    assert body["checks"][f"openemr:{tenant_a.id}"] == "ok"
+    assert body["degraded"] == [f"openemr:{tenant_b.id}"]
