@@ -225,10 +225,17 @@ class Cluster:
             "CLINSCRIBE_S3_SECRET_KEY": s3server.SECRET_KEY,
             # One ASR thread per worker process: scaling is measured across processes.
             "CLINSCRIBE_ASR_CPU_THREADS": "1",
+            # ...and no library-level thread pools (OpenMP/BLAS) behind its back either: with
+            # them, four one-thread workers would run eight busy threads on two cores.
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
             "CLINSCRIBE_STREAM_WARMUP": "false",
             "CLINSCRIBE_RATE_LIMIT_PER_MINUTE": "0",
             "CLINSCRIBE_RATE_LIMIT_IP_PER_MINUTE": "0",
             "CLINSCRIBE_LOG_JSON": "true",
+            # The load generator's one token must outlive a full 200 + 50 run of 1, 2, 4 workers.
+            "CLINSCRIBE_ACCESS_TOKEN_MINUTES": "240",
         }
         if self.fast_recovery:
             # Faults are injected on purpose: find dead workers' jobs in seconds, not minutes.

@@ -210,6 +210,8 @@ class Settings(BaseSettings):
     asr_compute_type: str = "int8"
     asr_beam_size: int = Field(default=5, ge=1, le=10)
     asr_cpu_threads: int = Field(default=0, ge=0, le=64)
+    # Local decodes at once per host across worker processes (0: cores / ASR threads).
+    asr_host_slots: int = Field(default=0, ge=0, le=256)
     # A remote OpenAI-compatible transcription endpoint, for tenants whose egress policy allows.
     asr_remote_base_url: str | None = None
     asr_remote_model: str = "whisper-1"

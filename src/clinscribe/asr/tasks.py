@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 
 from sqlalchemy.orm import Session
 
@@ -18,8 +19,9 @@ from clinscribe.config import Settings
 from clinscribe.db.models import Job, Recording, Tenant
 from clinscribe.db.session import session_scope
 from clinscribe.jobs import queue as workqueue
+from clinscribe.jobs import slots
 from clinscribe.jobs.tasks import PermanentJobError, task
-from clinscribe.observability.metrics import AUDIO_SECONDS, REAL_TIME_FACTOR
+from clinscribe.observability.metrics import ASR_SLOT_WAIT, AUDIO_SECONDS, REAL_TIME_FACTOR
 from clinscribe.storage.blobs import BlobStore
 
 
@@ -52,12 +54,16 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
         raise PermanentJobError(f"{exc.code}: {exc.message}") from exc
     except FileNotFoundError as exc:
         raise PermanentJobError("the recording's blob is missing") from exc
-    started = time.perf_counter()
+    # A remote engine's work is elsewhere; a local decode waits for a host slot first.
+    slot = slots.held(slots.slot_count(settings)) if remote_url is None else nullcontext(0.0)
     try:
-        result = engine.transcribe(
-            decoded,
-            options=TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size),
-        )
+        with slot as waited:
+            ASR_SLOT_WAIT.observe(waited)
+            started = time.perf_counter()
+            result = engine.transcribe(
+                decoded,
+                options=TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size),
+            )
     except Exception:
         if remote_url is not None:
             # The audio may have left before the call failed: logged all the same.

@@ -62,6 +62,12 @@ QUEUE_DEPTH = Gauge(
     ["status"],
     registry=REGISTRY,
 )
+ASR_SLOT_WAIT = Histogram(
+    "clinscribe_asr_slot_wait_seconds",
+    "Time a local transcription waited for a host decode slot (jobs/slots.py).",
+    buckets=(0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+    registry=REGISTRY,
+)
 JOB_WAIT = Histogram(
     "clinscribe_job_queue_wait_seconds",
     "Time from a job's creation to the start of its first attempt, by kind.",

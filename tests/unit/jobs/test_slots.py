@@ -1,0 +1,164 @@
+"""Host-wide decode slots: at most N local decodes at once across processes, freed on death."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from clinscribe.config import Settings
+from clinscribe.db.models import Job
+from clinscribe.db.session import session_scope
+from clinscribe.jobs import slots
+from clinscribe.tasks import setup_jobs
+from tests.support import TenantWorld, add_recording
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from clinscribe.jobs import slots
+with slots.held(1, Path(sys.argv[1])):
+    print("holding", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_the_count_is_cores_over_asr_threads_unless_set(settings: Settings) -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert slots.slot_count(settings.model_copy(update={"asr_cpu_threads": 0})) == cores
+    assert slots.slot_count(settings.model_copy(update={"asr_cpu_threads": 1})) == cores
+    many = settings.model_copy(update={"asr_cpu_threads": cores * 4})
+    assert slots.slot_count(many) == 1  # never zero: one decode always runs
+    assert slots.slot_count(settings.model_copy(update={"asr_host_slots": 7})) == 7
+
+
+def test_no_more_than_n_blocks_run_at_once_and_every_one_runs(tmp_path: Path) -> None:
+    running = 0
+    peak = 0
+    done = 0
+    lock = threading.Lock()
+
+    def decode() -> None:
+        nonlocal running, peak, done
+        with slots.held(2, tmp_path):
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.15)
+            with lock:
+                running -= 1
+                done += 1
+
+    threads = [threading.Thread(target=decode) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert (peak, done) == (2, 6)
+
+
+def test_the_wait_is_reported_and_a_slot_frees_when_its_block_raises(tmp_path: Path) -> None:
+    with slots.held(1, tmp_path) as waited:
+        assert waited < 0.5
+    try:
+        with slots.held(1, tmp_path):
+            raise ValueError("decode failed")
+    except ValueError:
+        pass
+    release = threading.Event()
+
+    def hold() -> None:
+        with slots.held(1, tmp_path):
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.2)
+    threading.Timer(0.4, release.set).start()
+    with slots.held(1, tmp_path) as waited:
+        assert 0.2 <= waited < 5
+    holder.join(timeout=10)
+
+
+def test_a_worker_killed_with_minus_9_does_not_keep_its_slot(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "holding"
+        blocked = threading.Event()
+
+        def try_take() -> None:
+            with slots.held(1, tmp_path):
+                blocked.set()
+
+        taker = threading.Thread(target=try_take, daemon=True)
+        taker.start()
+        assert not blocked.wait(0.5)  # the other process holds the only slot
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+        assert blocked.wait(5)  # the kernel dropped the dead process's lock
+    finally:
+        if child.poll() is None:
+            child.kill()
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def test_without_a_usable_directory_decodes_run_ungated(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    with slots.held(1, not_a_dir) as first, slots.held(1, not_a_dir) as second:
+        assert (first, second) == (0.0, 0.0)
+
+
+def test_a_transcription_job_decodes_only_once_it_has_a_slot(
+    settings: Settings, tenant_a: TenantWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinscribe.asr import tasks as asr_tasks
+    from clinscribe.asr.core.schemas import Segment, Transcript
+
+    started: list[float] = []
+
+    class Engine:  # stands in for the model: this test is about when decoding may start
+        def transcribe(self, decoded: object, *, options: object) -> Transcript:
+            started.append(time.monotonic())
+            return Transcript(
+                text="hello",
+                duration=0.5,
+                engine="test",
+                model="test",
+                segments=[Segment(id=0, start=0, end=0.5, text="hello")],
+            )
+
+    monkeypatch.setattr(slots, "SLOT_DIR", tmp_path)
+    monkeypatch.setattr(asr_tasks, "_choose_engine", lambda *_: (Engine(), None))
+    one = settings.model_copy(update={"asr_host_slots": 1})
+    rt = setup_jobs(one)
+    job_id = add_recording(one, tenant_a, tenant_a.encounter_id)[1]
+    release = threading.Event()
+    holding = threading.Event()
+
+    def other_worker() -> None:
+        with slots.held(1):
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=other_worker)
+    holder.start()
+    assert holding.wait(5)
+    released_at = time.monotonic() + 0.5
+    threading.Timer(0.5, release.set).start()
+    rt.run("transcribe", job_id)
+    holder.join(timeout=10)
+    assert len(started) == 1 and started[0] >= released_at - 0.05
+    with session_scope(one.resolved_database_url) as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.status == "succeeded"
