@@ -14,6 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from clinscribe.jobs.slots import SLOT_DIR
 from clinscribe.tasks import TASKS
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
@@ -125,6 +126,10 @@ def test_compose_runs_every_job_kind_with_secrets_only_as_files(tmp_path: Path) 
     kinds = [worker_kinds(s["command"]) for s in workers.values()]
     assert set().union(*kinds) == set(TASKS)
     assert worker_kinds(workers["worker-asr"]["command"]) == {"transcribe"}
+    # ASR replicas on one machine share the decode-slot lock directory the engine uses.
+    mounts = [m.split(":") for m in workers["worker-asr"]["volumes"]]
+    assert [(v, Path(p).name) for v, p in mounts] == [("asr-slots", SLOT_DIR.name)]
+    assert "asr-slots" in compose["volumes"]
     declared = set(compose["secrets"])
     for name, service in services.items():
         env = service.get("environment") or {}
