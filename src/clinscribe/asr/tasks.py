@@ -25,7 +25,12 @@ from clinscribe.observability.metrics import ASR_SLOT_WAIT, AUDIO_SECONDS, REAL_
 from clinscribe.storage.blobs import BlobStore
 
 
-@task("transcribe")
+def warm(settings: Settings) -> None:
+    """Load the offline model (tenants on the remote engine simply never use it)."""
+    AsrEngineProvider(settings).local()
+
+
+@task("transcribe", warm=warm)
 def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
     """Decode the stored recording, run ASR, store the transcript (once)."""
     url = settings.resolved_database_url

@@ -6,11 +6,13 @@ import signal
 import threading
 
 import click
+import structlog
 
 from clinscribe.cli.common import CliError, load_settings
 from clinscribe.cli.db import upgrade_database
 from clinscribe.jobs.broker import InProcessWorker, check_broker
 from clinscribe.jobs.runtime import Sweeper
+from clinscribe.jobs.tasks import warm_tasks
 from clinscribe.observability import tracing
 from clinscribe.observability.logging import configure_logging
 from clinscribe.observability.metrics import REGISTRY
@@ -18,6 +20,8 @@ from clinscribe.openemr.schedule import sync_timer
 from clinscribe.retention.schedule import purge_timer
 from clinscribe.tasks import TASKS
 from clinscribe.tasks import setup_jobs as setup
+
+log = structlog.get_logger(__name__)
 
 
 @click.command()
@@ -113,6 +117,12 @@ def worker(threads: int, queues: str | None, metrics_port: int) -> None:
 
         # Workers serve no API: their job and ASR metrics are scraped here instead.
         start_http_server(metrics_port, registry=REGISTRY)
+    kinds = {q.removeprefix("clinscribe.") for q in wanted} if wanted else set(TASKS)
+    try:
+        # Models load before the first message is taken: no job's wait includes them.
+        warm_tasks(settings, kinds)
+    except Exception as exc:  # its jobs would fail the same way: they retry and report it
+        log.warning("worker_warmup_failed", error_type=type(exc).__name__)
     runner = InProcessWorker(runtime.broker, threads=threads, queues=wanted)
     # Every worker also sweeps: pending jobs are re-sent at start-up and stuck ones re-queued.
     sweeper = Sweeper(runtime, interval=max(1.0, settings.job_stale_seconds / 2))

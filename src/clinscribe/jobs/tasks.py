@@ -10,7 +10,7 @@ now stands (`attempts`, `last_error`, `status`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from clinscribe.config import Settings
@@ -21,6 +21,8 @@ from clinscribe.storage.blobs import BlobStore
 Run = Callable[[Settings, BlobStore, Job], tuple[str, str]]
 # A failure hook: told the settings and the (detached) job row after its failure is recorded.
 Hook = Callable[[Settings, Job], None]
+# Loads what a kind's first job would otherwise load (a model), before the worker takes jobs.
+Warm = Callable[[Settings], None]
 
 
 class PermanentJobError(ClinscribeError):
@@ -50,25 +52,46 @@ class Task:
     """What one job kind does, and what happens to its subject when an attempt fails.
 
     `on_retry` runs after a failed attempt that will be retried, `on_dead` once the job is
-    dead (attempts used up, or a permanent failure). Either may be absent.
+    dead (attempts used up, or a permanent failure). Either may be absent. `warm` loads the
+    kind's models at worker start-up, so no job (and no queue-wait figure) pays for it.
     """
 
     kind: str
     run: Run
     on_retry: Hook | None = None
     on_dead: Hook | None = None
+    warm: Warm | None = None
 
 
 TASKS: dict[str, Task] = {}
 
 
 def task(
-    kind: str, *, on_retry: Hook | None = None, on_dead: Hook | None = None
+    kind: str,
+    *,
+    on_retry: Hook | None = None,
+    on_dead: Hook | None = None,
+    warm: Warm | None = None,
 ) -> Callable[[Run], Run]:
     """Register a function as the body of job kind `kind` (one registration per kind)."""
 
     def register(fn: Run) -> Run:
-        TASKS[kind] = Task(kind=kind, run=fn, on_retry=on_retry, on_dead=on_dead)
+        TASKS[kind] = Task(kind=kind, run=fn, on_retry=on_retry, on_dead=on_dead, warm=warm)
         return fn
 
     return register
+
+
+def warm_tasks(settings: Settings, kinds: Iterable[str]) -> list[str]:
+    """Run the warm-up of every given kind (a shared one once); the kinds warmed, in order."""
+    done: set[Warm] = set()
+    warmed = []
+    for kind in sorted(kinds):
+        hook = TASKS[kind].warm
+        if hook is None:
+            continue
+        if hook not in done:
+            hook(settings)
+            done.add(hook)
+        warmed.append(kind)
+    return warmed

@@ -11,8 +11,15 @@ from clinscribe.nlp import service as extractions
 from clinscribe.nlp.engines import nlp_engines
 from clinscribe.storage.blobs import BlobStore
 
+# A fixed sentence, no patient's: loads the pipeline and pays spaCy's first-call costs.
+WARM_TEXT = "Patient denies chest pain. Taking metformin 500 mg twice daily."
 
-@task("extract")
+
+def warm(settings: Settings) -> None:
+    nlp.extract(WARM_TEXT, engines=nlp_engines(settings))
+
+
+@task("extract", warm=warm)
 def extract(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
     """Clinical NLP over a stored transcript; the Extraction is kept per transcript."""
     url = settings.resolved_database_url
