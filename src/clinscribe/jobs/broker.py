@@ -63,10 +63,14 @@ class InProcessWorker:
     def __init__(
         self, broker: dramatiq.Broker, threads: int = 2, queues: set[str] | None = None
     ) -> None:
-        # `queues` limits which queues this worker consumes (None: all of them).
+        # `queues` limits which queues this worker consumes (None: all of them). One message in
+        # hand per thread and queue (Dramatiq's default is two): jobs last seconds, and a
+        # message waiting in a busy worker's buffer is one an idle worker cannot take (the
+        # tail of a batch, or a worker killed with its buffer full).
         self._worker = dramatiq.Worker(
             broker, queues=queues, worker_threads=threads, worker_timeout=200
         )
+        self._worker.queue_prefetch = threads  # read when the consumers start
         self._lock = threading.Lock()
         self.running = False
 

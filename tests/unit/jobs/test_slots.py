@@ -162,3 +162,21 @@ def test_a_transcription_job_decodes_only_once_it_has_a_slot(
     with session_scope(one.resolved_database_url) as session:
         job = session.get(Job, job_id)
         assert job is not None and job.status == "succeeded"
+
+
+def test_a_worker_holds_one_message_per_thread_and_queue() -> None:
+    import dramatiq
+    from dramatiq.brokers.stub import StubBroker
+
+    from clinscribe.jobs.broker import InProcessWorker
+
+    broker = StubBroker()
+    broker.declare_queue("clinscribe.transcribe")
+    previous = dramatiq.get_broker()
+    try:
+        for threads in (1, 3):
+            worker = InProcessWorker(broker, threads=threads)
+            # Beyond this, a busy worker's buffer keeps messages an idle worker could run.
+            assert worker._worker.queue_prefetch == threads
+    finally:
+        dramatiq.set_broker(previous)
