@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +80,26 @@ def make_items(sources: list[np.ndarray], recordings: int, texts: int, quick: bo
     return items
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_now(pids: list[int]) -> tuple[float, float]:
+    """(CPU seconds the whole machine was busy, CPU seconds of the given processes) so far."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    busy = (user + nice + system + irq + softirq + steal) / TICK
+    own = 0.0
+    for pid in pids:
+        with suppress(OSError):
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            own += (int(stat[11]) + int(stat[12])) / TICK  # utime, stime
+    return busy, own
+
+
+def worker_pids(cluster: Cluster) -> list[int]:
+    return [n.proc.pid for n in cluster.workers if n.proc is not None]
+
+
 def row(label: str, workers: int, batch_seconds: float, audio_s: float, wait_p95: float) -> str:
     per_hour = (audio_s / 3600) / (batch_seconds / 3600)
     return (
@@ -114,6 +136,7 @@ def main() -> None:
     root = scratch_root()
     cluster = Cluster(root, fast_recovery=args.faults)
     results: list[tuple[int, float, float, float]] = []
+    cpu: dict[int, tuple[float, float]] = {}  # workers -> (machine busy, workers) CPU seconds
     figures: dict[str, int] = {}
     events: list[str] = []
     try:
@@ -121,11 +144,16 @@ def main() -> None:
         for m in counts:
             cluster.set_workers(m)
             items = make_items(sources, args.recordings, args.texts, args.quick)
+            busy0, workers0 = cpu_now(worker_pids(cluster))
             batch = run_batch(cluster, items)
             wall = batch.done - batch.started
+            # CPU over the whole batch call (the drafts after the last extraction included):
+            # what the workers got of the machine, against everything else on it.
+            busy1, workers1 = cpu_now(worker_pids(cluster))
             results.append(
                 (m, wall, batch.audio_seconds, queue_wait_p95(cluster.database_url, items))
             )
+            cpu[m] = (busy1 - busy0, workers1 - workers0)
             print(f"M={m}: {wall:.1f} s for {batch.audio_seconds / 60:.1f} audio min", flush=True)
         if args.faults:
             cluster.set_workers(max(2, counts[-1] if counts else 2))
@@ -152,6 +180,10 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for m, wall, audio_s, wait in results:
         print(row("load", m, wall, audio_s, wait))
+    print("\n| workers | machine busy CPU s | workers' CPU s | everything else CPU s |")
+    print("|---:|---:|---:|---:|")
+    for m, (busy, own) in cpu.items():
+        print(f"| {m} | {busy:.0f} | {own:.0f} ({own / busy:.0%}) | {busy - own:.0f} |")
     speed = {m: audio_s / wall for m, wall, audio_s, _ in results}
     for a, b in ((2, 1), (4, 2)):
         if a in speed and b in speed:
