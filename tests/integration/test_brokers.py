@@ -12,7 +12,10 @@ def test_readyz_is_ready_with_postgres_and_rabbitmq(pg_settings: Settings) -> No
     with TestClient(create_app(settings, start_worker=False)) as client:
         response = client.get("/readyz")
     assert response.status_code == 200, response.text
-    assert response.json()["checks"] == {
+    # The session's shared database may hold other tests' tenants with an OpenEMR connection:
+    # those are reported per tenant (degraded at worst), not what this test is about.
+    checks = response.json()["checks"]
+    assert {k: v for k, v in checks.items() if not k.startswith("openemr:")} == {
         "database": "ok",
         "broker": "ok",
         "blob_store": "ok",
