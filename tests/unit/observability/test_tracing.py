@@ -143,14 +143,27 @@ def _visit(client: TestClient, world: TenantWorld, marks: dict[str, str]) -> Non
     assert found.json()["items"][0]["given_name"] == marks["given"]
 
 
-def _wait_for(receiver: Receiver, names: dict[str, int]) -> list[dict[str, object]]:
+def _wait_for(
+    receiver: Receiver, names: dict[str, int], within: dict[str, set[str]] | None = None
+) -> list[dict[str, object]]:
+    """The spans once `names` have arrived (at least so many of each) and, for each request
+    span named in `within`, its trace holds those job spans (a re-sent job, which starts a
+    trace of its own, must not stand in for the one the request caused)."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         provider = tracing.provider()
         assert provider is not None
         provider.force_flush()
         spans = receiver.spans()
-        if all(sum(s["name"] == n for s in spans) >= k for n, k in names.items()):
+        in_trace = {(s["trace"], s["name"]) for s in spans}
+        if all(sum(s["name"] == n for s in spans) >= k for n, k in names.items()) and all(
+            any(
+                all((s["trace"], job) in in_trace for job in jobs)
+                for s in spans
+                if s["name"] == request
+            )
+            for request, jobs in (within or {}).items()
+        ):
             return spans
         time.sleep(0.3)
     raise AssertionError(f"spans never arrived: {sorted({str(s['name']) for s in spans})}")
@@ -166,7 +179,17 @@ def test_an_upload_is_one_trace_through_its_jobs_and_no_span_carries_phi(
     with TestClient(create_app(traced, start_worker=True)) as client:
         _visit(client, tenant_a, marks)
         # The text visit starts one extraction; the upload a transcription and then another.
-        spans = _wait_for(receiver, {"job clinscribe.transcribe": 1, "job clinscribe.extract": 2})
+        spans = _wait_for(
+            receiver,
+            {"job clinscribe.transcribe": 1, "job clinscribe.extract": 2},
+            within={
+                "POST /api/v1/encounters/{encounter_id}/recordings": {
+                    "job clinscribe.transcribe",
+                    "job clinscribe.extract",
+                },
+                "POST /api/v1/encounters/{encounter_id}/text": {"job clinscribe.extract"},
+            },
+        )
     by_name: dict[str, list[dict[str, object]]] = {}
     for span in spans:
         by_name.setdefault(str(span["name"]), []).append(span)
