@@ -43,10 +43,8 @@ def _open(count: int, directory: Path) -> list[int] | None:
         directory.mkdir(mode=0o755, parents=True, exist_ok=True)
         fds = []
         for i in range(count):
-            path = directory / f"slot-{i}.lock"
             # Read-only is enough for flock, so a slot file another account made still works.
-            flags = os.O_RDONLY | os.O_CREAT if not path.exists() else os.O_RDONLY
-            fds.append(os.open(path, flags, 0o644))
+            fds.append(os.open(directory / f"slot-{i}.lock", os.O_RDONLY | os.O_CREAT, 0o644))
         return fds
     except OSError as exc:
         # Without a shared directory there is nothing to coordinate on: decode ungated.
