@@ -19,14 +19,18 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import time
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import itertools
+
 from scaled_cluster import Cluster, scratch_root
 from scaled_run import (
     Item,
@@ -83,21 +87,35 @@ def make_items(sources: list[np.ndarray], recordings: int, texts: int, quick: bo
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_now(pids: list[int]) -> tuple[float, float]:
-    """(CPU seconds the whole machine was busy, CPU seconds of the given processes) so far."""
+def cpu_by_part(cluster: Cluster) -> dict[str, float]:
+    """CPU seconds so far per part of the run, and the whole machine's busy CPU seconds.
+
+    Every process on the machine is read once: the cluster's own nodes by pid, the rest by
+    command name (the PostgreSQL server, the broker's Erlang VM, the S3 server's Node.js), and
+    this load generator itself. What fits none of them is "other".
+    """
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    busy = (user + nice + system + irq + softirq + steal) / TICK
-    own = 0.0
-    for pid in pids:
-        with suppress(OSError):
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            own += (int(stat[11]) + int(stat[12])) / TICK  # utime, stime
-    return busy, own
+    parts = {
+        "machine": (user + nice + system + irq + softirq + steal) / TICK,
+        "steal": steal / TICK,
+    }
+    by_pid = {n.proc.pid: "workers" for n in cluster.workers if n.proc is not None}
+    by_pid |= {n.proc.pid: "api nodes" for n in cluster.apis if n.proc is not None}
+    by_pid[os.getpid()] = "load generator"
+    by_name = {"postgres": "postgresql", "beam.smp": "rabbitmq", "node": "s3 server"}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            head, tail = stat_file.read_text().rsplit(")", 1)
+            name = head.split("(", 1)[1]
+            stat = tail.split()
+            part = by_pid.get(int(stat_file.parent.name)) or by_name.get(name, f"other:{name}")
+            parts[part] = parts.get(part, 0.0) + (int(stat[11]) + int(stat[12])) / TICK
+    return parts
 
 
-def worker_pids(cluster: Cluster) -> list[int]:
-    return [n.proc.pid for n in cluster.workers if n.proc is not None]
+def _snapshot(cluster: Cluster, into: dict[str, float]) -> None:
+    into.update(cpu_by_part(cluster))
 
 
 def row(label: str, workers: int, batch_seconds: float, audio_s: float, wait_p95: float) -> str:
@@ -136,7 +154,8 @@ def main() -> None:
     root = scratch_root()
     cluster = Cluster(root, fast_recovery=args.faults)
     results: list[tuple[int, float, float, float]] = []
-    cpu: dict[int, tuple[float, float]] = {}  # workers -> (machine busy, workers) CPU seconds
+    # workers -> CPU seconds per part, from the first upload to the last extraction
+    cpu: list[dict[str, float]] = []  # per batch, in the order of `results`
     figures: dict[str, int] = {}
     events: list[str] = []
     try:
@@ -144,16 +163,16 @@ def main() -> None:
         for m in counts:
             cluster.set_workers(m)
             items = make_items(sources, args.recordings, args.texts, args.quick)
-            busy0, workers0 = cpu_now(worker_pids(cluster))
-            batch = run_batch(cluster, items)
+            before = cpu_by_part(cluster)
+            at_done: dict[str, float] = {}
+            batch = run_batch(cluster, items, on_done=partial(_snapshot, cluster, at_done))
             wall = batch.done - batch.started
-            # CPU over the whole batch call (the drafts after the last extraction included):
-            # what the workers got of the machine, against everything else on it.
-            busy1, workers1 = cpu_now(worker_pids(cluster))
+            # CPU over the measured wall time (the drafts after it left out): what the
+            # workers got of the machine, against everything else on it.
             results.append(
                 (m, wall, batch.audio_seconds, queue_wait_p95(cluster.database_url, items))
             )
-            cpu[m] = (busy1 - busy0, workers1 - workers0)
+            cpu.append({k: v - before.get(k, 0.0) for k, v in at_done.items()})
             print(f"M={m}: {wall:.1f} s for {batch.audio_seconds / 60:.1f} audio min", flush=True)
         if args.faults:
             cluster.set_workers(max(2, counts[-1] if counts else 2))
@@ -180,14 +199,37 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for m, wall, audio_s, wait in results:
         print(row("load", m, wall, audio_s, wait))
-    print("\n| workers | machine busy CPU s | workers' CPU s | everything else CPU s |")
-    print("|---:|---:|---:|---:|")
-    for m, (busy, own) in cpu.items():
-        print(f"| {m} | {busy:.0f} | {own:.0f} ({own / busy:.0%}) | {busy - own:.0f} |")
-    speed = {m: audio_s / wall for m, wall, audio_s, _ in results}
+    names = ["workers", "api nodes", "postgresql", "rabbitmq", "s3 server", "load generator"]
+    print("\nCPU seconds from the first upload to the last extraction (share of busy CPU):\n")
+    print("| workers | machine busy | " + " | ".join(names) + " | other | of which stolen |")
+    print("|---:|---:|" + "---:|" * (len(names) + 2))
+    for (m, *_), parts in zip(results, cpu, strict=True):
+        busy = parts["machine"]
+        other = busy - sum(parts.get(n, 0.0) for n in names)
+        cells = [f"{parts.get(n, 0.0):.0f} ({parts.get(n, 0.0) / busy:.0%})" for n in names]
+        print(
+            f"| {m} | {busy:.0f} | "
+            + " | ".join(cells)
+            + f" | {other:.0f} | {parts['steal']:.0f} |"
+        )
+    for (m, *_), parts in zip(results, cpu, strict=True):
+        others = sorted(
+            ((v, k[6:]) for k, v in parts.items() if k.startswith("other:")), reverse=True
+        )
+        named = ", ".join(f"{k} {v:.1f}" for v, k in others[:6] if v >= 0.1)
+        print(f"\nother processes, {m} workers (CPU s): {named or 'none above 0.1 s'}")
+    # Each batch against the one just before it (same cluster, minutes apart): with
+    # --workers 1,2,1,2,... the machine's drift shows as the spread of these ratios.
     for a, b in ((2, 1), (4, 2)):
-        if a in speed and b in speed:
-            print(f"\nthroughput {a}-worker / {b}-worker: {speed[a] / speed[b]:.2f}")
+        ratios = [
+            (cur[2] / cur[1]) / (prev[2] / prev[1])
+            for prev, cur in itertools.pairwise(results)
+            if (prev[0], cur[0]) == (b, a)
+        ]
+        if ratios:
+            listed = ", ".join(f"{r:.2f}" for r in ratios)
+            middle = statistics.median(ratios)
+            print(f"\nthroughput {a}-worker / {b}-worker: {listed} (median {middle:.2f})")
     if args.faults:
         print("\nfault run:", *events, sep="\n  ")
         print(json.dumps(figures, indent=1))

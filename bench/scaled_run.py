@@ -209,8 +209,13 @@ def run_batch(
     faults: Callable[[Batch], None] | None = None,
     pace: float = 0.0,
     timeout: float = 3600,
+    on_done: Callable[[], None] | None = None,
 ) -> Batch:
-    """Submit every item, wait until all are extracted (and no job is open), draft each."""
+    """Submit every item, wait until all are extracted (and no job is open), draft each.
+
+    `on_done` is called the moment the last item is extracted, before the drafts: the batch's
+    measured wall time ends there.
+    """
     batch = Batch(items)
     driver = Driver(cluster)
     fault_thread: threading.Thread | None = None
@@ -250,6 +255,8 @@ def run_batch(
             raise AssertionError(f"items still pending after {timeout:.0f} s")
         time.sleep(0.5)
     batch.done = time.monotonic()
+    if on_done is not None:
+        on_done()
     if fault_thread is not None:
         fault_thread.join(timeout=300)
     asyncio.run(draft_all())
