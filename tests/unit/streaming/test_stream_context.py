@@ -87,6 +87,28 @@ def test_a_sent_tail_the_decoder_skipped_does_not_swallow_new_words() -> None:
     assert [s.text for s in after] == ["Follow up in a week."]
 
 
+def test_a_common_word_of_the_new_speech_is_not_taken_for_the_context() -> None:
+    # The context's last final was misheard ("... abnormal and stable"); heard again it reads
+    # differently, and the only later word the sent text shares is an "and" two sentences
+    # into the new speech. Cutting there dropped both new sentences.
+    heard = [
+        segment("She denies weakness or visual loss.", 0.0),
+        segment("Neurological exam is normal.", 2.8),
+        segment("Start propranolol 20 milligrams twice daily.", 4.6),
+        segment("Continue sumatriptan as needed and keep a diary.", 7.4),
+    ]
+    sent = "She denies weakness or visual loss. neurological exam is abnormal and stable."
+    before, after = split_after(heard, sent, 4.5)
+    assert [s.text for s in before] == [
+        "She denies weakness or visual loss.",
+        "Neurological exam is normal.",
+    ]
+    assert [s.text for s in after] == [
+        "Start propranolol 20 milligrams twice daily.",
+        "Continue sumatriptan as needed and keep a diary.",
+    ]
+
+
 def test_a_cut_inside_a_segment_keeps_the_new_part_s_corrections() -> None:
     fix = Correction(original="war friend", replacement="warfarin", start=1.2, end=1.6, score=0.9)
     words = segment("Doing well. Continue warfarin daily.", 0.0).words

@@ -27,6 +27,10 @@ MAX_CLIP_SECONDS = 28.0
 MIN_AGREEMENT = 0.5
 # Whisper's segment start times are good to a few hundred milliseconds.
 SEAM = 0.3
+# A trailing match of at most this many words, reached by skipping this many more heard
+# words than sent ones, is a common word of the new speech (see split_after).
+STRAY_WORDS = 2
+STRAY_GAP = 3
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,14 @@ def split_after(
     said = _words(sent)
     matcher = SequenceMatcher(None, heard, said, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size]
+    # A word or two matched far past the rest ("and", "is" of the new speech, with many heard
+    # words skipped to reach it) is not the context heard again: taken as the end of the
+    # context, it would carry the cut past whole new sentences.
+    while len(blocks) > 1 and blocks[-1].size <= STRAY_WORDS:
+        last, prior = blocks[-1], blocks[-2]
+        if last.a - (prior.a + prior.size) <= last.b - (prior.b + prior.size) + STRAY_GAP:
+            break
+        blocks.pop()
     if not blocks:
         return [], list(segments)
     last = blocks[-1]
