@@ -16,6 +16,7 @@ restarts and the S3 server restarts; then nothing may be lost, duplicated or lef
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -29,8 +30,6 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import itertools
-
 from scaled_cluster import Cluster, scratch_root
 from scaled_run import (
     Item,
@@ -154,8 +153,9 @@ def main() -> None:
     root = scratch_root()
     cluster = Cluster(root, fast_recovery=args.faults)
     results: list[tuple[int, float, float, float]] = []
-    # workers -> CPU seconds per part, from the first upload to the last extraction
-    cpu: list[dict[str, float]] = []  # per batch, in the order of `results`
+    # CPU seconds per part from the first upload to the last extraction, per batch in the
+    # order of `results`
+    cpu: list[dict[str, float]] = []
     figures: dict[str, int] = {}
     events: list[str] = []
     try:
