@@ -85,6 +85,62 @@ def test_put_get_ranges_multipart_and_delete(tmp_path: Path, bucket: str) -> Non
         store.put("../escape", io.BytesIO(b"x"), max_bytes=10)
 
 
+def test_a_whole_read_is_one_get_and_a_playback_read_starts_small(
+    tmp_path: Path, bucket: str
+) -> None:
+    store = store_of(s3_settings(tmp_path, bucket))
+    data = os.urandom(460_000)  # a dictation of about 14 s as 16-bit WAV: eight records
+    store.put("t1/e1/dictation", io.BytesIO(data), max_bytes=len(data))
+    calls: list[str] = []
+    store.client.meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+    with store.open("t1/e1/dictation", whole=True) as reader:
+        assert reader.read() == data
+    assert calls == ["GetObject"]
+    calls.clear()
+    # Playback may seek anywhere: its first GET is one record, then blocks double.
+    with store.open("t1/e1/dictation") as reader:
+        assert reader.read(100) == data[:100]
+        assert calls == ["GetObject"]
+        assert reader.read() == data[100:]
+    assert calls == ["GetObject"] * 4
+
+
+def test_an_upload_is_probed_on_the_node_and_refused_audio_never_reaches_the_store(
+    tmp_path: Path, bucket: str, pg_migrated: str
+) -> None:
+    settings = s3_settings(tmp_path, bucket, database_url=pg_migrated)
+    world = build_tenant(settings)
+    data = wav_bytes(1.0)
+    with TestClient(create_app(settings, start_worker=False)) as client:
+        store = client.app.state.blobs  # type: ignore[attr-defined]
+        calls: list[str] = []
+
+        def seen(model: object, **_: object) -> None:
+            name = str(getattr(model, "name", ""))
+            if not name.startswith("List"):  # the app's sweeps list their areas on the side
+                calls.append(name)
+
+        store.client.meta.events.register("before-call.s3", seen)
+        url = f"/api/v1/encounters/{world.encounter_id}/recordings"
+        sent = client.post(
+            url, headers=world.auth("clinician"), files={"file": ("v.wav", data, "audio/wav")}
+        )
+        assert sent.status_code == 202, sent.text
+        assert sent.json()["recording"]["duration_s"] == pytest.approx(1.0, abs=0.01)
+        assert calls == ["PutObject"]  # stored once, not read back
+        calls.clear()
+        refused = client.post(
+            url,
+            headers=world.auth("clinician"),
+            files={"file": ("v.wav", data[:30], "audio/wav")},
+        )
+        assert refused.status_code == 422 and refused.json()["error"] == "audio_corrupt"
+        assert calls == []
+    names = store.keys()  # the blobs' keys (the store is no mapping)
+    stored = [k for k in names if k.startswith(world.id)]
+    assert stored == [f"{world.id}/{world.encounter_id}/{sent.json()['recording']['id']}"]
+
+
 def test_the_store_only_ever_holds_ciphertext(tmp_path: Path, bucket: str) -> None:
     store = store_of(s3_settings(tmp_path, bucket))
     secret = b"Patient Jane Canary reports chest pain. " * 100

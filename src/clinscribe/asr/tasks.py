@@ -49,7 +49,7 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
         )
         engine, remote_url = _choose_engine(session, settings, tenant_id, recording_id)
     try:
-        with blobs.open(blob_key) as stored:
+        with blobs.open(blob_key, whole=True) as stored:
             decoded = audio.decode_audio(
                 stored,
                 max_seconds=settings.max_audio_seconds,

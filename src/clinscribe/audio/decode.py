@@ -108,7 +108,7 @@ class DecodedAudio:
         return len(self.samples) / self.sample_rate
 
 
-def _size_of(source: AudioSource) -> int | None:
+def size_of(source: AudioSource) -> int | None:
     if isinstance(source, bytes | bytearray | memoryview):
         return len(source)
     if isinstance(source, str | os.PathLike):
@@ -138,7 +138,7 @@ def _head(source: AudioSource) -> bytes:
 def _check_size(source: AudioSource, max_bytes: int) -> int | None:
     if isinstance(source, str | os.PathLike) and not Path(source).is_file():
         raise UnsupportedAudioError(f"no such audio file: {Path(source).name}")
-    size = _size_of(source)
+    size = size_of(source)
     if size == 0:
         raise EmptyAudioError("the audio upload is empty (zero bytes)")
     if size is not None and size > max_bytes:

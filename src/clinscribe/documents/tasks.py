@@ -51,7 +51,7 @@ def extract_document(settings: Settings, blobs: BlobStore, job: Job) -> tuple[st
         document.status = "processing"
         document_id, blob_key = document.id, document.blob_key
     try:
-        with blobs.open(blob_key) as stored:
+        with blobs.open(blob_key, whole=True) as stored:
             data = stored.read()
     except FileNotFoundError as exc:
         raise PermanentJobError("the document's stored file is missing") from exc

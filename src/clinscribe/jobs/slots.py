@@ -5,7 +5,12 @@ concurrent decodes than cores only contend: four one-thread decoders on two core
 batch 11% later than two (bench/scaled.py). So a local decode first takes one of N slots, each
 an advisory lock on a file in a directory every worker on the host shares. The kernel drops a
 lock when its holder's file is closed, which includes a process killed with -9: a crashed
-worker never keeps a slot. Waiting for a slot costs no CPU, and the job's heartbeat goes on.
+worker never keeps a slot. The job's heartbeat goes on while it waits.
+
+Waiting is polling (flock cannot wait on the first of several locks), so waiters line up: one
+at a time holds a waiting-room lock and polls the slots often, the rest only look at the room,
+a few times a second. A poll costs little, but four workers on two cores meant two pollers
+polling all batch long, most of a percent of a core each (bench/scaled.py's 4-worker batch).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ log = structlog.get_logger(__name__)
 
 SLOT_DIR = Path(tempfile.gettempdir()) / "clinscribe-asr-slots"
 POLL_SECONDS = 0.01  # a freed slot idles half of this on average before a waiter takes it
+ROOM_POLL_SECONDS = 0.05  # how often a waiter outside the room looks at it
+ROOM = "waiting-room.lock"
 
 
 def slot_count(settings: Settings) -> int:
@@ -39,17 +46,27 @@ def slot_count(settings: Settings) -> int:
 
 
 def _open(count: int, directory: Path) -> list[int] | None:
+    """The slot files' descriptors, then the waiting room's; None without a usable directory."""
     try:
         directory.mkdir(mode=0o755, parents=True, exist_ok=True)
         fds = []
-        for i in range(count):
+        names = [f"slot-{i}.lock" for i in range(count)] + [ROOM]
+        for name in names:
             # Read-only is enough for flock, so a slot file another account made still works.
-            fds.append(os.open(directory / f"slot-{i}.lock", os.O_RDONLY | os.O_CREAT, 0o644))
+            fds.append(os.open(directory / name, os.O_RDONLY | os.O_CREAT, 0o644))
         return fds
     except OSError as exc:
         # Without a shared directory there is nothing to coordinate on: decode ungated.
         log.warning("asr_slots_unavailable", error_type=type(exc).__name__)
         return None
+
+
+def _take(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 @contextmanager
@@ -61,21 +78,29 @@ def held(count: int, directory: Path | None = None) -> Iterator[float]:
         yield 0.0
         return
     started = time.monotonic()
-    order = list(fds)
+    *order, room = fds
     random.shuffle(order)  # waiters spread over the slots instead of all polling slot 0 first
+    in_room = False
+    looked = False
     try:
         while True:
-            for fd in order:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue
-                try:
-                    yield time.monotonic() - started
-                finally:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                return
-            time.sleep(POLL_SECONDS)
+            # Everyone looks at the slots once; after that only the waiter in the room does.
+            if in_room or not looked:
+                looked = True
+                for fd in order:
+                    if not _take(fd):
+                        continue
+                    if in_room:
+                        fcntl.flock(room, fcntl.LOCK_UN)  # the next waiter takes over polling
+                    try:
+                        yield time.monotonic() - started
+                    finally:
+                        fcntl.flock(fd, fcntl.LOCK_UN)
+                    return
+            if not in_room and _take(room):
+                in_room = True
+                continue
+            time.sleep(POLL_SECONDS if in_room else ROOM_POLL_SECONDS)
     finally:
         for fd in fds:
-            os.close(fd)
+            os.close(fd)  # also drops the room if this waiter leaves while holding it

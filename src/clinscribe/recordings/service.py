@@ -68,8 +68,22 @@ def _accept(
     filename: str | None,
     content_type: str | None,
     store: Callable[[str], tuple[str, int]],
+    local: BinaryIO | None = None,
 ) -> tuple[Recording, Job]:
-    """Store the bytes under a new key (`store` returns SHA-256 and size), probe, then queue."""
+    """Store the bytes under a new key (`store` returns SHA-256 and size), probe, then queue.
+
+    `local` is the same bytes in a seekable spool on this node: probed there before anything is
+    stored, so refused audio never reaches the store and accepted audio is not read back from
+    it (with object storage that read-back was ranged GETs and decryption on every upload).
+    """
+    info = None
+    if local is not None and local.seekable():
+        start, length = local.tell(), audio.size_of(local)
+        if length == 0:
+            raise audio.EmptyAudioError("the upload is empty (0 bytes)")
+        if length is not None and length <= settings.max_upload_bytes:  # else put's own 413
+            info = _probe(settings, local)
+            local.seek(start)
     recording_id = new_id()
     key = _blob_key(principal.tenant_id, encounter_id, recording_id)
     sha256, size = store(key)
@@ -78,12 +92,13 @@ def _accept(
     if size == 0:
         blobs.delete(key)
         raise audio.EmptyAudioError("the upload is empty (0 bytes)")
-    try:
-        with blobs.open(key) as stored:
-            info = _probe(settings, stored)
-    except ClinscribeError:
-        blobs.delete(key)
-        raise
+    if info is None:
+        try:
+            with blobs.open(key) as stored:
+                info = _probe(settings, stored)
+        except ClinscribeError:
+            blobs.delete(key)
+            raise
     recording = Recording(
         id=recording_id,
         tenant_id=principal.tenant_id,
@@ -159,6 +174,7 @@ def upload(
         filename=filename,
         content_type=content_type,
         store=lambda key: blobs.put(key, data, max_bytes=settings.max_upload_bytes),
+        local=data,
     )
 
 

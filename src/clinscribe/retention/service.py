@@ -226,7 +226,7 @@ def _export_batch(
             else:
                 # The plaintext, checked against the hash taken at intake: the export must
                 # stand on its own, without this installation's keys.
-                with blobs.open(recording.blob_key) as source:
+                with blobs.open(recording.blob_key, whole=True) as source:
                     sha256, size = sink.copy_audio(recording.id, source)
             row["audio"] = {
                 "file": f"audio/{recording.id}",

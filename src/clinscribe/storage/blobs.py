@@ -40,8 +40,9 @@ class BlobStore(Protocol):
         """Store a stream; returns (sha256 hex, size). Raises PayloadTooLarge past max_bytes."""
         ...
 
-    def open(self, key: str) -> BinaryIO:
-        """A seekable reader of the blob's plaintext."""
+    def open(self, key: str, *, whole: bool = False) -> BinaryIO:
+        """A seekable reader of the blob's plaintext. `whole`: the caller reads it front to
+        back (a decode, a copy), so a remote store may fetch it in its largest blocks."""
         ...
 
     def delete(self, key: str) -> None: ...
@@ -134,8 +135,8 @@ class LocalBlobStore:
             raise
         return digest.hexdigest(), size
 
-    def open(self, key: str) -> BinaryIO:
-        handle = self._path(key).open("rb")
+    def open(self, key: str, *, whole: bool = False) -> BinaryIO:
+        handle = self._path(key).open("rb")  # a local file reads ahead by itself
         with _as_corrupt():
             reader = _BlobReader(handle, self.ring, _identity(key))
         return io.BufferedReader(reader, SEAL_CHUNK)

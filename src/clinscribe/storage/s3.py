@@ -55,13 +55,15 @@ class _RangedObject(io.RawIOBase):
     one record's worth (playback seeking), each read where the last one ended fetches twice
     as much, up to `READ_BLOCK` (whole-file reads), and what was fetched last is kept."""
 
-    def __init__(self, store: S3BlobStore, name: str, first: bytes, size: int) -> None:
+    def __init__(
+        self, store: S3BlobStore, name: str, first: bytes, size: int, span: int = SEEK_SPAN
+    ) -> None:
         self.store = store
         self.name = name
         self.size = size
         self.pos = 0
         self.cached: tuple[int, bytes] = (0, first)
-        self.span = SEEK_SPAN
+        self.span = span
 
     def readable(self) -> bool:
         return True
@@ -221,13 +223,16 @@ class S3BlobStore:
         self._upload(self._name(key), {}, feed)
         return digest.hexdigest(), size
 
-    def open(self, key: str) -> BinaryIO:
+    def open(self, key: str, *, whole: bool = False) -> BinaryIO:
         name = self._name(key)
-        # One GET brings the header, the first record and (in Content-Range) the size.
-        first = self.objects.get_with_size(name, HEADER_MAX + SEEK_SPAN)
+        # One GET brings the header, the first record and (in Content-Range) the size. A
+        # reader of the whole blob starts at full blocks: a dictation is then one GET, not the
+        # three that doubling from one record takes (each a round trip and a request to serve).
+        span = READ_BLOCK if whole else SEEK_SPAN
+        first = self.objects.get_with_size(name, HEADER_MAX + span)
         if first is None:
             raise FileNotFoundError(key)
-        raw = _RangedObject(self, name, *first)
+        raw = _RangedObject(self, name, *first, span=span)
         with _as_corrupt():
             reader = _BlobReader(raw, self.ring, _identity(key))  # type: ignore[arg-type]
         return io.BufferedReader(reader, SEAL_CHUNK)
@@ -258,7 +263,7 @@ class S3BlobStore:
         """Re-encrypt under the primary key; whether it changed."""
         if self.key_id(key) == self.ring.primary:
             return False
-        with self.open(key) as source:
+        with self.open(key, whole=True) as source:
             # Streamed: the new object replaces the old one only when its upload completes,
             # after the last ranged read of the old one.
             self.put(key, source, max_bytes=2**62)

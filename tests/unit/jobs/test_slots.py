@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -110,6 +111,76 @@ def test_a_worker_killed_with_minus_9_does_not_keep_its_slot(tmp_path: Path) -> 
             child.kill()
         if child.stdout is not None:
             child.stdout.close()
+
+
+WAITER = """
+import sys
+from pathlib import Path
+from clinscribe.jobs import slots
+print("waiting", flush=True)
+with slots.held(1, Path(sys.argv[1])):
+    print("took the slot", flush=True)
+"""
+
+
+def _room_is_taken(directory: Path) -> bool:
+    fd = os.open(directory / slots.ROOM, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def test_one_waiter_at_a_time_polls_and_one_killed_in_the_room_blocks_no_one(
+    tmp_path: Path,
+) -> None:
+    release = threading.Event()
+    got: list[float] = []
+
+    def hold() -> None:
+        with slots.held(1, tmp_path):
+            release.wait(10)
+
+    def wait() -> None:
+        with slots.held(1, tmp_path) as waited:
+            got.append(waited)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.1)
+    assert not _room_is_taken(tmp_path)  # nobody waits: the room is empty
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", WAITER, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "waiting"
+        deadline = time.monotonic() + 10
+        while not _room_is_taken(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _room_is_taken(tmp_path)  # the child waits in the room, polling the slot
+        waiters = [threading.Thread(target=wait) for _ in range(2)]
+        for t in waiters:
+            t.start()
+        time.sleep(0.3)
+        assert got == []  # they wait outside the room: the slot is still held
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+        release.set()
+        for t in waiters:
+            t.join(timeout=10)
+        assert len(got) == 2  # the dead waiter's room was dropped with it
+        assert not _room_is_taken(tmp_path)
+    finally:
+        release.set()
+        if child.poll() is None:
+            child.kill()
+        if child.stdout is not None:
+            child.stdout.close()
+        holder.join(timeout=10)
 
 
 def test_without_a_usable_directory_decodes_run_ungated(tmp_path: Path) -> None:
