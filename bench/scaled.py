@@ -117,6 +117,11 @@ def _snapshot(cluster: Cluster, into: dict[str, float]) -> None:
     into.update(cpu_by_part(cluster))
 
 
+def speed(result: tuple[int, float, float, float]) -> float:
+    """Audio seconds per wall second of one batch (workers, wall, audio, wait)."""
+    return result[2] / result[1]
+
+
 def row(label: str, workers: int, batch_seconds: float, audio_s: float, wait_p95: float) -> str:
     per_hour = (audio_s / 3600) / (batch_seconds / 3600)
     return (
@@ -230,6 +235,17 @@ def main() -> None:
             listed = ", ".join(f"{r:.2f}" for r in ratios)
             middle = statistics.median(ratios)
             print(f"\nthroughput {a}-worker / {b}-worker: {listed} (median {middle:.2f})")
+        # A batch between two of the other count, against their mean: a steady drift of the
+        # host's speed over the three cancels out, where a plain pair takes it whole.
+        bracketed = [
+            speed(cur) / ((speed(prev) + speed(nxt)) / 2)
+            for prev, cur, nxt in zip(results, results[1:], results[2:], strict=False)
+            if (prev[0], cur[0], nxt[0]) == (b, a, b)
+        ]
+        if bracketed:
+            listed = ", ".join(f"{r:.2f}" for r in bracketed)
+            middle = statistics.median(bracketed)
+            print(f"  between two {b}-worker batches: {listed} (median {middle:.2f})")
     if args.faults:
         print("\nfault run:", *events, sep="\n  ")
         print(json.dumps(figures, indent=1))

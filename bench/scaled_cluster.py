@@ -84,6 +84,8 @@ class Rabbit:
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "plugins"),
             "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq.conf"),
             "RABBITMQ_PID_FILE": str(self.base / "pid"),
+            # As in deploy/compose.yaml: no spinning schedulers on the workers' cores.
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "+sbwt none +sbwtdcpu none +sbwtdio none",
         }
         with open(self.base / "server.out", "ab") as out:
             self.proc = subprocess.Popen(

@@ -130,6 +130,10 @@ def test_compose_runs_every_job_kind_with_secrets_only_as_files(tmp_path: Path) 
     mounts = [m.split(":") for m in workers["worker-asr"]["volumes"]]
     assert [(v, Path(p).name) for v, p in mounts] == [("asr-slots", SLOT_DIR.name)]
     assert "asr-slots" in compose["volumes"]
+    # The broker shares the machine with the workers: its schedulers must not spin.
+    erl_args = services["rabbitmq"]["environment"]["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"]
+    assert {"+sbwt", "+sbwtdcpu", "+sbwtdio"} <= set(erl_args.split()[::2])
+    assert set(erl_args.split()[1::2]) == {"none"}
     declared = set(compose["secrets"])
     for name, service in services.items():
         env = service.get("environment") or {}
