@@ -48,32 +48,24 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
             recording.id,
         )
         engine, remote_url = _choose_engine(session, settings, tenant_id, recording_id)
-    try:
-        with blobs.open(blob_key, whole=True) as stored:
-            decoded = audio.decode_audio(
-                stored,
-                max_seconds=settings.max_audio_seconds,
-                max_bytes=settings.max_upload_bytes,
-            )
-    except audio.AudioError as exc:
-        raise PermanentJobError(f"{exc.code}: {exc.message}") from exc
-    except FileNotFoundError as exc:
-        raise PermanentJobError("the recording's blob is missing") from exc
-    # A remote engine's work is elsewhere; a local decode waits for a host slot first.
+    # A remote engine's work is elsewhere; a local one waits for a host slot first, and holds
+    # it for the audio decoding too: past the cores, a decoder outside the slots only preempts
+    # the ones inside them.
     slot = slots.held(slots.slot_count(settings)) if remote_url is None else nullcontext(0.0)
-    try:
-        with slot as waited:
-            ASR_SLOT_WAIT.observe(waited)
-            started = time.perf_counter()
+    with slot as waited:
+        ASR_SLOT_WAIT.observe(waited)
+        decoded = _decoded(settings, blobs, blob_key)
+        started = time.perf_counter()
+        try:
             result = engine.transcribe(
                 decoded,
                 options=TranscribeOptions(mode=mode, beam_size=settings.asr_beam_size),
             )
-    except Exception:
-        if remote_url is not None:
-            # The audio may have left before the call failed: logged all the same.
-            _log_egress(settings, job, remote_url, recording_id, decoded, "failed")
-        raise
+        except Exception:
+            if remote_url is not None:
+                # The audio may have left before the call failed: logged all the same.
+                _log_egress(settings, job, remote_url, recording_id, decoded, "failed")
+            raise
     if remote_url is not None:
         _log_egress(settings, job, remote_url, recording_id, decoded, "sent")
     elapsed = time.perf_counter() - started
@@ -94,6 +86,20 @@ def transcribe(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str
         recording_row.status = "transcribed"
         queue_extraction(session, settings, row.tenant_id, row.id)
         return "transcript", row.id
+
+
+def _decoded(settings: Settings, blobs: BlobStore, blob_key: str) -> audio.DecodedAudio:
+    try:
+        with blobs.open(blob_key, whole=True) as stored:
+            return audio.decode_audio(
+                stored,
+                max_seconds=settings.max_audio_seconds,
+                max_bytes=settings.max_upload_bytes,
+            )
+    except audio.AudioError as exc:
+        raise PermanentJobError(f"{exc.code}: {exc.message}") from exc
+    except FileNotFoundError as exc:
+        raise PermanentJobError("the recording's blob is missing") from exc
 
 
 def _log_egress(

@@ -61,14 +61,21 @@ class InProcessWorker:
     """Runs actors on threads inside the API process (embedded profile: no separate worker)."""
 
     def __init__(
-        self, broker: dramatiq.Broker, threads: int = 2, queues: set[str] | None = None
+        self,
+        broker: dramatiq.Broker,
+        threads: int = 2,
+        queues: set[str] | None = None,
+        wake_ms: int = 200,
     ) -> None:
         # `queues` limits which queues this worker consumes (None: all of them). One message in
         # hand per thread and queue (Dramatiq's default is two): jobs last seconds, and a
         # message waiting in a busy worker's buffer is one an idle worker cannot take (the
-        # tail of a batch, or a worker killed with its buffer full).
+        # tail of a batch, or a worker killed with its buffer full). `wake_ms`: how often idle
+        # consumer and job threads wake to look for delayed messages and a stop (Dramatiq's
+        # worker_timeout). Two consumers per queue make that dozens of wake-ups a second; a
+        # short wait suits an API process that must stop quickly, a worker process can wait.
         self._worker = dramatiq.Worker(
-            broker, queues=queues, worker_threads=threads, worker_timeout=200
+            broker, queues=queues, worker_threads=threads, worker_timeout=wake_ms
         )
         self._worker.queue_prefetch = threads  # read when the consumers start
         self._lock = threading.Lock()

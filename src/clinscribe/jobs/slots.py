@@ -1,4 +1,5 @@
-"""Host-wide compute slots: how many local transcriptions decode at once on one machine.
+"""Host-wide compute slots: how many CPU-heavy job steps run at once on one machine (a local
+transcription with its audio decoding, an NLP extraction).
 
 Workers scale out by count (compose replicas, KEDA adding pods), but on one host more
 concurrent decodes than cores only contend: four one-thread decoders on two cores finished a

@@ -5,6 +5,7 @@ from __future__ import annotations
 from clinscribe.config import Settings
 from clinscribe.db.models import Job, Transcript
 from clinscribe.db.session import session_scope
+from clinscribe.jobs import slots
 from clinscribe.jobs.tasks import PermanentJobError, task
 from clinscribe.nlp import core as nlp
 from clinscribe.nlp import service as extractions
@@ -32,7 +33,9 @@ def extract(settings: Settings, blobs: BlobStore, job: Job) -> tuple[str, str]:
             return "extraction", done.id
         text = extractions.transcript_text(transcript)
     try:
-        result = nlp.extract(text, engines=nlp_engines(settings))
+        # The same host slots as speech decoding: NLP is CPU work on the same cores.
+        with slots.held(slots.slot_count(settings)):
+            result = nlp.extract(text, engines=nlp_engines(settings))
     except nlp.NlpInputError as exc:
         raise PermanentJobError(str(exc)) from exc
     with session_scope(url) as session:

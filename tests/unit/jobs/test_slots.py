@@ -209,8 +209,16 @@ def test_a_transcription_job_decodes_only_once_it_has_a_slot(
                 segments=[Segment(id=0, start=0, end=0.5, text="hello")],
             )
 
+    real_decode = asr_tasks.audio.decode_audio
+    decoded_at: list[float] = []
+
+    def decode(*args: object, **kwargs: object) -> object:
+        decoded_at.append(time.monotonic())
+        return real_decode(*args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(slots, "SLOT_DIR", tmp_path)
     monkeypatch.setattr(asr_tasks, "_choose_engine", lambda *_: (Engine(), None))
+    monkeypatch.setattr(asr_tasks.audio, "decode_audio", decode)
     one = settings.model_copy(update={"asr_host_slots": 1})
     rt = setup_jobs(one)
     job_id = add_recording(one, tenant_a, tenant_a.encounter_id)[1]
@@ -230,9 +238,66 @@ def test_a_transcription_job_decodes_only_once_it_has_a_slot(
     rt.run("transcribe", job_id)
     holder.join(timeout=10)
     assert len(started) == 1 and started[0] >= released_at - 0.05
+    # The audio is decoded inside the slot too: past the cores it would only preempt the rest.
+    assert len(decoded_at) == 1 and decoded_at[0] >= released_at - 0.05
     with session_scope(one.resolved_database_url) as session:
         job = session.get(Job, job_id)
         assert job is not None and job.status == "succeeded"
+
+
+def test_an_extraction_runs_its_nlp_only_once_it_has_a_slot(
+    settings: Settings, tenant_a: TenantWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinscribe.jobs import queue as workqueue
+    from clinscribe.nlp import tasks as nlp_tasks
+    from clinscribe.recordings import service as recordings
+
+    real_extract = nlp_tasks.nlp.extract
+    ran_at: list[float] = []
+
+    def extract(*args: object, **kwargs: object) -> object:
+        ran_at.append(time.monotonic())
+        return real_extract(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(slots, "SLOT_DIR", tmp_path)
+    monkeypatch.setattr(nlp_tasks.nlp, "extract", extract)
+    one = settings.model_copy(update={"asr_host_slots": 1})
+    rt = setup_jobs(one)
+    with session_scope(one.resolved_database_url) as session:
+        _, transcript_id = recordings.from_text(
+            session=session,
+            settings=one,
+            principal=tenant_a.principal("clinician"),
+            encounter_id=tenant_a.encounter_id,
+            text="The patient reports chest pain since Monday.",
+            mode=None,
+        )
+        job_id = workqueue.create(
+            session=session,
+            tenant_id=tenant_a.id,
+            kind="extract",
+            subject_type="transcript",
+            subject_id=transcript_id,
+        ).id
+    release = threading.Event()
+    holding = threading.Event()
+
+    def other_worker() -> None:
+        with slots.held(1):
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=other_worker)
+    holder.start()
+    assert holding.wait(5)
+    released_at = time.monotonic() + 0.5
+    threading.Timer(0.5, release.set).start()
+    rt.run("extract", job_id)
+    holder.join(timeout=10)
+    assert len(ran_at) == 1 and ran_at[0] >= released_at - 0.05
+    with session_scope(one.resolved_database_url) as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.status == "succeeded", job and job.last_error
 
 
 def test_a_worker_holds_one_message_per_thread_and_queue() -> None:
