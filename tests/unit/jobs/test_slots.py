@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -190,6 +192,28 @@ def test_without_a_usable_directory_decodes_run_ungated(tmp_path: Path) -> None:
         assert (first, second) == (0.0, 0.0)
 
 
+@contextmanager
+def another_worker_holding_the_slot(seconds: float) -> Iterator[float]:
+    """Another thread holds the only slot for `seconds`; yields when it will let go."""
+    release = threading.Event()
+    holding = threading.Event()
+
+    def other_worker() -> None:
+        with slots.held(1):
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=other_worker)
+    holder.start()
+    assert holding.wait(5)
+    released_at = time.monotonic() + seconds
+    threading.Timer(seconds, release.set).start()
+    try:
+        yield released_at
+    finally:
+        holder.join(timeout=10)
+
+
 def test_a_transcription_job_decodes_only_once_it_has_a_slot(
     settings: Settings, tenant_a: TenantWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -222,21 +246,8 @@ def test_a_transcription_job_decodes_only_once_it_has_a_slot(
     one = settings.model_copy(update={"asr_host_slots": 1})
     rt = setup_jobs(one)
     job_id = add_recording(one, tenant_a, tenant_a.encounter_id)[1]
-    release = threading.Event()
-    holding = threading.Event()
-
-    def other_worker() -> None:
-        with slots.held(1):
-            holding.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=other_worker)
-    holder.start()
-    assert holding.wait(5)
-    released_at = time.monotonic() + 0.5
-    threading.Timer(0.5, release.set).start()
-    rt.run("transcribe", job_id)
-    holder.join(timeout=10)
+    with another_worker_holding_the_slot(seconds=0.5) as released_at:
+        rt.run("transcribe", job_id)
     assert len(started) == 1 and started[0] >= released_at - 0.05
     # The audio is decoded inside the slot too: past the cores it would only preempt the rest.
     assert len(decoded_at) == 1 and decoded_at[0] >= released_at - 0.05
@@ -279,21 +290,8 @@ def test_an_extraction_runs_its_nlp_only_once_it_has_a_slot(
             subject_type="transcript",
             subject_id=transcript_id,
         ).id
-    release = threading.Event()
-    holding = threading.Event()
-
-    def other_worker() -> None:
-        with slots.held(1):
-            holding.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=other_worker)
-    holder.start()
-    assert holding.wait(5)
-    released_at = time.monotonic() + 0.5
-    threading.Timer(0.5, release.set).start()
-    rt.run("extract", job_id)
-    holder.join(timeout=10)
+    with another_worker_holding_the_slot(seconds=0.5) as released_at:
+        rt.run("extract", job_id)
     assert len(ran_at) == 1 and ran_at[0] >= released_at - 0.05
     with session_scope(one.resolved_database_url) as session:
         job = session.get(Job, job_id)
