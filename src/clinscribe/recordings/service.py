@@ -79,9 +79,8 @@ def _accept(
     info = None
     if local is not None and local.seekable():
         start, length = local.tell(), audio.size_of(local)
-        if length == 0:
-            raise audio.EmptyAudioError("the upload is empty (0 bytes)")
-        if length is not None and length <= settings.max_upload_bytes:  # else put's own 413
+        # An empty upload is refused by the probe; an oversized one by put's own 413.
+        if length is not None and length <= settings.max_upload_bytes:
             info = _probe(settings, local)
             local.seek(start)
     recording_id = new_id()
